@@ -1,0 +1,160 @@
+"""The ``openspace`` command."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from app.config import Settings
+from app.db import make_engine, open_session
+from app.errors import Invalid
+
+cli = typer.Typer(
+    help="Open Space Lab: run an Open Space workshop live.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        messages = "; ".join(str(item["msg"]) for item in error.errors())
+        typer.secho(f"Configuration error: {messages}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on (or PORT).", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes; more than one needs Redis broadcast.", min=1, max=64)] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve the web app with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    if workers > 1 and settings.broadcast_url.startswith("memory"):
+        typer.secho(
+            "Several workers need a shared broadcast: set OPENSPACE_BROADCAST_URL=redis://…", fg="red", err=True
+        )
+        raise typer.Exit(2)
+    if workers > 1 and settings.is_sqlite:
+        typer.secho("Note: several workers on SQLite work, but PostgreSQL is the production choice.", err=True)
+    typer.echo(f"Open Space Lab on http://{host}:{port}  (Ctrl+C stops)")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        ws_max_size=64 * 1024,
+        log_level="info",
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic upgrade to head)."""
+    from app.migrate import upgrade
+
+    settings = _settings()
+    engine = make_engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    typer.echo("Database is up to date.")
+
+
+@cli.command()
+def demo() -> None:
+    """Load the demo event (slug "demo") unless it is there already, and print its links."""
+    from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+
+    settings = _settings()
+    engine = make_engine(settings)
+    with open_session(engine, write=True) as session:
+        event, created = load_demo(session, settings=settings)
+        from app.services.events import board_path
+        from app.services.qr import join_url
+
+        typer.echo("Demo event " + ("loaded." if created else "already present."))
+        typer.echo(f"  Organiser login:  {settings.base_url}/login   ({DEMO_EMAIL} / {DEMO_PASSWORD})")
+        typer.echo(f"  Projector board:  {settings.base_url}{board_path(event, settings.secret)}")
+        typer.echo(f"  Participants:     {join_url(settings, event)}   (or {settings.base_url}/join, code {event.join_code})")
+    engine.dispose()
+
+
+@cli.command("create-organiser")
+def create_organiser(
+    email: Annotated[str, typer.Argument(help="The organiser's email, used to sign in.")],
+    name: Annotated[str, typer.Option(help="Name shown to the team.")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Create an organiser account (may create events)."""
+    from app.services.accounts import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            typer.secho("The passwords differ.", fg="red", err=True)
+            raise typer.Exit(2)
+    settings = _settings()
+    engine = make_engine(settings)
+    with open_session(engine, write=True) as session:
+        try:
+            user = create_user(session, email=email, name=name or email.split("@")[0], password=password,
+                               can_create_events=True)
+        except Invalid as error:
+            for field, message in error.errors.items():
+                typer.secho(f"{field}: {message}", fg="red", err=True)
+            raise typer.Exit(2) from None
+    engine.dispose()
+    typer.echo(f"Organiser {user.email} created.")
+
+
+@cli.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="File to write the copy to.", dir_okay=False)],
+) -> None:
+    """Copy the SQLite database to a file, safely while the app is serving."""
+    settings = _settings()
+    if not settings.is_sqlite:
+        typer.secho("backup copies SQLite databases; for PostgreSQL use pg_dump.", fg="red", err=True)
+        raise typer.Exit(2)
+    source_path = settings.sqlalchemy_url.removeprefix("sqlite:///")
+    if not os.path.exists(source_path):
+        typer.secho(f"No database at {source_path}.", fg="red", err=True)
+        raise typer.Exit(2)
+    if target.exists():
+        typer.secho(f"{target} exists already; choose a new file.", fg="red", err=True)
+        raise typer.Exit(2)
+    if not target.parent.is_dir():
+        typer.secho(f"The folder {target.parent} does not exist.", fg="red", err=True)
+        raise typer.Exit(2)
+    # SQLite's online backup API copies a consistent snapshot while writers keep going.
+    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    typer.echo(f"Backed up {source_path} to {target}.")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

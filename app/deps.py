@@ -1,0 +1,91 @@
+"""Typed dependencies shared by the routes: settings, who is asking, CSRF, event access."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import UNSAFE_METHODS, SessionDep
+from app.errors import NotSignedIn, PermissionDenied
+from app.i18n import _
+from app.models.people import AuthSession, User
+from app.services import accounts
+from app.services.access import EventAccess, event_by_slug, resolve
+from app.web import csrf_ok
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def verify_csrf(request: Request) -> None:
+    """Every state change carries the token bound to this browser's cookie.
+
+    The token comes in the ``X-CSRF-Token`` header (htmx sends it from ``<body hx-headers>``)
+    or in a ``csrf_token`` form field. Starlette caches the parsed form, so the route can
+    read it again.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    token = request.headers.get("x-csrf-token")
+    if token is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            token = value if isinstance(value, str) else None
+    sid = None if request.state.sid_is_new else request.state.sid
+    if not csrf_ok(sid, token, request.app.state.settings.secret):
+        raise PermissionDenied(
+            _("This form has expired. Reload the page and try again."), field="csrf"
+        )
+
+
+def get_auth(request: Request, session: SessionDep) -> AuthSession | None:
+    if request.state.sid_is_new:
+        return None
+    return accounts.load_session(session, token=request.state.sid)
+
+
+AuthDep = Annotated[AuthSession | None, Depends(get_auth)]
+
+
+def get_user(session: SessionDep, auth: AuthDep) -> User | None:
+    if auth is None or auth.user_id is None:
+        return None
+    return session.get(User, auth.user_id)
+
+
+UserDep = Annotated[User | None, Depends(get_user)]
+
+
+def require_user(user: UserDep) -> User:
+    if user is None:
+        raise NotSignedIn(_("Please sign in first."))
+    return user
+
+
+SignedInUser = Annotated[User, Depends(require_user)]
+
+
+def ensure_auth(request: Request, session: Session, auth: AuthSession | None) -> AuthSession:
+    """The server-side record for this browser, created on first need (joining an event)."""
+    if auth is not None:
+        return auth
+    settings: Settings = request.app.state.settings
+    return accounts.start_session(session, token=request.state.sid, user_id=None, settings=settings)
+
+
+def get_event_access(slug: str, session: SessionDep, auth: AuthDep, user: UserDep) -> EventAccess:
+    event = event_by_slug(session, slug)
+    return resolve(session, event=event, user=user, session_id=auth.id if auth else None)
+
+
+AccessDep = Annotated[EventAccess, Depends(get_event_access)]

@@ -1,0 +1,109 @@
+"""Translations: Babel catalogues under ``app/locale``, chosen per request.
+
+The locale lives in a context variable set by the web middleware, so services, templates and
+WebSocket renderers all translate with the same ``_`` without passing the request around.
+Catalogues are compiled from the ``.po`` files on first use when no fresh ``.mo`` exists, so a
+fresh checkout works without a build step (``make i18n`` extracts and compiles explicitly).
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALES: tuple[str, ...] = ("en", "bg")
+LANGUAGE_NAMES = {"en": "English", "bg": "Български"}
+
+_current: ContextVar[str] = ContextVar("locale", default="en")
+
+
+@cache
+def translations(locale: str) -> gettext_module.NullTranslations:
+    po_file = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale == "en" or not po_file.exists():
+        return gettext_module.NullTranslations()
+    mo_file = po_file.with_suffix(".mo")
+    if mo_file.exists() and mo_file.stat().st_mtime >= po_file.stat().st_mtime:
+        with mo_file.open("rb") as handle:
+            return Translations(handle)
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale if locale in LOCALES else LOCALES[0])
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    token = _current.set(locale if locale in LOCALES else LOCALES[0])
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for gettext_noop
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def negotiate(accept_language: str | None, default: str) -> str:
+    """Pick a shipped locale from an Accept-Language header."""
+    if not accept_language:
+        return default
+    weighted: list[tuple[float, str]] = []
+    for part in accept_language.split(","):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        weighted.append((quality, tag.strip().lower()))
+    for _quality, tag in sorted(weighted, key=lambda item: -item[0]):
+        language = tag.split("-")[0]
+        if language in LOCALES:
+            return language
+    return default
+
+
+def language_name(code: str) -> str:
+    """A language's own name ("Deutsch", "Български"), for event languages of any kind."""
+    if code in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[code]
+    try:
+        return Locale.parse(code).get_display_name(code) or code
+    except (ValueError, TypeError):
+        return code

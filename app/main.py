@@ -1,0 +1,87 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.errors import DomainError, NotSignedIn
+from app.i18n import _
+from app.routes import auth, board, health, organiser, participant
+from app.templating import render
+from app.web import WebMiddleware
+
+logger = logging.getLogger("openspace")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Open Space Lab",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (health, auth, organiser, participant, board):
+        app.include_router(module.router)
+
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(WebMiddleware, settings=settings)
+    return app
+
+
+def _error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
+    return render(
+        request, "errors/error.html", {"message": message, "status": status_code}, status_code=status_code
+    )
+
+
+async def _domain_error(request: Request, error: DomainError) -> Response:
+    if isinstance(error, NotSignedIn) and request.method == "GET":
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return _error_page(request, error.message, error.status_code)
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+    # Form fields are strings with defaults, so this is a mangled URL or a hand-made request.
+    return _error_page(request, _("Some of what was sent could not be understood."), 422)
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if error.status_code == 404:
+        return _error_page(request, _("There is nothing at this address."), 404)
+    if error.status_code == 405:
+        return _error_page(request, _("This page cannot be used this way."), 405)
+    return _error_page(request, str(error.detail), error.status_code)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> Response:
+    logger.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return _error_page(request, _("Something went wrong on our side. Please try again."), 500)

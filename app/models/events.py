@@ -1,0 +1,180 @@
+"""Events, their team, days with an ordered programme of time blocks, and rooms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.i18n import N_
+from app.models.base import utcnow
+
+
+class Phase(StrEnum):
+    SETUP = "setup"
+    MARKETPLACE = "marketplace"
+    VOTING = "voting"
+    AGENDA = "agenda"
+    SESSIONS = "sessions"
+    CLOSING = "closing"
+    FINISHED = "finished"
+
+
+PHASE_LABELS: dict[str, str] = {
+    Phase.SETUP: N_("Setting up"),
+    Phase.MARKETPLACE: N_("Marketplace"),
+    Phase.VOTING: N_("Dot voting"),
+    Phase.AGENDA: N_("Agenda"),
+    Phase.SESSIONS: N_("Sessions"),
+    Phase.CLOSING: N_("Closing circle"),
+    Phase.FINISHED: N_("Finished"),
+}
+
+
+class EventBase(SQLModel):
+    name: str = Field(max_length=160)
+    slug: str = Field(max_length=60, unique=True, index=True)
+    description: str = Field(default="", max_length=4000)
+    # ISO 639-1 codes; the first is the event's main language (used for the proceedings).
+    languages: list[str] = Field(default_factory=lambda: ["en"], sa_column=Column(JSON, nullable=False))
+    timezone: str = Field(default="UTC", max_length=64)
+    venue: str = Field(default="", max_length=300)
+
+
+class Event(EventBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    join_code: str = Field(max_length=6, unique=True, index=True)
+    # Rotating the nonce revokes every board link handed out so far.
+    board_nonce: str = Field(max_length=32)
+    phase: str = Field(default=Phase.SETUP, max_length=20)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class EventCreate(SQLModel):
+    name: str
+    slug: str = ""
+    description: str = ""
+    languages: list[str] = ["en"]
+    timezone: str = "UTC"
+    venue: str = ""
+    first_day: dt.date | None = None
+    day_count: int = 1
+
+
+class EventUpdate(SQLModel):
+    name: str | None = None
+    slug: str | None = None
+    description: str | None = None
+    languages: list[str] | None = None
+    timezone: str | None = None
+    venue: str | None = None
+
+
+class Role(StrEnum):
+    ORGANISER = "organiser"
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+    BOARD = "board"
+
+
+ROLE_LABELS: dict[str, str] = {
+    Role.ORGANISER: N_("Organiser"),
+    Role.FACILITATOR: N_("Facilitator"),
+    Role.PARTICIPANT: N_("Participant"),
+    Role.BOARD: N_("Board display"),
+}
+
+
+class EventMember(SQLModel, table=True):
+    """A user's role in an event: organiser (owns it) or facilitator (runs it)."""
+
+    __tablename__ = "event_member"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20)
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation link for a facilitator; the link carries a token whose hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    note: str = Field(default="", max_length=120)
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    accepted_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    accepted_at: dt.datetime | None = None
+
+
+class Day(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("event_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    date: dt.date
+    title: str = Field(default="", max_length=120)
+
+
+class RoomBase(SQLModel):
+    name: str = Field(max_length=80)
+    capacity: int = Field(default=20, ge=1, le=10000)
+    notes: str = Field(default="", max_length=300)
+
+
+class Room(RoomBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    position: int = 0
+
+
+class RoomCreate(RoomBase):
+    pass
+
+
+class RoomUpdate(SQLModel):
+    name: str | None = None
+    capacity: int | None = None
+    notes: str | None = None
+
+
+class BlockKind(StrEnum):
+    SLOT = "slot"
+    PLENARY = "plenary"
+    BREAK = "break"
+
+
+BLOCK_KIND_LABELS: dict[str, str] = {
+    BlockKind.SLOT: N_("Open space slot"),
+    BlockKind.PLENARY: N_("Plenary"),
+    BlockKind.BREAK: N_("Break"),
+}
+
+
+class TimeBlockBase(SQLModel):
+    kind: str = Field(default=BlockKind.SLOT, max_length=10)
+    starts_at: dt.time
+    ends_at: dt.time
+    title: str = Field(default="", max_length=160)
+    presenter: str = Field(default="", max_length=160)
+
+
+class TimeBlock(TimeBlockBase, table=True):
+    """One row of a day's programme: an open-space slot, a plenary item or a break.
+    Times are wall-clock times in the event's time zone."""
+
+    __tablename__ = "time_block"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    day_id: int = Field(foreign_key="day.id", index=True, ondelete="CASCADE")
+
+
+class TimeBlockCreate(TimeBlockBase):
+    pass

@@ -1,0 +1,88 @@
+"""Who may do what in an event. Services take an ``EventAccess`` and check it themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from app.errors import NotFound, NotSignedIn, PermissionDenied
+from app.i18n import _
+from app.models.events import Event, EventMember, Role
+from app.models.people import Participant, ParticipantDevice, User
+from app.security import signature_matches
+
+STAFF = (Role.ORGANISER, Role.FACILITATOR)
+
+
+@dataclass(frozen=True)
+class EventAccess:
+    event: Event
+    role: Role | None
+    user: User | None = None
+    participant: Participant | None = None
+
+    @property
+    def event_id(self) -> int:
+        assert self.event.id is not None
+        return self.event.id
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+    def require(self, *roles: Role) -> None:
+        if self.role in roles:
+            return
+        if self.role is None and self.user is None and Role.PARTICIPANT not in roles:
+            raise NotSignedIn(_("Please sign in first."))
+        raise PermissionDenied(_("You do not have access to this page."))
+
+    def require_staff(self) -> None:
+        self.require(*STAFF)
+
+
+def event_by_slug(session: Session, slug: str) -> Event:
+    event = session.exec(select(Event).where(Event.slug == slug)).first()
+    if event is None:
+        raise NotFound(_("There is no such event."))
+    return event
+
+
+def board_signature_ok(event: Event, signature: str, secret: bytes) -> bool:
+    return signature_matches(secret, signature, "board", event.id or 0, event.board_nonce)
+
+
+def resolve(
+    session: Session,
+    *,
+    event: Event,
+    user: User | None,
+    session_id: str | None,
+    board_signature: str | None = None,
+    secret: bytes = b"",
+) -> EventAccess:
+    """The strongest role this browser has in ``event``."""
+    if user is not None:
+        member = session.exec(
+            select(EventMember).where(
+                EventMember.event_id == event.id, EventMember.user_id == user.id
+            )
+        ).first()
+        if member is not None:
+            return EventAccess(event=event, role=Role(member.role), user=user)
+    if session_id is not None:
+        participant = session.exec(
+            select(Participant)
+            .join(ParticipantDevice, ParticipantDevice.participant_id == Participant.id)  # type: ignore[arg-type]
+            .where(
+                ParticipantDevice.session_id == session_id,
+                ParticipantDevice.event_id == event.id,
+                Participant.event_id == event.id,
+            )
+        ).first()
+        if participant is not None:
+            return EventAccess(event=event, role=Role.PARTICIPANT, user=user, participant=participant)
+    if board_signature and board_signature_ok(event, board_signature, secret):
+        return EventAccess(event=event, role=Role.BOARD, user=user)
+    return EventAccess(event=event, role=None, user=user)

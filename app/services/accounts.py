@@ -1,0 +1,143 @@
+"""Organiser and facilitator accounts, and server-side sessions for every browser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, delete, select, update
+
+from app.config import Settings
+from app.errors import Invalid, RateLimited
+from app.i18n import _
+from app.models.base import utcnow
+from app.models.people import AuthSession, ParticipantDevice, User
+from app.security import DUMMY_HASH, hash_password, token_hash, verify_password
+from app.services import ratelimit
+
+MIN_PASSWORD_LENGTH = 10
+LOGIN_WINDOW = 15 * 60
+ADDRESS_WINDOW = 10 * 60
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_rules(password: str, *, email: str = "", field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid({field: _("Use at least 10 characters.")})
+    if len(password) > 200:
+        raise Invalid({field: _("Use at most 200 characters.")})
+    if len(set(password)) < 4:
+        raise Invalid({field: _("This password is too easy to guess.")})
+    local_part = normalise_email(email).split("@")[0]
+    if local_part and local_part in password.lower():
+        raise Invalid({field: _("The password must not contain your email address.")})
+
+
+def create_user(
+    session: Session, *, email: str, name: str, password: str, can_create_events: bool = False
+) -> User:
+    """Create an account after checking the email, name and password rules."""
+    email = normalise_email(email)
+    errors: dict[str, str] = {}
+    if "@" not in email or "." not in email.split("@")[-1] or len(email) > 254:
+        errors["email"] = _("Enter a valid email address.")
+    elif session.exec(select(User).where(User.email == email)).first() is not None:
+        errors["email"] = _("An account with this email exists already.")
+    if not name.strip():
+        errors["name"] = _("Enter your name.")
+    elif len(name.strip()) > 120:
+        errors["name"] = _("Use at most 120 characters.")
+    try:
+        check_password_rules(password, email=email)
+    except Invalid as error:
+        errors.update(error.errors)
+    if errors:
+        raise Invalid(errors)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        can_create_events=can_create_events,
+    )
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, address: str, settings: Settings
+) -> User:
+    """Check a login. Attempts are counted per account and per client address."""
+    email = normalise_email(email)
+    account_ok = ratelimit.hit(
+        session, key=f"login:{email}", limit=settings.login_attempts, window=LOGIN_WINDOW
+    )
+    address_ok = ratelimit.hit(
+        session, key=f"addr:{address}", limit=settings.address_attempts, window=ADDRESS_WINDOW
+    )
+    if not (account_ok and address_ok):
+        raise RateLimited(_("Too many attempts. Wait a few minutes and try again."))
+    user = session.exec(select(User).where(User.email == email)).first()
+    # Hash something even for an unknown email so timing does not reveal which accounts exist.
+    valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
+    if user is None or not valid:
+        raise Invalid({"password": _("Email or password is wrong.")})
+    ratelimit.reset(session, key=f"login:{email}")
+    return user
+
+
+def start_session(session: Session, *, token: str, user_id: int | None, settings: Settings) -> AuthSession:
+    """Record a signed-in (or joined) browser under the hash of its cookie token."""
+    auth = AuthSession(
+        id=token_hash(token),
+        user_id=user_id,
+        expires_at=utcnow() + timedelta(days=settings.session_days),
+    )
+    session.add(auth)
+    session.commit()
+    return auth
+
+
+def sign_in(
+    session: Session, *, old_token: str | None, new_token: str, user_id: int, settings: Settings
+) -> AuthSession:
+    """Start a signed-in session under a fresh cookie token (against session fixation).
+
+    Events this browser had joined as a participant move over to the new session.
+    """
+    auth = start_session(session, token=new_token, user_id=user_id, settings=settings)
+    if old_token:
+        old_id = token_hash(old_token)
+        session.execute(
+            update(ParticipantDevice)
+            .where(col(ParticipantDevice.session_id) == old_id)
+            .values(session_id=auth.id)
+        )
+        session.execute(delete(AuthSession).where(col(AuthSession.id) == old_id))
+        session.commit()
+    return auth
+
+
+def load_session(session: Session, *, token: str | None) -> AuthSession | None:
+    if not token:
+        return None
+    auth = session.get(AuthSession, token_hash(token))
+    if auth is None or auth.expires_at <= utcnow():
+        return None
+    return auth
+
+
+def end_session(session: Session, *, token: str | None) -> None:
+    """Log out for real: the record goes, so the old cookie is worth nothing."""
+    if token:
+        session.execute(delete(AuthSession).where(col(AuthSession.id) == token_hash(token)))
+        session.commit()
+
+
+def purge_expired_sessions(session: Session) -> int:
+    result = session.execute(delete(AuthSession).where(col(AuthSession.expires_at) <= utcnow()))
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

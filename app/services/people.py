@@ -1,0 +1,147 @@
+"""Participants: joining by code from a phone, the profile, and moving to another device."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.errors import Invalid, NotFound, RateLimited
+from app.i18n import LOCALES, _
+from app.models.events import Event
+from app.models.people import (
+    AuthSession,
+    OrgType,
+    Participant,
+    ParticipantCreate,
+    ParticipantDevice,
+    ParticipantUpdate,
+)
+from app.security import new_token, normalise_join_code, sign, signature_matches
+from app.services import ratelimit
+from app.services.access import EventAccess
+
+JOIN_WINDOW = 10 * 60
+
+
+def find_event_by_code(
+    session: Session, *, code: str, browser_key: str, address: str, settings: Settings
+) -> Event:
+    """Look an event up by its join code; wrong guesses are limited per browser and address."""
+    normalised = normalise_join_code(code)
+    if not normalised:
+        raise Invalid({"code": _("Enter the code shown on the screen.")})
+    event = session.exec(select(Event).where(Event.join_code == normalised)).first()
+    if event is not None:
+        return event
+    browser_ok = ratelimit.hit(
+        session, key=f"join:{browser_key}", limit=settings.join_attempts, window=JOIN_WINDOW
+    )
+    address_ok = ratelimit.hit(
+        session, key=f"addr:{address}", limit=settings.address_attempts, window=JOIN_WINDOW
+    )
+    if not (browser_ok and address_ok):
+        raise RateLimited(_("Too many wrong codes. Wait a few minutes and try again."))
+    raise Invalid({"code": _("No event has this code. Check the letters on the screen.")})
+
+
+def _clean(data: ParticipantCreate | ParticipantUpdate, *, event: Event) -> dict[str, object]:
+    values = data.model_dump(exclude_unset=True)
+    errors: dict[str, str] = {}
+    if "name" in values:
+        values["name"] = " ".join(str(values["name"] or "").split())
+        if not values["name"]:
+            errors["name"] = _("Enter a name; a first name or a nickname is fine.")
+        elif len(values["name"]) > 80:  # type: ignore[arg-type]
+            errors["name"] = _("Use at most 80 characters.")
+    if "organisation" in values:
+        values["organisation"] = " ".join(str(values["organisation"] or "").split())
+        if len(values["organisation"]) > 160:  # type: ignore[arg-type]
+            errors["organisation"] = _("Use at most 160 characters.")
+    if "org_type" in values:
+        values["org_type"] = values["org_type"] or ""
+        if values["org_type"] and values["org_type"] not in set(OrgType):
+            errors["org_type"] = _("Choose one of the listed types.")
+    if "locale" in values and values["locale"] not in LOCALES:
+        errors["locale"] = _("Choose one of the listed languages.")
+    if errors:
+        raise Invalid(errors)
+    return values
+
+
+def join(
+    session: Session, *, event: Event, data: ParticipantCreate, auth: AuthSession
+) -> Participant:
+    """Create a participant and remember it for this browser session."""
+    values = _clean(data, event=event)
+    participant = Participant(event_id=event.id, link_nonce=new_token(12), **values)  # type: ignore[arg-type]
+    session.add(participant)
+    session.flush()
+    _bind(session, auth=auth, event_id=event.id, participant_id=participant.id)  # type: ignore[arg-type]
+    session.commit()
+    session.refresh(participant)
+    return participant
+
+
+def _bind(session: Session, *, auth: AuthSession, event_id: int, participant_id: int) -> None:
+    device = session.exec(
+        select(ParticipantDevice).where(
+            ParticipantDevice.session_id == auth.id, ParticipantDevice.event_id == event_id
+        )
+    ).first()
+    if device is None:
+        device = ParticipantDevice(session_id=auth.id, event_id=event_id, participant_id=participant_id)
+    device.participant_id = participant_id
+    session.add(device)
+
+
+def update_profile(session: Session, *, access: EventAccess, data: ParticipantUpdate) -> Participant:
+    participant = access.participant
+    if participant is None:
+        raise NotFound(_("Join the event first."))
+    for key, value in _clean(data, event=access.event).items():
+        setattr(participant, key, value)
+    session.add(participant)
+    session.commit()
+    return participant
+
+
+def personal_token(participant: Participant, secret: bytes) -> str:
+    return f"{participant.id}.{sign(secret, 'participant', participant.id or 0, participant.link_nonce)}"
+
+
+def participant_by_token(session: Session, *, event: Event, token: str, secret: bytes) -> Participant:
+    raw_id, _sep, signature = token.partition(".")
+    participant = session.get(Participant, int(raw_id)) if raw_id.isdigit() else None
+    if (
+        participant is None
+        or participant.event_id != event.id
+        or not signature_matches(secret, signature, "participant", participant.id or 0, participant.link_nonce)
+    ):
+        raise NotFound(_("This personal link is not valid. Join with the event code instead."))
+    return participant
+
+
+def claim(session: Session, *, participant: Participant, auth: AuthSession) -> None:
+    """Use the personal link on this device: it becomes that participant for the event."""
+    _bind(session, auth=auth, event_id=participant.event_id, participant_id=participant.id)  # type: ignore[arg-type]
+    session.commit()
+
+
+def reset_personal_link(session: Session, *, access: EventAccess) -> Participant:
+    """A new personal link; the old one (say, shared by mistake) stops working."""
+    participant = access.participant
+    if participant is None:
+        raise NotFound(_("Join the event first."))
+    participant.link_nonce = new_token(12)
+    session.add(participant)
+    session.commit()
+    return participant
+
+
+def participants(session: Session, *, access: EventAccess) -> list[Participant]:
+    access.require_staff()
+    return list(
+        session.exec(
+            select(Participant).where(Participant.event_id == access.event_id).order_by(col(Participant.name))
+        ).all()
+    )

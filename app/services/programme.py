@@ -1,0 +1,242 @@
+"""Rooms, days and each day's ordered programme of time blocks (slots, plenaries, breaks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, func, select
+
+from app.errors import Invalid, NotFound
+from app.i18n import _
+from app.models.events import (
+    BlockKind,
+    Day,
+    Room,
+    RoomCreate,
+    RoomUpdate,
+    TimeBlock,
+    TimeBlockCreate,
+)
+from app.services.access import EventAccess
+
+MAX_ROOMS = 100
+
+
+@dataclass
+class DayProgramme:
+    day: Day
+    blocks: list[TimeBlock] = field(default_factory=list)
+
+    @property
+    def slots(self) -> list[TimeBlock]:
+        return [block for block in self.blocks if block.kind == BlockKind.SLOT]
+
+
+# --- rooms -------------------------------------------------------------------------------
+
+
+def rooms(session: Session, *, event_id: int) -> list[Room]:
+    return list(
+        session.exec(
+            select(Room).where(Room.event_id == event_id).order_by(col(Room.position), col(Room.id))
+        ).all()
+    )
+
+
+def _room(session: Session, *, access: EventAccess, room_id: int) -> Room:
+    room = session.get(Room, room_id)
+    if room is None or room.event_id != access.event_id:
+        raise NotFound(_("There is no such room."))
+    return room
+
+
+def _check_room(session: Session, *, event_id: int, values: dict[str, object], room_id: int | None) -> None:
+    errors: dict[str, str] = {}
+    if "name" in values:
+        name = str(values["name"])
+        if not name:
+            errors["name"] = _("Enter the room's name.")
+        elif len(name) > 80:
+            errors["name"] = _("Use at most 80 characters.")
+        else:
+            clash = session.exec(
+                select(Room.id).where(Room.event_id == event_id, func.lower(Room.name) == name.lower())
+            ).first()
+            if clash is not None and clash != room_id:
+                errors["name"] = _("Another room has this name.")
+    if "capacity" in values:
+        capacity = values["capacity"]
+        if not isinstance(capacity, int) or not 1 <= capacity <= 10000:
+            errors["capacity"] = _("Enter a number of seats between 1 and 10,000.")
+    if "notes" in values and len(str(values["notes"])) > 300:
+        errors["notes"] = _("Use at most 300 characters.")
+    if errors:
+        raise Invalid(errors)
+
+
+def add_room(session: Session, *, access: EventAccess, data: RoomCreate) -> Room:
+    access.require_staff()
+    values = {"name": data.name.strip(), "capacity": data.capacity, "notes": data.notes.strip()}
+    _check_room(session, event_id=access.event_id, values=values, room_id=None)
+    count = len(rooms(session, event_id=access.event_id))
+    if count >= MAX_ROOMS:
+        raise Invalid({"name": _("An event has at most 100 rooms.")})
+    room = Room(event_id=access.event_id, position=count, **values)  # type: ignore[arg-type]
+    session.add(room)
+    session.commit()
+    session.refresh(room)
+    return room
+
+
+def update_room(session: Session, *, access: EventAccess, room_id: int, data: RoomUpdate) -> Room:
+    access.require_staff()
+    room = _room(session, access=access, room_id=room_id)
+    values = data.model_dump(exclude_unset=True)
+    for key in ("name", "notes"):
+        if isinstance(values.get(key), str):
+            values[key] = values[key].strip()
+    _check_room(session, event_id=access.event_id, values=values, room_id=room.id)
+    for key, value in values.items():
+        setattr(room, key, value)
+    session.add(room)
+    session.commit()
+    return room
+
+
+def delete_room(session: Session, *, access: EventAccess, room_id: int) -> None:
+    access.require_staff()
+    session.delete(_room(session, access=access, room_id=room_id))
+    session.commit()
+
+
+def move_room(session: Session, *, access: EventAccess, room_id: int, offset: int) -> None:
+    """Move a room up (-1) or down (+1) in the order rooms are shown on the grid."""
+    access.require_staff()
+    ordered = rooms(session, event_id=access.event_id)
+    index = next((i for i, room in enumerate(ordered) if room.id == room_id), None)
+    if index is None:
+        raise NotFound(_("There is no such room."))
+    target = min(max(index + offset, 0), len(ordered) - 1)
+    ordered.insert(target, ordered.pop(index))
+    for position, room in enumerate(ordered):
+        room.position = position
+        session.add(room)
+    session.commit()
+
+
+# --- days and blocks ---------------------------------------------------------------------
+
+
+def programme(session: Session, *, event_id: int) -> list[DayProgramme]:
+    day_rows = session.exec(select(Day).where(Day.event_id == event_id).order_by(col(Day.date))).all()
+    by_day = {day.id: DayProgramme(day=day) for day in day_rows}
+    blocks = session.exec(
+        select(TimeBlock)
+        .where(TimeBlock.event_id == event_id)
+        .order_by(col(TimeBlock.starts_at), col(TimeBlock.id))
+    ).all()
+    for block in blocks:
+        by_day[block.day_id].blocks.append(block)
+    return list(by_day.values())
+
+
+def _day(session: Session, *, access: EventAccess, day_id: int) -> Day:
+    day = session.get(Day, day_id)
+    if day is None or day.event_id != access.event_id:
+        raise NotFound(_("There is no such day."))
+    return day
+
+
+def add_day(session: Session, *, access: EventAccess, date: dt.date | None, title: str = "") -> Day:
+    access.require_staff()
+    if date is None:
+        raise Invalid({"date": _("Choose a date.")})
+    if len(title) > 120:
+        raise Invalid({"title": _("Use at most 120 characters.")})
+    if session.exec(select(Day.id).where(Day.event_id == access.event_id, Day.date == date)).first():
+        raise Invalid({"date": _("This day is in the programme already.")})
+    day = Day(event_id=access.event_id, date=date, title=title.strip())
+    session.add(day)
+    session.commit()
+    session.refresh(day)
+    return day
+
+
+def delete_day(session: Session, *, access: EventAccess, day_id: int) -> None:
+    access.require_staff()
+    session.delete(_day(session, access=access, day_id=day_id))
+    session.commit()
+
+
+def _check_block(
+    session: Session, *, day: Day, data: TimeBlockCreate, block_id: int | None
+) -> None:
+    errors: dict[str, str] = {}
+    if data.kind not in set(BlockKind):
+        errors["kind"] = _("Choose slot, plenary or break.")
+    if data.ends_at <= data.starts_at:
+        errors["ends_at"] = _("The end must be after the start.")
+    if data.kind == BlockKind.PLENARY and not data.title.strip():
+        errors["title"] = _("A plenary item needs a title.")
+    if len(data.title) > 160:
+        errors["title"] = _("Use at most 160 characters.")
+    if len(data.presenter) > 160:
+        errors["presenter"] = _("Use at most 160 characters.")
+    if "ends_at" not in errors:
+        others = session.exec(select(TimeBlock).where(TimeBlock.day_id == day.id)).all()
+        for other in others:
+            if other.id != block_id and data.starts_at < other.ends_at and other.starts_at < data.ends_at:
+                errors["starts_at"] = _("This overlaps {title} ({start}–{end}).").format(
+                    title=other.title or _("a slot"),
+                    start=other.starts_at.strftime("%H:%M"),
+                    end=other.ends_at.strftime("%H:%M"),
+                )
+                break
+    if errors:
+        raise Invalid(errors)
+
+
+def add_block(session: Session, *, access: EventAccess, day_id: int, data: TimeBlockCreate) -> TimeBlock:
+    """Add a slot, plenary item or break to a day; times must not overlap other blocks."""
+    access.require_staff()
+    day = _day(session, access=access, day_id=day_id)
+    _check_block(session, day=day, data=data, block_id=None)
+    block = TimeBlock(
+        event_id=access.event_id,
+        day_id=day_id,
+        kind=data.kind,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        title=data.title.strip(),
+        presenter=data.presenter.strip(),
+    )
+    session.add(block)
+    session.commit()
+    session.refresh(block)
+    return block
+
+
+def _block(session: Session, *, access: EventAccess, block_id: int) -> TimeBlock:
+    block = session.get(TimeBlock, block_id)
+    if block is None or block.event_id != access.event_id:
+        raise NotFound(_("There is no such programme item."))
+    return block
+
+
+def update_block(session: Session, *, access: EventAccess, block_id: int, data: TimeBlockCreate) -> TimeBlock:
+    access.require_staff()
+    block = _block(session, access=access, block_id=block_id)
+    day = _day(session, access=access, day_id=block.day_id)
+    _check_block(session, day=day, data=data, block_id=block.id)
+    for key, value in data.model_dump().items():
+        setattr(block, key, value.strip() if isinstance(value, str) else value)
+    session.add(block)
+    session.commit()
+    return block
+
+
+def delete_block(session: Session, *, access: EventAccess, block_id: int) -> None:
+    access.require_staff()
+    session.delete(_block(session, access=access, block_id=block_id))
+    session.commit()

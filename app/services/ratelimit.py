@@ -1,0 +1,42 @@
+"""Fixed-window attempt counters in the database, so every worker sees the same counts."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, delete
+
+from app.models.people import RateCounter
+
+
+def hit(session: Session, *, key: str, limit: int, window: int, now: float | None = None) -> bool:
+    """Count one attempt for ``key``; return False once ``limit`` attempts fell in this window.
+
+    Commits at once: an attempt must be counted even when the caller then fails.
+    """
+    window_start = int((now if now is not None else time.time()) // window * window)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(RateCounter)
+        .values(key=key, window_start=window_start, count=1)
+        .on_conflict_do_update(
+            index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}  # type: ignore[operator]
+        )
+        .returning(RateCounter.count)
+    )
+    count = session.execute(statement).scalar_one()
+    # Old windows are useless; dropping them here keeps the table small without a cron job.
+    session.execute(
+        delete(RateCounter).where(
+            col(RateCounter.key) == key, col(RateCounter.window_start) < window_start
+        )
+    )
+    session.commit()
+    return bool(count <= limit)
+
+
+def reset(session: Session, *, key: str) -> None:
+    session.execute(delete(RateCounter).where(col(RateCounter.key) == key))
+    session.commit()

@@ -1,0 +1,76 @@
+"""Jinja2 with the i18n extension; ``render`` adds what every page needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from app import i18n
+from app.web import csrf_token
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+HTMX_VERSION = "2.0.11"
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+HTMX_WS_VERSION = "2.0.4"
+HTMX_WS_SRI = "sha384-1RwI/nvUSrMRuNj7hX1+27J8XDdCoSLf0EjEyF69nacuWyiJYoQ/j39RT1mSnd2G"
+CDN_SCRIPTS = {
+    "htmx": (
+        f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js",
+        HTMX_SRI,
+        f"/static/vendor/htmx-{HTMX_VERSION}.min.js",
+    ),
+    "htmx-ws": (
+        f"https://cdn.jsdelivr.net/npm/htmx-ext-ws@{HTMX_WS_VERSION}/dist/ws.min.js",
+        HTMX_WS_SRI,
+        f"/static/vendor/htmx-ext-ws-{HTMX_WS_VERSION}.min.js",
+    ),
+}
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.globals["cdn_scripts"] = CDN_SCRIPTS
+    env.globals["language_name"] = i18n.language_name
+    env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["get_locale"] = i18n.get_locale
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    settings = request.app.state.settings
+    full_context: dict[str, Any] = {
+        "csrf_token": csrf_token(request.state.sid, settings.secret),
+        "use_cdn": settings.use_cdn,
+        "locale": request.state.locale,
+        "is_htmx": request.headers.get("hx-request") == "true",
+        **(context or {}),
+    }
+    return templates.TemplateResponse(
+        request, name, full_context, status_code=status_code, headers=headers
+    )

@@ -1,0 +1,113 @@
+"""The ASGI middleware every request passes: browser cookie, locale, security headers.
+
+Pure ASGI rather than ``BaseHTTPMiddleware``: it runs on every vote and every WebSocket
+handshake, and it must set the locale context variable before the route runs.
+"""
+
+from __future__ import annotations
+
+import hmac
+from http.cookies import SimpleCookie
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+from app.i18n import LOCALES, negotiate, set_locale
+from app.security import new_token, sign
+
+SID_COOKIE = "osl_sid"
+LANG_COOKIE = "osl_lang"
+CDN_ORIGIN = "https://cdn.jsdelivr.net"
+
+
+def csrf_token(sid: str, secret: bytes) -> str:
+    return sign(secret, "csrf", sid)
+
+
+def csrf_ok(sid: str | None, token: str | None, secret: bytes) -> bool:
+    return bool(sid and token and hmac.compare_digest(csrf_token(sid, secret), token))
+
+
+def content_security_policy(settings: Settings) -> str:
+    scripts = "'self'" + (f" {CDN_ORIGIN}" if settings.use_cdn else "")
+    return (
+        "default-src 'self'; "
+        f"script-src {scripts}; "
+        "style-src 'self'; "
+        "img-src 'self' data: blob:; "
+        "connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+class WebMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.csp = content_security_policy(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        cookies = connection.cookies
+        state: dict[str, Any] = scope.setdefault("state", {})
+        sid = cookies.get(SID_COOKIE)
+        state["sid_is_new"] = not sid
+        state["sid"] = sid or new_token()
+        chosen = cookies.get(LANG_COOKIE)
+        locale = (
+            chosen
+            if chosen in LOCALES
+            else negotiate(connection.headers.get("accept-language"), self.settings.default_locale)
+        )
+        state["locale"] = locale
+        set_locale(locale)
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                self._security_headers(headers)
+                if state.get("sid_is_new") or state.get("sid_rotated"):
+                    headers.append("set-cookie", self._sid_cookie(state["sid"]))
+                headers.add_vary_header("HX-Request")
+                headers.add_vary_header("Cookie")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _security_headers(self, headers: MutableHeaders) -> None:
+        headers.setdefault("content-security-policy", self.csp)
+        headers.setdefault("x-content-type-options", "nosniff")
+        headers.setdefault("x-frame-options", "DENY")
+        headers.setdefault("referrer-policy", "same-origin")
+        headers.setdefault("permissions-policy", "camera=(self), microphone=(), geolocation=()")
+        headers.setdefault("cross-origin-opener-policy", "same-origin")
+        if self.settings.secure_cookies:
+            headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
+
+    def _sid_cookie(self, sid: str) -> str:
+        cookie: SimpleCookie = SimpleCookie()
+        cookie[SID_COOKIE] = sid
+        morsel = cookie[SID_COOKIE]
+        morsel["path"] = "/"
+        morsel["httponly"] = True
+        morsel["samesite"] = "Lax"
+        morsel["max-age"] = str(self.settings.session_days * 86400)
+        if self.settings.secure_cookies:
+            morsel["secure"] = True
+        return morsel.OutputString()
+
+
+def rotate_sid(state: Any) -> str:
+    """Give the browser a new session cookie (on login and logout, against session fixation)."""
+    state.sid = new_token()
+    state.sid_rotated = True
+    return str(state.sid)

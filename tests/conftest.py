@@ -1,0 +1,111 @@
+"""Shared fixtures. Database tests run twice: on SQLite and on PostgreSQL.
+
+PostgreSQL gets a database of its own per test run (``openspace_test_<pid>``), created from
+``OPENSPACE_TEST_POSTGRES`` (default: the local ``test`` database), and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+import app.models  # noqa: F401  (every table on the metadata)
+from app.config import Settings
+from app.db import make_engine, open_session
+from app.main import create_app
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "OPENSPACE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+DATABASES = ("sqlite", "postgresql")
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _create_database(name: str) -> str:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, with the schema created once."""
+    name = f"openspace_test_{os.getpid()}"
+    url = _create_database(name)
+    engine = make_engine(Settings(database_url=url, secret_key=SECRET, environment="test"))
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def empty_postgres_database() -> Iterator[str]:
+    """An empty PostgreSQL database (for migration tests)."""
+    name = f"openspace_empty_{os.getpid()}"
+    yield _create_database(name)
+    _drop_database(name)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url: str = request.getfixturevalue("postgres_database")
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        database_url=database_url,
+        secret_key=SECRET,
+        base_url="http://testserver",
+        use_cdn=False,
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings)
+    if engine.dialect.name == "sqlite":
+        SQLModel.metadata.create_all(engine)
+    else:
+        tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with open_session(engine, write=True) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
