@@ -36,8 +36,13 @@ def _settings() -> Settings:
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on (or PORT).", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes; more than one needs Redis broadcast.", min=1, max=64)] = 1,
+    port: Annotated[
+        int, typer.Option(envvar="PORT", help="Port to listen on (or PORT).", min=1, max=65535)
+    ] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(help="Worker processes; more than one needs Redis broadcast.", min=1, max=64),
+    ] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
 ) -> None:
     """Serve the web app with uvicorn."""
@@ -46,11 +51,16 @@ def serve(
     settings = _settings()
     if workers > 1 and settings.broadcast_url.startswith("memory"):
         typer.secho(
-            "Several workers need a shared broadcast: set OPENSPACE_BROADCAST_URL=redis://…", fg="red", err=True
+            "Several workers need a shared broadcast: set OPENSPACE_BROADCAST_URL=redis://…",
+            fg="red",
+            err=True,
         )
         raise typer.Exit(2)
     if workers > 1 and settings.is_sqlite:
-        typer.secho("Note: several workers on SQLite work, but PostgreSQL is the production choice.", err=True)
+        typer.secho(
+            "Note: several workers on SQLite work, but PostgreSQL is the production choice.",
+            err=True,
+        )
     typer.echo(f"Open Space Lab on http://{host}:{port}  (Ctrl+C stops)")
     uvicorn.run(
         "app.main:create_app",
@@ -91,9 +101,14 @@ def demo() -> None:
         from app.services.qr import join_url
 
         typer.echo("Demo event " + ("loaded." if created else "already present."))
-        typer.echo(f"  Organiser login:  {settings.base_url}/login   ({DEMO_EMAIL} / {DEMO_PASSWORD})")
+        typer.echo(
+            f"  Organiser login:  {settings.base_url}/login   ({DEMO_EMAIL} / {DEMO_PASSWORD})"
+        )
         typer.echo(f"  Projector board:  {settings.base_url}{board_path(event, settings.secret)}")
-        typer.echo(f"  Participants:     {join_url(settings, event)}   (or {settings.base_url}/join, code {event.join_code})")
+        typer.echo(
+            f"  Participants:     {join_url(settings, event)}"
+            f"   (or {settings.base_url}/join and code {event.join_code})"
+        )
     engine.dispose()
 
 
@@ -101,7 +116,9 @@ def demo() -> None:
 def create_organiser(
     email: Annotated[str, typer.Argument(help="The organiser's email, used to sign in.")],
     name: Annotated[str, typer.Option(help="Name shown to the team.")] = "",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
 ) -> None:
     """Create an organiser account (may create events)."""
     from app.services.accounts import create_user
@@ -117,8 +134,13 @@ def create_organiser(
     engine = make_engine(settings)
     with open_session(engine, write=True) as session:
         try:
-            user = create_user(session, email=email, name=name or email.split("@")[0], password=password,
-                               can_create_events=True)
+            user = create_user(
+                session,
+                email=email,
+                name=name or email.split("@")[0],
+                password=password,
+                can_create_events=True,
+            )
         except Invalid as error:
             for field, message in error.errors.items():
                 typer.secho(f"{field}: {message}", fg="red", err=True)
@@ -134,7 +156,9 @@ def backup(
     """Copy the SQLite database to a file, safely while the app is serving."""
     settings = _settings()
     if not settings.is_sqlite:
-        typer.secho("backup copies SQLite databases; for PostgreSQL use pg_dump.", fg="red", err=True)
+        typer.secho(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump.", fg="red", err=True
+        )
         raise typer.Exit(2)
     source_path = settings.sqlalchemy_url.removeprefix("sqlite:///")
     if not os.path.exists(source_path):

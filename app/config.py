@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Public address used in join links, QR codes and for the WebSocket origin check.",
+        description="Public address used in join links, QR codes and the WebSocket origin check.",
     )
     upload_dir: Path | None = Field(
         default=None, description="Where uploaded photos are stored; default `<data dir>/uploads`."
@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key is None:
-            raise ValueError("OPENSPACE_SECRET_KEY is required when OPENSPACE_ENVIRONMENT=production")
+            raise ValueError(
+                "OPENSPACE_SECRET_KEY is required when OPENSPACE_ENVIRONMENT=production"
+            )
         if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:  # type: ignore[union-attr]
             raise ValueError("OPENSPACE_SECRET_KEY must be at least 32 characters")
         return self

@@ -73,7 +73,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name for gettext_noop
+def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message
 

@@ -59,7 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
     return render(
-        request, "errors/error.html", {"message": message, "status": status_code}, status_code=status_code
+        request,
+        "errors/error.html",
+        {"message": message, "status": status_code},
+        status_code=status_code,
     )
 
 

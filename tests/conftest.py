@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
-import app.models  # noqa: F401  (every table on the metadata)
+import app.models
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.main import create_app
@@ -96,7 +96,9 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    with open_session(engine, write=True) as session:
+    # Deferred, not IMMEDIATE: on SQLite an idle test session must not hold the write lock
+    # while the app under test serves requests.
+    with open_session(engine) as session:
         yield session
 
 

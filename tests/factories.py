@@ -22,9 +22,13 @@ PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
 
 
-def make_user(session: Session, *, email: str | None = None, organiser: bool = True, name: str = "Ana") -> User:
+def make_user(
+    session: Session, *, email: str | None = None, organiser: bool = True, name: str = "Ana"
+) -> User:
     email = email or f"user{next(_numbers)}@example.org"
-    return accounts.create_user(session, email=email, name=name, password=PASSWORD, can_create_events=organiser)
+    return accounts.create_user(
+        session, email=email, name=name, password=PASSWORD, can_create_events=organiser
+    )
 
 
 def make_event(
@@ -40,7 +44,13 @@ def make_event(
     return events.create_event(
         session,
         owner=owner,
-        data=EventCreate(name=name, languages=["en", "bg"], timezone="Europe/Sofia", first_day=first_day, day_count=days),
+        data=EventCreate(
+            name=name,
+            languages=["en", "bg"],
+            timezone="Europe/Sofia",
+            first_day=first_day,
+            day_count=days,
+        ),
     )
 
 
@@ -48,7 +58,9 @@ def make_participant(
     session: Session, settings: Settings, *, event: Event, name: str = "Mira", **values: object
 ) -> tuple[Participant, AuthSession]:
     auth = accounts.start_session(session, token=new_token(), user_id=None, settings=settings)
-    participant = people.join(session, event=event, data=ParticipantCreate(name=name, **values), auth=auth)  # type: ignore[arg-type]
+    participant = people.join(
+        session, event=event, data=ParticipantCreate(name=name, **values), auth=auth
+    )  # type: ignore[arg-type]
     return participant, auth
 
 
@@ -68,9 +80,13 @@ def csrf(client: TestClient, settings: Settings) -> str:
     return csrf_token(client.cookies[SID_COOKIE], settings.secret)
 
 
-def post(client: TestClient, settings: Settings, url: str, data: dict[str, str] | None = None) -> Response:
+def post(
+    client: TestClient, settings: Settings, url: str, data: dict[str, str] | None = None
+) -> Response:
     """Submit a form as a browser would, with the CSRF token, without following redirects."""
-    return client.post(url, data={**(data or {}), "csrf_token": csrf(client, settings)}, follow_redirects=False)
+    return client.post(
+        url, data={**(data or {}), "csrf_token": csrf(client, settings)}, follow_redirects=False
+    )
 
 
 def login(client: TestClient, settings: Settings, user: User) -> None:
@@ -80,5 +96,7 @@ def login(client: TestClient, settings: Settings, user: User) -> None:
 
 def field_error(html: str, field: str) -> str | None:
     """The message shown next to ``field`` on a re-rendered form, if any."""
-    match = re.search(rf'<p class="field-error" id="{re.escape(field)}-error" role="alert">([^<]*)</p>', html)
+    match = re.search(
+        rf'<p class="field-error" id="{re.escape(field)}-error" role="alert">([^<]*)</p>', html
+    )
     return match.group(1) if match else None

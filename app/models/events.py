@@ -38,7 +38,9 @@ class EventBase(SQLModel):
     slug: str = Field(max_length=60, unique=True, index=True)
     description: str = Field(default="", max_length=4000)
     # ISO 639-1 codes; the first is the event's main language (used for the proceedings).
-    languages: list[str] = Field(default_factory=lambda: ["en"], sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"], sa_column=Column(JSON, nullable=False)
+    )
     timezone: str = Field(default="UTC", max_length=64)
     venue: str = Field(default="", max_length=300)
 

@@ -57,7 +57,11 @@ def login(
 ) -> Response:
     try:
         user = accounts.authenticate(
-            session, email=email, password=password, address=_client_address(request), settings=settings
+            session,
+            email=email,
+            password=password,
+            address=_client_address(request),
+            settings=settings,
         )
     except Invalid as error:
         return render(
@@ -107,9 +111,7 @@ def invitation(request: Request, token: str, session: SessionDep, user: UserDep)
 
 
 @router.post("/invite/{token}/accept")
-def accept_invitation(
-    request: Request, token: str, session: SessionDep, user: UserDep
-) -> Response:
+def accept_invitation(request: Request, token: str, session: SessionDep, user: UserDep) -> Response:
     if user is None:
         return RedirectResponse(f"/invite/{token}", status_code=303)
     event = events.accept_invitation(session, token=token, user=user)

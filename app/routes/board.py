@@ -19,7 +19,9 @@ router = APIRouter()
 
 
 @router.get("/board/{slug}/{signature}")
-def board(request: Request, slug: str, signature: str, session: SessionDep, settings: SettingsDep) -> Response:
+def board(
+    request: Request, slug: str, signature: str, session: SessionDep, settings: SettingsDep
+) -> Response:
     event = event_by_slug(session, slug)
     if not board_signature_ok(event, signature, settings.secret):
         raise NotFound(_("This board link is not valid. Ask the organiser for the current one."))

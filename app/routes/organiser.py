@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from zoneinfo import available_timezones
 
 from app.db import SessionDep
 from app.deps import AccessDep, SettingsDep, SignedInUser, verify_csrf
@@ -47,11 +47,15 @@ def _back(access: EventAccess, page: str = "") -> RedirectResponse:
 def dashboard(request: Request, session: SessionDep, user: SignedInUser) -> Response:
     rows = events.events_for_user(session, user=user)
     return render(
-        request, "organiser/dashboard.html", {"user": user, "rows": rows, "role_labels": ROLE_LABELS}
+        request,
+        "organiser/dashboard.html",
+        {"user": user, "rows": rows, "role_labels": ROLE_LABELS},
     )
 
 
-def _event_form(request: Request, user: Any, form: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
+def _event_form(
+    request: Request, user: Any, form: dict[str, str], errors: dict[str, str], status: int = 200
+) -> Response:
     return render(
         request,
         "organiser/new_event.html",
@@ -62,8 +66,16 @@ def _event_form(request: Request, user: Any, form: dict[str, str], errors: dict[
 
 @router.get("/new")
 def new_event_form(request: Request, user: SignedInUser) -> Response:
-    form = {"name": "", "slug": "", "languages": "en, bg", "timezone": "Europe/Sofia",
-            "venue": "", "description": "", "first_day": "", "day_count": "1"}
+    form = {
+        "name": "",
+        "slug": "",
+        "languages": "en, bg",
+        "timezone": "Europe/Sofia",
+        "venue": "",
+        "description": "",
+        "first_day": "",
+        "day_count": "1",
+    }
     return _event_form(request, user, form, {})
 
 
@@ -81,8 +93,16 @@ def create_event(
     first_day: Annotated[str, Form()] = "",
     day_count: Annotated[str, Form()] = "1",
 ) -> Response:
-    form = {"name": name, "slug": slug, "languages": languages, "timezone": timezone,
-            "venue": venue, "description": description, "first_day": first_day, "day_count": day_count}
+    form = {
+        "name": name,
+        "slug": slug,
+        "languages": languages,
+        "timezone": timezone,
+        "venue": venue,
+        "description": description,
+        "first_day": first_day,
+        "day_count": day_count,
+    }
     try:
         data = EventCreate(
             name=name,
@@ -101,7 +121,9 @@ def create_event(
 
 
 @router.get("/{slug}")
-def overview(request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep) -> Response:
+def overview(
+    request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep
+) -> Response:
     _staff(access)
     event = access.event
     return render(
@@ -124,12 +146,24 @@ def overview(request: Request, session: SessionDep, settings: SettingsDep, acces
     )
 
 
-def _edit_page(request: Request, access: EventAccess, form: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
+def _edit_page(
+    request: Request,
+    access: EventAccess,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
     return render(
         request,
         "organiser/edit_event.html",
-        {"access": access, "event": access.event, "user": access.user, "form": form,
-         "errors": errors, "timezones": TIMEZONES},
+        {
+            "access": access,
+            "event": access.event,
+            "user": access.user,
+            "form": form,
+            "errors": errors,
+            "timezones": TIMEZONES,
+        },
         status_code=status,
     )
 
@@ -137,8 +171,14 @@ def _edit_page(request: Request, access: EventAccess, form: dict[str, str], erro
 @router.get("/{slug}/edit")
 def edit_event_form(request: Request, access: AccessDep) -> Response:
     event = _staff(access).event
-    form = {"name": event.name, "slug": event.slug, "languages": ", ".join(event.languages),
-            "timezone": event.timezone, "venue": event.venue, "description": event.description}
+    form = {
+        "name": event.name,
+        "slug": event.slug,
+        "languages": ", ".join(event.languages),
+        "timezone": event.timezone,
+        "venue": event.venue,
+        "description": event.description,
+    }
     return _edit_page(request, access, form, {})
 
 
@@ -154,8 +194,14 @@ def edit_event(
     venue: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> Response:
-    form = {"name": name, "slug": slug_field, "languages": languages, "timezone": timezone,
-            "venue": venue, "description": description}
+    form = {
+        "name": name,
+        "slug": slug_field,
+        "languages": languages,
+        "timezone": timezone,
+        "venue": venue,
+        "description": description,
+    }
     try:
         data = EventUpdate(
             name=name,
@@ -179,8 +225,14 @@ def delete_event(
         events.delete_event(session, access=access, confirm_slug=confirm)
     except Invalid as error:
         event = access.event
-        form = {"name": event.name, "slug": event.slug, "languages": ", ".join(event.languages),
-                "timezone": event.timezone, "venue": event.venue, "description": event.description}
+        form = {
+            "name": event.name,
+            "slug": event.slug,
+            "languages": ", ".join(event.languages),
+            "timezone": event.timezone,
+            "venue": event.venue,
+            "description": event.description,
+        }
         return _edit_page(request, access, form, error.errors, status=422)
     return RedirectResponse("/o", status_code=303)
 
@@ -200,9 +252,16 @@ def regenerate_join_code(session: SessionDep, access: AccessDep) -> Response:
 # --- rooms -------------------------------------------------------------------------------
 
 
-def _rooms_page(request: Request, session: SessionDep, access: EventAccess, *, errors: dict[str, str] | None = None,
-                form: dict[str, str] | None = None, room_errors: dict[int, dict[str, str]] | None = None,
-                status: int = 200) -> Response:
+def _rooms_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    room_errors: dict[int, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
     return render(
         request,
         "organiser/rooms.html",
@@ -257,7 +316,9 @@ def update_room(
         programme.update_room(session, access=access, room_id=room_id, data=data)
     except Invalid as error:
         session.rollback()
-        return _rooms_page(request, session, access, room_errors={room_id: error.errors}, status=422)
+        return _rooms_page(
+            request, session, access, room_errors={room_id: error.errors}, status=422
+        )
     return _back(access, "/rooms")
 
 
@@ -278,9 +339,16 @@ def delete_room(session: SessionDep, access: AccessDep, room_id: int) -> Respons
 # --- programme ---------------------------------------------------------------------------
 
 
-def _programme_page(request: Request, session: SessionDep, access: EventAccess, *,
-                    errors: dict[str, str] | None = None, error_day: int | None = None,
-                    form: dict[str, str] | None = None, status: int = 200) -> Response:
+def _programme_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    errors: dict[str, str] | None = None,
+    error_day: int | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     return render(
         request,
         "organiser/programme.html",
@@ -314,8 +382,14 @@ def add_day(
     try:
         programme.add_day(session, access=access, date=parse_date(date, field="date"), title=title)
     except Invalid as error:
-        return _programme_page(request, session, access, errors=error.errors,
-                               form={"date": date, "title": title}, status=422)
+        return _programme_page(
+            request,
+            session,
+            access,
+            errors=error.errors,
+            form={"date": date, "title": title},
+            status=422,
+        )
     return _back(access, "/programme")
 
 
@@ -325,7 +399,9 @@ def delete_day(session: SessionDep, access: AccessDep, day_id: int) -> Response:
     return _back(access, "/programme")
 
 
-def _block_data(kind: str, starts_at: str, ends_at: str, title: str, presenter: str) -> TimeBlockCreate:
+def _block_data(
+    kind: str, starts_at: str, ends_at: str, title: str, presenter: str
+) -> TimeBlockCreate:
     errors: dict[str, str] = {}
     times = {}
     for field, raw in (("starts_at", starts_at), ("ends_at", ends_at)):
@@ -354,9 +430,16 @@ def add_block(
         data = _block_data(kind, starts_at, ends_at, title, presenter)
         programme.add_block(session, access=access, day_id=day_id, data=data)
     except Invalid as error:
-        form = {"kind": kind, "starts_at": starts_at, "ends_at": ends_at, "title": title, "presenter": presenter}
-        return _programme_page(request, session, access, errors=error.errors, error_day=day_id,
-                               form=form, status=422)
+        form = {
+            "kind": kind,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "title": title,
+            "presenter": presenter,
+        }
+        return _programme_page(
+            request, session, access, errors=error.errors, error_day=day_id, form=form, status=422
+        )
     return _back(access, "/programme")
 
 
@@ -369,8 +452,15 @@ def delete_block(session: SessionDep, access: AccessDep, block_id: int) -> Respo
 # --- team and participants ---------------------------------------------------------------
 
 
-def _team_page(request: Request, session: SessionDep, access: EventAccess, *, new_link: str = "",
-               errors: dict[str, str] | None = None, status: int = 200) -> Response:
+def _team_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    new_link: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     return render(
         request,
         "organiser/team.html",

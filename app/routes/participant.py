@@ -29,8 +29,14 @@ def _address(request: Request) -> str:
 
 def _remember_language(request: Request, response: Response, locale: str) -> Response:
     if locale in LOCALES:
-        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, httponly=True,
-                            samesite="lax", secure=request.app.state.settings.secure_cookies)
+        response.set_cookie(
+            LANG_COOKIE,
+            locale,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+        )
     return response
 
 
@@ -45,16 +51,29 @@ def enter_code(
 ) -> Response:
     try:
         event = people.find_event_by_code(
-            session, code=code, browser_key=token_hash(request.state.sid),
-            address=_address(request), settings=settings,
+            session,
+            code=code,
+            browser_key=token_hash(request.state.sid),
+            address=_address(request),
+            settings=settings,
         )
     except Invalid as error:
-        return render(request, "participant/code.html", {"errors": error.errors, "code": code}, status_code=422)
+        return render(
+            request,
+            "participant/code.html",
+            {"errors": error.errors, "code": code},
+            status_code=422,
+        )
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
-def _join_page(request: Request, event: object, form: dict[str, object], errors: dict[str, str],
-               status: int = 200) -> Response:
+def _join_page(
+    request: Request,
+    event: object,
+    form: dict[str, object],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
     return render(
         request,
         "participant/join.html",
@@ -64,18 +83,34 @@ def _join_page(request: Request, event: object, form: dict[str, object], errors:
 
 
 @router.get("/j/{code}")
-def join_form(request: Request, code: str, session: SessionDep, settings: SettingsDep, auth: AuthDep) -> Response:
+def join_form(
+    request: Request, code: str, session: SessionDep, settings: SettingsDep, auth: AuthDep
+) -> Response:
     try:
         event = people.find_event_by_code(
-            session, code=code, browser_key=token_hash(request.state.sid),
-            address=_address(request), settings=settings,
+            session,
+            code=code,
+            browser_key=token_hash(request.state.sid),
+            address=_address(request),
+            settings=settings,
         )
     except Invalid as error:
-        return render(request, "participant/code.html", {"errors": error.errors, "code": code}, status_code=404)
+        return render(
+            request,
+            "participant/code.html",
+            {"errors": error.errors, "code": code},
+            status_code=404,
+        )
     access = resolve(session, event=event, user=None, session_id=auth.id if auth else None)
     if access.participant is not None:
         return RedirectResponse(f"/e/{event.slug}", status_code=303)
-    form = {"name": "", "organisation": "", "org_type": "", "locale": request.state.locale, "consent_report": False}
+    form = {
+        "name": "",
+        "organisation": "",
+        "org_type": "",
+        "locale": request.state.locale,
+        "consent_report": False,
+    }
     return _join_page(request, event, form, {})
 
 
@@ -93,11 +128,19 @@ def join(
     consent_report: Annotated[bool, Form()] = False,
 ) -> Response:
     event = people.find_event_by_code(
-        session, code=code, browser_key=token_hash(request.state.sid),
-        address=_address(request), settings=settings,
+        session,
+        code=code,
+        browser_key=token_hash(request.state.sid),
+        address=_address(request),
+        settings=settings,
     )
-    data = ParticipantCreate(name=name, organisation=organisation, org_type=org_type, locale=locale,
-                             consent_report=consent_report)
+    data = ParticipantCreate(
+        name=name,
+        organisation=organisation,
+        org_type=org_type,
+        locale=locale,
+        consent_report=consent_report,
+    )
     try:
         people.join(session, event=event, data=data, auth=ensure_auth(request, session, auth))
     except Invalid as error:
@@ -116,13 +159,22 @@ def participant_home(request: Request, session: SessionDep, access: AccessDep) -
     return render(
         request,
         "participant/home.html",
-        {"event": access.event, "participant": access.participant,
-         "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase)},
+        {
+            "event": access.event,
+            "participant": access.participant,
+            "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
+        },
     )
 
 
-def _profile_page(request: Request, access: AccessDep, settings: SettingsDep, form: dict[str, object],
-                  errors: dict[str, str], status: int = 200) -> Response:
+def _profile_page(
+    request: Request,
+    access: AccessDep,
+    settings: SettingsDep,
+    form: dict[str, object],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
     assert access.participant is not None
     token = people.personal_token(access.participant, settings.secret)
     return render(
@@ -159,8 +211,13 @@ def update_profile(
     locale: Annotated[str, Form()] = "en",
     consent_report: Annotated[bool, Form()] = False,
 ) -> Response:
-    data = ParticipantUpdate(name=name, organisation=organisation, org_type=org_type, locale=locale,
-                             consent_report=consent_report)
+    data = ParticipantUpdate(
+        name=name,
+        organisation=organisation,
+        org_type=org_type,
+        locale=locale,
+        consent_report=consent_report,
+    )
     try:
         people.update_profile(session, access=access, data=data)
     except Invalid as error:
@@ -177,18 +234,32 @@ def reset_personal_link(session: SessionDep, access: AccessDep) -> Response:
 
 
 @router.get("/e/{slug}/p/{token}")
-def personal_link(request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep,
-                  token: str) -> Response:
-    participant = people.participant_by_token(session, event=access.event, token=token, secret=settings.secret)
+def personal_link(
+    request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep, token: str
+) -> Response:
+    participant = people.participant_by_token(
+        session, event=access.event, token=token, secret=settings.secret
+    )
     # Opening a link changes nothing: the person confirms with a button (no state change on GET).
-    return render(request, "participant/claim.html",
-                  {"event": access.event, "participant": participant, "token": token})
+    return render(
+        request,
+        "participant/claim.html",
+        {"event": access.event, "participant": participant, "token": token},
+    )
 
 
 @router.post("/e/{slug}/p/{token}")
-def claim_personal_link(request: Request, session: SessionDep, settings: SettingsDep, auth: AuthDep,
-                        access: AccessDep, token: str) -> Response:
-    participant = people.participant_by_token(session, event=access.event, token=token, secret=settings.secret)
+def claim_personal_link(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: AuthDep,
+    access: AccessDep,
+    token: str,
+) -> Response:
+    participant = people.participant_by_token(
+        session, event=access.event, token=token, secret=settings.secret
+    )
     people.claim(session, participant=participant, auth=ensure_auth(request, session, auth))
     response = RedirectResponse(f"/e/{access.event.slug}", status_code=303)
     return _remember_language(request, response, participant.locale)
@@ -197,4 +268,6 @@ def claim_personal_link(request: Request, session: SessionDep, settings: Setting
 @router.get("/e/{slug}/qr.svg")
 def join_qr(session: SessionDep, settings: SettingsDep, access: AccessDep) -> Response:
     svg = qr_svg(join_url(settings, access.event))
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"}
+    )

@@ -82,7 +82,9 @@ def resolve(
             )
         ).first()
         if participant is not None:
-            return EventAccess(event=event, role=Role.PARTICIPANT, user=user, participant=participant)
+            return EventAccess(
+                event=event, role=Role.PARTICIPANT, user=user, participant=participant
+            )
     if board_signature and board_signature_ok(event, board_signature, secret):
         return EventAccess(event=event, role=Role.BOARD, user=user)
     return EventAccess(event=event, role=None, user=user)

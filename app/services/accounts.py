@@ -89,7 +89,9 @@ def authenticate(
     return user
 
 
-def start_session(session: Session, *, token: str, user_id: int | None, settings: Settings) -> AuthSession:
+def start_session(
+    session: Session, *, token: str, user_id: int | None, settings: Settings
+) -> AuthSession:
     """Record a signed-in (or joined) browser under the hash of its cookie token."""
     auth = AuthSession(
         id=token_hash(token),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from datetime import timedelta
@@ -84,7 +83,7 @@ def _check_event_fields(
 
 
 def parse_languages(raw: str) -> list[str]:
-    """"en, bg" → ["en", "bg"]: order kept, duplicates dropped."""
+    """ "en, bg" → ["en", "bg"]: order kept, duplicates dropped."""
     codes = [part.strip().lower() for part in re.split(r"[,\s]+", raw) if part.strip()]
     return list(dict.fromkeys(codes))
 
@@ -179,12 +178,16 @@ def events_for_user(session: Session, *, user: User) -> list[tuple[Event, str]]:
 
 
 def days(session: Session, *, event_id: int) -> list[Day]:
-    return list(session.exec(select(Day).where(Day.event_id == event_id).order_by(col(Day.date))).all())
+    return list(
+        session.exec(select(Day).where(Day.event_id == event_id).order_by(col(Day.date))).all()
+    )
 
 
 def participant_count(session: Session, *, event_id: int) -> int:
     return int(
-        session.exec(select(func.count()).select_from(Participant).where(Participant.event_id == event_id)).one()
+        session.exec(
+            select(func.count()).select_from(Participant).where(Participant.event_id == event_id)
+        ).one()
     )
 
 
@@ -262,7 +265,9 @@ def invitation_by_token(session: Session, *, token: str) -> tuple[Invitation, Ev
         .where(Invitation.token_hash == token_hash(token))
     ).first()
     if row is None or row[0].accepted_at is not None or row[0].expires_at <= utcnow():
-        raise NotFound(_("This invitation link is not valid any more. Ask the organiser for a new one."))
+        raise NotFound(
+            _("This invitation link is not valid any more. Ask the organiser for a new one.")
+        )
     return row[0], row[1]
 
 
@@ -293,7 +298,9 @@ def revoke_invitation(session: Session, *, access: EventAccess, invitation_id: i
 def remove_member(session: Session, *, access: EventAccess, user_id: int) -> None:
     access.require(Role.ORGANISER)
     member = session.exec(
-        select(EventMember).where(EventMember.event_id == access.event_id, EventMember.user_id == user_id)
+        select(EventMember).where(
+            EventMember.event_id == access.event_id, EventMember.user_id == user_id
+        )
     ).first()
     if member is None:
         raise NotFound(_("This person is not on the team."))

@@ -51,11 +51,11 @@ def _clean(data: ParticipantCreate | ParticipantUpdate, *, event: Event) -> dict
         values["name"] = " ".join(str(values["name"] or "").split())
         if not values["name"]:
             errors["name"] = _("Enter a name; a first name or a nickname is fine.")
-        elif len(values["name"]) > 80:  # type: ignore[arg-type]
+        elif len(values["name"]) > 80:
             errors["name"] = _("Use at most 80 characters.")
     if "organisation" in values:
         values["organisation"] = " ".join(str(values["organisation"] or "").split())
-        if len(values["organisation"]) > 160:  # type: ignore[arg-type]
+        if len(values["organisation"]) > 160:
             errors["organisation"] = _("Use at most 160 characters.")
     if "org_type" in values:
         values["org_type"] = values["org_type"] or ""
@@ -89,12 +89,16 @@ def _bind(session: Session, *, auth: AuthSession, event_id: int, participant_id:
         )
     ).first()
     if device is None:
-        device = ParticipantDevice(session_id=auth.id, event_id=event_id, participant_id=participant_id)
+        device = ParticipantDevice(
+            session_id=auth.id, event_id=event_id, participant_id=participant_id
+        )
     device.participant_id = participant_id
     session.add(device)
 
 
-def update_profile(session: Session, *, access: EventAccess, data: ParticipantUpdate) -> Participant:
+def update_profile(
+    session: Session, *, access: EventAccess, data: ParticipantUpdate
+) -> Participant:
     participant = access.participant
     if participant is None:
         raise NotFound(_("Join the event first."))
@@ -106,16 +110,21 @@ def update_profile(session: Session, *, access: EventAccess, data: ParticipantUp
 
 
 def personal_token(participant: Participant, secret: bytes) -> str:
-    return f"{participant.id}.{sign(secret, 'participant', participant.id or 0, participant.link_nonce)}"
+    signature = sign(secret, "participant", participant.id or 0, participant.link_nonce)
+    return f"{participant.id}.{signature}"
 
 
-def participant_by_token(session: Session, *, event: Event, token: str, secret: bytes) -> Participant:
+def participant_by_token(
+    session: Session, *, event: Event, token: str, secret: bytes
+) -> Participant:
     raw_id, _sep, signature = token.partition(".")
     participant = session.get(Participant, int(raw_id)) if raw_id.isdigit() else None
     if (
         participant is None
         or participant.event_id != event.id
-        or not signature_matches(secret, signature, "participant", participant.id or 0, participant.link_nonce)
+        or not signature_matches(
+            secret, signature, "participant", participant.id or 0, participant.link_nonce
+        )
     ):
         raise NotFound(_("This personal link is not valid. Join with the event code instead."))
     return participant
@@ -142,6 +151,8 @@ def participants(session: Session, *, access: EventAccess) -> list[Participant]:
     access.require_staff()
     return list(
         session.exec(
-            select(Participant).where(Participant.event_id == access.event_id).order_by(col(Participant.name))
+            select(Participant)
+            .where(Participant.event_id == access.event_id)
+            .order_by(col(Participant.name))
         ).all()
     )

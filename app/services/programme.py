@@ -51,7 +51,9 @@ def _room(session: Session, *, access: EventAccess, room_id: int) -> Room:
     return room
 
 
-def _check_room(session: Session, *, event_id: int, values: dict[str, object], room_id: int | None) -> None:
+def _check_room(
+    session: Session, *, event_id: int, values: dict[str, object], room_id: int | None
+) -> None:
     errors: dict[str, str] = {}
     if "name" in values:
         name = str(values["name"])
@@ -61,7 +63,9 @@ def _check_room(session: Session, *, event_id: int, values: dict[str, object], r
             errors["name"] = _("Use at most 80 characters.")
         else:
             clash = session.exec(
-                select(Room.id).where(Room.event_id == event_id, func.lower(Room.name) == name.lower())
+                select(Room.id).where(
+                    Room.event_id == event_id, func.lower(Room.name) == name.lower()
+                )
             ).first()
             if clash is not None and clash != room_id:
                 errors["name"] = _("Another room has this name.")
@@ -129,7 +133,9 @@ def move_room(session: Session, *, access: EventAccess, room_id: int, offset: in
 
 
 def programme(session: Session, *, event_id: int) -> list[DayProgramme]:
-    day_rows = session.exec(select(Day).where(Day.event_id == event_id).order_by(col(Day.date))).all()
+    day_rows = session.exec(
+        select(Day).where(Day.event_id == event_id).order_by(col(Day.date))
+    ).all()
     by_day = {day.id: DayProgramme(day=day) for day in day_rows}
     blocks = session.exec(
         select(TimeBlock)
@@ -154,7 +160,9 @@ def add_day(session: Session, *, access: EventAccess, date: dt.date | None, titl
         raise Invalid({"date": _("Choose a date.")})
     if len(title) > 120:
         raise Invalid({"title": _("Use at most 120 characters.")})
-    if session.exec(select(Day.id).where(Day.event_id == access.event_id, Day.date == date)).first():
+    if session.exec(
+        select(Day.id).where(Day.event_id == access.event_id, Day.date == date)
+    ).first():
         raise Invalid({"date": _("This day is in the programme already.")})
     day = Day(event_id=access.event_id, date=date, title=title.strip())
     session.add(day)
@@ -186,7 +194,11 @@ def _check_block(
     if "ends_at" not in errors:
         others = session.exec(select(TimeBlock).where(TimeBlock.day_id == day.id)).all()
         for other in others:
-            if other.id != block_id and data.starts_at < other.ends_at and other.starts_at < data.ends_at:
+            if (
+                other.id != block_id
+                and data.starts_at < other.ends_at
+                and other.starts_at < data.ends_at
+            ):
                 errors["starts_at"] = _("This overlaps {title} ({start}–{end}).").format(
                     title=other.title or _("a slot"),
                     start=other.starts_at.strftime("%H:%M"),
@@ -197,7 +209,9 @@ def _check_block(
         raise Invalid(errors)
 
 
-def add_block(session: Session, *, access: EventAccess, day_id: int, data: TimeBlockCreate) -> TimeBlock:
+def add_block(
+    session: Session, *, access: EventAccess, day_id: int, data: TimeBlockCreate
+) -> TimeBlock:
     """Add a slot, plenary item or break to a day; times must not overlap other blocks."""
     access.require_staff()
     day = _day(session, access=access, day_id=day_id)
@@ -224,7 +238,9 @@ def _block(session: Session, *, access: EventAccess, block_id: int) -> TimeBlock
     return block
 
 
-def update_block(session: Session, *, access: EventAccess, block_id: int, data: TimeBlockCreate) -> TimeBlock:
+def update_block(
+    session: Session, *, access: EventAccess, block_id: int, data: TimeBlockCreate
+) -> TimeBlock:
     access.require_staff()
     block = _block(session, access=access, block_id=block_id)
     day = _day(session, access=access, day_id=block.day_id)

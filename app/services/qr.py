@@ -18,6 +18,15 @@ def qr_svg(url: str, *, scale: int = 10) -> str:
     """An SVG document of the QR code, sized by ``scale`` pixels per module."""
     buffer = io.BytesIO()
     qr = segno.make(url, error="m", micro=False)
-    qr.save(buffer, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True,
-            title="QR", dark="#000", light="#fff")
+    qr.save(
+        buffer,
+        kind="svg",
+        scale=scale,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title="QR",
+        dark="#000",
+        light="#fff",
+    )
     return buffer.getvalue().decode()

@@ -22,9 +22,10 @@ def hit(session: Session, *, key: str, limit: int, window: int, now: float | Non
         insert(RateCounter)
         .values(key=key, window_start=window_start, count=1)
         .on_conflict_do_update(
-            index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}  # type: ignore[operator]
+            index_elements=["key", "window_start"],
+            set_={"count": col(RateCounter.count) + 1},
         )
-        .returning(RateCounter.count)
+        .returning(col(RateCounter.count))
     )
     count = session.execute(statement).scalar_one()
     # Old windows are useless; dropping them here keeps the table small without a cron job.
