@@ -42,7 +42,7 @@ test: $(STAMP) os-packages services i18n-compile lint typecheck pytest
 # Extract every translatable string, update the catalogues, compile them.
 i18n: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k N_ -k _ -o app/locale/messages.pot app
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i app/locale/messages.pot -d app/locale -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i app/locale/messages.pot -d app/locale -D messages
 	$(BIN)/pybabel compile --statistics -d app/locale -D messages
 
 i18n-compile: $(STAMP)

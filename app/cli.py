@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
+from contextlib import closing
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 
 from app.config import Settings
 from app.db import make_engine, open_session
-from app.errors import Invalid
+from app.errors import DomainError, Invalid
 
 cli = typer.Typer(
     help="Open Space Lab: run an Open Space workshop live.",
@@ -96,7 +97,11 @@ def demo() -> None:
     settings = _settings()
     engine = make_engine(settings)
     with open_session(engine, write=True) as session:
-        event, created = load_demo(session, settings=settings)
+        try:
+            event, created = load_demo(session, settings=settings)
+        except DomainError as error:
+            typer.secho(error.message, fg="red", err=True)
+            raise typer.Exit(2) from None
         from app.services.events import board_path
         from app.services.qr import join_url
 
@@ -171,7 +176,7 @@ def backup(
         typer.secho(f"The folder {target.parent} does not exist.", fg="red", err=True)
         raise typer.Exit(2)
     # SQLite's online backup API copies a consistent snapshot while writers keep going.
-    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as copy:
+    with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
     typer.echo(f"Backed up {source_path} to {target}.")
 
