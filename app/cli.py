@@ -5,8 +5,8 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
-from contextlib import closing
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 

@@ -12,6 +12,7 @@ from app.db import UNSAFE_METHODS, SessionDep
 from app.errors import NotSignedIn, PermissionDenied
 from app.i18n import _
 from app.models.people import AuthSession, User
+from app.realtime.hub import Hub
 from app.services import accounts
 from app.services.access import EventAccess, event_by_slug, resolve
 from app.web import csrf_ok
@@ -89,3 +90,11 @@ def get_event_access(slug: str, session: SessionDep, auth: AuthDep, user: UserDe
 
 
 AccessDep = Annotated[EventAccess, Depends(get_event_access)]
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]

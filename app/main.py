@@ -18,7 +18,19 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import DomainError, NotSignedIn
 from app.i18n import _
-from app.routes import auth, board, health, organiser, participant
+from app.realtime.broker import make_broker
+from app.realtime.frames import FrameRenderer
+from app.realtime.hub import Hub
+from app.routes import (
+    auth,
+    board,
+    facilitation,
+    health,
+    live,
+    marketplace,
+    organiser,
+    participant,
+)
 from app.templating import render
 from app.web import WebMiddleware
 
@@ -29,11 +41,16 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings)
+    hub = Hub(make_broker(settings.broadcast_url), FrameRenderer(engine))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="Open Space Lab",
@@ -44,9 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.hub = hub
+    app.state.event_ids = {}  # slug → id, for WebSocket handshakes without a query
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, organiser, participant, board):
+    for module in (health, auth, organiser, facilitation, participant, marketplace, board, live):
         app.include_router(module.router)
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
@@ -69,6 +88,14 @@ def _error_page(request: Request, message: str, status_code: int) -> HTMLRespons
 async def _domain_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if request.headers.get("hx-request") == "true":
+        # htmx swaps this message into the page's flash area, whatever the target was.
+        return render(
+            request,
+            "partials/flash.html",
+            {"message": error.message},
+            status_code=error.status_code,
+        )
     return _error_page(request, error.message, error.status_code)
 
 

@@ -33,7 +33,8 @@ def sign(secret: bytes, *parts: str | int) -> str:
 
 
 def signature_matches(secret: bytes, signature: str, *parts: str | int) -> bool:
-    return hmac.compare_digest(sign(secret, *parts), signature)
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII strings from a crafted URL.
+    return hmac.compare_digest(sign(secret, *parts).encode(), signature.encode())
 
 
 def new_join_code() -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from app import i18n
+from app.models.events import PHASE_LABELS
 from app.web import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -49,6 +50,7 @@ def _environment() -> jinja2.Environment:
     env.globals["language_name"] = i18n.language_name
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["get_locale"] = i18n.get_locale
+    env.globals["phase_labels"] = PHASE_LABELS
     return env
 
 

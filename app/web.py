@@ -28,7 +28,10 @@ def csrf_token(sid: str, secret: bytes) -> str:
 
 
 def csrf_ok(sid: str | None, token: str | None, secret: bytes) -> bool:
-    return bool(sid and token and hmac.compare_digest(csrf_token(sid, secret), token))
+    # Bytes, not str: compare_digest raises TypeError on a non-ASCII token.
+    return bool(
+        sid and token and hmac.compare_digest(csrf_token(sid, secret).encode(), token.encode())
+    )
 
 
 def content_security_policy(settings: Settings) -> str:

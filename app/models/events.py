@@ -51,6 +51,13 @@ class Event(EventBase, table=True):
     # Rotating the nonce revokes every board link handed out so far.
     board_nonce: str = Field(max_length=32)
     phase: str = Field(default=Phase.SETUP, max_length=20)
+    # Marketplace and voting rules, set by the facilitator.
+    dots_per_participant: int = Field(default=5, ge=1, le=50)
+    max_dots_per_topic: int = Field(default=1, ge=1, le=50)
+    blind_voting: bool = False
+    board_hides_tallies: bool = False
+    proposals_while_voting: bool = True
+    pitch_seconds: int = Field(default=45, ge=10, le=600)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -9,9 +11,9 @@ from app.db import SessionDep
 from app.deps import SettingsDep
 from app.errors import NotFound
 from app.i18n import _
-from app.models.events import PHASE_LABELS
-from app.services import events
-from app.services.access import board_signature_ok, event_by_slug
+from app.realtime.frames import live_context
+from app.services import live
+from app.services.access import board_signature_ok, event_by_slug, live_token
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -26,14 +28,18 @@ def board(
     if not board_signature_ok(event, signature, settings.secret):
         raise NotFound(_("This board link is not valid. Ask the organiser for the current one."))
     url = join_url(settings, event)
+    state = live.load(session, event_id=event.id)  # type: ignore[arg-type]
+    assert state is not None
+    token = live_token(
+        event=event, audience="board", participant_id=None, secret=settings.secret, now=time.time()
+    )
     return render(
         request,
         "board/board.html",
         {
-            "event": event,
+            **live_context(state, "board"),
             "join_url": url,
             "qr": qr_svg(url, scale=8),
-            "phase_label": PHASE_LABELS.get(event.phase, event.phase),
-            "participant_count": events.participant_count(session, event_id=event.id),  # type: ignore[arg-type]
+            "live_url": f"/ws/{event.slug}?t={token}",
         },
     )

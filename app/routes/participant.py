@@ -11,8 +11,8 @@ from app.db import SessionDep
 from app.deps import AccessDep, AuthDep, SettingsDep, ensure_auth, verify_csrf
 from app.errors import Invalid
 from app.i18n import LOCALES
-from app.models.events import PHASE_LABELS
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
+from app.routes.marketplace import participant_page
 from app.security import token_hash
 from app.services import people
 from app.services.access import resolve
@@ -156,15 +156,7 @@ def participant_home(request: Request, session: SessionDep, access: AccessDep) -
         if access.is_staff:
             return RedirectResponse(f"/o/{access.event.slug}", status_code=303)
         return render(request, "participant/code.html", {"errors": {}, "code": ""})
-    return render(
-        request,
-        "participant/home.html",
-        {
-            "event": access.event,
-            "participant": access.participant,
-            "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
-        },
-    )
+    return participant_page(request, session, access)
 
 
 def _profile_page(

@@ -10,7 +10,7 @@ from app.errors import NotFound, NotSignedIn, PermissionDenied
 from app.i18n import _
 from app.models.events import Event, EventMember, Role
 from app.models.people import Participant, ParticipantDevice, User
-from app.security import signature_matches
+from app.security import sign, signature_matches
 
 STAFF = (Role.ORGANISER, Role.FACILITATOR)
 
@@ -88,3 +88,32 @@ def resolve(
     if board_signature and board_signature_ok(event, board_signature, secret):
         return EventAccess(event=event, role=Role.BOARD, user=user)
     return EventAccess(event=event, role=None, user=user)
+
+
+LIVE_TOKEN_SECONDS = 2 * 86400
+
+
+def live_token(
+    *, event: Event, audience: str, participant_id: int | None, secret: bytes, now: float
+) -> str:
+    """A signed ticket for the page's WebSocket, so a reconnect storm needs no database query
+    per client to check who is connecting. It outlives a long day with the page open."""
+    expires = int(now) + LIVE_TOKEN_SECONDS
+    pid = participant_id or 0
+    signature = sign(secret, "live", event.id or 0, audience, pid, expires)
+    return f"{audience}.{pid}.{expires}.{signature}"
+
+
+def verify_live_token(
+    token: str, *, event_id: int, secret: bytes, now: float
+) -> tuple[str, int | None] | None:
+    """(audience, participant id) when the ticket is genuine and fresh, else None."""
+    parts = token.split(".")
+    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    audience, pid, expires, signature = parts[0], int(parts[1]), int(parts[2]), parts[3]
+    if expires < now or not signature_matches(
+        secret, signature, "live", event_id, audience, pid, expires
+    ):
+        return None
+    return audience, pid or None

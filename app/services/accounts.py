@@ -15,6 +15,7 @@ from app.security import DUMMY_HASH, hash_password, token_hash, verify_password
 from app.services import ratelimit
 
 MIN_PASSWORD_LENGTH = 10
+MIN_LOCAL_PART = 3
 LOGIN_WINDOW = 15 * 60
 ADDRESS_WINDOW = 10 * 60
 
@@ -31,7 +32,8 @@ def check_password_rules(password: str, *, email: str = "", field: str = "passwo
     if len(set(password)) < 4:
         raise Invalid({field: _("This password is too easy to guess.")})
     local_part = normalise_email(email).split("@")[0]
-    if local_part and local_part in password.lower():
+    # A one- or two-letter local part ("a@…") is in half of all passwords: not a useful check.
+    if len(local_part) >= MIN_LOCAL_PART and local_part in password.lower():
         raise Invalid({field: _("The password must not contain your email address.")})
 
 
@@ -92,7 +94,15 @@ def authenticate(
 def start_session(
     session: Session, *, token: str, user_id: int | None, settings: Settings
 ) -> AuthSession:
-    """Record a signed-in (or joined) browser under the hash of its cookie token."""
+    """Record a signed-in (or joined) browser under the hash of its cookie token.
+
+    A browser may still send the cookie of a session that has expired: its old record goes,
+    rather than clashing with the new one.
+    """
+    stale = session.get(AuthSession, token_hash(token))
+    if stale is not None:
+        session.delete(stale)
+        session.flush()
     auth = AuthSession(
         id=token_hash(token),
         user_id=user_id,

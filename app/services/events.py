@@ -7,7 +7,7 @@ import unicodedata
 from datetime import timedelta
 from zoneinfo import available_timezones
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -25,13 +25,11 @@ INVITATION_DAYS = 14
 MAX_DAYS = 14
 
 # Streamlined Bulgarian transliteration (the official system), so Cyrillic names get readable slugs.
-_CYRILLIC = dict(
-    zip(
-        "абвгдежзийклмнопрстуфхцчшщъьюя",
-        "a b v g d e zh z i y k l m n o p r s t u f h ts ch sh sht a y yu ya".split(),
-        strict=True,
-    )
-)
+# fmt: off
+_LATIN = ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+          "s", "t", "u", "f", "h", "ts", "ch", "sh", "sht", "a", "y", "yu", "ya")
+# fmt: on
+_CYRILLIC = dict(zip("абвгдежзийклмнопрстуфхцчшщъьюя", _LATIN, strict=True))
 
 
 def slugify(text: str) -> str:
@@ -43,7 +41,7 @@ def slugify(text: str) -> str:
 def _valid_language(code: str) -> bool:
     try:
         Locale.parse(code)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return False
     return bool(re.fullmatch(r"[a-z]{2,3}", code))
 
@@ -108,6 +106,8 @@ def create_event(session: Session, *, owner: User, data: EventCreate) -> Event:
         "description": data.description,
         "venue": data.venue,
     }
+    if not slug and not data.name.strip():
+        del values["slug"]  # the name's own message says what is missing
     errors = _check_event_fields(session, values=values, event_id=None)
     if data.first_day is None:
         errors["first_day"] = _("Choose the first day.")

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.errors import Invalid, NotFound, RateLimited
 from app.i18n import LOCALES, _
+from app.models.base import MAX_ID
 from app.models.events import Event
 from app.models.people import (
     AuthSession,
@@ -30,16 +31,25 @@ def find_event_by_code(
     normalised = normalise_join_code(code)
     if not normalised:
         raise Invalid({"code": _("Enter the code shown on the screen.")})
+    limits = (
+        (f"join:{browser_key}", settings.join_attempts),
+        (f"addr:{address}", settings.address_attempts),
+    )
+    # Checked before the lookup: a guesser who is over the limit must not learn that a
+    # code is right either, or the limit would not slow guessing down at all.
+    if any(
+        ratelimit.exceeded(session, key=key, limit=limit, window=JOIN_WINDOW)
+        for key, limit in limits
+    ):
+        raise RateLimited(_("Too many wrong codes. Wait a few minutes and try again."))
     event = session.exec(select(Event).where(Event.join_code == normalised)).first()
     if event is not None:
         return event
-    browser_ok = ratelimit.hit(
-        session, key=f"join:{browser_key}", limit=settings.join_attempts, window=JOIN_WINDOW
-    )
-    address_ok = ratelimit.hit(
-        session, key=f"addr:{address}", limit=settings.address_attempts, window=JOIN_WINDOW
-    )
-    if not (browser_ok and address_ok):
+    # Both counters count the miss (a list, not a short-circuiting any()).
+    within = [
+        ratelimit.hit(session, key=key, limit=limit, window=JOIN_WINDOW) for key, limit in limits
+    ]
+    if not all(within):
         raise RateLimited(_("Too many wrong codes. Wait a few minutes and try again."))
     raise Invalid({"code": _("No event has this code. Check the letters on the screen.")})
 
@@ -118,7 +128,9 @@ def participant_by_token(
     session: Session, *, event: Event, token: str, secret: bytes
 ) -> Participant:
     raw_id, _sep, signature = token.partition(".")
-    participant = session.get(Participant, int(raw_id)) if raw_id.isdigit() else None
+    # isdigit() alone lets "²" through, and the id must fit the column: a link is user input.
+    number = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else 0
+    participant = session.get(Participant, number) if 0 < number <= MAX_ID else None
     if (
         participant is None
         or participant.event_id != event.id

@@ -9,6 +9,8 @@ import segno
 from app.config import Settings
 from app.models.events import Event
 
+BORDER = 2  # modules of quiet zone; the board and poster put the code on a white card
+
 
 def join_url(settings: Settings, event: Event) -> str:
     return f"{settings.base_url}/j/{event.join_code}"
@@ -22,11 +24,14 @@ def qr_svg(url: str, *, scale: int = 10) -> str:
         buffer,
         kind="svg",
         scale=scale,
-        border=2,
+        border=BORDER,
         xmldecl=False,
         svgns=True,
         title="QR",
         dark="#000",
         light="#fff",
     )
-    return buffer.getvalue().decode()
+    width, height = qr.symbol_size(scale=scale, border=BORDER)
+    # segno writes width and height but no viewBox: CSS could then resize the box (board,
+    # poster) but not the drawing, which stayed small in a corner of it.
+    return buffer.getvalue().decode().replace("<svg ", f'<svg viewBox="0 0 {width} {height}" ', 1)

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, select
 
 from app.models.people import RateCounter
 
@@ -36,6 +36,19 @@ def hit(session: Session, *, key: str, limit: int, window: int, now: float | Non
     )
     session.commit()
     return bool(count <= limit)
+
+
+def exceeded(
+    session: Session, *, key: str, limit: int, window: int, now: float | None = None
+) -> bool:
+    """Whether ``limit`` attempts for ``key`` fell in this window already (counts nothing)."""
+    window_start = int((now if now is not None else time.time()) // window * window)
+    count = session.exec(
+        select(RateCounter.count).where(
+            RateCounter.key == key, RateCounter.window_start == window_start
+        )
+    ).first()
+    return count is not None and count >= limit
 
 
 def reset(session: Session, *, key: str) -> None:

@@ -1,0 +1,98 @@
+"""Topics proposed in the marketplace, their conveners, dots, and the pitch queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 1000
+
+
+class TopicStatus(StrEnum):
+    ACTIVE = "active"
+    HIDDEN = "hidden"
+    MERGED = "merged"
+    WITHDRAWN = "withdrawn"
+
+
+class Topic(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=TITLE_MAX)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    language: str = Field(default="", max_length=8)
+    status: str = Field(default=TopicStatus.ACTIVE, max_length=12, index=True)
+    hidden_reason: str = Field(default="", max_length=200)
+    merged_into_id: int | None = Field(default=None, foreign_key="topic.id", ondelete="SET NULL")
+    # Who typed it in: a participant on a phone, or a facilitator "on behalf" (proposals written
+    # on paper at the wall).
+    proposed_by: int | None = Field(default=None, foreign_key="participant.id", ondelete="SET NULL")
+    entered_by_user: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TopicConvener(SQLModel, table=True):
+    __tablename__ = "topic_convener"
+    __table_args__ = (UniqueConstraint("topic_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+
+
+class Vote(SQLModel, table=True):
+    """One dot. A participant may put up to the event's per-topic maximum on one topic."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A vote request already applied: a phone that retries on bad Wi-Fi is not counted twice."""
+
+    __tablename__ = "idempotency_key"
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(primary_key=True, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class PitchStatus(StrEnum):
+    WAITING = "waiting"
+    CURRENT = "current"
+    DONE = "done"
+
+
+class PitchEntry(SQLModel, table=True):
+    """A place in the marketplace's pitch queue."""
+
+    __tablename__ = "pitch_entry"
+    __table_args__ = (UniqueConstraint("event_id", "topic_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topic.id", ondelete="CASCADE")
+    position: int = 0
+    status: str = Field(default=PitchStatus.WAITING, max_length=10)
+    started_at: dt.datetime | None = None
+
+
+class Announcement(SQLModel, table=True):
+    """The facilitator's news, shown on the board and on every phone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    text: str = Field(max_length=280)
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    hidden: bool = False

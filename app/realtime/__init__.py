@@ -1,0 +1,1 @@
+"""Live updates: per-event channels, coalesced frames, memory or Redis pub/sub."""

@@ -1,0 +1,56 @@
+"""Rendering live frames: the same partials the pages include, one render per channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from sqlalchemy import Engine
+
+from app.db import open_session
+from app.i18n import use_locale
+from app.realtime.hub import ChannelKey
+from app.services import live
+from app.services.phases import tallies_visible
+from app.templating import templates
+
+TEMPLATES = {
+    "board": "partials/live/board.html",
+    "phones": "partials/live/phones.html",
+    "staff": "partials/live/staff.html",
+}
+
+
+def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
+    return {
+        "live": state,
+        "event": state.event,
+        "show_tallies": tallies_visible(state.event, audience=audience),
+    }
+
+
+def render_live(state: live.LiveState, audience: str) -> str:
+    template = templates.env.get_template(TEMPLATES[audience])
+    return template.render(live_context(state, audience))
+
+
+class FrameRenderer:
+    """Loads an event's live state once per frame and renders each requested channel."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _load(self, event_id: int) -> live.LiveState | None:
+        with open_session(self.engine) as session:
+            return live.load(session, event_id=event_id)
+
+    async def __call__(self, event_id: int, keys: list[ChannelKey]) -> dict[ChannelKey, str]:
+        state = await anyio.to_thread.run_sync(self._load, event_id)
+        bodies: dict[ChannelKey, str] = {}
+        for key in keys:
+            if state is None:  # the event was deleted: an empty frame, clients keep what they have
+                bodies[key] = ""
+                continue
+            with use_locale(key.locale):
+                bodies[key] = render_live(state, key.audience)
+        return bodies

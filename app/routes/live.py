@@ -1,0 +1,86 @@
+"""The live WebSocket: one endpoint, three audiences (board, phones, staff)."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import anyio
+from fastapi import APIRouter, WebSocket
+from sqlalchemy import Engine
+from starlette.websockets import WebSocketState
+
+from app.config import Settings
+from app.db import open_session
+from app.errors import NotFound
+from app.i18n import get_locale
+from app.realtime.hub import AUDIENCES, ChannelKey, Connection, Hub
+from app.services.access import event_by_slug, verify_live_token
+
+router = APIRouter()
+
+MAX_CLIENT_MESSAGE = 1024  # hellos and pings are tiny; anything bigger is not ours
+
+
+def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
+    """Browsers always send Origin; a page on another site must not open our socket.
+
+    Same-origin (Origin matches Host) or the configured public address pass. Clients that are
+    not browsers send no Origin and are judged by their ticket alone.
+    """
+    if origin is None:
+        return True
+    parsed = urlsplit(origin)
+    if parsed.netloc and parsed.netloc == host:
+        return True
+    public = urlsplit(settings.base_url)
+    return (parsed.scheme, parsed.netloc) == (public.scheme, public.netloc)
+
+
+def _event_id(engine: Engine, slug: str) -> int | None:
+    with open_session(engine) as session:
+        try:
+            return event_by_slug(session, slug).id
+        except NotFound:
+            return None
+
+
+@router.websocket("/ws/{slug}")
+async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
+    app = websocket.app
+    settings: Settings = app.state.settings
+    hub: Hub = app.state.hub
+    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
+        await websocket.close(code=1008)
+        return
+    event_id = app.state.event_ids.get(slug)
+    if event_id is None:
+        event_id = await anyio.to_thread.run_sync(_event_id, app.state.engine, slug)
+        if event_id is not None:
+            app.state.event_ids[slug] = event_id
+    ticket = (
+        verify_live_token(t, event_id=event_id, secret=settings.secret, now=time.time())
+        if event_id is not None
+        else None
+    )
+    if event_id is None or ticket is None or ticket[0] not in AUDIENCES:
+        await websocket.close(code=1008)
+        return
+    await websocket.accept()
+    connection = Connection(socket=websocket, key=ChannelKey(event_id, ticket[0], get_locale()))
+
+    async def receive() -> str | None:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        text = message.get("text")
+        if text is None or len(text) > MAX_CLIENT_MESSAGE:
+            raise ValueError("unexpected message")
+        return str(text)
+
+    try:
+        await hub.serve(connection, receive)
+    except ValueError:
+        # Malformed or oversized: close cleanly with "policy violation", no traceback.
+        if websocket.client_state == WebSocketState.CONNECTED:
+            await websocket.close(code=1008)

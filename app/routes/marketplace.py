@@ -1,0 +1,243 @@
+"""The marketplace on phones: propose, co-host, vote, line up to pitch."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Header, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.db import SessionDep
+from app.deps import AccessDep, HubDep, verify_csrf
+from app.errors import Invalid
+from app.i18n import _
+from app.models.events import PHASE_LABELS, Role
+from app.realtime.frames import live_context
+from app.services import live, pitches, topics, votes
+from app.services.access import EventAccess, live_token
+from app.services.phases import proposals_open, voting_open
+from app.templating import render
+
+router = APIRouter(prefix="/e/{slug}", dependencies=[Depends(verify_csrf)])
+
+
+def my_state(session: SessionDep, access: EventAccess) -> dict[str, Any]:
+    mine = votes.my_votes(session, access=access)
+    used = sum(mine.values())
+    return {
+        "my_votes_json": json.dumps({str(key): value for key, value in mine.items()}),
+        "dots_left": max(access.event.dots_per_participant - used, 0),
+        "dots_total": access.event.dots_per_participant,
+        "max_per_topic": access.event.max_dots_per_topic,
+    }
+
+
+def participant_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The participant's home: the live marketplace plus what is theirs."""
+    state = live.load(session, event_id=access.event_id)
+    assert state is not None and access.participant is not None
+    settings = request.app.state.settings
+    token = live_token(
+        event=access.event,
+        audience="phones",
+        participant_id=access.participant.id,
+        secret=settings.secret,
+        now=time.time(),
+    )
+    return render(
+        request,
+        "participant/home.html",
+        {
+            **live_context(state, "phones"),
+            **my_state(session, access),
+            "participant": access.participant,
+            "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
+            "my_topics": topics.my_topics(session, access=access),
+            "can_propose": proposals_open(access.event),
+            "can_vote": voting_open(access.event),
+            "form": form or {"title": "", "description": "", "language": ""},
+            "errors": errors or {},
+            "live_url": f"/ws/{access.event.slug}?t={token}",
+        },
+        status_code=status,
+    )
+
+
+def _home(access: EventAccess, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/e/{access.event.slug}{anchor}", status_code=303)
+
+
+@router.post("/topics")
+def propose(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        topics.propose(
+            session, access=access, title=title, description=description, language=language
+        )
+    except Invalid as error:
+        session.rollback()
+        form = {"title": title, "description": description, "language": language}
+        return participant_page(
+            request, session, access, form=form, errors=error.errors, status=422
+        )
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")
+
+
+@router.get("/topics/similar")
+def similar(request: Request, session: SessionDep, access: AccessDep, title: str = "") -> Response:
+    access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
+    return render(
+        request,
+        "partials/phone/similar.html",
+        {
+            "event": access.event,
+            "similar": topics.similar(session, access=access, title=title[:200]),
+        },
+    )
+
+
+def _edit_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    topic_id: int,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    topic = next((t for t in topics.my_topics(session, access=access) if t.id == topic_id), None)
+    if topic is None:
+        return _home(access)
+    return render(
+        request,
+        "participant/topic_edit.html",
+        {
+            "event": access.event,
+            "topic": topic,
+            "form": form
+            or {"title": topic.title, "description": topic.description, "language": topic.language},
+            "errors": errors or {},
+            "conveners": topics.conveners(session, topic_id=topic_id),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/topics/{topic_id}/edit")
+def edit_form(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+    access.require(Role.PARTICIPANT)
+    return _edit_page(request, session, access, topic_id)
+
+
+@router.post("/topics/{topic_id}/edit")
+def edit(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        topics.edit(
+            session,
+            access=access,
+            topic_id=topic_id,
+            title=title,
+            description=description,
+            language=language,
+        )
+    except Invalid as error:
+        session.rollback()
+        form = {"title": title, "description": description, "language": language}
+        return _edit_page(request, session, access, topic_id, form, error.errors, 422)
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")
+
+
+@router.post("/topics/{topic_id}/withdraw")
+def withdraw(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    topics.withdraw(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")
+
+
+@router.post("/topics/{topic_id}/cohost")
+def cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    topics.cohost(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")
+
+
+def _vote_response(
+    request: Request, session: SessionDep, access: EventAccess, message: str
+) -> Response:
+    return render(
+        request,
+        "partials/phone/vote_result.html",
+        {**my_state(session, access), "message": message},
+    )
+
+
+@router.post("/topics/{topic_id}/vote")
+def vote(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Response:
+    result = votes.cast(session, access=access, topic_id=topic_id, key=idempotency_key)
+    if not result.replayed:
+        hub.changed(access.event_id)
+    return _vote_response(request, session, access, _("Dot placed."))
+
+
+@router.post("/topics/{topic_id}/unvote")
+def unvote(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Response:
+    result = votes.retract(session, access=access, topic_id=topic_id, key=idempotency_key)
+    if not result.replayed:
+        hub.changed(access.event_id)
+    return _vote_response(request, session, access, _("Dot taken back."))
+
+
+@router.post("/topics/{topic_id}/pitch")
+def line_up(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    pitches.line_up(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")
+
+
+@router.post("/topics/{topic_id}/pitch/leave")
+def leave_queue(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    pitches.leave(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")

@@ -1,0 +1,97 @@
+"""Everything a live frame shows, loaded in a handful of queries (never one per client)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, func, select
+
+from app.models.events import Event
+from app.models.people import Participant
+from app.models.topics import Announcement, Topic, TopicConvener, TopicStatus
+from app.services import news, pitches, votes
+
+
+@dataclass
+class TopicView:
+    id: int
+    title: str
+    description: str
+    language: str
+    votes: int = 0
+    conveners: list[str] = field(default_factory=list)
+    convener_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PitchView:
+    topic: TopicView
+    ends_at: float | None = None  # unix time the countdown reaches zero
+
+
+@dataclass
+class LiveState:
+    event: Event
+    topics: list[TopicView]
+    participant_count: int
+    total_votes: int
+    announcements: list[Announcement]
+    pitch_current: PitchView | None
+    pitch_waiting: list[TopicView]
+
+    @property
+    def ranked(self) -> list[TopicView]:
+        return sorted(self.topics, key=lambda topic: (-topic.votes, topic.id))
+
+
+def load(session: Session, *, event_id: int) -> LiveState | None:
+    event = session.get(Event, event_id)
+    if event is None:
+        return None
+    topics = session.exec(
+        select(Topic)
+        .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
+        .order_by(col(Topic.id))
+    ).all()
+    views = {
+        topic.id: TopicView(
+            id=topic.id or 0,
+            title=topic.title,
+            description=topic.description,
+            language=topic.language,
+        )
+        for topic in topics
+    }
+    convener_rows = session.exec(
+        select(TopicConvener.topic_id, Participant.id, Participant.name)
+        .join(Participant, Participant.id == TopicConvener.participant_id)  # type: ignore[arg-type]
+        .join(Topic, Topic.id == TopicConvener.topic_id)  # type: ignore[arg-type]
+        .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
+        .order_by(col(TopicConvener.id))
+    ).all()
+    for topic_id, participant_id, name in convener_rows:
+        views[topic_id].conveners.append(name)
+        views[topic_id].convener_ids.append(participant_id or 0)
+    tallies = votes.tallies(session, event_id=event_id)
+    for topic_id, count in tallies.items():
+        if topic_id in views:
+            views[topic_id].votes = count
+    participant_count = session.exec(
+        select(func.count()).select_from(Participant).where(Participant.event_id == event_id)
+    ).one()
+    queue = pitches.queue(session, event_id=event_id)
+    current = None
+    if queue.current is not None and queue.current[1].id in views:
+        entry, topic = queue.current
+        ends_at = entry.started_at.timestamp() + event.pitch_seconds if entry.started_at else None
+        current = PitchView(topic=views[topic.id], ends_at=ends_at)
+    waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
+    return LiveState(
+        event=event,
+        topics=list(views.values()),
+        participant_count=int(participant_count),
+        total_votes=sum(tallies.values()),
+        announcements=news.recent(session, event_id=event_id),
+        pitch_current=current,
+        pitch_waiting=waiting,
+    )

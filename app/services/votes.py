@@ -1,0 +1,174 @@
+"""Dot voting, with the budget enforced by the server under concurrency.
+
+Each vote request locks its participant's row (PostgreSQL: ``SELECT … FOR UPDATE``; SQLite:
+the request's ``BEGIN IMMEDIATE`` transaction), then counts and inserts. Thirty simultaneous
+requests against a budget of five therefore store exactly five. A request may carry an
+idempotency key: a phone that retries after a lost response is answered, not counted again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import case
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, select
+
+from app.errors import Conflict, Invalid, NotFound
+from app.i18n import _
+from app.models.events import Role
+from app.models.people import Participant
+from app.models.topics import IdempotencyKey, Topic, TopicStatus, Vote
+from app.services.access import EventAccess
+from app.services.phases import voting_open
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    topic_id: int
+    on_topic: int
+    dots_left: int
+    replayed: bool = False
+
+
+def _lock(session: Session, *, participant_id: int) -> None:
+    statement = select(Participant.id).where(Participant.id == participant_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    session.exec(statement).one()
+
+
+def _counts(session: Session, *, participant_id: int, topic_id: int) -> tuple[int, int]:
+    total, on_topic = session.exec(
+        select(
+            func.count(col(Vote.id)),
+            func.coalesce(func.sum(case((col(Vote.topic_id) == topic_id, 1), else_=0)), 0),
+        ).where(Vote.participant_id == participant_id)
+    ).one()
+    return int(total), int(on_topic)
+
+
+def _replayed(session: Session, *, participant_id: int, key: str | None) -> bool:
+    if key is None:
+        return False
+    if not KEY_PATTERN.fullmatch(key):
+        raise Invalid({"key": _("This request could not be understood. Reload the page.")})
+    return session.get(IdempotencyKey, (participant_id, key)) is not None
+
+
+def _remember(session: Session, *, participant_id: int, key: str | None) -> None:
+    if key is not None:
+        session.add(IdempotencyKey(participant_id=participant_id, key=key))
+
+
+def _voting_topic(session: Session, *, access: EventAccess, topic_id: int) -> Topic:
+    topic = session.get(Topic, topic_id)
+    if topic is None or topic.event_id != access.event_id:
+        raise NotFound(_("There is no such topic."))
+    if topic.status == TopicStatus.MERGED:
+        raise Conflict(_("This topic was merged into another one; vote for that one."))
+    if topic.status != TopicStatus.ACTIVE:
+        raise Conflict(_("This topic is not on the list any more."))
+    return topic
+
+
+def _participant_id(access: EventAccess) -> int:
+    access.require(Role.PARTICIPANT)
+    assert access.participant is not None and access.participant.id is not None
+    if not voting_open(access.event):
+        raise Conflict(_("Voting is closed right now."))
+    return access.participant.id
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as error:  # the same key raced in from a second connection
+        session.rollback()
+        raise Conflict(_("This vote was already received.")) from error
+
+
+def cast(
+    session: Session, *, access: EventAccess, topic_id: int, key: str | None = None
+) -> VoteResult:
+    """Put one dot on a topic, within the budget and the per-topic maximum."""
+    participant_id = _participant_id(access)
+    _lock(session, participant_id=participant_id)
+    budget = access.event.dots_per_participant
+    if _replayed(session, participant_id=participant_id, key=key):
+        total, on_topic = _counts(session, participant_id=participant_id, topic_id=topic_id)
+        return VoteResult(topic_id, on_topic, budget - total, replayed=True)
+    _voting_topic(session, access=access, topic_id=topic_id)
+    total, on_topic = _counts(session, participant_id=participant_id, topic_id=topic_id)
+    if total >= budget:
+        raise Conflict(_("You have used all your dots. Take one back to vote for this topic."))
+    if on_topic >= access.event.max_dots_per_topic:
+        raise Conflict(
+            _("You have put the most dots allowed on this topic already.")
+            if access.event.max_dots_per_topic > 1
+            else _("You have voted for this topic already.")
+        )
+    session.add(Vote(event_id=access.event_id, participant_id=participant_id, topic_id=topic_id))
+    _remember(session, participant_id=participant_id, key=key)
+    _commit(session)
+    return VoteResult(topic_id, on_topic + 1, budget - total - 1)
+
+
+def retract(
+    session: Session, *, access: EventAccess, topic_id: int, key: str | None = None
+) -> VoteResult:
+    """Take one dot back from a topic."""
+    participant_id = _participant_id(access)
+    _lock(session, participant_id=participant_id)
+    budget = access.event.dots_per_participant
+    if _replayed(session, participant_id=participant_id, key=key):
+        total, on_topic = _counts(session, participant_id=participant_id, topic_id=topic_id)
+        return VoteResult(topic_id, on_topic, budget - total, replayed=True)
+    vote_id = session.exec(
+        select(Vote.id)
+        .where(Vote.participant_id == participant_id, Vote.topic_id == topic_id)
+        .order_by(col(Vote.id).desc())
+    ).first()
+    if vote_id is None:
+        raise Conflict(_("You have no dot on this topic."))
+    session.execute(delete(Vote).where(col(Vote.id) == vote_id))
+    _remember(session, participant_id=participant_id, key=key)
+    total, on_topic = _counts(session, participant_id=participant_id, topic_id=topic_id)
+    _commit(session)
+    return VoteResult(topic_id, on_topic, budget - total)
+
+
+def my_votes(session: Session, *, access: EventAccess) -> dict[int, int]:
+    """Dots per topic for the participant asking."""
+    if access.participant is None:
+        return {}
+    rows = session.exec(
+        select(Vote.topic_id, func.count(col(Vote.id)))
+        .where(Vote.participant_id == access.participant.id)
+        .group_by(col(Vote.topic_id))
+    ).all()
+    return {topic_id: int(count) for topic_id, count in rows}
+
+
+def tallies(session: Session, *, event_id: int) -> dict[int, int]:
+    rows = session.exec(
+        select(Vote.topic_id, func.count(col(Vote.id)))
+        .where(Vote.event_id == event_id)
+        .group_by(col(Vote.topic_id))
+    ).all()
+    return {topic_id: int(count) for topic_id, count in rows}
+
+
+def forget_old_keys(session: Session, *, event_id: int) -> None:
+    """Idempotency keys are only needed while voting is open."""
+    session.execute(
+        delete(IdempotencyKey).where(
+            col(IdempotencyKey.participant_id).in_(
+                select(Participant.id).where(Participant.event_id == event_id)
+            )
+        )
+    )
+    session.commit()

@@ -1,0 +1,119 @@
+// Live pages: greet the WebSocket with the last frame we have, show this person's own dots on
+// the shared topic cards, keep vote clicks idempotent across retries, run board countdowns.
+(function () {
+  "use strict";
+
+  function randomKey() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);  // works on plain http too, unlike crypto.randomUUID
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  document.addEventListener("htmx:wsOpen", function (event) {
+    var sync = document.getElementById("live-sync");
+    var hello = {
+      type: "hello",
+      epoch: sync ? (sync.getAttribute("data-epoch") || "") : "",
+      version: sync ? Number(sync.getAttribute("data-version") || 0) : 0
+    };
+    event.detail.socketWrapper.send(JSON.stringify(hello));
+    document.body.classList.remove("offline");
+  });
+
+  document.addEventListener("htmx:wsClose", function (event) {
+    document.body.classList.add("offline");
+    // 1008: our ticket is no longer accepted (expired, event gone): a fresh page gets a new one.
+    if (event.detail.event && event.detail.event.code === 1008) {
+      setTimeout(function () { window.location.reload(); }, 5000 + Math.random() * 5000);
+    }
+  });
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-idempotent")) {
+      if (!elt.getAttribute("data-key")) { elt.setAttribute("data-key", randomKey()); }
+      event.detail.headers["Idempotency-Key"] = elt.getAttribute("data-key");
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (elt && elt.removeAttribute && xhr && xhr.status > 0) {
+      elt.removeAttribute("data-key");
+      elt.removeAttribute("data-retries");
+    }
+  });
+
+  // The request never got an answer (Wi-Fi dropped): send it again with the same key, so the
+  // server counts it at most once.
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.hasAttribute("data-idempotent")) { return; }
+    var tries = Number(elt.getAttribute("data-retries") || 0);
+    if (tries < 4) {
+      elt.setAttribute("data-retries", String(tries + 1));
+      setTimeout(function () { htmx.trigger(elt, "retry"); }, 700 * (tries + 1));
+    } else {
+      var flash = document.getElementById("flash");
+      if (flash) { flash.textContent = flash.getAttribute("data-offline") || ""; }
+    }
+  });
+
+  function applyMyState() {
+    var state = document.getElementById("my-state");
+    if (!state) { return; }
+    var votes = {};
+    try { votes = JSON.parse(state.getAttribute("data-votes") || "{}"); } catch (e) { votes = {}; }
+    var left = Number(state.getAttribute("data-left") || 0);
+    var max = Number(state.getAttribute("data-max") || 1);
+    var cards = document.querySelectorAll(".topic-card[data-topic]");
+    Array.prototype.forEach.call(cards, function (card) {
+      var mine = votes[card.getAttribute("data-topic")] || 0;
+      var count = card.querySelector(".my-dots");
+      if (count) { count.textContent = String(mine); }
+      card.classList.toggle("voted", mine > 0);
+      var add = card.querySelector(".vote-add");
+      var remove = card.querySelector(".vote-remove");
+      if (add) { add.disabled = left <= 0 || mine >= max; }
+      if (remove) { remove.disabled = mine <= 0; }
+    });
+  }
+
+  // "You're next" on the convener's own phone: the frame says whose turn it is, shared by all.
+  function applyPitchTurn() {
+    var root = document.querySelector("[data-participant]");
+    var pitch = document.getElementById("pitch-now");
+    if (!root || !pitch) { return; }
+    var me = root.getAttribute("data-participant");
+    var isIn = function (name) { return (pitch.getAttribute(name) || "").split(" ").indexOf(me) >= 0; };
+    var now = pitch.querySelector(".pitch-turn-now");
+    var next = pitch.querySelector(".pitch-turn-next");
+    if (now) { now.hidden = !isIn("data-current"); }
+    if (next) { next.hidden = !isIn("data-next"); }
+  }
+
+  function refresh() {
+    applyMyState();
+    applyPitchTurn();
+  }
+
+  function tick() {
+    var now = Date.now() / 1000;
+    var clocks = document.querySelectorAll("[data-ends-at]");
+    Array.prototype.forEach.call(clocks, function (clock) {
+      var left = Math.max(0, Math.round(Number(clock.getAttribute("data-ends-at")) - now));
+      clock.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
+      clock.classList.toggle("over", left === 0);
+    });
+  }
+
+  ["htmx:wsAfterMessage", "htmx:oobAfterSwap", "htmx:afterSwap"].forEach(function (name) {
+    document.addEventListener(name, refresh);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    refresh();
+    tick();
+    setInterval(tick, 250);
+  });
+})();

@@ -1,0 +1,246 @@
+"""Real Chromium against a real server.
+
+One uvicorn process (``openspace serve``) on a free port with its own SQLite file serves the
+whole run; one Chromium serves every test, each test gets fresh contexts (cookies, cache) in
+the three shapes the app is made for: a phone, the projector and the organiser's laptop.
+
+Chromium is Debian's (``/usr/bin/chromium``, installed by ``make test``): Playwright's own
+browser download needs the internet, which a venue or CI box may not have.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+from tests.browser.helpers import (
+    ORGANISER_PASSWORD,
+    LiveEvent,
+    LiveServer,
+    Organiser,
+    create_event,
+    sign_in,
+)
+
+OPENSPACE = Path(sys.executable).with_name("openspace")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SECRET = "browser-test-secret-key-long-enough-0123456789"
+STARTUP_SECONDS = 20
+ACTION_TIMEOUT_MS = 10_000
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _server_env(data_dir: Path, base_url: str) -> dict[str, str]:
+    # Nothing from the developer's shell or .env may leak in (a DATABASE_URL would be fatal).
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OPENSPACE_")}
+    env.update(
+        OPENSPACE_DATA_DIR=str(data_dir),
+        OPENSPACE_BASE_URL=base_url,
+        OPENSPACE_SECRET_KEY=SECRET,
+        OPENSPACE_ENVIRONMENT="test",
+        OPENSPACE_USE_CDN="true",
+        OPENSPACE_DEFAULT_LOCALE="en",
+    )
+    env.pop("PORT", None)
+    return env
+
+
+def _die_with_parent() -> None:
+    """Runs in the server process: end it when pytest dies without running its finalizers."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    # The server runs in a process group of its own: end the group, so nothing outlives the run.
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("live-server")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = _server_env(data_dir, url)
+    # cwd is the data dir, so a developer's ./.env is not read either.
+    subprocess.run(
+        [str(OPENSPACE), "migrate"], env=env, cwd=data_dir, check=True, capture_output=True
+    )
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(OPENSPACE), "serve", "--port", str(port)],
+            env=env,
+            cwd=data_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+    server = LiveServer(url=url, env=env, data_dir=data_dir)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"The server did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        _stop(process)
+
+
+def create_organiser(
+    server: LiveServer, email: str, *, name: str, password: str = ORGANISER_PASSWORD
+) -> Organiser:
+    """An organiser account on the live server, made the way an operator would: the CLI."""
+    subprocess.run(
+        [str(OPENSPACE), "create-organiser", email, "--name", name, "--password-stdin"],
+        input=f"{password}\n".encode(),
+        env=server.env,
+        cwd=server.data_dir,
+        check=True,
+        capture_output=True,
+    )
+    return Organiser(email=email, name=name, password=password)
+
+
+@pytest.fixture(scope="session")
+def organiser(live_server: LiveServer) -> Organiser:
+    return create_organiser(live_server, "nadia@example.org", name="Nadia Petrova")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+def _context(browser: Browser, server: LiveServer, **options: Any) -> BrowserContext:
+    context = browser.new_context(base_url=server.url, locale="en-GB", **options)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    context = _context(
+        browser,
+        live_server,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def projector(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    context = _context(browser, live_server, viewport={"width": 1920, "height": 1080})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def laptop(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    context = _context(browser, live_server, viewport={"width": 1366, "height": 768})
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def organiser_state(
+    browser: Browser,
+    live_server: LiveServer,
+    organiser: Organiser,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """Cookies of a signed-in organiser, for tests that need one but do not test signing in."""
+    path = tmp_path_factory.mktemp("organiser") / "state.json"
+    context = _context(browser, live_server, viewport={"width": 1366, "height": 768})
+    try:
+        sign_in(context.new_page(), organiser)
+        context.storage_state(path=path)
+    finally:
+        context.close()
+    return path
+
+
+@pytest.fixture
+def organiser_laptop(
+    browser: Browser, live_server: LiveServer, organiser_state: Path
+) -> Iterator[BrowserContext]:
+    context = _context(
+        browser,
+        live_server,
+        viewport={"width": 1366, "height": 768},
+        storage_state=organiser_state,
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def event(browser: Browser, live_server: LiveServer, organiser_state: Path) -> LiveEvent:
+    """One event for the tests that need an event but are not about setting one up."""
+    context = _context(
+        browser, live_server, viewport={"width": 1366, "height": 768}, storage_state=organiser_state
+    )
+    try:
+        return create_event(context.new_page(), name="Coalition meeting", slug="coalition")
+    finally:
+        context.close()

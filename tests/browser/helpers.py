@@ -1,0 +1,77 @@
+"""What people do in the browser, written once: sign in, create an event, join from a phone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ORGANISER_PASSWORD = "Marketplace-at-nine!"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    data_dir: Path
+
+
+@dataclass(frozen=True)
+class Organiser:
+    email: str
+    name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    name: str
+    slug: str
+    join_code: str
+    board_path: str
+
+
+def sign_in(page: Page, organiser: Organiser) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(organiser.email)
+    page.get_by_label("Password").fill(organiser.password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/o$"))
+
+
+def create_event(page: Page, *, name: str, slug: str, first_day: str = "2025-05-14") -> LiveEvent:
+    """Create an event through the form as a signed-in organiser; return what the overview shows."""
+    page.goto("/o/new")
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Address", exact=True).fill(slug)
+    page.get_by_label("First day").fill(first_day)
+    page.get_by_role("button", name="Create event").click()
+    expect(page).to_have_url(re.compile(f"/o/{slug}$"))
+    board_path = page.locator("#board-link").get_attribute("href")
+    assert board_path is not None
+    return LiveEvent(
+        name=name,
+        slug=slug,
+        join_code=page.locator("#join-code").inner_text().strip(),
+        board_path=board_path,
+    )
+
+
+def join_event(page: Page, *, code: str, name: str, organisation: str = "") -> None:
+    """Type the code on /join, fill in the join form and land on the participant's home."""
+    page.goto("/join")
+    page.get_by_label("Event code").press_sequentially(code)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    if organisation:
+        page.get_by_label("Organisation (optional)", exact=True).fill(organisation)
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Welcome, {name}!")).to_be_visible()
+
+
+def scroll_width(page: Page) -> int:
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width

@@ -1,0 +1,86 @@
+"""A participant on a phone: joining by code, staying signed in, and staying out of staff pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.browser.helpers import ARTIFACTS, LiveEvent, join_event, scroll_width
+
+pytestmark = pytest.mark.browser
+
+PHONE_WIDTH = 390
+
+
+def test_participant_joins_by_typing_code_on_phone(
+    phone: BrowserContext, organiser_laptop: BrowserContext, event: LiveEvent
+) -> None:
+    overview = organiser_laptop.new_page()
+    overview.goto(f"/o/{event.slug}")
+    code = overview.locator("#join-code").inner_text().strip()
+    assert code == event.join_code
+
+    page = phone.new_page()
+    page.goto("/join")
+    assert scroll_width(page) <= PHONE_WIDTH
+    # Typed the way people do: lower case, with a space in the middle.
+    page.get_by_label("Event code").press_sequentially(f"{code[:3].lower()} {code[3:].lower()}")
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(f"/j/{code}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(event.name)
+
+    page.get_by_label("Name", exact=True).fill("Mira")
+    page.get_by_label("Organisation (optional)", exact=True).fill("Multi Kulti Collective")
+    page.get_by_label("Type of organisation (optional)").select_option(
+        label="Community or refugee-led group"
+    )
+    consent = page.get_by_label("Show my name and organisation in the report")
+    expect(consent).not_to_be_checked()
+    consent.check()
+    assert scroll_width(page) <= PHONE_WIDTH
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "phone-join.png", full_page=True)
+    page.get_by_role("button", name="Join", exact=True).click()
+
+    expect(page).to_have_url(re.compile(f"/e/{event.slug}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Mira!")
+    assert scroll_width(page) <= PHONE_WIDTH
+    page.screenshot(path=ARTIFACTS / "phone-home.png", full_page=True)
+
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Mira!")
+    # Coming back to the join link on the same phone goes home instead of joining twice.
+    page.goto(f"/j/{code}")
+    expect(page).to_have_url(re.compile(f"/e/{event.slug}$"))
+
+    overview.goto(f"/o/{event.slug}/participants")
+    row = overview.locator("tbody tr", has_text="Mira")
+    expect(row.locator("td")).to_have_text(
+        ["Mira", "Multi Kulti Collective", "Community or refugee-led group", "yes"]
+    )
+
+
+ORGANISER_PAGES = ("", "/edit", "/rooms", "/programme", "/team", "/participants", "/poster")
+
+
+def test_participant_cannot_open_organiser_pages(phone: BrowserContext, event: LiveEvent) -> None:
+    page = phone.new_page()
+    join_event(page, code=event.join_code, name="Georgi")
+
+    for suffix in ORGANISER_PAGES:
+        response = page.goto(f"/o/{event.slug}{suffix}")
+        assert response is not None
+        if re.search(r"/login\?next=", page.url):
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        else:
+            assert response.status == 403, suffix
+            expect(page.locator(".error-page .message")).to_have_text(
+                "You do not have access to this page."
+            )
+        expect(page.locator("body")).not_to_contain_text(event.join_code)
+        expect(page.locator("body")).not_to_contain_text("Georgi")
+
+    page.goto("/o")
+    expect(page).to_have_url(re.compile(r"/login\?next=/o$"))

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session, SQLModel, func, select
+
+from app.config import Settings
+from app.errors import PermissionDenied
+from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Room, TimeBlock
+from app.models.people import OrgType, Participant, User
+from app.services import accounts, demo, events, programme
+from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
+from tests.factories import access_as
+
+
+def _count(session: Session, model: type[SQLModel]) -> int:
+    return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def _counts(session: Session) -> dict[str, int]:
+    models: tuple[type[SQLModel], ...] = (
+        User,
+        Event,
+        EventMember,
+        Invitation,
+        Day,
+        Room,
+        TimeBlock,
+        Participant,
+    )
+    return {model.__name__: _count(session, model) for model in models}
+
+
+def _team(session: Session, event: Event) -> list[tuple[str, str]]:
+    return [(user.email, role) for user, role in events.members(session, event_id=event.id or 0)]
+
+
+def _production(settings: Settings) -> Settings:
+    return settings.model_copy(update={"environment": "production"})
+
+
+def test_load_demo_into_empty_database(session: Session, settings: Settings) -> None:
+    event, created = load_demo(session, settings=settings)
+
+    assert created is True
+    assert event.slug == "demo"
+    assert event.languages == ["bg", "en"]
+    assert event.timezone == "Europe/Sofia"
+    assert "Sofia" in event.venue
+    assert "Лаборатория за сътрудничество" in event.name
+    assert event.id is not None
+    days = programme.programme(session, event_id=event.id)
+    assert [day.day.date for day in days] == [dt.date(2026, 6, 9), dt.date(2026, 6, 10)]
+    assert all(day.day.title for day in days)
+    assert [len(day.slots) for day in days] == [3, 2]
+    rooms = programme.rooms(session, event_id=event.id)
+    assert [(room.name, room.capacity) for room in rooms] == [
+        ("Big hall", 60),
+        ("Room Vitosha", 25),
+        ("Room Rila", 20),
+        ("Library", 12),
+        ("Garden", 15),
+    ]
+    assert all(room.notes for room in rooms)
+
+
+def test_load_demo_programme_has_plenaries_and_breaks(session: Session, settings: Settings) -> None:
+    event, _created = load_demo(session, settings=settings)
+
+    assert event.id is not None
+    day_one, day_two = programme.programme(session, event_id=event.id)
+    plenaries = [
+        block.title
+        for day in (day_one, day_two)
+        for block in day.blocks
+        if block.kind == BlockKind.PLENARY
+    ]
+    assert plenaries[0] == "Opening circle"
+    assert {
+        "Current picture of refugee integration",
+        "Good practices from European NGOs",
+        "Open Space marketplace",
+        "Mapping workshop: opportunities, initiatives and needs",
+    } <= set(plenaries)
+    assert plenaries[-1].startswith("Closing circle")
+    good_practices = next(
+        block for block in day_one.blocks if block.title == "Good practices from European NGOs"
+    )
+    assert good_practices.presenter == "Ingrid Halvorsen, Nordic Welcome Network"
+    assert [block.title for block in day_one.blocks if block.kind == BlockKind.BREAK] == [
+        "Coffee break",
+        "Lunch",
+        "Coffee break",
+    ]
+    assert any(block.title == "Lunch" for block in day_two.blocks)
+    for day in (day_one, day_two):
+        # Ordered and without overlaps, as the organiser's form would insist.
+        for earlier, later in zip(day.blocks, day.blocks[1:], strict=False):
+            assert earlier.ends_at <= later.starts_at
+
+
+def test_load_demo_participants(session: Session, settings: Settings) -> None:
+    event, _created = load_demo(session, settings=settings)
+
+    participants = session.exec(select(Participant).where(Participant.event_id == event.id)).all()
+    assert len(participants) == 30
+    assert sum(participant.consent_report for participant in participants) == 20
+    assert events.participant_count(session, event_id=event.id or 0) == 30
+    assert {participant.locale for participant in participants} == {"bg", "en"}
+    assert {participant.org_type for participant in participants} == {
+        OrgType.NGO,
+        OrgType.MUNICIPALITY,
+        OrgType.STATE,
+        OrgType.INTERNATIONAL,
+        OrgType.COMMUNITY,
+        "",  # left out, as a participant may
+    }
+    # Each one gets its own personal-link nonce, as a real join would.
+    assert len({participant.link_nonce for participant in participants}) == 30
+
+
+def test_load_demo_team_can_sign_in(session: Session, settings: Settings) -> None:
+    event, _created = load_demo(session, settings=settings)
+
+    organiser = accounts.authenticate(
+        session, email=DEMO_EMAIL, password=DEMO_PASSWORD, address="127.0.0.1", settings=settings
+    )
+    facilitator = accounts.authenticate(
+        session,
+        email=FACILITATOR_EMAIL,
+        password=DEMO_PASSWORD,
+        address="127.0.0.1",
+        settings=settings,
+    )
+    assert organiser.can_create_events is True
+    assert facilitator.can_create_events is False
+    assert _team(session, event) == [
+        (DEMO_EMAIL, "organiser"),
+        (FACILITATOR_EMAIL, "facilitator"),
+    ]
+
+
+def test_load_demo_twice_changes_nothing(session: Session, settings: Settings) -> None:
+    first, _created = load_demo(session, settings=settings)
+    before = _counts(session)
+
+    second, created = load_demo(session, settings=settings)
+
+    assert created is False
+    assert second.id == first.id
+    assert second.join_code == first.join_code
+    assert _counts(session) == before
+    assert before == {
+        "User": 2,
+        "Event": 1,
+        "EventMember": 2,
+        "Invitation": 1,
+        "Day": 2,
+        "Room": 5,
+        "TimeBlock": 18,
+        "Participant": 30,
+    }
+
+
+def test_load_demo_reuses_existing_accounts(session: Session, settings: Settings) -> None:
+    event, _created = load_demo(session, settings=settings)
+    organiser = session.exec(select(User).where(User.email == DEMO_EMAIL)).one()
+    events.delete_event(
+        session, access=access_as(session, event, user=organiser), confirm_slug="demo"
+    )
+
+    again, created = load_demo(session, settings=settings)
+
+    assert created is True
+    assert again.slug == "demo"
+    assert _count(session, User) == 2
+    assert _count(session, Event) == 1
+    assert [email for email, _role in _team(session, again)] == [DEMO_EMAIL, FACILITATOR_EMAIL]
+
+
+def test_load_demo_refused_in_production(session: Session, settings: Settings) -> None:
+    with pytest.raises(PermissionDenied) as raised:
+        load_demo(session, settings=_production(settings))
+
+    assert "production" in raised.value.message
+    assert _count(session, User) == 0
+    assert _count(session, Event) == 0
+
+
+def test_load_demo_in_production_returns_existing_event(
+    session: Session, settings: Settings
+) -> None:
+    loaded, _created = load_demo(session, settings=settings)
+
+    event, created = load_demo(session, settings=_production(settings))
+
+    assert (event.id, created) == (loaded.id, False)
+
+
+def test_load_demo_failure_removes_half_built_event(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(session: Session, *, event: Event) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo, "_participants", broken)
+    with pytest.raises(RuntimeError):
+        load_demo(session, settings=settings)
+
+    assert _count(session, Event) == 0
+    assert _count(session, Room) == 0
+    assert _count(session, TimeBlock) == 0
+    monkeypatch.undo()
+    event, created = load_demo(session, settings=settings)
+    assert created is True
+    assert events.participant_count(session, event_id=event.id or 0) == 30
