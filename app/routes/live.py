@@ -15,7 +15,7 @@ from app.db import open_session
 from app.errors import NotFound
 from app.i18n import get_locale
 from app.realtime.hub import AUDIENCES, ChannelKey, Connection, Hub
-from app.services.access import event_by_slug, verify_live_token
+from app.services.access import event_by_slug, live_ticket_valid, parse_live_token
 
 router = APIRouter()
 
@@ -37,12 +37,13 @@ def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> 
     return (parsed.scheme, parsed.netloc) == (public.scheme, public.netloc)
 
 
-def _event_id(engine: Engine, slug: str) -> int | None:
+def _event(engine: Engine, slug: str) -> tuple[int, str] | None:
     with open_session(engine) as session:
         try:
-            return event_by_slug(session, slug).id
+            event = event_by_slug(session, slug)
         except NotFound:
             return None
+        return event.id or 0, event.board_nonce
 
 
 @router.websocket("/ws/{slug}")
@@ -53,21 +54,30 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
     if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
         await websocket.close(code=1008)
         return
+    ticket = parse_live_token(t)
+    if ticket is None or ticket.audience not in AUDIENCES:
+        await websocket.close(code=1008)
+        return
+    # Phones and staff are checked by signature alone (no query per client in a reconnect
+    # storm); the few boards also check the current board nonce, so a new link cuts old ones.
     event_id = app.state.event_ids.get(slug)
-    if event_id is None:
-        event_id = await anyio.to_thread.run_sync(_event_id, app.state.engine, slug)
-        if event_id is not None:
-            app.state.event_ids[slug] = event_id
-    ticket = (
-        verify_live_token(t, event_id=event_id, secret=settings.secret, now=time.time())
-        if event_id is not None
-        else None
-    )
-    if event_id is None or ticket is None or ticket[0] not in AUDIENCES:
+    board_nonce = ""
+    if event_id is None or ticket.audience == "board":
+        found = await anyio.to_thread.run_sync(_event, app.state.engine, slug)
+        if found is None:
+            await websocket.close(code=1008)
+            return
+        event_id, board_nonce = found
+        app.state.event_ids[slug] = event_id
+    if not live_ticket_valid(
+        ticket, event_id=event_id, secret=settings.secret, now=time.time(), board_nonce=board_nonce
+    ):
         await websocket.close(code=1008)
         return
     await websocket.accept()
-    connection = Connection(socket=websocket, key=ChannelKey(event_id, ticket[0], get_locale()))
+    connection = Connection(
+        socket=websocket, key=ChannelKey(event_id, ticket.audience, get_locale())
+    )
 
     async def receive() -> str | None:
         message = await websocket.receive()

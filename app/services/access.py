@@ -93,27 +93,47 @@ def resolve(
 LIVE_TOKEN_SECONDS = 2 * 86400
 
 
+@dataclass(frozen=True)
+class LiveTicket:
+    audience: str
+    participant_id: int | None
+    expires: int
+    signature: str
+
+
 def live_token(
     *, event: Event, audience: str, participant_id: int | None, secret: bytes, now: float
 ) -> str:
     """A signed ticket for the page's WebSocket, so a reconnect storm needs no database query
-    per client to check who is connecting. It outlives a long day with the page open."""
+    per client to check who is connecting. It outlives a long day with the page open.
+
+    A board's ticket also signs the board nonce: a new board link cuts off the old screens.
+    """
     expires = int(now) + LIVE_TOKEN_SECONDS
     pid = participant_id or 0
-    signature = sign(secret, "live", event.id or 0, audience, pid, expires)
+    nonce = event.board_nonce if audience == "board" else ""
+    signature = sign(secret, "live", event.id or 0, audience, pid, expires, nonce)
     return f"{audience}.{pid}.{expires}.{signature}"
 
 
-def verify_live_token(
-    token: str, *, event_id: int, secret: bytes, now: float
-) -> tuple[str, int | None] | None:
-    """(audience, participant id) when the ticket is genuine and fresh, else None."""
+def parse_live_token(token: str) -> LiveTicket | None:
     parts = token.split(".")
     if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
         return None
-    audience, pid, expires, signature = parts[0], int(parts[1]), int(parts[2]), parts[3]
-    if expires < now or not signature_matches(
-        secret, signature, "live", event_id, audience, pid, expires
-    ):
-        return None
-    return audience, pid or None
+    return LiveTicket(parts[0], int(parts[1]) or None, int(parts[2]), parts[3])
+
+
+def live_ticket_valid(
+    ticket: LiveTicket, *, event_id: int, secret: bytes, now: float, board_nonce: str = ""
+) -> bool:
+    nonce = board_nonce if ticket.audience == "board" else ""
+    return ticket.expires >= now and signature_matches(
+        secret,
+        ticket.signature,
+        "live",
+        event_id,
+        ticket.audience,
+        ticket.participant_id or 0,
+        ticket.expires,
+        nonce,
+    )
