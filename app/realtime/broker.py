@@ -60,6 +60,16 @@ class MemoryBroker:
         return self._versions.get(event_id, 0)
 
 
+def live_channel(db: int) -> str:
+    """The pub/sub channel of one Redis database.
+
+    Keys live in a numbered database, but pub/sub channels are shared by all of them: two
+    installations on one Redis (say db 0 and db 1) would otherwise hear each other's changes
+    and mix up their version counters.
+    """
+    return f"{PREFIX}:live" if db == 0 else f"{PREFIX}:{db}:live"
+
+
 class RedisBroker:
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
@@ -67,7 +77,7 @@ class RedisBroker:
         self._redis = redis.from_url(url, decode_responses=True)
         self.epoch = ""
         self._task: asyncio.Task[None] | None = None
-        self._channel = f"{PREFIX}:live"
+        self._channel = live_channel(int(self._redis.connection_pool.connection_kwargs.get("db") or 0))
 
     async def _ensure_epoch(self) -> None:
         # SET NX: the first worker picks the epoch, the others adopt it. If Redis restarts

@@ -15,8 +15,9 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
 from app.realtime.broker import Broker
@@ -38,6 +39,11 @@ class Frame:
     version: int
     text: str
 
+    @cached_property
+    def message(self) -> dict[str, Any]:
+        """The ASGI message, built once and handed to every client's send."""
+        return {"type": "websocket.send", "text": self.text}
+
 
 Renderer = Callable[[int, list[ChannelKey]], Awaitable[dict[ChannelKey, str]]]
 
@@ -45,43 +51,101 @@ Renderer = Callable[[int, list[ChannelKey]], Awaitable[dict[ChannelKey, str]]]
 class Socket(Protocol):
     """What the hub needs of a WebSocket (Starlette's satisfies it)."""
 
-    async def send_text(self, data: str) -> None: ...
+    async def send(self, message: MutableMapping[str, Any]) -> None: ...
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
 
 
+class _Resumed:
+    """Awaitable that carries on a coroutine which was started outside any task."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Any], yielded: Any) -> None:
+        self._coroutine = coroutine
+        self._yielded = yielded
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        value = self._yielded
+        while True:
+            try:
+                sent = yield value
+            except BaseException as error:  # e.g. the task was cancelled: pass it inside
+                try:
+                    value = self._coroutine.throw(error)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    value = self._coroutine.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+
+async def _carry_on(coroutine: Coroutine[Any, Any, Any], yielded: Any) -> Any:
+    return await _Resumed(coroutine, yielded)
+
+
+def start_eagerly(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Future[Any] | None:
+    """Run ``coroutine`` until it first has to wait, as Python 3.12's eager tasks do.
+
+    A WebSocket send that fits the transport's buffer never waits, so fanning a frame out to
+    thousands of clients is a plain loop, close to ``websockets.broadcast``. Only a send that
+    must wait for a slow client becomes a task (returned), which the loop does not wait for.
+    Exceptions raised before the first wait propagate to the caller.
+    """
+    try:
+        yielded = coroutine.send(None)
+    except StopIteration:
+        return None
+    return asyncio.ensure_future(_carry_on(coroutine, yielded))
+
+
 @dataclass(eq=False)
 class Connection:
+    """One client. At most one send in flight and one frame waiting: the newest frame replaces
+    an unsent older one, so a slow phone holds one frame of memory and holds up nobody."""
+
     socket: Socket
     key: ChannelKey
     sent: tuple[str, int] | None = None
-    _frame: Frame | None = None
-    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Loop time when a send that had to wait began; the hub's watchdog drops a client stuck
+    # too long (a timer per message, as asyncio.wait_for sets, costs more than the send).
+    sending_since: float | None = None
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
+    _waiting: Frame | None = None
+    _in_flight: asyncio.Future[Any] | None = None
 
     def offer(self, frame: Frame) -> None:
-        if self.sent == (frame.epoch, frame.version) and self._frame is None:
+        if self.dropped.is_set():
             return
-        self._frame = frame
-        self._wakeup.set()
+        if self._in_flight is not None:
+            self._waiting = frame
+            return
+        if self.sent == (frame.epoch, frame.version):
+            return
+        self.sent = (frame.epoch, frame.version)
+        try:
+            in_flight = start_eagerly(self.socket.send(frame.message))
+        except Exception:  # the peer went away
+            self.dropped.set()
+            return
+        if in_flight is not None:
+            self.sending_since = asyncio.get_running_loop().time()
+            self._in_flight = in_flight
+            in_flight.add_done_callback(self._send_finished)
 
-    async def run_sender(self, *, send_timeout: float) -> None:
-        """Send whatever is newest until the socket goes away or stalls."""
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._frame is not None:
-                frame, self._frame = self._frame, None
-                self.sent = (frame.epoch, frame.version)
-                try:
-                    await asyncio.wait_for(self.socket.send_text(frame.text), timeout=send_timeout)
-                except TimeoutError:
-                    logger.info("Dropping a stalled client on %s", self.key)
-                    self.dropped.set()
-                    return
-                except Exception:  # the peer went away mid-send
-                    self.dropped.set()
-                    return
+    def _send_finished(self, in_flight: asyncio.Future[Any]) -> None:
+        self._in_flight = None
+        self.sending_since = None
+        if in_flight.cancelled() or in_flight.exception() is not None:
+            self.dropped.set()
+            return
+        if self._waiting is not None:
+            frame, self._waiting = self._waiting, None
+            self.offer(frame)
+
+    def cancel(self) -> None:
+        if self._in_flight is not None:
+            self._in_flight.cancel()
 
 
 def frame_text(epoch: str, version: int, body: str) -> str:
@@ -122,6 +186,20 @@ class Hub:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         await self.broker.start(self._on_message)
+        self._spawn(self._watchdog())
+
+    async def _watchdog(self) -> None:
+        """Drop clients whose send has been stuck longer than ``send_timeout``."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(1.0, self.send_timeout / 2))
+            deadline = loop.time() - self.send_timeout
+            for members in list(self.channels.values()):
+                for connection in list(members):
+                    since = connection.sending_since
+                    if since is not None and since < deadline:
+                        logger.info("Dropping a stalled client on %s", connection.key)
+                        connection.dropped.set()
 
     async def stop(self) -> None:
         for task in [*self._render_tasks.values(), *self._background]:
@@ -231,6 +309,10 @@ class Hub:
             body = (await self.renderer(key.event_id, [key]))[key]
             self.frames_rendered += 1
             frame = Frame(self.broker.epoch, version, frame_text(self.broker.epoch, version, body))
+            # A change may have been rendered for this channel while we rendered: keep the newer.
+            newer = self.latest.get(key)
+            if newer is not None and newer.epoch == frame.epoch and newer.version >= version:
+                return newer
             self.latest[key] = frame
             return frame
 
@@ -247,7 +329,6 @@ class Hub:
         raises ``ValueError`` on a message that breaks the protocol.
         """
         self.add(connection)
-        sender = asyncio.ensure_future(connection.run_sender(send_timeout=self.send_timeout))
         dropped = asyncio.ensure_future(connection.dropped.wait())
         reader: asyncio.Future[str | None] = asyncio.ensure_future(receive())
         try:
@@ -265,7 +346,7 @@ class Hub:
             else:
                 connection.offer(frame)
             while True:
-                watched: set[asyncio.Future[Any]] = {reader, sender, dropped}
+                watched: set[asyncio.Future[Any]] = {reader, dropped}
                 finished, _rest = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
                 if reader not in finished:
                     # Stalled or broken: 1013 asks the browser to come back later (it reconnects).
@@ -279,7 +360,8 @@ class Hub:
                 reader = asyncio.ensure_future(receive())
         finally:
             self.remove(connection)
-            for task in (sender, dropped, reader):
+            connection.cancel()
+            for task in (dropped, reader):
                 task.cancel()
 
 

@@ -1,0 +1,357 @@
+"""Vote burst: thousands of phones, one room, everybody voting at once.
+
+Starts the real server (``openspace serve``) in a subprocess, then through the public HTTP
+interface only: creates an organiser, an event and T topics, lets N participants join, opens
+voting, connects N participant sockets and one board socket, and sends V votes over S seconds
+from C concurrent HTTP clients. Prints one JSON line:
+
+- vote_p50_ms, vote_p99_ms: time to acknowledge a vote (HTTP 200);
+- converge_ms: from the last acknowledgement until every socket (phones and board) holds a
+  frame whose tallies are the final ones;
+- lost: acknowledged votes the final tallies miss; duplicated: counted more than acknowledged;
+- server_rss_mb (all worker processes), rss_per_socket_kb (growth per idle socket).
+
+    python bench/vote_burst.py --clients 2000 --votes 2000 --seconds 30 --concurrency 50
+    python bench/vote_burst.py --workers 2 --database postgresql --broadcast redis
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PASSWORD = "a long secret phrase 123"
+POSTGRES_ADMIN = os.environ.get("OPENSPACE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+CSRF = re.compile(r'"X-CSRF-Token": "([0-9a-f]+)"')
+WS_URL = re.compile(r'ws-connect="([^"]+)"')
+JOIN_CODE = re.compile(r'id="join-code">(\w+)<')
+BOARD = re.compile(r'id="board-link" href="([^"]+)"')
+VERSION = re.compile(r'data-version="(\d+)"')
+PHONE_TALLY = re.compile(r'id="topic-(\d+)".*?class="tally-count">(\d+)<', re.S)
+BOARD_TALLY = re.compile(r'id="board-topic-(\d+)".*?(?:class="board-tally"[^>]*>(\d+)<|</li>)', re.S)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its children (the uvicorn workers)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, AttributeError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total
+
+
+class Server:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data_dir = Path(tempfile.mkdtemp(prefix="osl-bench-"))
+        self.database_name = ""
+        self.env = {
+            **{key: value for key, value in os.environ.items() if not key.startswith("OPENSPACE_")},
+            "OPENSPACE_DATA_DIR": str(self.data_dir),
+            "OPENSPACE_BASE_URL": self.base,
+            "OPENSPACE_SECRET_KEY": secrets.token_urlsafe(40),
+            "OPENSPACE_ENVIRONMENT": "test",
+            # A whole room behind one address: the benchmark is that room.
+            "OPENSPACE_ADDRESS_ATTEMPTS": "1000000",
+        }
+        if args.database == "postgresql":
+            self.database_name = f"openspace_bench_{os.getpid()}"
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+                connection.execute(f'CREATE DATABASE "{self.database_name}"')
+            self.env["OPENSPACE_DATABASE_URL"] = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{self.database_name}"
+        if args.broadcast == "redis":
+            redis.Redis.from_url(REDIS_URL).flushdb()
+            self.env["OPENSPACE_BROADCAST_URL"] = REDIS_URL
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def run(self, *command: str, stdin: str | None = None) -> None:
+        subprocess.run(
+            [str(BIN / "openspace"), *command], env=self.env, cwd=self.data_dir, check=True,
+            input=stdin.encode() if stdin else None, stdout=subprocess.DEVNULL,
+        )
+
+    def start(self) -> None:
+        self.run("migrate")
+        self.run("create-organiser", "bench@example.org", "--name", "Bench", "--password-stdin",
+                 stdin=PASSWORD + "\n")
+        self.process = subprocess.Popen(
+            [str(BIN / "openspace"), "serve", "--port", str(self.port), "--workers", str(self.args.workers)],
+            env=self.env, cwd=self.data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise SystemExit("the server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        if self.database_name:
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+        if self.args.broadcast == "redis":
+            redis.Redis.from_url(REDIS_URL).flushdb()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def form(client: httpx.Client, url: str, data: dict[str, str], page: str) -> httpx.Response:
+    token = CSRF.search(client.get(page).text).group(1)  # type: ignore[union-attr]
+    response = client.post(url, data={**data, "csrf_token": token})
+    if response.status_code not in (200, 303):
+        raise SystemExit(f"{url}: {response.status_code} {response.text[:300]}")
+    return response
+
+
+def set_up(base: str, args: argparse.Namespace) -> tuple[str, str, list[int]]:
+    """As the organiser: event, topics, rules. Returns (slug, join code, topic ids)."""
+    organiser = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+    form(organiser, "/login", {"email": "bench@example.org", "password": PASSWORD}, "/login")
+    created = form(organiser, "/o/new", {
+        "name": "Bench lab", "languages": "en", "timezone": "Europe/Sofia",
+        "first_day": "2026-06-09", "day_count": "1",
+    }, "/o/new")
+    slug = created.headers["location"].rsplit("/", 1)[1]
+    live = f"/o/{slug}/live"
+    dots = max(1, -(-args.votes // args.clients))  # ceiling: enough dots for every vote
+    form(organiser, f"/o/{slug}/rules", {
+        "dots_per_participant": str(dots), "max_dots_per_topic": "1", "pitch_seconds": "45",
+        "proposals_while_voting": "true",
+    }, live)
+    form(organiser, f"/o/{slug}/phase", {"phase": "marketplace"}, live)
+    for number in range(args.topics):
+        form(organiser, f"/o/{slug}/topics", {"title": f"Topic number {number + 1}"}, live)
+    overview = organiser.get(f"/o/{slug}").text
+    code = JOIN_CODE.search(overview).group(1)  # type: ignore[union-attr]
+    page = organiser.get(live).text
+    topic_ids = sorted({int(match) for match in re.findall(r'id="staff-topic-(\d+)"', page)})
+    board_path = BOARD.search(overview).group(1)  # type: ignore[union-attr]
+    form(organiser, f"/o/{slug}/phase", {"phase": "voting"}, live)
+    board_ws = WS_URL.search(organiser.get(board_path).text).group(1)  # type: ignore[union-attr]
+    organiser.close()
+    return board_ws, code, topic_ids
+
+
+async def join_all(base: str, code: str, count: int, concurrency: int) -> list[tuple[httpx.AsyncClient, str, str]]:
+    """N participants join; each keeps its own cookie jar. Returns (client, csrf, ws url)."""
+    limits = asyncio.Semaphore(concurrency)
+
+    async def one(number: int) -> tuple[httpx.AsyncClient, str, str]:
+        client = httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=2))
+        async with limits:
+            page = await client.get(f"/j/{code}")
+            token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+            joined = await client.post(f"/j/{code}", data={"name": f"P{number}", "csrf_token": token})
+            if joined.status_code != 303:
+                raise SystemExit(f"join: {joined.status_code} {joined.text[:200]}")
+            home = await client.get(joined.headers["location"])
+        return client, CSRF.search(home.text).group(1), WS_URL.search(home.text).group(1)  # type: ignore[union-attr]
+
+    return list(await asyncio.gather(*(one(number) for number in range(count))))
+
+
+class Watcher:
+    """A socket that remembers the newest frame it got."""
+
+    def __init__(self, url: str, tally: re.Pattern[str]) -> None:
+        self.url = url
+        self.tally = tally
+        self.latest = ""
+        self.version = -1
+        self.task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        async with connect(self.url, max_size=None, open_timeout=120, ping_interval=None) as ws:
+            await ws.send(json.dumps({"type": "hello", "epoch": "", "version": 0}))
+            self.connected.set()
+            async for message in ws:
+                match = VERSION.search(message, 0, 300)
+                if match:
+                    self.version = int(match.group(1))
+                    self.latest = str(message)
+
+    def tallies(self) -> dict[int, int]:
+        return {int(topic): int(count or 0) for topic, count in self.tally.findall(self.latest)}
+
+
+async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
+    base = server.base
+    board_ws, code, topic_ids = await asyncio.to_thread(set_up, base, args)
+    participants = await join_all(base, code, args.clients, args.concurrency)
+    ws_base = base.replace("http", "ws", 1)
+    assert server.process is not None
+    rss_before = rss_kb(server.process.pid)
+    board = Watcher(ws_base + board_ws.replace("&amp;", "&"), BOARD_TALLY)
+    phones = [Watcher(ws_base + url.replace("&amp;", "&"), PHONE_TALLY) for _c, _t, url in participants]
+    watchers = [board, *phones]
+    for watcher in watchers:
+        watcher.task = asyncio.create_task(watcher.run())
+        await asyncio.sleep(0.001)
+    await asyncio.wait_for(asyncio.gather(*(w.connected.wait() for w in watchers)), timeout=300)
+    await asyncio.sleep(3)  # let the snapshots arrive and the sockets settle
+    rss_idle = rss_kb(server.process.pid)
+
+    # Every participant votes distinct topics in turn, so no vote is refused by the rules.
+    plan = [(index % args.clients, topic_ids[(index // args.clients + index) % len(topic_ids)])
+            for index in range(args.votes)]
+    latencies: list[float] = []
+    acked: Counter[int] = Counter()
+    failures: Counter[int] = Counter()
+    queue: asyncio.Queue[tuple[int, int, float]] = asyncio.Queue()
+    start = time.perf_counter()
+    for index, (who, topic) in enumerate(plan):
+        queue.put_nowait((who, topic, start + index * args.seconds / max(args.votes, 1)))
+    last_ack = 0.0
+
+    async def voter() -> None:
+        nonlocal last_ack
+        while True:
+            try:
+                who, topic, due = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            client, token, _url = participants[who]
+            began = time.perf_counter()
+            response = await client.post(
+                f"/e/{slug_of(board_ws)}/topics/{topic}/vote",
+                headers={"X-CSRF-Token": token, "HX-Request": "true",
+                         "Idempotency-Key": secrets.token_hex(12)},
+            )
+            now = time.perf_counter()
+            if response.status_code == 200:
+                latencies.append((now - began) * 1000)
+                acked[topic] += 1
+                last_ack = max(last_ack, now)
+            else:
+                failures[response.status_code] += 1
+
+    await asyncio.gather(*(voter() for _ in range(args.concurrency)))
+    expected = {topic: acked.get(topic, 0) for topic in topic_ids}
+
+    converge_ms = None
+    deadline = time.perf_counter() + 30
+    final_version = None
+    while time.perf_counter() < deadline:
+        if final_version is None and board.tallies() == expected:
+            final_version = board.version
+        if final_version is not None and all(w.version >= final_version for w in phones):
+            converge_ms = (time.perf_counter() - last_ack) * 1000
+            break
+        await asyncio.sleep(0.005)
+    counted = board.tallies()
+    sample = phones[:: max(1, len(phones) // 50)]
+    phones_agree = all(w.tallies() == counted for w in sample)
+    lost = sum(max(0, expected[t] - counted.get(t, 0)) for t in topic_ids)
+    duplicated = sum(max(0, counted.get(t, 0) - expected[t]) for t in topic_ids)
+    rss_after = rss_kb(server.process.pid)
+    for watcher in watchers:
+        assert watcher.task is not None
+        watcher.task.cancel()
+    await asyncio.gather(*(w.task for w in watchers if w.task), return_exceptions=True)
+    await asyncio.gather(*(client.aclose() for client, _t, _u in participants))
+    latencies.sort()
+    return {
+        "clients": args.clients,
+        "votes": args.votes,
+        "acknowledged": sum(acked.values()),
+        "refused": dict(failures),
+        "seconds": args.seconds,
+        "concurrency": args.concurrency,
+        "workers": args.workers,
+        "database": args.database,
+        "broadcast": args.broadcast,
+        "vote_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "vote_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1) if latencies else None,
+        "converge_ms": round(converge_ms) if converge_ms is not None else None,
+        "phones_agree": phones_agree,
+        "lost": lost,
+        "duplicated": duplicated,
+        "server_rss_mb": round(rss_after / 1024, 1),
+        "rss_per_socket_kb": round((rss_idle - rss_before) / len(watchers), 1),
+    }
+
+
+def slug_of(board_ws: str) -> str:
+    return board_ws.split("/ws/", 1)[1].split("?", 1)[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=2000, help="participants, each with a socket")
+    parser.add_argument("--votes", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=30.0, help="spread the votes over this time")
+    parser.add_argument("--concurrency", type=int, default=50, help="concurrent HTTP voters")
+    parser.add_argument("--topics", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--broadcast", choices=["memory", "redis"], default="memory")
+    args = parser.parse_args()
+    if args.workers > 1 and args.broadcast == "memory":
+        parser.error("several workers need --broadcast redis")
+    if not (1 <= args.clients <= 20000 and 1 <= args.votes and 1 <= args.concurrency <= 1000 and args.topics >= 1):
+        parser.error("clients 1..20000, votes ≥ 1, concurrency 1..1000, topics ≥ 1")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 3 + 1024)), hard))
+    server = Server(args)
+    try:
+        server.start()
+        result = asyncio.run(burst(args, server))
+    finally:
+        server.stop()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
