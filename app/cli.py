@@ -73,6 +73,11 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         ws_max_size=64 * 1024,
+        # Compression would cost a deflate per client per frame; frames go to thousands.
+        ws_per_message_deflate=False,
+        # Phones keep their connection between taps; the default 5 s drops it mid-thought.
+        timeout_keep_alive=30,
+        ws="websockets-sansio",
         log_level="info",
     )
 

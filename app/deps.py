@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
 from app.config import Settings
-from app.db import UNSAFE_METHODS, SessionDep
-from app.errors import NotSignedIn, PermissionDenied
+from app.db import UNSAFE_METHODS, SessionDep, reading
+from app.errors import NotFound, NotSignedIn, PermissionDenied
 from app.i18n import _
+from app.models.base import MAX_ID
 from app.models.people import AuthSession, User
 from app.realtime.hub import Hub
 from app.services import accounts
@@ -18,7 +20,15 @@ from app.services.access import EventAccess, event_by_slug, resolve
 from app.web import csrf_ok
 
 
-def get_settings(request: Request) -> Settings:
+def valid_ids(connection: HTTPConnection) -> None:
+    """An id in the path must fit an INTEGER column: a huge number in a hand-made URL would
+    otherwise fail inside the database driver (a 500) instead of finding nothing."""
+    for name, value in connection.path_params.items():
+        if name.endswith("_id") and str(value).isdigit() and int(value) > MAX_ID:
+            raise NotFound(_("There is nothing at this address."))
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -52,7 +62,8 @@ async def verify_csrf(request: Request) -> None:
 def get_auth(request: Request, session: SessionDep) -> AuthSession | None:
     if request.state.sid_is_new:
         return None
-    return accounts.load_session(session, token=request.state.sid)
+    with reading(session):
+        return accounts.load_session(session, token=request.state.sid)
 
 
 AuthDep = Annotated[AuthSession | None, Depends(get_auth)]
@@ -61,13 +72,14 @@ AuthDep = Annotated[AuthSession | None, Depends(get_auth)]
 def get_user(session: SessionDep, auth: AuthDep) -> User | None:
     if auth is None or auth.user_id is None:
         return None
-    return session.get(User, auth.user_id)
+    with reading(session):
+        return session.get(User, auth.user_id)
 
 
 UserDep = Annotated[User | None, Depends(get_user)]
 
 
-def require_user(user: UserDep) -> User:
+async def require_user(user: UserDep) -> User:
     if user is None:
         raise NotSignedIn(_("Please sign in first."))
     return user
@@ -85,14 +97,15 @@ def ensure_auth(request: Request, session: Session, auth: AuthSession | None) ->
 
 
 def get_event_access(slug: str, session: SessionDep, auth: AuthDep, user: UserDep) -> EventAccess:
-    event = event_by_slug(session, slug)
-    return resolve(session, event=event, user=user, session_id=auth.id if auth else None)
+    with reading(session):
+        event = event_by_slug(session, slug)
+        return resolve(session, event=event, user=user, session_id=auth.id if auth else None)
 
 
 AccessDep = Annotated[EventAccess, Depends(get_event_access)]
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
 

@@ -8,14 +8,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+import anyio
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
-from app.db import make_engine
+from app.db import THREADS, make_engine
+from app.deps import valid_ids
 from app.errors import DomainError, NotSignedIn
 from app.i18n import _
 from app.realtime.broker import make_broker
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         await hub.start()
         try:
             yield
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(valid_ids)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -70,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    # Input the database refuses (a NUL byte in text on PostgreSQL): a bad request, not a crash.
+    app.add_exception_handler(DataError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(WebMiddleware, settings=settings)
@@ -99,7 +106,9 @@ async def _domain_error(request: Request, error: DomainError) -> Response:
     return _error_page(request, error.message, error.status_code)
 
 
-async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+async def _validation_error(
+    request: Request, error: RequestValidationError | DataError
+) -> Response:
     # Form fields are strings with defaults, so this is a mangled URL or a hand-made request.
     return _error_page(request, _("Some of what was sent could not be understood."), 422)
 

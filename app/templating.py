@@ -12,26 +12,9 @@ from starlette.templating import Jinja2Templates
 
 from app import i18n
 from app.models.events import PHASE_LABELS
-from app.web import csrf_token
+from app.web import CDN_SCRIPTS, csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-
-HTMX_VERSION = "2.0.11"
-HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
-HTMX_WS_VERSION = "2.0.4"
-HTMX_WS_SRI = "sha384-1RwI/nvUSrMRuNj7hX1+27J8XDdCoSLf0EjEyF69nacuWyiJYoQ/j39RT1mSnd2G"
-CDN_SCRIPTS = {
-    "htmx": (
-        f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js",
-        HTMX_SRI,
-        f"/static/vendor/htmx-{HTMX_VERSION}.min.js",
-    ),
-    "htmx-ws": (
-        f"https://cdn.jsdelivr.net/npm/htmx-ext-ws@{HTMX_WS_VERSION}/dist/ws.min.js",
-        HTMX_WS_SRI,
-        f"/static/vendor/htmx-ext-ws-{HTMX_WS_VERSION}.min.js",
-    ),
-}
 
 
 def _environment() -> jinja2.Environment:

@@ -22,6 +22,24 @@ SID_COOKIE = "osl_sid"
 LANG_COOKIE = "osl_lang"
 CDN_ORIGIN = "https://cdn.jsdelivr.net"
 
+HTMX_VERSION = "2.0.11"
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+HTMX_WS_VERSION = "2.0.4"
+HTMX_WS_SRI = "sha384-1RwI/nvUSrMRuNj7hX1+27J8XDdCoSLf0EjEyF69nacuWyiJYoQ/j39RT1mSnd2G"
+# name → (pinned CDN URL, SRI hash, vendored fallback copy)
+CDN_SCRIPTS = {
+    "htmx": (
+        f"{CDN_ORIGIN}/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js",
+        HTMX_SRI,
+        f"/static/vendor/htmx-{HTMX_VERSION}.min.js",
+    ),
+    "htmx-ws": (
+        f"{CDN_ORIGIN}/npm/htmx-ext-ws@{HTMX_WS_VERSION}/dist/ws.min.js",
+        HTMX_WS_SRI,
+        f"/static/vendor/htmx-ext-ws-{HTMX_WS_VERSION}.min.js",
+    ),
+}
+
 
 def csrf_token(sid: str, secret: bytes) -> str:
     return sign(secret, "csrf", sid)
@@ -35,7 +53,10 @@ def csrf_ok(sid: str | None, token: str | None, secret: bytes) -> bool:
 
 
 def content_security_policy(settings: Settings) -> str:
-    scripts = "'self'" + (f" {CDN_ORIGIN}" if settings.use_cdn else "")
+    # The pinned files, not the whole CDN origin: jsDelivr serves any npm package, and
+    # allowing all of it would let injected markup load any script from there.
+    pinned = [url for url, _sri, _fallback in CDN_SCRIPTS.values()] if settings.use_cdn else []
+    scripts = " ".join(["'self'", *pinned])
     return (
         "default-src 'self'; "
         f"script-src {scripts}; "

@@ -114,9 +114,10 @@ class Server:
         self.run("migrate")
         self.run("create-organiser", "bench@example.org", "--name", "Bench", "--password-stdin",
                  stdin=PASSWORD + "\n")
+        self.log = (self.data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
             [str(BIN / "openspace"), "serve", "--port", str(self.port), "--workers", str(self.args.workers)],
-            env=self.env, cwd=self.data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=self.env, cwd=self.data_dir, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.time() + 60
@@ -127,6 +128,12 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise SystemExit("the server did not start")
+
+    def errors(self) -> str:
+        """The server's own account of what went wrong (tracebacks only)."""
+        log = (self.data_dir / "server.log").read_text(errors="replace")
+        start = log.find("Traceback")
+        return log[start : start + 6000] if start >= 0 else log[-3000:]
 
     def stop(self) -> None:
         if self.process is not None:
@@ -247,6 +254,7 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
     acked: Counter[int] = Counter()
     failures: Counter[int] = Counter()
     queue: asyncio.Queue[tuple[int, int, float]] = asyncio.Queue()
+    retries = [0]
     start = time.perf_counter()
     for index, (who, topic) in enumerate(plan):
         queue.put_nowait((who, topic, start + index * args.seconds / max(args.votes, 1)))
@@ -264,11 +272,16 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
                 await asyncio.sleep(delay)
             client, token, _url = participants[who]
             began = time.perf_counter()
-            response = await client.post(
-                f"/e/{slug_of(board_ws)}/topics/{topic}/vote",
-                headers={"X-CSRF-Token": token, "HX-Request": "true",
-                         "Idempotency-Key": secrets.token_hex(12)},
-            )
+            headers = {"X-CSRF-Token": token, "HX-Request": "true", "Idempotency-Key": secrets.token_hex(12)}
+            for attempt in range(3):
+                try:
+                    response = await client.post(f"/e/{slug_of(board_ws)}/topics/{topic}/vote", headers=headers)
+                    break
+                except httpx.TransportError:
+                    # As a phone does on flaky Wi-Fi: send again with the same key.
+                    retries[0] += 1
+                    if attempt == 2:
+                        raise
             now = time.perf_counter()
             if response.status_code == 200:
                 latencies.append((now - began) * 1000)
@@ -307,6 +320,7 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
         "votes": args.votes,
         "acknowledged": sum(acked.values()),
         "refused": dict(failures),
+        "retried": retries[0],
         "seconds": args.seconds,
         "concurrency": args.concurrency,
         "workers": args.workers,
@@ -348,6 +362,9 @@ def main() -> None:
     try:
         server.start()
         result = asyncio.run(burst(args, server))
+    except BaseException:
+        print(server.errors(), file=sys.stderr)
+        raise
     finally:
         server.stop()
     print(json.dumps(result))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from html import unescape
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -99,4 +100,4 @@ def field_error(html: str, field: str) -> str | None:
     match = re.search(
         rf'<p class="field-error" id="{re.escape(field)}-error" role="alert">([^<]*)</p>', html
     )
-    return match.group(1) if match else None
+    return unescape(match.group(1)) if match else None

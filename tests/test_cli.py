@@ -54,7 +54,10 @@ def test_create_organiser_rejects_weak_password_cleanly(env: dict[str, str]) -> 
 def test_backup_copies_a_consistent_database(env: dict[str, str], tmp_path: Path) -> None:
     runner.invoke(cli, ["migrate"], env=env)
     runner.invoke(
-        cli, ["create-organiser", "b@example.org", "--password-stdin"], input="a long enough password\n", env=env
+        cli,
+        ["create-organiser", "b@example.org", "--password-stdin"],
+        input="a long enough password\n",
+        env=env,
     )
     target = tmp_path / "copy.db"
     result = runner.invoke(cli, ["backup", str(target)], env=env)

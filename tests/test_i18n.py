@@ -18,7 +18,7 @@ from app.config import Settings
 from tests.factories import post
 
 ROOT = Path(__file__).resolve().parents[1]
-PYBABEL = Path(sys.executable).parent / "pybabel"
+PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]  # pybabel, in this interpreter
 # Shipped locales that need a catalogue: English msgids are the source text.
 TRANSLATED = [code for code in i18n.LOCALES if code != "en"]
 
@@ -31,7 +31,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """The strings in the source today, extracted with the same options as `make i18n`."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     command = [
-        str(PYBABEL), "extract", "--no-location", "--omit-header",
+        *PYBABEL, "extract", "--no-location", "--omit-header",
         "-F", "babel.cfg", "-k", "N_", "-k", "_", "-o", str(pot), "app",
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)

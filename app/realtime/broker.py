@@ -77,7 +77,9 @@ class RedisBroker:
         self._redis = redis.from_url(url, decode_responses=True)
         self.epoch = ""
         self._task: asyncio.Task[None] | None = None
-        self._channel = live_channel(int(self._redis.connection_pool.connection_kwargs.get("db") or 0))
+        self._channel = live_channel(
+            int(self._redis.connection_pool.connection_kwargs.get("db") or 0)
+        )
 
     async def _ensure_epoch(self) -> None:
         # SET NX: the first worker picks the epoch, the others adopt it. If Redis restarts

@@ -107,6 +107,10 @@ def update_rules(
             "dots_per_participant": dots_per_participant,
             "max_dots_per_topic": max_dots_per_topic,
             "pitch_seconds": pitch_seconds,
+            # Boxes come back as ticked, not as stored ("" is unticked).
+            "blind_voting": "true" if blind_voting else "",
+            "board_hides_tallies": "true" if board_hides_tallies else "",
+            "proposals_while_voting": "true" if proposals_while_voting else "",
         }
         return _panel(request, session, access, errors=error.errors, form=form, status=422)
     hub.changed(access.event_id)

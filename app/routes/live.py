@@ -58,22 +58,31 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
     if ticket is None or ticket.audience not in AUDIENCES:
         await websocket.close(code=1008)
         return
+    now = time.time()
+    if ticket.expires < now:
+        await websocket.close(code=1008)
+        return
     # Phones and staff are checked by signature alone (no query per client in a reconnect
     # storm); the few boards also check the current board nonce, so a new link cuts old ones.
+    # A slug can pass to another event (renamed, or deleted and made again): a ticket that
+    # fails against the remembered id is checked once more against the database.
     event_id = app.state.event_ids.get(slug)
-    board_nonce = ""
-    if event_id is None or ticket.audience == "board":
+    if (
+        event_id is None
+        or ticket.audience == "board"
+        or not live_ticket_valid(ticket, event_id=event_id, secret=settings.secret, now=now)
+    ):
         found = await anyio.to_thread.run_sync(_event, app.state.engine, slug)
         if found is None:
             await websocket.close(code=1008)
             return
         event_id, board_nonce = found
         app.state.event_ids[slug] = event_id
-    if not live_ticket_valid(
-        ticket, event_id=event_id, secret=settings.secret, now=time.time(), board_nonce=board_nonce
-    ):
-        await websocket.close(code=1008)
-        return
+        if not live_ticket_valid(
+            ticket, event_id=event_id, secret=settings.secret, now=now, board_nonce=board_nonce
+        ):
+            await websocket.close(code=1008)
+            return
     await websocket.accept()
     connection = Connection(
         socket=websocket, key=ChannelKey(event_id, ticket.audience, get_locale())

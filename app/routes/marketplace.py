@@ -18,13 +18,17 @@ from app.realtime.frames import live_context
 from app.services import live, pitches, topics, votes
 from app.services.access import EventAccess, live_token
 from app.services.phases import proposals_open, voting_open
+from app.services.votes import VoteResult
 from app.templating import render
 
 router = APIRouter(prefix="/e/{slug}", dependencies=[Depends(verify_csrf)])
 
 
-def my_state(session: SessionDep, access: EventAccess) -> dict[str, Any]:
-    mine = votes.my_votes(session, access=access)
+def my_state(
+    session: SessionDep, access: EventAccess, mine: dict[int, int] | None = None
+) -> dict[str, Any]:
+    if mine is None:
+        mine = votes.my_votes(session, access=access)
     used = sum(mine.values())
     return {
         "my_votes_json": json.dumps({str(key): value for key, value in mine.items()}),
@@ -190,12 +194,12 @@ def cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -
 
 
 def _vote_response(
-    request: Request, session: SessionDep, access: EventAccess, message: str
+    request: Request, session: SessionDep, access: EventAccess, result: VoteResult, message: str
 ) -> Response:
     return render(
         request,
         "partials/phone/vote_result.html",
-        {**my_state(session, access), "message": message},
+        {**my_state(session, access, result.mine), "message": message},
     )
 
 
@@ -211,7 +215,7 @@ def vote(
     result = votes.cast(session, access=access, topic_id=topic_id, key=idempotency_key)
     if not result.replayed:
         hub.changed(access.event_id)
-    return _vote_response(request, session, access, _("Dot placed."))
+    return _vote_response(request, session, access, result, _("Dot placed."))
 
 
 @router.post("/topics/{topic_id}/unvote")
@@ -226,7 +230,7 @@ def unvote(
     result = votes.retract(session, access=access, topic_id=topic_id, key=idempotency_key)
     if not result.replayed:
         hub.changed(access.event_id)
-    return _vote_response(request, session, access, _("Dot taken back."))
+    return _vote_response(request, session, access, result, _("Dot taken back."))
 
 
 @router.post("/topics/{topic_id}/pitch")

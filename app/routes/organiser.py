@@ -66,6 +66,7 @@ def _event_form(
 
 @router.get("/new")
 def new_event_form(request: Request, user: SignedInUser) -> Response:
+    events.require_event_creator(user)
     form = {
         "name": "",
         "slug": "",
@@ -293,7 +294,10 @@ def add_room(
     notes: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        data = RoomCreate(name=name, capacity=parse_int(capacity, field="capacity"), notes=notes)
+        # Not validated here: the service checks every field and words the messages.
+        data = RoomCreate.model_construct(
+            name=name, capacity=parse_int(capacity, field="capacity"), notes=notes
+        )
         programme.add_room(session, access=access, data=data)
     except Invalid as error:
         form = {"name": name, "capacity": capacity, "notes": notes}
@@ -411,7 +415,14 @@ def _block_data(
             errors.update(error.errors)
     if errors:
         raise Invalid(errors)
-    return TimeBlockCreate(kind=kind, title=title, presenter=presenter, **times)
+    # Not validated here: the service checks every field and words the messages.
+    return TimeBlockCreate.model_construct(
+        kind=kind,
+        starts_at=times["starts_at"],
+        ends_at=times["ends_at"],
+        title=title,
+        presenter=presenter,
+    )
 
 
 @router.post("/{slug}/days/{day_id}/blocks")

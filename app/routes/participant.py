@@ -11,6 +11,7 @@ from app.db import SessionDep
 from app.deps import AccessDep, AuthDep, SettingsDep, ensure_auth, verify_csrf
 from app.errors import Invalid
 from app.i18n import LOCALES
+from app.models.events import Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
 from app.routes.marketplace import participant_page
 from app.security import token_hash
@@ -134,7 +135,8 @@ def join(
         address=_address(request),
         settings=settings,
     )
-    data = ParticipantCreate(
+    # Not validated here: the service checks every field and words the messages.
+    data = ParticipantCreate.model_construct(
         name=name,
         organisation=organisation,
         org_type=org_type,
@@ -258,8 +260,10 @@ def claim_personal_link(
 
 
 @router.get("/e/{slug}/qr.svg")
-def join_qr(session: SessionDep, settings: SettingsDep, access: AccessDep) -> Response:
+def join_qr(settings: SettingsDep, access: AccessDep) -> Response:
+    # The QR carries the join code: only those already in the event may pass it on.
+    access.require(Role.ORGANISER, Role.FACILITATOR, Role.PARTICIPANT)
     svg = qr_svg(join_url(settings, access.event))
     return Response(
-        svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"}
+        svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=300"}
     )

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, delete, select
 
 from app.config import Settings
 from app.errors import Invalid, PermissionDenied
-from app.models.events import BlockKind, Event, EventCreate, RoomCreate, TimeBlockCreate
+from app.models.events import BlockKind, Event, EventCreate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import OrgType, Participant, ParticipantCreate, User
+from app.models.topics import Announcement, Topic, TopicConvener, Vote
 from app.security import new_token
 from app.services import accounts, events, programme
 from app.services.access import EventAccess, resolve
@@ -213,6 +214,7 @@ def load_demo(session: Session, *, settings: Settings) -> tuple[Event, bool]:
         _rooms(session, access=access)
         _programme(session, access=access)
         _participants(session, event=event)
+        _marketplace(session, event=event)
     except BaseException:
         session.rollback()
         # The foreign keys cascade, so this takes the rooms, blocks and people with it.
@@ -307,6 +309,117 @@ def _programme(session: Session, *, access: EventAccess) -> None:
                     presenter=block.presenter,
                 ),
             )
+
+
+class DemoTopic(NamedTuple):
+    title: str
+    description: str
+    language: str
+    conveners: tuple[int, ...]  # indexes into PARTICIPANTS
+
+
+TOPICS: tuple[DemoTopic, ...] = (
+    DemoTopic(
+        "Housing for refugee families outside Sofia",
+        "Who rents to newcomers, and how municipalities and NGOs can vouch for tenants.",
+        "en",
+        (3, 12),
+    ),
+    DemoTopic(
+        "Достъп до здравеопазване без лична карта",
+        "Какво се случва между решението за статут и първия личен лекар.",
+        "bg",
+        (11,),
+    ),
+    DemoTopic(
+        "Language courses that fit working parents",
+        "Evening and online Bulgarian classes.",
+        "en",
+        (9, 26),
+    ),
+    DemoTopic("Recognition of diplomas and skills", "", "en", (18, 6)),
+    DemoTopic(
+        "Заетост: работодатели, които вече наемат бежанци",
+        "Да съберем добрите примери и контактите на едно място.",
+        "bg",
+        (16,),
+    ),
+    DemoTopic("Mental health support in the mother tongue", "", "en", (20, 10)),
+    DemoTopic(
+        "School enrolment and mediators for refugee children",
+        "Teaching assistants who speak Arabic, Dari, Ukrainian.",
+        "en",
+        (8, 24),
+    ),
+    DemoTopic(
+        "Общини и НПО: споразумения за сътрудничество",
+        "Модел на споразумение, който може да се подпише за месец.",
+        "bg",
+        (1, 13),
+    ),
+    DemoTopic("Legal aid after a negative decision", "", "en", (7,)),
+    DemoTopic(
+        "Refugee-led organisations as partners, not beneficiaries",
+        "How funders and NGOs can share decisions.",
+        "en",
+        (21, 23),
+    ),
+    DemoTopic(
+        "Информационна кампания срещу дезинформацията",
+        "Как да отговаряме на слуховете в местните медии.",
+        "bg",
+        (2,),
+    ),
+    DemoTopic("Ukrainian women entrepreneurs: first steps", "", "en", (27,)),
+    DemoTopic("Translation and interpreting pool for municipalities", "", "en", (14, 19)),
+    DemoTopic("Младежки клубове за местни и новодошли", "", "bg", (0, 8)),
+    DemoTopic(
+        "Data on integration: what should we measure?",
+        "The evaluation mechanism asks for indicators: which ones help us?",
+        "en",
+        (17, 4),
+    ),
+)
+
+
+def _marketplace(session: Session, *, event: Event) -> None:
+    """Topics with their conveners, and dots from most participants, as after a marketplace."""
+    people = session.exec(
+        select(Participant).where(Participant.event_id == event.id).order_by(col(Participant.id))
+    ).all()
+    topics: list[Topic] = []
+    for seed in TOPICS:
+        topic = Topic(
+            event_id=event.id,  # type: ignore[arg-type]
+            title=seed.title,
+            description=seed.description,
+            language=seed.language,
+            proposed_by=people[seed.conveners[0]].id,
+        )
+        session.add(topic)
+        session.flush()
+        topics.append(topic)
+        for index in seed.conveners:
+            session.add(TopicConvener(topic_id=topic.id, participant_id=people[index].id))  # type: ignore[arg-type]
+    # A fixed pattern, not random: the demo must look the same on every machine. Popular topics
+    # come first in TOPICS and collect more dots; a few people have not voted yet.
+    for number, person in enumerate(people[: len(people) - 4]):
+        chosen = {
+            (number * step + offset) % len(topics) for step, offset in ((1, 0), (2, 1), (3, 0))
+        }
+        chosen |= {number % 4}
+        for index in sorted(chosen)[: event.dots_per_participant]:
+            vote = Vote(event_id=event.id, participant_id=person.id, topic_id=topics[index].id)  # type: ignore[arg-type]
+            session.add(vote)
+    session.add(
+        Announcement(
+            event_id=event.id,  # type: ignore[arg-type]
+            text="Lunch is served in the garden at 13:00 · Обядът е в градината в 13:00.",
+        )
+    )
+    event.phase = Phase.VOTING
+    session.add(event)
+    session.commit()
 
 
 def _participants(session: Session, *, event: Event) -> None:

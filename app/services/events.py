@@ -93,10 +93,14 @@ def _unique_join_code(session: Session) -> str:
             return code
 
 
+def require_event_creator(user: User) -> None:
+    if not user.can_create_events:
+        raise PermissionDenied(_("Only organisers can create events."))
+
+
 def create_event(session: Session, *, owner: User, data: EventCreate) -> Event:
     """Create an event owned by ``owner``, with its days, a join code and a board link."""
-    if not owner.can_create_events:
-        raise PermissionDenied(_("Only organisers can create events."))
+    require_event_creator(owner)
     slug = data.slug.strip().lower() or slugify(data.name)
     values: dict[str, object] = {
         "name": data.name,

@@ -81,8 +81,19 @@ def _clean(data: ParticipantCreate | ParticipantUpdate, *, event: Event) -> dict
 def join(
     session: Session, *, event: Event, data: ParticipantCreate, auth: AuthSession
 ) -> Participant:
-    """Create a participant and remember it for this browser session."""
+    """Create a participant and remember it for this browser session.
+
+    A browser that joined already gets its participant back: a second tap on "Join" over
+    slow Wi-Fi must not make the same person twice.
+    """
     values = _clean(data, event=event)
+    existing = session.exec(
+        select(Participant)
+        .join(ParticipantDevice, ParticipantDevice.participant_id == Participant.id)  # type: ignore[arg-type]
+        .where(ParticipantDevice.session_id == auth.id, Participant.event_id == event.id)
+    ).first()
+    if existing is not None:
+        return existing
     participant = Participant(event_id=event.id, link_nonce=new_token(12), **values)  # type: ignore[arg-type]
     session.add(participant)
     session.flush()

@@ -67,7 +67,7 @@ def update_rules(
         errors["dots_per_participant"] = _("Choose between 1 and 50 dots.")
     if not 1 <= max_dots_per_topic <= 50:
         errors["max_dots_per_topic"] = _("Choose between 1 and 50 dots.")
-    elif max_dots_per_topic > dots_per_participant:
+    elif "dots_per_participant" not in errors and max_dots_per_topic > dots_per_participant:
         errors["max_dots_per_topic"] = _("This cannot be more than the dots per participant.")
     if not 10 <= pitch_seconds <= 600:
         errors["pitch_seconds"] = _("Choose between 10 and 600 seconds.")

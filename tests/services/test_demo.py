@@ -9,7 +9,8 @@ from app.config import Settings
 from app.errors import PermissionDenied
 from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.people import OrgType, Participant, User
-from app.services import accounts, demo, events, programme
+from app.models.topics import Vote
+from app.services import accounts, demo, events, live, programme
 from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
 from tests.factories import access_as
 
@@ -215,3 +216,26 @@ def test_load_demo_failure_removes_half_built_event(
     event, created = load_demo(session, settings=settings)
     assert created is True
     assert events.participant_count(session, event_id=event.id or 0) == 30
+
+
+def test_load_demo_marketplace_has_topics_votes_and_news(
+    session: Session, settings: Settings
+) -> None:
+    event, _created = load_demo(session, settings=settings)
+    state = live.load(session, event_id=event.id)  # type: ignore[arg-type]
+    assert state is not None
+    assert event.phase == "voting"
+    assert len(state.topics) == len(demo.TOPICS) == 15
+    languages = {topic.language for topic in state.topics}
+    assert languages == {"en", "bg"}
+    assert all(topic.conveners for topic in state.topics)
+    assert state.total_votes == 93
+    assert state.ranked[0].title == "Housing for refugee families outside Sofia"
+    per_person = session.exec(
+        select(Vote.participant_id, func.count()).group_by(Vote.participant_id)
+    ).all()
+    assert len(per_person) == 26  # four people have not voted yet
+    assert max(count for _person, count in per_person) <= event.dots_per_participant
+    assert [item.text for item in state.announcements] == [
+        "Lunch is served in the garden at 13:00 · Обядът е в градината в 13:00."
+    ]

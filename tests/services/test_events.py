@@ -252,7 +252,9 @@ def test_delete_event_cascades(session: Session, settings: Settings) -> None:
 # --- board link and join code ------------------------------------------------------------
 
 
-def test_board_link_rotation_invalidates_old_signature(session: Session, settings: Settings) -> None:
+def test_board_link_rotation_invalidates_old_signature(
+    session: Session, settings: Settings
+) -> None:
     event = make_event(session)
     old_signature = events.board_path(event, settings.secret).rsplit("/", 1)[1]
     assert board_signature_ok(event, old_signature, settings.secret)

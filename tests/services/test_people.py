@@ -224,9 +224,7 @@ def test_personal_token_round_trip(session: Session, settings: Settings) -> None
     event = make_event(session)
     participant, _auth = make_participant(session, settings, event=event)
     token = people.personal_token(participant, settings.secret)
-    found = people.participant_by_token(
-        session, event=event, token=token, secret=settings.secret
-    )
+    found = people.participant_by_token(session, event=event, token=token, secret=settings.secret)
     assert found.id == participant.id
 
 

@@ -58,9 +58,7 @@ def _names(session: Session, event: Event) -> list[str]:
 
 def test_add_room_strips_and_orders(session: Session) -> None:
     event, access = _event_and_access(session)
-    first = programme.add_room(
-        session, access=access, data=_room(" Big hall ", 120, " step-free ")
-    )
+    first = programme.add_room(session, access=access, data=_room(" Big hall ", 120, " step-free "))
     second = programme.add_room(session, access=access, data=_room("Small room", 12))
     assert (first.name, first.capacity, first.notes, first.position) == (
         "Big hall",
@@ -116,10 +114,13 @@ def test_room_capacity_bounds_accepted(session: Session) -> None:
 
 
 def test_update_room(session: Session) -> None:
-    event, access = _event_and_access(session)
+    _event, access = _event_and_access(session)
     room = programme.add_room(session, access=access, data=_room("Hall"))
     programme.update_room(
-        session, access=access, room_id=room.id, data=RoomUpdate(name=" Hall ", capacity=5)  # type: ignore[arg-type]
+        session,
+        access=access,
+        room_id=room.id,
+        data=RoomUpdate(name=" Hall ", capacity=5),  # type: ignore[arg-type]
     )
     session.expire_all()
     stored = session.get(Room, room.id)
@@ -127,7 +128,7 @@ def test_update_room(session: Session) -> None:
 
 
 def test_update_room_duplicate_and_capacity_changes_nothing(session: Session) -> None:
-    event, access = _event_and_access(session)
+    _event, access = _event_and_access(session)
     programme.add_room(session, access=access, data=_room("Hall"))
     room = programme.add_room(session, access=access, data=_room("Garden", 30))
     with pytest.raises(Invalid) as caught:
@@ -183,7 +184,7 @@ def test_rooms_need_staff(session: Session, settings: Settings) -> None:
 
 
 def test_cross_event_room_ids_not_found(session: Session) -> None:
-    event, access = _event_and_access(session)
+    _event, access = _event_and_access(session)
     other, other_access = _event_and_access(session)
     foreign = programme.add_room(session, access=other_access, data=_room("Theirs"))
     room_id: int = foreign.id  # type: ignore[assignment]
@@ -231,7 +232,10 @@ def test_delete_day_removes_its_blocks(session: Session) -> None:
     first, second = events.days(session, event_id=event.id)  # type: ignore[arg-type]
     programme.add_block(session, access=access, day_id=first.id, data=_block("09:00", "10:00"))  # type: ignore[arg-type]
     kept = programme.add_block(
-        session, access=access, day_id=second.id, data=_block("09:00", "10:00")  # type: ignore[arg-type]
+        session,
+        access=access,
+        day_id=second.id,
+        data=_block("09:00", "10:00"),  # type: ignore[arg-type]
     )
     programme.delete_day(session, access=access, day_id=first.id)  # type: ignore[arg-type]
     session.expire_all()
@@ -254,7 +258,9 @@ def test_add_blocks_ordered_by_time(session: Session) -> None:
         data=_block("09:00", "10:00", BlockKind.PLENARY, " Opening "),
     )
     # Touching is not overlapping.
-    programme.add_block(session, access=access, day_id=day_id, data=_block("10:00", "11:00", "break"))
+    programme.add_block(
+        session, access=access, day_id=day_id, data=_block("10:00", "11:00", "break")
+    )
     (item,) = programme.programme(session, event_id=event.id)  # type: ignore[arg-type]
     assert [(b.kind, b.starts_at.hour, b.title) for b in item.blocks] == [
         ("plenary", 9, "Opening"),
@@ -269,7 +275,10 @@ def test_add_blocks_ordered_by_time(session: Session) -> None:
     [
         (_block("10:00", "10:00"), {"ends_at": "The end must be after the start."}),
         (_block("11:00", "10:00"), {"ends_at": "The end must be after the start."}),
-        (_block("13:00", "14:00", BlockKind.PLENARY, " "), {"title": "A plenary item needs a title."}),
+        (
+            _block("13:00", "14:00", BlockKind.PLENARY, " "),
+            {"title": "A plenary item needs a title."},
+        ),
         (_block("13:00", "14:00", "lunch"), {"kind": "Choose slot, plenary or break."}),
         (
             _block("13:00", "14:00", title="x" * 161),
@@ -304,7 +313,9 @@ def test_overlap_only_within_the_day(session: Session) -> None:
 def test_update_block_ignores_itself_in_overlap(session: Session) -> None:
     event, access = _event_and_access(session)
     day_id: int = _first_day(session, event).id  # type: ignore[assignment]
-    block = programme.add_block(session, access=access, day_id=day_id, data=_block("09:00", "10:00"))
+    block = programme.add_block(
+        session, access=access, day_id=day_id, data=_block("09:00", "10:00")
+    )
     programme.add_block(session, access=access, day_id=day_id, data=_block("11:00", "12:00"))
     updated = programme.update_block(
         session,
@@ -315,7 +326,10 @@ def test_update_block_ignores_itself_in_overlap(session: Session) -> None:
     assert (updated.starts_at, updated.title) == (dt.time(9, 30), "Good practices")
     with pytest.raises(Invalid) as caught:
         programme.update_block(
-            session, access=access, block_id=block.id, data=_block("09:30", "11:30")  # type: ignore[arg-type]
+            session,
+            access=access,
+            block_id=block.id,
+            data=_block("09:30", "11:30"),  # type: ignore[arg-type]
         )
     assert caught.value.errors == {"starts_at": "This overlaps a slot (11:00–12:00)."}
 

@@ -12,9 +12,7 @@ START = 1_800_000_000  # a multiple of the window: the start of one
 
 
 def _hits(session: Session, key: str, times: list[float], limit: int = 3) -> list[bool]:
-    return [
-        ratelimit.hit(session, key=key, limit=limit, window=WINDOW, now=now) for now in times
-    ]
+    return [ratelimit.hit(session, key=key, limit=limit, window=WINDOW, now=now) for now in times]
 
 
 def test_hit_allows_up_to_limit_in_window(session: Session) -> None:
@@ -30,9 +28,7 @@ def test_hit_new_window_starts_fresh_and_drops_old(session: Session) -> None:
     assert _hits(session, "k", [START] * 4) == [True, True, True, False]
     assert _hits(session, "k", [START + WINDOW]) == [True]
     rows = session.exec(select(RateCounter)).all()
-    assert [(row.key, row.window_start, row.count) for row in rows] == [
-        ("k", START + WINDOW, 1)
-    ]
+    assert [(row.key, row.window_start, row.count) for row in rows] == [("k", START + WINDOW, 1)]
 
 
 def test_hit_windows_are_fixed_not_sliding(session: Session) -> None:

@@ -1,0 +1,311 @@
+"""The hub on its own: a fake renderer, fake sockets, the memory broker, no network."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import pytest
+
+from app.realtime.broker import MemoryBroker
+from app.realtime.hub import ChannelKey, Connection, Frame, Hub, parse_hello
+from tests.realtime.helpers import frame_sync
+
+pytestmark = pytest.mark.anyio
+
+EVENT = 7
+BOARD = ChannelKey(EVENT, "board", "en")
+PHONES = ChannelKey(EVENT, "phones", "en")
+PHONES_BG = ChannelKey(EVENT, "phones", "bg")
+PING = json.dumps({"type": "ping"})
+
+
+class FakeRenderer:
+    """Renders "<audience>/<locale> #<call>"; can hold its first call until released."""
+
+    def __init__(self, *, delay: float = 0.0, hold_first: bool = False) -> None:
+        self.calls: list[list[ChannelKey]] = []
+        self.delay = delay
+        self.release = asyncio.Event()
+        if not hold_first:
+            self.release.set()
+
+    async def __call__(self, event_id: int, keys: list[ChannelKey]) -> dict[ChannelKey, str]:
+        self.calls.append(list(keys))
+        number = len(self.calls)
+        if number == 1:
+            await self.release.wait()
+        await asyncio.sleep(self.delay)
+        return {key: f"<p>{key.audience}/{key.locale} #{number}</p>" for key in keys}
+
+
+class FakeSocket:
+    """Records what the hub sends; ``stall`` makes send_text never return."""
+
+    def __init__(self, *, stall: bool = False) -> None:
+        self.sent: list[str] = []
+        self.sent_at: list[float] = []
+        self.closed_with: int | None = None
+        self.stall = stall
+        self.inbox: asyncio.Queue[str | None] = asyncio.Queue()
+
+    async def send(self, message: MutableMapping[str, Any]) -> None:
+        if self.stall:
+            await asyncio.Event().wait()
+        self.sent.append(message["text"])
+        self.sent_at.append(asyncio.get_running_loop().time())
+
+    async def send_text(self, data: str) -> None:
+        await self.send({"type": "websocket.send", "text": data})
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.closed_with = code
+
+    async def receive(self) -> str | None:
+        return await self.inbox.get()
+
+    @property
+    def versions(self) -> list[int]:
+        return [frame_sync(text)[1] for text in self.sent]
+
+
+class Clients:
+    """Fake clients served by a hub, each in its own task, as the WebSocket route runs them."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.tasks: dict[FakeSocket, asyncio.Task[None]] = {}
+
+    def connect(self, key: ChannelKey, *, greeting: str = PING, stall: bool = False) -> FakeSocket:
+        socket = FakeSocket(stall=stall)
+        socket.inbox.put_nowait(greeting)
+        connection = Connection(socket=socket, key=key)
+        self.tasks[socket] = asyncio.create_task(
+            self.hub.serve(connection, socket.receive, hello_timeout=0.5)
+        )
+        return socket
+
+    async def disconnect_all(self) -> None:
+        for socket in self.tasks:
+            socket.inbox.put_nowait(None)
+        await asyncio.wait_for(asyncio.gather(*self.tasks.values()), timeout=5)
+
+
+@asynccontextmanager
+async def running_hub(
+    renderer: FakeRenderer, *, send_timeout: float = 5.0
+) -> AsyncIterator[tuple[Hub, Clients]]:
+    hub = Hub(
+        MemoryBroker(),
+        renderer,
+        publish_delay=0.02,
+        frame_interval=0.1,
+        send_timeout=send_timeout,
+    )
+    await hub.start()
+    clients = Clients(hub)
+    try:
+        yield hub, clients
+    finally:
+        await clients.disconnect_all()
+        await hub.stop()
+
+
+async def until(condition: Callable[[], bool], *, within: float = 2.0) -> None:
+    step = 0.005
+    for _ in range(int(within / step)):
+        if condition():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError(f"not so within {within} s")
+
+
+async def test_hub_burst_of_changes_coalesces_into_few_frames() -> None:
+    renderer = FakeRenderer()
+    async with running_hub(renderer) as (hub, clients):
+        sockets = [clients.connect(BOARD) for _ in range(5)]
+        await until(lambda: all(len(socket.sent) == 1 for socket in sockets))
+        assert len(renderer.calls) == 1  # the snapshot, shared by the five
+
+        def burst() -> None:  # changes are reported from the routes' worker threads
+            for _ in range(100):
+                hub.changed(EVENT)
+
+        await anyio.to_thread.run_sync(burst)
+        await until(lambda: all(len(socket.sent) >= 2 for socket in sockets))
+        await asyncio.sleep(0.4)  # room for stragglers: at most a couple may come
+        final = await hub.broker.current_version(EVENT)
+
+        assert 1 <= len(renderer.calls) - 1 <= 3
+        for socket in sockets:
+            frames = socket.sent[1:]
+            assert 1 <= len(frames) <= 3
+            assert socket.versions[-1] == final == max(socket.versions)
+            assert socket.versions == sorted(set(socket.versions))
+
+
+async def test_hub_renders_each_channel_once_for_all_its_sockets() -> None:
+    renderer = FakeRenderer()
+    async with running_hub(renderer) as (hub, clients):
+        channels = {BOARD: 10, PHONES: 20, PHONES_BG: 5}
+        sockets = {key: [clients.connect(key) for _ in range(n)] for key, n in channels.items()}
+        everyone = [socket for group in sockets.values() for socket in group]
+        await until(lambda: all(len(socket.sent) == 1 for socket in everyone))
+        assert sorted(map(tuple, renderer.calls)) == sorted((key,) for key in channels)
+
+        hub.changed(EVENT)
+        await until(lambda: all(len(socket.sent) == 2 for socket in everyone))
+        await asyncio.sleep(0.25)
+
+        assert len(renderer.calls) == 4
+        assert sorted(renderer.calls[-1]) == sorted(channels)
+        assert hub.frames_rendered == 6
+        for key, group in sockets.items():
+            texts = {socket.sent[-1] for socket in group}
+            assert len(texts) == 1
+            (text,) = texts
+            assert text.endswith(f"<p>{key.audience}/{key.locale} #4</p>")
+            assert all(len(socket.sent) == 2 for socket in group)
+
+
+async def test_hub_drops_a_stalled_socket_without_holding_up_the_others() -> None:
+    renderer = FakeRenderer()
+    async with running_hub(renderer, send_timeout=0.5) as (hub, clients):
+        stalled = clients.connect(PHONES, stall=True)
+        healthy = [clients.connect(PHONES) for _ in range(3)]
+        await until(lambda: all(len(socket.sent) == 1 for socket in healthy))
+        loop = asyncio.get_running_loop()
+
+        changed_at = loop.time()
+        hub.changed(EVENT)
+        await until(lambda: all(len(socket.sent) == 2 for socket in healthy))
+        # Delivered while the stalled socket still blocks its own send, far below the timeout.
+        assert all(socket.sent_at[-1] - changed_at < 0.4 for socket in healthy)
+        assert not clients.tasks[stalled].done()
+
+        await asyncio.wait_for(clients.tasks[stalled], timeout=2)
+        assert stalled.closed_with == 1013
+        assert stalled.sent == []
+        assert len(hub.channels[PHONES]) == 3
+
+        hub.changed(EVENT)
+        await until(lambda: all(len(socket.sent) == 3 for socket in healthy))
+        assert all(socket.closed_with is None for socket in healthy)
+
+
+async def test_connection_newest_frame_replaces_an_unsent_older_one() -> None:
+    gate = asyncio.Event()
+    sent: list[str] = []
+
+    class SlowSocket(FakeSocket):
+        async def send(self, message: MutableMapping[str, Any]) -> None:
+            await gate.wait()
+            sent.append(message["text"])
+
+    connection = Connection(socket=SlowSocket(), key=PHONES)
+    connection.offer(Frame("e", 1, "one"))  # its send is stuck on a slow network
+    for version in (2, 3, 4):
+        connection.offer(Frame("e", version, f"v{version}"))
+    await asyncio.sleep(0.01)
+    assert sent == []
+    gate.set()
+    await until(lambda: len(sent) == 2)
+    await asyncio.sleep(0.05)
+
+    assert sent == ["one", "v4"]
+    assert connection.sent == ("e", 4)
+
+
+async def test_connection_takes_a_frame_of_another_epoch_whatever_its_version() -> None:
+    socket = FakeSocket()
+    connection = Connection(socket=socket, key=PHONES, sent=("old", 50))
+    connection.offer(Frame("old", 50, "again"))
+    connection.offer(Frame("new", 1, "after a restart"))
+    await until(lambda: len(socket.sent) == 1)
+
+    assert socket.sent == ["after a restart"]
+
+
+async def test_hub_snapshot_for_200_connects_at_once_renders_once() -> None:
+    renderer = FakeRenderer(delay=0.05)
+    async with running_hub(renderer) as (hub, clients):
+        sockets = [clients.connect(BOARD) for _ in range(200)]
+        await until(lambda: all(len(socket.sent) == 1 for socket in sockets))
+
+        assert len(renderer.calls) == 1
+        assert len({socket.sent[0] for socket in sockets}) == 1
+        assert hub.frames_rendered == 1
+
+
+async def test_hub_snapshot_rendered_during_a_change_never_goes_back_in_time() -> None:
+    renderer = FakeRenderer(hold_first=True)
+    async with running_hub(renderer) as (hub, clients):
+        first = clients.connect(BOARD)
+        await until(lambda: len(renderer.calls) == 1)  # the snapshot, held while rendering
+        hub.changed(EVENT)
+        await until(lambda: len(first.sent) == 1)  # the change's frame overtook it
+        renderer.release.set()
+        await asyncio.sleep(0.1)
+        second = clients.connect(BOARD)
+        await until(lambda: len(second.sent) == 1)
+
+        assert first.versions == [1]
+        assert first.sent[0].endswith("#2</p>")
+        assert second.sent == first.sent  # served from the cache, which kept the newer frame
+        assert hub.latest[BOARD].version == 1
+
+
+async def test_hub_hello_with_the_current_frame_gets_nothing_until_the_next_change() -> None:
+    renderer = FakeRenderer()
+    async with running_hub(renderer) as (hub, clients):
+        first = clients.connect(BOARD)
+        await until(lambda: len(first.sent) == 1)
+        hub.changed(EVENT)
+        await until(lambda: len(first.sent) == 2)
+        epoch, version = frame_sync(first.sent[-1])
+        current = json.dumps({"type": "hello", "epoch": epoch, "version": version})
+        stale = json.dumps({"type": "hello", "epoch": epoch, "version": version - 1})
+        lost = json.dumps({"type": "hello", "epoch": "another", "version": version})
+
+        up_to_date = clients.connect(BOARD, greeting=current)
+        behind = clients.connect(BOARD, greeting=stale)
+        lost_epoch = clients.connect(BOARD, greeting=lost)
+        await until(lambda: len(behind.sent) == 1 and len(lost_epoch.sent) == 1)
+        await asyncio.sleep(0.1)
+        assert up_to_date.sent == []
+        assert behind.sent == lost_epoch.sent == first.sent[-1:]
+
+        hub.changed(EVENT)
+        await until(lambda: len(up_to_date.sent) == 1)
+        assert up_to_date.versions == [version + 1]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ('{"type": "hello", "epoch": "ab12", "version": 3}', ("ab12", 3)),
+        ('{"type": "hello", "epoch": "ab12", "version": "3"}', ("ab12", 3)),
+        ('{"type": "hello", "epoch": "", "version": 0}', ("", 0)),
+        ('{"type": "hello"}', None),
+        ('{"type": "hello", "epoch": "ab12", "version": true}', None),
+        ('{"type": "hello", "epoch": "ab12", "version": -1.5}', None),
+        ('{"type": "hello", "epoch": 12, "version": 3}', None),
+        ('{"type": "hello", "epoch": "' + "x" * 65 + '", "version": 3}', None),
+        ('{"type": "ping"}', None),
+    ],
+)
+def test_parse_hello_accepts(message: str, expected: tuple[str, int] | None) -> None:
+    assert parse_hello(message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "hello", "[]", '"hello"', "{}", '{"type": "subscribe", "event": 2}', '{"type": null}'],
+)
+def test_parse_hello_rejects(message: str) -> None:
+    with pytest.raises(ValueError):
+        parse_hello(message)

@@ -1,0 +1,76 @@
+"""The projector's secret, read-only board link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings
+from app.models.events import Event
+from app.services import events
+from tests.factories import make_event, post
+from tests.routes.helpers import sync
+
+INVALID = "This board link is not valid. Ask the organiser for the current one."
+
+
+def test_board_with_right_signature(
+    new_client: Callable[[], TestClient], settings: Settings, event: Event
+) -> None:
+    projector = new_client()  # no account, no cookie: the link alone opens the board
+    response = projector.get(events.board_path(event, settings.secret))
+    assert response.status_code == 200
+    assert "Lab Sofia" in response.text
+    assert f'<p class="join-code" id="join-code">{event.join_code}</p>' in response.text
+    assert "http://testserver/j/" + event.join_code in response.text
+    assert "<svg" in response.text
+
+
+@pytest.mark.parametrize("signature", ["0" * 32, "nope", "ü" * 32, ""])
+def test_board_with_wrong_signature(
+    client: TestClient, settings: Settings, event: Event, signature: str
+) -> None:
+    response = client.get(f"/board/{event.slug}/{signature}")
+    assert response.status_code == 404
+    assert event.join_code not in response.text
+
+
+def test_board_signature_of_another_event(
+    client: TestClient, settings: Settings, session: Session, event: Event
+) -> None:
+    other = make_event(session)
+    session.commit()
+    signature = events.board_path(other, settings.secret).rsplit("/", 1)[1]
+    response = client.get(f"/board/{event.slug}/{signature}")
+    assert response.status_code == 404
+    assert INVALID in response.text
+
+
+def test_board_after_rotation(
+    organiser: TestClient,
+    settings: Settings,
+    session: Session,
+    new_client: Callable[[], TestClient],
+    event: Event,
+) -> None:
+    old_path = events.board_path(event, settings.secret)
+    projector = new_client()
+    assert projector.get(old_path).status_code == 200
+    assert post(organiser, settings, f"/o/{event.slug}/board-link").status_code == 303
+    refused = projector.get(old_path)
+    assert refused.status_code == 404
+    assert INVALID in refused.text
+    sync(session)
+    new_path = events.board_path(session.get(Event, event.id), settings.secret)  # type: ignore[arg-type]
+    assert new_path != old_path
+    assert projector.get(new_path).status_code == 200
+
+
+def test_board_unknown_event(client: TestClient, settings: Settings, event: Event) -> None:
+    signature = events.board_path(event, settings.secret).rsplit("/", 1)[1]
+    response = client.get(f"/board/no-such-event/{signature}")
+    assert response.status_code == 404
+    assert "There is no such event." in response.text
