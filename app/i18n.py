@@ -92,7 +92,9 @@ def negotiate(accept_language: str | None, default: str) -> str:
             except ValueError:
                 continue
         weighted.append((quality, tag.strip().lower()))
-    for _quality, tag in sorted(weighted, key=lambda item: -item[0]):
+    for quality, tag in sorted(weighted, key=lambda item: -item[0]):
+        if quality <= 0:  # q=0 means "not this one"
+            continue
         language = tag.split("-")[0]
         if language in LOCALES:
             return language

@@ -87,7 +87,11 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
             pending = members
             while pending:
                 await asyncio.sleep(0.002)
-                pending = [c for c in pending if c.sent != (frame.epoch, frame.version) and not c.dropped.is_set()]
+                pending = [
+                    c
+                    for c in pending
+                    if c.sent != (frame.epoch, frame.version) and not c.dropped.is_set()
+                ]
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -98,7 +102,9 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
         await hub.stop()
 
     application = Starlette(routes=[WebSocketRoute("/ws", endpoint)], lifespan=lifespan)
-    uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning", ws=ws_impl, backlog=8192)
+    uvicorn.run(
+        application, host="127.0.0.1", port=port, log_level="warning", ws=ws_impl, backlog=8192
+    )
 
 
 def serve_raw(port: int, clients: int, frames: int, size: int) -> None:
@@ -142,8 +148,13 @@ async def measure(port: int, clients: int, frames: int, hello: bool) -> float:
 
     async def client() -> None:
         nonlocal received, first, last
-        async with connect(f"ws://127.0.0.1:{port}/ws", compression=None, max_size=None,
-                           open_timeout=60, ping_interval=None) as ws:
+        async with connect(
+            f"ws://127.0.0.1:{port}/ws",
+            compression=None,
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,
+        ) as ws:
             if hello:
                 await ws.send(json.dumps({"type": "hello", "epoch": "", "version": 0}))
             async for message in ws:
@@ -171,9 +182,22 @@ async def measure(port: int, clients: int, frames: int, hello: bool) -> float:
 
 
 def run_server(mode: str, args: argparse.Namespace, port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, __file__, "--serve", mode, "--port", str(port),
-               "--clients", str(args.clients), "--frames", str(args.frames),
-               "--frame-bytes", str(args.frame_bytes), "--ws", args.ws]
+    command = [
+        sys.executable,
+        __file__,
+        "--serve",
+        mode,
+        "--port",
+        str(port),
+        "--clients",
+        str(args.clients),
+        "--frames",
+        str(args.frames),
+        "--frame-bytes",
+        str(args.frame_bytes),
+        "--ws",
+        args.ws,
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     for _ in range(200):
         try:
@@ -196,19 +220,31 @@ def one(mode: str, args: argparse.Namespace) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--frame-bytes", type=int, default=4000)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each; medians are printed")
-    parser.add_argument("--ws", default="websockets-sansio", help="uvicorn WebSocket implementation")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating runs of each; medians are printed"
+    )
+    parser.add_argument(
+        "--ws", default="websockets-sansio", help="uvicorn WebSocket implementation"
+    )
     parser.add_argument("--serve", choices=["app", "raw"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if not (1 <= args.clients <= 20000 and 1 <= args.frames <= 10000 and 64 <= args.frame_bytes <= 1 << 20):
+    if not (
+        1 <= args.clients <= 20000
+        and 1 <= args.frames <= 10000
+        and 64 <= args.frame_bytes <= 1 << 20
+    ):
         parser.error("clients 1..20000, frames 1..10000, frame-bytes 64..1048576")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 1024)), hard))
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 1024)), hard)
+    )
     if args.serve == "app":
         serve_app(args.port, args.clients, args.frames, args.frame_bytes, args.ws)
         return
@@ -221,15 +257,19 @@ def main() -> None:
         raw_rates.append(one("raw", args))
     app_rate = sorted(app_rates)[len(app_rates) // 2]
     raw_rate = sorted(raw_rates)[len(raw_rates) // 2]
-    print(json.dumps({
-        "clients": args.clients,
-        "frames": args.frames,
-        "frame_bytes": args.frame_bytes,
-        "ws": args.ws,
-        "app_msgs_per_s": round(app_rate),
-        "raw_msgs_per_s": round(raw_rate),
-        "ratio": round(app_rate / raw_rate, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "clients": args.clients,
+                "frames": args.frames,
+                "frame_bytes": args.frame_bytes,
+                "ws": args.ws,
+                "app_msgs_per_s": round(app_rate),
+                "raw_msgs_per_s": round(raw_rate),
+                "ratio": round(app_rate / raw_rate, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

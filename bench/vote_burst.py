@@ -42,8 +42,10 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PASSWORD = "a long secret phrase 123"
-POSTGRES_ADMIN = os.environ.get("OPENSPACE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "a long secret phrase 123"  # noqa: S105 - a throw-away account on a throw-away server
+POSTGRES_ADMIN = os.environ.get(
+    "OPENSPACE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
 CSRF = re.compile(r'"X-CSRF-Token": "([0-9a-f]+)"')
@@ -52,7 +54,9 @@ JOIN_CODE = re.compile(r'id="join-code">(\w+)<')
 BOARD = re.compile(r'id="board-link" href="([^"]+)"')
 VERSION = re.compile(r'data-version="(\d+)"')
 PHONE_TALLY = re.compile(r'id="topic-(\d+)".*?class="tally-count">(\d+)<', re.S)
-BOARD_TALLY = re.compile(r'id="board-topic-(\d+)".*?(?:class="board-tally"[^>]*>(\d+)<|</li>)', re.S)
+BOARD_TALLY = re.compile(
+    r'id="board-topic-(\d+)".*?(?:class="board-tally"[^>]*>(\d+)<|</li>)', re.S
+)
 
 
 def free_port() -> int:
@@ -98,7 +102,9 @@ class Server:
             with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
                 connection.execute(f'CREATE DATABASE "{self.database_name}"')
-            self.env["OPENSPACE_DATABASE_URL"] = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{self.database_name}"
+            self.env["OPENSPACE_DATABASE_URL"] = (
+                POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{self.database_name}"
+            )
         if args.broadcast == "redis":
             redis.Redis.from_url(REDIS_URL).flushdb()
             self.env["OPENSPACE_BROADCAST_URL"] = REDIS_URL
@@ -106,18 +112,38 @@ class Server:
 
     def run(self, *command: str, stdin: str | None = None) -> None:
         subprocess.run(
-            [str(BIN / "openspace"), *command], env=self.env, cwd=self.data_dir, check=True,
-            input=stdin.encode() if stdin else None, stdout=subprocess.DEVNULL,
+            [str(BIN / "openspace"), *command],
+            env=self.env,
+            cwd=self.data_dir,
+            check=True,
+            input=stdin.encode() if stdin else None,
+            stdout=subprocess.DEVNULL,
         )
 
     def start(self) -> None:
         self.run("migrate")
-        self.run("create-organiser", "bench@example.org", "--name", "Bench", "--password-stdin",
-                 stdin=PASSWORD + "\n")
+        self.run(
+            "create-organiser",
+            "bench@example.org",
+            "--name",
+            "Bench",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
         self.log = (self.data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [str(BIN / "openspace"), "serve", "--port", str(self.port), "--workers", str(self.args.workers)],
-            env=self.env, cwd=self.data_dir, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "openspace"),
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.args.workers),
+            ],
+            env=self.env,
+            cwd=self.data_dir,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.time() + 60
@@ -162,17 +188,32 @@ def set_up(base: str, args: argparse.Namespace) -> tuple[str, str, list[int]]:
     """As the organiser: event, topics, rules. Returns (slug, join code, topic ids)."""
     organiser = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
     form(organiser, "/login", {"email": "bench@example.org", "password": PASSWORD}, "/login")
-    created = form(organiser, "/o/new", {
-        "name": "Bench lab", "languages": "en", "timezone": "Europe/Sofia",
-        "first_day": "2026-06-09", "day_count": "1",
-    }, "/o/new")
+    created = form(
+        organiser,
+        "/o/new",
+        {
+            "name": "Bench lab",
+            "languages": "en",
+            "timezone": "Europe/Sofia",
+            "first_day": "2026-06-09",
+            "day_count": "1",
+        },
+        "/o/new",
+    )
     slug = created.headers["location"].rsplit("/", 1)[1]
     live = f"/o/{slug}/live"
     dots = max(1, -(-args.votes // args.clients))  # ceiling: enough dots for every vote
-    form(organiser, f"/o/{slug}/rules", {
-        "dots_per_participant": str(dots), "max_dots_per_topic": "1", "pitch_seconds": "45",
-        "proposals_while_voting": "true",
-    }, live)
+    form(
+        organiser,
+        f"/o/{slug}/rules",
+        {
+            "dots_per_participant": str(dots),
+            "max_dots_per_topic": "1",
+            "pitch_seconds": "45",
+            "proposals_while_voting": "true",
+        },
+        live,
+    )
     form(organiser, f"/o/{slug}/phase", {"phase": "marketplace"}, live)
     for number in range(args.topics):
         form(organiser, f"/o/{slug}/topics", {"title": f"Topic number {number + 1}"}, live)
@@ -187,16 +228,22 @@ def set_up(base: str, args: argparse.Namespace) -> tuple[str, str, list[int]]:
     return board_ws, code, topic_ids
 
 
-async def join_all(base: str, code: str, count: int, concurrency: int) -> list[tuple[httpx.AsyncClient, str, str]]:
+async def join_all(
+    base: str, code: str, count: int, concurrency: int
+) -> list[tuple[httpx.AsyncClient, str, str]]:
     """N participants join; each keeps its own cookie jar. Returns (client, csrf, ws url)."""
     limits = asyncio.Semaphore(concurrency)
 
     async def one(number: int) -> tuple[httpx.AsyncClient, str, str]:
-        client = httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=2))
+        client = httpx.AsyncClient(
+            base_url=base, timeout=60, limits=httpx.Limits(max_connections=2)
+        )
         async with limits:
             page = await client.get(f"/j/{code}")
             token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-            joined = await client.post(f"/j/{code}", data={"name": f"P{number}", "csrf_token": token})
+            joined = await client.post(
+                f"/j/{code}", data={"name": f"P{number}", "csrf_token": token}
+            )
             if joined.status_code != 303:
                 raise SystemExit(f"join: {joined.status_code} {joined.text[:200]}")
             home = await client.get(joined.headers["location"])
@@ -238,7 +285,9 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
     assert server.process is not None
     rss_before = rss_kb(server.process.pid)
     board = Watcher(ws_base + board_ws.replace("&amp;", "&"), BOARD_TALLY)
-    phones = [Watcher(ws_base + url.replace("&amp;", "&"), PHONE_TALLY) for _c, _t, url in participants]
+    phones = [
+        Watcher(ws_base + url.replace("&amp;", "&"), PHONE_TALLY) for _c, _t, url in participants
+    ]
     watchers = [board, *phones]
     for watcher in watchers:
         watcher.task = asyncio.create_task(watcher.run())
@@ -248,8 +297,10 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
     rss_idle = rss_kb(server.process.pid)
 
     # Every participant votes distinct topics in turn, so no vote is refused by the rules.
-    plan = [(index % args.clients, topic_ids[(index // args.clients + index) % len(topic_ids)])
-            for index in range(args.votes)]
+    plan = [
+        (index % args.clients, topic_ids[(index // args.clients + index) % len(topic_ids)])
+        for index in range(args.votes)
+    ]
     latencies: list[float] = []
     acked: Counter[int] = Counter()
     failures: Counter[int] = Counter()
@@ -272,10 +323,16 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
                 await asyncio.sleep(delay)
             client, token, _url = participants[who]
             began = time.perf_counter()
-            headers = {"X-CSRF-Token": token, "HX-Request": "true", "Idempotency-Key": secrets.token_hex(12)}
+            headers = {
+                "X-CSRF-Token": token,
+                "HX-Request": "true",
+                "Idempotency-Key": secrets.token_hex(12),
+            }
             for attempt in range(3):
                 try:
-                    response = await client.post(f"/e/{slug_of(board_ws)}/topics/{topic}/vote", headers=headers)
+                    response = await client.post(
+                        f"/e/{slug_of(board_ws)}/topics/{topic}/vote", headers=headers
+                    )
                     break
                 except httpx.TransportError:
                     # As a phone does on flaky Wi-Fi: send again with the same key.
@@ -342,10 +399,16 @@ def slug_of(board_ws: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=2000, help="participants, each with a socket")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--clients", type=int, default=2000, help="participants, each with a socket"
+    )
     parser.add_argument("--votes", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=30.0, help="spread the votes over this time")
+    parser.add_argument(
+        "--seconds", type=float, default=30.0, help="spread the votes over this time"
+    )
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent HTTP voters")
     parser.add_argument("--topics", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1)
@@ -354,10 +417,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.workers > 1 and args.broadcast == "memory":
         parser.error("several workers need --broadcast redis")
-    if not (1 <= args.clients <= 20000 and 1 <= args.votes and 1 <= args.concurrency <= 1000 and args.topics >= 1):
+    if not (
+        1 <= args.clients <= 20000
+        and args.votes >= 1
+        and 1 <= args.concurrency <= 1000
+        and args.topics >= 1
+    ):
         parser.error("clients 1..20000, votes ≥ 1, concurrency 1..1000, topics ≥ 1")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 3 + 1024)), hard))
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 3 + 1024)), hard)
+    )
     server = Server(args)
     try:
         server.start()

@@ -111,3 +111,9 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as client:
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in this thread
+    until the session ends, and asyncio tests after it could not start their own."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

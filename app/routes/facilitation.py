@@ -51,6 +51,11 @@ def _panel(
             "user": access.user,
             "phases": [(phase.value, PHASE_LABELS[phase]) for phase in Phase],
             "participants": people.participants(session, access=access),
+            "hidden_topics": [
+                topic
+                for topic in topics.staff_topics(session, access=access)
+                if topic.status == TopicStatus.HIDDEN
+            ],
             "errors": errors or {},
             "form": form or {},
             "live_url": f"/ws/{access.event.slug}?t={token}",

@@ -203,6 +203,13 @@ def _vote_response(
     )
 
 
+@router.post("/topics/{topic_id}/leave")
+def leave_cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    topics.leave_cohost(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")
+
+
 @router.post("/topics/{topic_id}/vote")
 def vote(
     request: Request,

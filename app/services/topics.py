@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from rapidfuzz import fuzz
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -232,7 +233,10 @@ def cohost(session: Session, *, access: EventAccess, topic_id: int) -> Topic:
         raise Conflict(_("Proposals are closed right now."))
     if not is_convener(session, topic_id=topic_id, participant_id=access.participant.id):
         session.add(TopicConvener(topic_id=topic_id, participant_id=access.participant.id))
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # a double tap from two devices: already a co-host, fine
+            session.rollback()
     return topic
 
 

@@ -33,7 +33,7 @@ class VoteResult:
     replayed: bool = False
     # Dots per topic of this participant after the request: the phone's answer is rendered from
     # this, so the response needs no second query (nor the write lock a second time).
-    mine: dict[int, int] = field(default_factory=dict)
+    mine: dict[int, int] = field(default_factory=dict, compare=False)
 
 
 def _lock(session: Session, *, participant_id: int) -> None:
