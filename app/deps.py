@@ -59,21 +59,31 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
+def _identity(request: Request, session: Session) -> tuple[AuthSession | None, User | None]:
+    """Who is asking: the browser's session record and its user, looked up once per request."""
+    cached: tuple[AuthSession | None, User | None] | None = getattr(request.state, "identity", None)
+    if cached is not None:
+        return cached
+    auth = user = None
+    if not request.state.sid_is_new:
+        auth = accounts.load_session(session, token=request.state.sid)
+        if auth is not None and auth.user_id is not None:
+            user = session.get(User, auth.user_id)
+    request.state.identity = (auth, user)
+    return auth, user
+
+
 def get_auth(request: Request, session: SessionDep) -> AuthSession | None:
-    if request.state.sid_is_new:
-        return None
     with reading(session):
-        return accounts.load_session(session, token=request.state.sid)
+        return _identity(request, session)[0]
 
 
 AuthDep = Annotated[AuthSession | None, Depends(get_auth)]
 
 
-def get_user(session: SessionDep, auth: AuthDep) -> User | None:
-    if auth is None or auth.user_id is None:
-        return None
+def get_user(request: Request, session: SessionDep) -> User | None:
     with reading(session):
-        return session.get(User, auth.user_id)
+        return _identity(request, session)[1]
 
 
 UserDep = Annotated[User | None, Depends(get_user)]
@@ -96,8 +106,11 @@ def ensure_auth(request: Request, session: Session, auth: AuthSession | None) ->
     return accounts.start_session(session, token=request.state.sid, user_id=None, settings=settings)
 
 
-def get_event_access(slug: str, session: SessionDep, auth: AuthDep, user: UserDep) -> EventAccess:
+def get_event_access(request: Request, slug: str, session: SessionDep) -> EventAccess:
+    # One worker-thread hop for everything (not one per dependency): under load each hop
+    # waits for the event loop, which may be busy fanning a frame out.
     with reading(session):
+        auth, user = _identity(request, session)
         event = event_by_slug(session, slug)
         return resolve(session, event=event, user=user, session_id=auth.id if auth else None)
 

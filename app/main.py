@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ from app.routes import (
     organiser,
     participant,
 )
+from app.runtime import collect_when_idle, tune_process
 from app.templating import render
 from app.web import WebMiddleware
 
@@ -49,10 +51,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        tune_process()
         await hub.start()
+        collector = asyncio.create_task(collect_when_idle(lambda: hub.last_activity))
         try:
             yield
         finally:
+            collector.cancel()
             await hub.stop()
             engine.dispose()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import re
 import resource
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
@@ -277,6 +279,42 @@ class Watcher:
         return {int(topic): int(count or 0) for topic, count in self.tally.findall(self.latest)}
 
 
+async def watch_all(board_url: str, phone_urls: list[str], pipe: Connection) -> None:
+    """In a process of its own, so that 2,000 sockets do not slow the voters' clock."""
+    board = Watcher(board_url, BOARD_TALLY)
+    phones = [Watcher(url, PHONE_TALLY) for url in phone_urls]
+    watchers = [board, *phones]
+    for watcher in watchers:
+        watcher.task = asyncio.create_task(watcher.run())
+        await asyncio.sleep(0.001)
+    await asyncio.wait_for(asyncio.gather(*(w.connected.wait() for w in watchers)), timeout=300)
+    pipe.send("connected")
+    expected, last_ack = await asyncio.to_thread(pipe.recv)
+    converge_ms = None
+    final_version = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if final_version is None and board.tallies() == expected:
+            final_version = board.version
+        if final_version is not None and all(w.version >= final_version for w in phones):
+            converge_ms = (time.monotonic() - last_ack) * 1000
+            break
+        await asyncio.sleep(0.005)
+    counted = board.tallies()
+    sample = phones[:: max(1, len(phones) // 50)]
+    pipe.send((converge_ms, counted, all(w.tallies() == counted for w in sample)))
+    for watcher in watchers:
+        assert watcher.task is not None
+        watcher.task.cancel()
+    await asyncio.gather(*(w.task for w in watchers if w.task), return_exceptions=True)
+
+
+def watcher_process(board_url: str, phone_urls: list[str], pipe: Connection) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, len(phone_urls) * 2 + 1024), hard))
+    asyncio.run(watch_all(board_url, phone_urls, pipe))
+
+
 async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
     base = server.base
     board_ws, code, topic_ids = await asyncio.to_thread(set_up, base, args)
@@ -284,15 +322,18 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
     ws_base = base.replace("http", "ws", 1)
     assert server.process is not None
     rss_before = rss_kb(server.process.pid)
-    board = Watcher(ws_base + board_ws.replace("&amp;", "&"), BOARD_TALLY)
-    phones = [
-        Watcher(ws_base + url.replace("&amp;", "&"), PHONE_TALLY) for _c, _t, url in participants
-    ]
-    watchers = [board, *phones]
-    for watcher in watchers:
-        watcher.task = asyncio.create_task(watcher.run())
-        await asyncio.sleep(0.001)
-    await asyncio.wait_for(asyncio.gather(*(w.connected.wait() for w in watchers)), timeout=300)
+    ours, theirs = multiprocessing.Pipe()
+    watchers = multiprocessing.get_context("spawn").Process(
+        target=watcher_process,
+        args=(
+            ws_base + board_ws.replace("&amp;", "&"),
+            [ws_base + url.replace("&amp;", "&") for _c, _t, url in participants],
+            theirs,
+        ),
+        daemon=True,
+    )
+    watchers.start()
+    assert await asyncio.to_thread(ours.recv) == "connected"
     await asyncio.sleep(3)  # let the snapshots arrive and the sockets settle
     rss_idle = rss_kb(server.process.pid)
 
@@ -306,7 +347,7 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
     failures: Counter[int] = Counter()
     queue: asyncio.Queue[tuple[int, int, float]] = asyncio.Queue()
     retries = [0]
-    start = time.perf_counter()
+    start = time.monotonic()
     for index, (who, topic) in enumerate(plan):
         queue.put_nowait((who, topic, start + index * args.seconds / max(args.votes, 1)))
     last_ack = 0.0
@@ -318,11 +359,11 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
                 who, topic, due = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            delay = due - time.perf_counter()
+            delay = due - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             client, token, _url = participants[who]
-            began = time.perf_counter()
+            began = time.monotonic()
             headers = {
                 "X-CSRF-Token": token,
                 "HX-Request": "true",
@@ -339,7 +380,7 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
                     retries[0] += 1
                     if attempt == 2:
                         raise
-            now = time.perf_counter()
+            now = time.monotonic()
             if response.status_code == 200:
                 latencies.append((now - began) * 1000)
                 acked[topic] += 1
@@ -349,27 +390,12 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
 
     await asyncio.gather(*(voter() for _ in range(args.concurrency)))
     expected = {topic: acked.get(topic, 0) for topic in topic_ids}
-
-    converge_ms = None
-    deadline = time.perf_counter() + 30
-    final_version = None
-    while time.perf_counter() < deadline:
-        if final_version is None and board.tallies() == expected:
-            final_version = board.version
-        if final_version is not None and all(w.version >= final_version for w in phones):
-            converge_ms = (time.perf_counter() - last_ack) * 1000
-            break
-        await asyncio.sleep(0.005)
-    counted = board.tallies()
-    sample = phones[:: max(1, len(phones) // 50)]
-    phones_agree = all(w.tallies() == counted for w in sample)
+    ours.send((expected, last_ack))
+    converge_ms, counted, phones_agree = await asyncio.to_thread(ours.recv)
+    watchers.join(timeout=30)
     lost = sum(max(0, expected[t] - counted.get(t, 0)) for t in topic_ids)
     duplicated = sum(max(0, counted.get(t, 0) - expected[t]) for t in topic_ids)
     rss_after = rss_kb(server.process.pid)
-    for watcher in watchers:
-        assert watcher.task is not None
-        watcher.task.cancel()
-    await asyncio.gather(*(w.task for w in watchers if w.task), return_exceptions=True)
     await asyncio.gather(*(client.aclose() for client, _t, _u in participants))
     latencies.sort()
     return {
@@ -390,7 +416,7 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
         "lost": lost,
         "duplicated": duplicated,
         "server_rss_mb": round(rss_after / 1024, 1),
-        "rss_per_socket_kb": round((rss_idle - rss_before) / len(watchers), 1),
+        "rss_per_socket_kb": round((rss_idle - rss_before) / (len(participants) + 1), 1),
     }
 
 

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +26,7 @@ from app.realtime.broker import Broker
 logger = logging.getLogger("openspace.realtime")
 
 AUDIENCES = ("board", "phones", "staff")
+FANOUT_SLICE = 250
 
 
 class ChannelKey(NamedTuple):
@@ -163,7 +165,7 @@ class Hub:
         renderer: Renderer,
         *,
         publish_delay: float = 0.05,
-        frame_interval: float = 0.15,
+        frame_interval: float = 0.25,
         send_timeout: float = 10.0,
     ) -> None:
         self.broker = broker
@@ -174,6 +176,7 @@ class Hub:
         self.channels: dict[ChannelKey, set[Connection]] = {}
         self.latest: dict[ChannelKey, Frame] = {}
         self.frames_rendered = 0
+        self.last_activity = time.monotonic()  # the last change heard of, for idle-time chores
         self._loop: asyncio.AbstractEventLoop | None = None
         self._publish_pending: set[int] = set()
         self._target: dict[int, int] = {}
@@ -246,6 +249,7 @@ class Hub:
         except (ValueError, KeyError, TypeError):
             logger.warning("Ignoring a malformed broker message: %.200r", raw)
             return
+        self.last_activity = time.monotonic()
         if kind == "dirty":
             self._target[event_id] = max(self._target.get(event_id, 0), int(message["v"]))
             if event_id not in self._render_tasks:
@@ -278,8 +282,12 @@ class Hub:
         for key, body in bodies.items():
             frame = Frame(self.broker.epoch, version, frame_text(self.broker.epoch, version, body))
             self.latest[key] = frame
-            for connection in list(self.channels.get(key, ())):
+            for index, connection in enumerate(list(self.channels.get(key, ()))):
                 connection.offer(frame)
+                if index % FANOUT_SLICE == FANOUT_SLICE - 1:
+                    # Let requests in between: thousands of sends in one go would hold every
+                    # vote waiting for the event loop (they are the tail of the latency).
+                    await asyncio.sleep(0)
 
     # --- connections ---------------------------------------------------------------------
 

@@ -37,10 +37,11 @@ class VoteResult:
 
 
 def _lock(session: Session, *, participant_id: int) -> None:
-    statement = select(Participant.id).where(Participant.id == participant_id)
+    # On SQLite the request's BEGIN IMMEDIATE transaction already serialises writers.
     if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    session.exec(statement).one()
+        session.exec(
+            select(Participant.id).where(Participant.id == participant_id).with_for_update()
+        ).one()
 
 
 def _mine(session: Session, *, participant_id: int) -> dict[int, int]:
