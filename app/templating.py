@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from app import i18n
 from app.models.events import PHASE_LABELS
+from app.services.access import EventAccess, live_path
 from app.web import CDN_SCRIPTS, csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -56,6 +57,12 @@ def render(
         "is_htmx": request.headers.get("hx-request") == "true",
         **(context or {}),
     }
+    access = full_context.get("access")
+    if isinstance(access, EventAccess) and access.is_staff and "live_url" not in full_context:
+        # Every organiser page of an event shows its phase live (the control panel has more).
+        full_context["staff_live_url"] = live_path(
+            event=access.event, audience="staff", secret=settings.secret
+        )
     return templates.TemplateResponse(
         request, name, full_context, status_code=status_code, headers=headers
     )

@@ -11,7 +11,7 @@ from app.db import open_session
 from app.i18n import use_locale
 from app.realtime.hub import ChannelKey
 from app.services import live
-from app.services.phases import tallies_visible
+from app.services.phases import proposals_open, tallies_visible, voting_open
 from app.templating import templates
 
 TEMPLATES = {
@@ -26,6 +26,8 @@ def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
         "live": state,
         "event": state.event,
         "show_tallies": tallies_visible(state.event, audience=audience),
+        "can_propose": proposals_open(state.event),
+        "can_vote": voting_open(state.event),
     }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -13,7 +11,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.realtime.frames import live_context
 from app.services import live
-from app.services.access import board_signature_ok, event_by_slug, live_token
+from app.services.access import board_signature_ok, event_by_slug, live_path
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -30,9 +28,6 @@ def board(
     url = join_url(settings, event)
     state = live.load(session, event_id=event.id)  # type: ignore[arg-type]
     assert state is not None
-    token = live_token(
-        event=event, audience="board", participant_id=None, secret=settings.secret, now=time.time()
-    )
     return render(
         request,
         "board/board.html",
@@ -40,6 +35,6 @@ def board(
             **live_context(state, "board"),
             "join_url": url,
             "qr": qr_svg(url, scale=8),
-            "live_url": f"/ws/{event.slug}?t={token}",
+            "live_url": live_path(event=event, audience="board", secret=settings.secret),
         },
     )

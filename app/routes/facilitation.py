@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,7 +15,7 @@ from app.models.events import PHASE_LABELS, Phase
 from app.models.topics import TopicStatus
 from app.realtime.frames import live_context
 from app.services import live, news, people, phases, pitches, topics
-from app.services.access import EventAccess, live_token
+from app.services.access import EventAccess, live_path
 from app.templating import render
 
 router = APIRouter(prefix="/o/{slug}", dependencies=[Depends(verify_csrf)])
@@ -35,13 +34,6 @@ def _panel(
     state = live.load(session, event_id=access.event_id)
     assert state is not None
     settings = request.app.state.settings
-    token = live_token(
-        event=access.event,
-        audience="staff",
-        participant_id=None,
-        secret=settings.secret,
-        now=time.time(),
-    )
     return render(
         request,
         "organiser/live.html",
@@ -58,7 +50,7 @@ def _panel(
             ],
             "errors": errors or {},
             "form": form or {},
-            "live_url": f"/ws/{access.event.slug}?t={token}",
+            "live_url": live_path(event=access.event, audience="staff", secret=settings.secret),
         },
         status_code=status,
     )

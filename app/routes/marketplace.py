@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Request
@@ -16,7 +15,7 @@ from app.i18n import _
 from app.models.events import PHASE_LABELS, Role
 from app.realtime.frames import live_context
 from app.services import live, pitches, topics, votes
-from app.services.access import EventAccess, live_token
+from app.services.access import EventAccess, live_path
 from app.services.phases import proposals_open, voting_open
 from app.services.votes import VoteResult
 from app.templating import render
@@ -51,13 +50,6 @@ def participant_page(
     state = live.load(session, event_id=access.event_id)
     assert state is not None and access.participant is not None
     settings = request.app.state.settings
-    token = live_token(
-        event=access.event,
-        audience="phones",
-        participant_id=access.participant.id,
-        secret=settings.secret,
-        now=time.time(),
-    )
     return render(
         request,
         "participant/home.html",
@@ -71,7 +63,12 @@ def participant_page(
             "can_vote": voting_open(access.event),
             "form": form or {"title": "", "description": "", "language": ""},
             "errors": errors or {},
-            "live_url": f"/ws/{access.event.slug}?t={token}",
+            "live_url": live_path(
+                event=access.event,
+                audience="phones",
+                participant_id=access.participant.id,
+                secret=settings.secret,
+            ),
         },
         status_code=status,
     )
@@ -201,6 +198,14 @@ def _vote_response(
         "partials/phone/vote_result.html",
         {**my_state(session, access, result.mine), "message": message},
     )
+
+
+@router.get("/dots")
+def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    """This phone's own dots, asked for when a topic it had dots on left the list (merged or
+    hidden): the shared frame cannot say where one person's dots went."""
+    access.require(Role.PARTICIPANT)
+    return render(request, "partials/phone/my_state.html", my_state(session, access))
 
 
 @router.post("/topics/{topic_id}/leave")

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, AuthDep, SettingsDep, ensure_auth, verify_csrf
+from app.deps import AccessDep, AuthDep, HubDep, SettingsDep, ensure_auth, verify_csrf
 from app.errors import Invalid
 from app.i18n import LOCALES
-from app.models.events import Role
+from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
 from app.routes.marketplace import participant_page
 from app.security import token_hash
@@ -41,6 +41,19 @@ def _remember_language(request: Request, response: Response, locale: str) -> Res
     return response
 
 
+def _event_for_code(
+    request: Request, session: SessionDep, settings: SettingsDep, code: str
+) -> Event:
+    # Wrong codes count per browser (its cookie) and, more generously, per address.
+    return people.find_event_by_code(
+        session,
+        code=code,
+        browser_key=token_hash(request.state.sid),
+        address=_address(request),
+        settings=settings,
+    )
+
+
 @router.get("/join")
 def code_form(request: Request) -> Response:
     return render(request, "participant/code.html", {"errors": {}, "code": ""})
@@ -51,13 +64,7 @@ def enter_code(
     request: Request, session: SessionDep, settings: SettingsDep, code: Annotated[str, Form()] = ""
 ) -> Response:
     try:
-        event = people.find_event_by_code(
-            session,
-            code=code,
-            browser_key=token_hash(request.state.sid),
-            address=_address(request),
-            settings=settings,
-        )
+        event = _event_for_code(request, session, settings, code)
     except Invalid as error:
         return render(
             request,
@@ -70,7 +77,7 @@ def enter_code(
 
 def _join_page(
     request: Request,
-    event: object,
+    event: Event,
     form: dict[str, object],
     errors: dict[str, str],
     status: int = 200,
@@ -88,13 +95,7 @@ def join_form(
     request: Request, code: str, session: SessionDep, settings: SettingsDep, auth: AuthDep
 ) -> Response:
     try:
-        event = people.find_event_by_code(
-            session,
-            code=code,
-            browser_key=token_hash(request.state.sid),
-            address=_address(request),
-            settings=settings,
-        )
+        event = _event_for_code(request, session, settings, code)
     except Invalid as error:
         return render(
             request,
@@ -122,19 +123,14 @@ def join(
     session: SessionDep,
     settings: SettingsDep,
     auth: AuthDep,
+    hub: HubDep,
     name: Annotated[str, Form()] = "",
     organisation: Annotated[str, Form()] = "",
     org_type: Annotated[str, Form()] = "",
     locale: Annotated[str, Form()] = "en",
     consent_report: Annotated[bool, Form()] = False,
 ) -> Response:
-    event = people.find_event_by_code(
-        session,
-        code=code,
-        browser_key=token_hash(request.state.sid),
-        address=_address(request),
-        settings=settings,
-    )
+    event = _event_for_code(request, session, settings, code)
     # Not validated here: the service checks every field and words the messages.
     data = ParticipantCreate.model_construct(
         name=name,
@@ -148,6 +144,7 @@ def join(
     except Invalid as error:
         session.rollback()
         return _join_page(request, event, data.model_dump(), error.errors, status=422)
+    hub.changed(event.id or 0)  # the board counts participants
     response = RedirectResponse(f"/e/{event.slug}", status_code=303)
     return _remember_language(request, response, locale)
 
@@ -199,6 +196,7 @@ def update_profile(
     session: SessionDep,
     settings: SettingsDep,
     access: AccessDep,
+    hub: HubDep,
     name: Annotated[str, Form()] = "",
     organisation: Annotated[str, Form()] = "",
     org_type: Annotated[str, Form()] = "",
@@ -217,6 +215,7 @@ def update_profile(
     except Invalid as error:
         session.rollback()
         return _profile_page(request, access, settings, data.model_dump(), error.errors, status=422)
+    hub.changed(access.event_id)  # a new name shows on the topics this person convenes
     response = RedirectResponse(f"/e/{access.event.slug}", status_code=303)
     return _remember_language(request, response, locale)
 

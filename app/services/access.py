@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -114,6 +115,20 @@ def live_token(
     nonce = event.board_nonce if audience == "board" else ""
     signature = sign(secret, "live", event.id or 0, audience, pid, expires, nonce)
     return f"{audience}.{pid}.{expires}.{signature}"
+
+
+def live_path(
+    *, event: Event, audience: str, secret: bytes, participant_id: int | None = None
+) -> str:
+    """Where a page's WebSocket connects, ticket included."""
+    token = live_token(
+        event=event,
+        audience=audience,
+        participant_id=participant_id,
+        secret=secret,
+        now=time.time(),
+    )
+    return f"/ws/{event.slug}?t={token}"
 
 
 def parse_live_token(token: str) -> LiveTicket | None:

@@ -174,16 +174,25 @@ def _context(browser: Browser, server: LiveServer, **options: Any) -> BrowserCon
     return context
 
 
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
 @pytest.fixture
 def phone(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    context = _context(
-        browser,
-        live_server,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
+    context = _context(browser, live_server, **PHONE)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def second_phone(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    """Another person's phone in the same room: cookies of its own."""
+    context = _context(browser, live_server, **PHONE)
     yield context
     context.close()
 

@@ -78,6 +78,22 @@
       if (add) { add.disabled = left <= 0 || mine >= max; }
       if (remove) { remove.disabled = mine <= 0; }
     });
+    refetchMovedDots(votes, cards);
+  }
+
+  // Dots on a topic that left the list were moved (merge) or given back (hide) by the server;
+  // ask once for this phone's own state rather than guess.
+  var lastMissing = "";
+  function refetchMovedDots(votes, cards) {
+    var present = {};
+    Array.prototype.forEach.call(cards, function (card) { present[card.getAttribute("data-topic")] = true; });
+    var missing = Object.keys(votes).filter(function (id) { return votes[id] > 0 && !present[id]; }).sort().join(",");
+    var box = document.getElementById("my-dots");
+    var url = box && box.getAttribute("data-refresh");
+    if (missing && missing !== lastMissing && url) {
+      htmx.ajax("GET", url, { source: box, swap: "none" });
+    }
+    lastMissing = missing;
   }
 
   // "You're next" on the convener's own phone: the frame says whose turn it is, shared by all.
@@ -93,7 +109,18 @@
     if (next) { next.hidden = !isIn("data-next"); }
   }
 
+  // The page was rendered in one phase; the shared frame says which actions are open now.
+  function applyPhase() {
+    var banner = document.getElementById("phase-banner");
+    if (!banner) { return; }
+    var parts = document.querySelectorAll("[data-open-when]");
+    Array.prototype.forEach.call(parts, function (part) {
+      part.hidden = !banner.hasAttribute("data-" + part.getAttribute("data-open-when"));
+    });
+  }
+
   function refresh() {
+    applyPhase();
     applyMyState();
     applyPitchTurn();
   }

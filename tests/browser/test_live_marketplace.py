@@ -1,0 +1,151 @@
+"""The live marketplace in three browsers: phones propose and vote, the board and panel follow.
+
+Nothing here reloads the board or a phone after the step under test: every change must arrive
+over the WebSocket. A page marks its window once it is loaded; the mark survives only if the page
+was never navigated again, which each test checks at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.helpers import ARTIFACTS, LiveEvent, create_event, join_event, scroll_width
+
+pytestmark = pytest.mark.browser
+
+LIVE_MS = 5_000  # a frame is due within a fraction of a second; this is slack for a busy CI box
+PHONE_WIDTH = 390
+BOARD_WIDTH = 1920
+DOTS = 5  # the default budget
+
+_slugs = itertools.count(1)
+
+
+def _new_event(laptop: BrowserContext, name: str) -> tuple[LiveEvent, Page]:
+    """A fresh event (phases are per event) and its control panel, open on the laptop."""
+    panel = laptop.new_page()
+    event = create_event(panel, name=name, slug=f"live-{next(_slugs)}")
+    panel.goto(f"/o/{event.slug}/live")
+    return event, panel
+
+
+def _set_phase(panel: Page, label: str) -> None:
+    panel.locator("#phases").get_by_role("button", name=label, exact=True).click()
+    expect(panel.locator("#phase-badge")).to_have_text(label)
+
+
+def _open_board(projector: BrowserContext, event: LiveEvent) -> Page:
+    board = projector.new_page()
+    board.goto(event.board_path)
+    _mark_loaded(board)
+    return board
+
+
+def _mark_loaded(page: Page) -> None:
+    page.evaluate("window.__sameDocument = true")
+
+
+def _not_reloaded(page: Page) -> bool:
+    return bool(page.evaluate("window.__sameDocument === true"))
+
+
+def _propose(page: Page, title: str) -> int:
+    """Propose from the phone's form; return the new topic's id from "My topics"."""
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_role("button", name="Propose", exact=True).click()
+    mine = page.locator("#my-topics .my-topic", has_text=title)
+    expect(mine).to_have_count(1)
+    element_id = mine.get_attribute("id")
+    assert element_id is not None
+    return int(element_id.removeprefix("my-topic-"))
+
+
+def test_proposal_phase_and_dot_reach_board_and_phone_live(
+    organiser_laptop: BrowserContext, projector: BrowserContext, phone: BrowserContext
+) -> None:
+    event, panel = _new_event(organiser_laptop, "Live marketplace")
+    _set_phase(panel, "Marketplace")
+    board = _open_board(projector, event)
+    expect(board.locator("#board-phase .phase-name")).to_have_text("Marketplace")
+    expect(board.locator("#board-count")).to_have_text("0 participants")
+
+    mobile = phone.new_page()
+    join_event(mobile, code=event.join_code, name="Mira")
+    expect(board.locator("#board-count")).to_have_text("1 participant", timeout=LIVE_MS)
+
+    title = "Shared housing for newcomers"
+    topic_id = _propose(mobile, title)
+    entry = board.locator(f"#board-topic-{topic_id}")
+    expect(entry.locator(".board-topic-title")).to_have_text(title, timeout=LIVE_MS)
+    expect(entry.locator(".board-topic-conveners")).to_have_text("Mira")
+    expect(board.locator("#board-topics li.board-topic")).to_have_count(1)
+
+    _mark_loaded(mobile)  # proposing reloaded the phone's page; from here on it must not
+    _set_phase(panel, "Dot voting")
+    expect(mobile.locator("#phase-banner .phase-name")).to_have_text("Dot voting", timeout=LIVE_MS)
+    expect(board.locator("#board-phase .phase-name")).to_have_text("Dot voting", timeout=LIVE_MS)
+
+    card = mobile.locator(f"#topic-{topic_id}")
+    card.get_by_role("button", name="Add a dot").click()
+    expect(card.locator(".my-dots")).to_have_text("1", timeout=LIVE_MS)
+    expect(mobile.locator("#my-state .dots-left")).to_have_text(str(DOTS - 1), timeout=LIVE_MS)
+    expect(card.locator(".tally-count")).to_have_text("1", timeout=LIVE_MS)
+    expect(entry.locator(".board-tally")).to_have_text("1", timeout=LIVE_MS)
+    expect(panel.locator(f"#staff-topic-{topic_id} td.num")).to_have_text("1", timeout=LIVE_MS)
+
+    assert _not_reloaded(board)
+    assert _not_reloaded(mobile)
+
+
+def test_merge_moves_conveners_and_dots_on_board_and_phones(
+    organiser_laptop: BrowserContext,
+    projector: BrowserContext,
+    phone: BrowserContext,
+    second_phone: BrowserContext,
+) -> None:
+    event, panel = _new_event(organiser_laptop, "Merge live")
+    _set_phase(panel, "Marketplace")
+    mira, ivan = phone.new_page(), second_phone.new_page()
+    join_event(mira, code=event.join_code, name="Mira")
+    join_event(ivan, code=event.join_code, name="Ivan")
+    duplicate = _propose(mira, "Volunteers burning out")
+    keeper = _propose(ivan, "Volunteer burnout")
+    board = _open_board(projector, event)
+    _set_phase(panel, "Dot voting")
+    for page in (mira, ivan):
+        expect(page.locator("#phase-banner .phase-name")).to_have_text(
+            "Dot voting", timeout=LIVE_MS
+        )
+        _mark_loaded(page)
+    mira.locator(f"#topic-{duplicate}").get_by_role("button", name="Add a dot").click()
+    ivan.locator(f"#topic-{keeper}").get_by_role("button", name="Add a dot").click()
+    for topic_id in (duplicate, keeper):
+        expect(board.locator(f"#board-topic-{topic_id} .board-tally")).to_have_text(
+            "1", timeout=LIVE_MS
+        )
+
+    panel.locator(f"#staff-topic-{duplicate}").get_by_role("link", name="Moderate").click()
+    panel.locator("#target").select_option(label="Volunteer burnout")
+    panel.get_by_role("button", name="Merge", exact=True).click()
+    expect(panel).to_have_url(re.compile(rf"/o/{event.slug}/live#staff-topic-{keeper}$"))
+
+    expect(board.locator(f"#board-topic-{duplicate}")).to_have_count(0, timeout=LIVE_MS)
+    kept = board.locator(f"#board-topic-{keeper}")
+    expect(kept.locator(".board-tally")).to_have_text("2", timeout=LIVE_MS)
+    expect(kept.locator(".board-topic-conveners")).to_have_text("Ivan, Mira")
+    expect(board.locator("#board-topics li.board-topic")).to_have_count(1)
+    for page in (mira, ivan):
+        expect(page.locator(f"#topic-{duplicate}")).to_have_count(0, timeout=LIVE_MS)
+        card = page.locator(f"#topic-{keeper}")
+        expect(card.locator(".tally-count")).to_have_text("2", timeout=LIVE_MS)
+        expect(card.locator(".conveners")).to_have_text("Ivan, Mira")
+        # Mira's dot moved with her topic: her phone shows it where it now is.
+        expect(card.locator(".my-dots")).to_have_text("1", timeout=LIVE_MS)
+        expect(page.locator("#my-state .dots-left")).to_have_text(str(DOTS - 1))
+    assert _not_reloaded(board)
+    assert _not_reloaded(mira)
+    assert _not_reloaded(ivan)
