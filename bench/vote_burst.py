@@ -41,6 +41,7 @@ import httpx
 import psycopg
 import redis
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -54,10 +55,10 @@ CSRF = re.compile(r'"X-CSRF-Token": "([0-9a-f]+)"')
 WS_URL = re.compile(r'ws-connect="([^"]+)"')
 JOIN_CODE = re.compile(r'id="join-code">(\w+)<')
 BOARD = re.compile(r'id="board-link" href="([^"]+)"')
-VERSION = re.compile(r'data-version="(\d+)"')
-PHONE_TALLY = re.compile(r'id="topic-(\d+)".*?class="tally-count">(\d+)<', re.S)
+SYNC = re.compile(rb'data-epoch="([^"]*)" data-version="(\d+)"')
+PHONE_TALLY = re.compile(rb'id="topic-(\d+)".*?class="tally-count">(\d+)<', re.S)
 BOARD_TALLY = re.compile(
-    r'id="board-topic-(\d+)".*?(?:class="board-tally"[^>]*>(\d+)<|</li>)', re.S
+    rb'id="board-topic-(\d+)".*?(?:class="board-tally"[^>]*>(\d+)<|</li>)', re.S
 )
 
 
@@ -255,64 +256,81 @@ async def join_all(
 
 
 class Watcher:
-    """A socket that remembers the newest frame it got."""
+    """A socket that keeps the newest frame, and reconnects as a phone does when dropped."""
 
-    def __init__(self, url: str, tally: re.Pattern[str]) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
-        self.tally = tally
-        self.latest = ""
+        self.latest = b""
+        self.epoch = ""
         self.version = -1
-        self.task: asyncio.Task[None] | None = None
+        self.reconnects = 0
         self.connected = asyncio.Event()
 
     async def run(self) -> None:
-        async with connect(self.url, max_size=None, open_timeout=120, ping_interval=None) as ws:
-            await ws.send(json.dumps({"type": "hello", "epoch": "", "version": 0}))
-            self.connected.set()
-            async for message in ws:
-                match = VERSION.search(message, 0, 300)
-                if match:
-                    self.version = int(match.group(1))
-                    self.latest = str(message)
+        while True:
+            try:
+                async with connect(
+                    self.url, max_size=None, open_timeout=120, ping_interval=None
+                ) as ws:
+                    hello = {"type": "hello", "epoch": self.epoch, "version": self.version}
+                    await ws.send(json.dumps(hello))
+                    self.connected.set()
+                    while True:
+                        # Bytes, not str: decoding every frame would make this process, not
+                        # the server, the bottleneck.
+                        message = await ws.recv(decode=False)
+                        match = SYNC.search(message, 0, 300)
+                        if match:
+                            self.epoch = match.group(1).decode()
+                            self.version = int(match.group(2))
+                            self.latest = message
+            except (OSError, ConnectionClosed, TimeoutError):
+                self.reconnects += 1
+                await asyncio.sleep(0.5)
 
-    def tallies(self) -> dict[int, int]:
-        return {int(topic): int(count or 0) for topic, count in self.tally.findall(self.latest)}
+
+def tallies(frame: bytes, pattern: re.Pattern[bytes]) -> dict[int, int]:
+    return {int(topic): int(count or 0) for topic, count in pattern.findall(frame)}
 
 
-async def watch_all(board_url: str, phone_urls: list[str], pipe: Connection) -> None:
-    """In a process of its own, so that 2,000 sockets do not slow the voters' clock."""
-    board = Watcher(board_url, BOARD_TALLY)
-    phones = [Watcher(url, PHONE_TALLY) for url in phone_urls]
-    watchers = [board, *phones]
+async def watch(urls: list[str], board: bool, pipe: Connection) -> None:
+    """Hold many sockets in a process of its own (the voters' clock stays honest)."""
+    watchers = [Watcher(url) for url in urls]
+    tasks = []
     for watcher in watchers:
-        watcher.task = asyncio.create_task(watcher.run())
+        tasks.append(asyncio.create_task(watcher.run()))
         await asyncio.sleep(0.001)
-    await asyncio.wait_for(asyncio.gather(*(w.connected.wait() for w in watchers)), timeout=300)
+    await asyncio.wait_for(asyncio.gather(*(w.connected.wait() for w in watchers)), timeout=600)
     pipe.send("connected")
     expected, last_ack = await asyncio.to_thread(pipe.recv)
+    pattern = BOARD_TALLY if board else PHONE_TALLY
+    parsed: dict[tuple[str, int], bool] = {}  # every phone gets the same frame per version
+
+    def final(watcher: Watcher) -> bool:
+        key = (watcher.epoch, watcher.version)
+        if key not in parsed:
+            parsed[key] = tallies(watcher.latest, pattern) == expected
+        return parsed[key]
+
     converge_ms = None
-    final_version = None
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if final_version is None and board.tallies() == expected:
-            final_version = board.version
-        if final_version is not None and all(w.version >= final_version for w in phones):
+        if all(final(watcher) for watcher in watchers):
             converge_ms = (time.monotonic() - last_ack) * 1000
             break
         await asyncio.sleep(0.005)
-    counted = board.tallies()
-    sample = phones[:: max(1, len(phones) // 50)]
-    pipe.send((converge_ms, counted, all(w.tallies() == counted for w in sample)))
-    for watcher in watchers:
-        assert watcher.task is not None
-        watcher.task.cancel()
-    await asyncio.gather(*(w.task for w in watchers if w.task), return_exceptions=True)
+    pipe.send(
+        (converge_ms, tallies(watchers[0].latest, pattern), sum(w.reconnects for w in watchers))
+    )
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def watcher_process(board_url: str, phone_urls: list[str], pipe: Connection) -> None:
+def watcher_process(urls: list[str], board: bool, pipe: Connection) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, len(phone_urls) * 2 + 1024), hard))
-    asyncio.run(watch_all(board_url, phone_urls, pipe))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, len(urls) * 2 + 1024), hard))
+    asyncio.run(watch(urls, board, pipe))
 
 
 async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
@@ -322,18 +340,18 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
     ws_base = base.replace("http", "ws", 1)
     assert server.process is not None
     rss_before = rss_kb(server.process.pid)
-    ours, theirs = multiprocessing.Pipe()
-    watchers = multiprocessing.get_context("spawn").Process(
-        target=watcher_process,
-        args=(
-            ws_base + board_ws.replace("&amp;", "&"),
-            [ws_base + url.replace("&amp;", "&") for _c, _t, url in participants],
-            theirs,
-        ),
-        daemon=True,
-    )
-    watchers.start()
-    assert await asyncio.to_thread(ours.recv) == "connected"
+    phone_urls = [ws_base + url.replace("&amp;", "&") for _c, _t, url in participants]
+    groups = [([ws_base + board_ws.replace("&amp;", "&")], True)]
+    share = -(-len(phone_urls) // args.watchers)
+    groups += [(phone_urls[i : i + share], False) for i in range(0, len(phone_urls), share)]
+    pipes = []
+    context = multiprocessing.get_context("spawn")
+    for urls, is_board in groups:
+        ours, theirs = multiprocessing.Pipe()
+        context.Process(target=watcher_process, args=(urls, is_board, theirs), daemon=True).start()
+        pipes.append(ours)
+    for pipe in pipes:
+        assert await asyncio.to_thread(pipe.recv) == "connected"
     await asyncio.sleep(3)  # let the snapshots arrive and the sockets settle
     rss_idle = rss_kb(server.process.pid)
 
@@ -390,9 +408,14 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
 
     await asyncio.gather(*(voter() for _ in range(args.concurrency)))
     expected = {topic: acked.get(topic, 0) for topic in topic_ids}
-    ours.send((expected, last_ack))
-    converge_ms, counted, phones_agree = await asyncio.to_thread(ours.recv)
-    watchers.join(timeout=30)
+    for pipe in pipes:
+        pipe.send((expected, last_ack))
+    reports = [await asyncio.to_thread(pipe.recv) for pipe in pipes]
+    waits = [report[0] for report in reports]
+    converge_ms = None if None in waits else max(waits)
+    counted = reports[0][1]  # the board's
+    phones_agree = all(report[0] is not None for report in reports[1:])
+    reconnects = sum(report[2] for report in reports)
     lost = sum(max(0, expected[t] - counted.get(t, 0)) for t in topic_ids)
     duplicated = sum(max(0, counted.get(t, 0) - expected[t]) for t in topic_ids)
     rss_after = rss_kb(server.process.pid)
@@ -413,6 +436,7 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
         "vote_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1) if latencies else None,
         "converge_ms": round(converge_ms) if converge_ms is not None else None,
         "phones_agree": phones_agree,
+        "reconnects": reconnects,
         "lost": lost,
         "duplicated": duplicated,
         "server_rss_mb": round(rss_after / 1024, 1),
@@ -440,6 +464,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--broadcast", choices=["memory", "redis"], default="memory")
+    parser.add_argument(
+        "--watchers", type=int, default=2, help="processes holding the participant sockets"
+    )
     args = parser.parse_args()
     if args.workers > 1 and args.broadcast == "memory":
         parser.error("several workers need --broadcast redis")

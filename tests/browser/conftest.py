@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 
 from tests.browser.helpers import (
     ORGANISER_PASSWORD,
+    PHONE,
     LiveEvent,
     LiveServer,
     Organiser,
@@ -172,14 +173,6 @@ def _context(browser: Browser, server: LiveServer, **options: Any) -> BrowserCon
     context = browser.new_context(base_url=server.url, locale="en-GB", **options)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     return context
-
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 
 
 @pytest.fixture

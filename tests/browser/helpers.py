@@ -5,11 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
 ORGANISER_PASSWORD = "Marketplace-at-nine!"
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# Browser context options of a phone (an iPhone 12-sized screen).
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.helpers import ARTIFACTS, LiveEvent, create_event, join_event, scroll_width
+from tests.browser.helpers import (
+    ARTIFACTS,
+    PHONE,
+    LiveEvent,
+    LiveServer,
+    create_event,
+    join_event,
+    scroll_width,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +160,110 @@ def test_merge_moves_conveners_and_dots_on_board_and_phones(
     assert _not_reloaded(board)
     assert _not_reloaded(mira)
     assert _not_reloaded(ivan)
+
+
+LONG_TITLES = [
+    "Shared housing for newcomers",
+    "Как да задържим доброволците, когато няма пари за заплати и всички са изморени до края",
+    "Funding",
+    "Intersectional approaches to community organising across rural municipalities and towns",
+    "Законодателни промени за убежището",
+    "Mental health support for frontline workers",
+    "https://docs.example.org/shared/coalition-statement-on-reception-conditions-2025-draft",
+    "Цифрови инструменти за координация между организациите",
+]
+
+
+@dataclass(frozen=True)
+class VotingRoom:
+    event: LiveEvent
+    topic_ids: list[int]
+    cookies: list[Any]
+
+
+@pytest.fixture(scope="module")
+def voting_room(
+    browser: Browser, live_server: LiveServer, organiser_state: Path
+) -> VotingRoom:
+    """An event in dot voting with eight topics from one phone, some long, some Cyrillic."""
+    laptop = browser.new_context(
+        base_url=live_server.url, locale="en-GB", storage_state=organiser_state
+    )
+    handset = browser.new_context(base_url=live_server.url, locale="en-GB", **PHONE)
+    try:
+        event, panel = _new_event(laptop, "Коалиция за достоен прием")
+        _set_phase(panel, "Marketplace")
+        mobile = handset.new_page()
+        join_event(mobile, code=event.join_code, name="Mira Petrova-Ivanova")
+        topic_ids = [_propose(mobile, title) for title in LONG_TITLES]
+        _set_phase(panel, "Dot voting")
+        return VotingRoom(event=event, topic_ids=topic_ids, cookies=handset.cookies())
+    finally:
+        handset.close()
+        laptop.close()
+
+
+def _phone_of(phone: BrowserContext, room: VotingRoom) -> Page:
+    """The phone of the room's participant, back on the event's page."""
+    phone.add_cookies(room.cookies)
+    page = phone.new_page()
+    page.goto(f"/e/{room.event.slug}")
+    return page
+
+
+def test_vote_buttons_work_from_keyboard(phone: BrowserContext, voting_room: VotingRoom) -> None:
+    page = _phone_of(phone, voting_room)
+    first, second = (page.locator(f"#topic-{i}") for i in voting_room.topic_ids[:2])
+    add, remove = first.locator(".vote-add"), first.locator(".vote-remove")
+    expect(first.get_by_role("group")).to_have_accessible_name(f"Your dots on {LONG_TITLES[0]}")
+    expect(add).to_have_accessible_name("Add a dot")
+    expect(remove).to_have_accessible_name("Take a dot back")
+
+    first.locator(".topic-title").click()  # where a keyboard user's Tab starts from
+    page.keyboard.press("Tab")
+    expect(add).to_be_focused()  # "−" is disabled with no dot to take back, so Tab skips it
+    page.keyboard.press("Enter")
+    expect(first.locator(".my-dots")).to_have_text("1")
+    expect(page.locator("#my-state .dots-left")).to_have_text(str(DOTS - 1))
+    # One dot per topic: "+" is spent and disabled, and focus stays in the card, on "−".
+    expect(add).to_be_disabled()
+    expect(remove).to_be_focused()
+    page.keyboard.press("Space")
+    expect(first.locator(".my-dots")).to_have_text("0")
+    expect(page.locator("#my-state .dots-left")).to_have_text(str(DOTS))
+    expect(add).to_be_focused()
+
+    page.keyboard.press("Tab")
+    expect(second.locator(".vote-add")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(second.locator(".my-dots")).to_have_text("1")
+    # The frame with the new tally replaces every card; focus must survive it.
+    expect(second.locator(".tally-count")).to_have_text("1", timeout=LIVE_MS)
+    expect(second.locator(".vote-remove")).to_be_focused()
+
+
+def test_board_and_phone_fit_their_width_with_long_titles(
+    phone: BrowserContext, projector: BrowserContext, voting_room: VotingRoom
+) -> None:
+    page = _phone_of(phone, voting_room)
+    expect(page.locator("#topic-list article.topic-card")).to_have_count(len(LONG_TITLES))
+    voted = voting_room.topic_ids[2:5]
+    for topic_id in voted:
+        card = page.locator(f"#topic-{topic_id}")
+        card.get_by_role("button", name="Add a dot").click()
+        expect(card.locator(".my-dots")).to_have_text("1")
+    board = projector.new_page()
+    board.goto(voting_room.event.board_path)
+    expect(board.locator("#board-topics li.board-topic")).to_have_count(len(LONG_TITLES))
+    for topic_id in voted:
+        expect(board.locator(f"#board-topic-{topic_id} .board-tally")).to_have_text(
+            "1", timeout=LIVE_MS
+        )
+        expect(page.locator(f"#topic-{topic_id} .tally-count")).to_have_text("1", timeout=LIVE_MS)
+
+    assert scroll_width(page) <= PHONE_WIDTH
+    assert scroll_width(board) <= BOARD_WIDTH
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "phone-voting.png", full_page=True)
+    board.screenshot(path=ARTIFACTS / "board-voting.png")
+    print(board.evaluate("document.documentElement.scrollHeight"))

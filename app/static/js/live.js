@@ -68,6 +68,7 @@
     var left = Number(state.getAttribute("data-left") || 0);
     var max = Number(state.getAttribute("data-max") || 1);
     var cards = document.querySelectorAll(".topic-card[data-topic]");
+    var active = document.activeElement;
     Array.prototype.forEach.call(cards, function (card) {
       var mine = votes[card.getAttribute("data-topic")] || 0;
       var count = card.querySelector(".my-dots");
@@ -78,8 +79,27 @@
       if (add) { add.disabled = left <= 0 || mine >= max; }
       if (remove) { remove.disabled = mine <= 0; }
     });
+    if (active && active.disabled) { restoreFocus(active.id); }
     refetchMovedDots(votes, cards);
   }
+
+  // A frame replaces the topic cards, and a spent "+" gets disabled: either would drop a
+  // keyboard or screen reader user's focus to the top of the page. Put it back on the same
+  // control, or on its neighbour when that one is disabled now.
+  function restoreFocus(id) {
+    var target = id ? document.getElementById(id) : null;
+    if (target && target.disabled) {
+      var group = target.closest(".vote-controls");
+      target = group ? group.querySelector("button:not([disabled])") : null;
+    }
+    if (target && document.activeElement !== target) { target.focus({ preventScroll: true }); }
+  }
+
+  var focusedBeforeFrame = "";
+  document.addEventListener("htmx:wsBeforeMessage", function () {
+    var active = document.activeElement;
+    focusedBeforeFrame = active && active.id ? active.id : "";
+  });
 
   // Dots on a topic that left the list were moved (merge) or given back (hide) by the server;
   // ask once for this phone's own state rather than guess.
@@ -137,6 +157,11 @@
 
   ["htmx:wsAfterMessage", "htmx:oobAfterSwap", "htmx:afterSwap"].forEach(function (name) {
     document.addEventListener(name, refresh);
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var active = document.activeElement;
+    if (!active || active === document.body) { restoreFocus(focusedBeforeFrame); }
+    focusedBeforeFrame = "";
   });
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
