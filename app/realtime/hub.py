@@ -289,6 +289,12 @@ class Hub:
                     # vote waiting for the event loop (they are the tail of the latency).
                     await asyncio.sleep(0)
 
+    def current(self, event_id: int) -> tuple[str, int]:
+        """The (epoch, version) that a page rendered from the database from now on is at least
+        as new as. Call it *before* reading what the page shows: a change after that has a
+        higher version, so the page's hello will still fetch it."""
+        return self.broker.epoch, self._target.get(event_id, 0)
+
     # --- connections ---------------------------------------------------------------------
 
     def add(self, connection: Connection) -> None:

@@ -26,6 +26,7 @@ def board(
     if not board_signature_ok(event, signature, settings.secret):
         raise NotFound(_("This board link is not valid. Ask the organiser for the current one."))
     url = join_url(settings, event)
+    live_sync = request.app.state.hub.current(event.id)
     state = live.load(session, event_id=event.id)  # type: ignore[arg-type]
     assert state is not None
     return render(
@@ -33,6 +34,7 @@ def board(
         "board/board.html",
         {
             **live_context(state, "board"),
+            "live_sync": live_sync,
             "join_url": url,
             "qr": qr_svg(url, scale=8),
             "live_url": live_path(event=event, audience="board", secret=settings.secret),

@@ -31,6 +31,7 @@ def _panel(
     status: int = 200,
 ) -> Response:
     access.require_staff()
+    live_sync = request.app.state.hub.current(access.event_id)
     state = live.load(session, event_id=access.event_id)
     assert state is not None
     settings = request.app.state.settings
@@ -39,6 +40,7 @@ def _panel(
         "organiser/live.html",
         {
             **live_context(state, "staff"),
+            "live_sync": live_sync,
             "access": access,
             "user": access.user,
             "phases": [(phase.value, PHASE_LABELS[phase]) for phase in Phase],

@@ -47,6 +47,7 @@ def participant_page(
     status: int = 200,
 ) -> Response:
     """The participant's home: the live marketplace plus what is theirs."""
+    live_sync = request.app.state.hub.current(access.event_id)
     state = live.load(session, event_id=access.event_id)
     assert state is not None and access.participant is not None
     settings = request.app.state.settings
@@ -55,6 +56,7 @@ def participant_page(
         "participant/home.html",
         {
             **live_context(state, "phones"),
+            "live_sync": live_sync,
             **my_state(session, access),
             "participant": access.participant,
             "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),

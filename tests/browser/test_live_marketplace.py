@@ -31,6 +31,7 @@ pytestmark = pytest.mark.browser
 LIVE_MS = 5_000  # a frame is due within a fraction of a second; this is slack for a busy CI box
 PHONE_WIDTH = 390
 BOARD_WIDTH = 1920
+BOARD_HEIGHT = 1080
 DOTS = 5  # the default budget
 
 _slugs = itertools.count(1)
@@ -96,9 +97,11 @@ def test_proposal_phase_and_dot_reach_board_and_phone_live(
     expect(board.locator("#board-topics li.board-topic")).to_have_count(1)
 
     _mark_loaded(mobile)  # proposing reloaded the phone's page; from here on it must not
+    expect(mobile.locator("#my-dots")).to_be_hidden()
     _set_phase(panel, "Dot voting")
     expect(mobile.locator("#phase-banner .phase-name")).to_have_text("Dot voting", timeout=LIVE_MS)
     expect(board.locator("#board-phase .phase-name")).to_have_text("Dot voting", timeout=LIVE_MS)
+    expect(mobile.locator("#my-dots")).to_be_visible()  # the page was rendered before voting
 
     card = mobile.locator(f"#topic-{topic_id}")
     card.get_by_role("button", name="Add a dot").click()
@@ -182,9 +185,7 @@ class VotingRoom:
 
 
 @pytest.fixture(scope="module")
-def voting_room(
-    browser: Browser, live_server: LiveServer, organiser_state: Path
-) -> VotingRoom:
+def voting_room(browser: Browser, live_server: LiveServer, organiser_state: Path) -> VotingRoom:
     """An event in dot voting with eight topics from one phone, some long, some Cyrillic."""
     laptop = browser.new_context(
         base_url=live_server.url, locale="en-GB", storage_state=organiser_state
@@ -261,9 +262,17 @@ def test_board_and_phone_fit_their_width_with_long_titles(
         )
         expect(page.locator(f"#topic-{topic_id} .tally-count")).to_have_text("1", timeout=LIVE_MS)
 
+    # Phones keep proposal order while the board ranks: cards never move under a thumb.
+    expect(page.locator("#topic-list .topic-title")).to_have_text(LONG_TITLES)
     assert scroll_width(page) <= PHONE_WIDTH
     assert scroll_width(board) <= BOARD_WIDTH
+    # A projector cannot scroll either: every topic sits on the screen, none cut off below.
+    bottoms = board.locator("#board-topics li.board-topic").evaluate_all(
+        "items => items.map(item => item.getBoundingClientRect().bottom)"
+    )
+    assert max(bottoms) <= BOARD_HEIGHT
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "phone-voting.png", full_page=True)
     board.screenshot(path=ARTIFACTS / "board-voting.png")
-    print(board.evaluate("document.documentElement.scrollHeight"))
+    # Mid-list: cards with and without my dots, and the sticky count of dots left.
+    page.locator(f"#topic-{voted[-1]}").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "phone-voting.png")
