@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from app.config import Settings
 from app.db import UNSAFE_METHODS, SessionDep, reading
-from app.errors import NotFound, NotSignedIn, PermissionDenied
+from app.errors import Invalid, NotFound, NotSignedIn, PermissionDenied
 from app.i18n import _
 from app.models.base import MAX_ID
 from app.models.people import AuthSession, User
@@ -19,13 +20,41 @@ from app.services import accounts
 from app.services.access import EventAccess, event_by_slug, resolve
 from app.web import csrf_ok
 
+_ID = TypeAdapter(int)
 
-def valid_ids(connection: HTTPConnection) -> None:
-    """An id in the path must fit an INTEGER column: a huge number in a hand-made URL would
-    otherwise fail inside the database driver (a 500) instead of finding nothing."""
+
+async def valid_ids(connection: HTTPConnection) -> None:
+    """An id in the path must fit an INTEGER column: a huge (or hugely negative) number in a
+    hand-made URL would otherwise fail inside the database driver (a 500) instead of finding
+    nothing. Parsed as the route will parse it, which takes "1e0"-like forms too."""
     for name, value in connection.path_params.items():
-        if name.endswith("_id") and str(value).isdigit() and int(value) > MAX_ID:
+        if not name.endswith("_id"):
+            continue
+        try:
+            number = _ID.validate_python(value)
+        except ValidationError:
+            continue  # not a number at all: the route's own validation refuses it
+        if not 0 < number <= MAX_ID:
             raise NotFound(_("There is nothing at this address."))
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def no_nul_in_forms(connection: HTTPConnection) -> None:
+    """Refuse a NUL byte anywhere in a submitted form, before any route sees it.
+
+    Nobody types one; PostgreSQL refuses it in text while SQLite would store it, so without
+    this the same hand-made request would fail on one database and be kept on the other.
+    """
+    if not isinstance(connection, Request) or connection.method not in UNSAFE_METHODS:
+        return
+    if not connection.headers.get("content-type", "").startswith(FORM_TYPES):
+        return
+    form = await connection.form()  # parsed once: Starlette keeps it for the route
+    for name, value in form.multi_items():
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise Invalid({name: _("Some of what was sent could not be understood.")})
 
 
 async def get_settings(request: Request) -> Settings:

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
 from app.db import THREADS, make_engine
-from app.deps import valid_ids
+from app.deps import no_nul_in_forms, valid_ids
 from app.errors import DomainError, NotSignedIn
 from app.i18n import _
 from app.realtime.broker import make_broker
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(valid_ids)],
+        dependencies=[Depends(valid_ids), Depends(no_nul_in_forms)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -89,6 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
+    if request.headers.get("hx-request") == "true":
+        # htmx swaps this message into the page's flash area, whatever the target was: a
+        # whole error page would land inside a button's corner of the screen.
+        return render(request, "partials/flash.html", {"message": message}, status_code=status_code)
     return render(
         request,
         "errors/error.html",
@@ -100,14 +104,6 @@ def _error_page(request: Request, message: str, status_code: int) -> HTMLRespons
 async def _domain_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    if request.headers.get("hx-request") == "true":
-        # htmx swaps this message into the page's flash area, whatever the target was.
-        return render(
-            request,
-            "partials/flash.html",
-            {"message": error.message},
-            status_code=error.status_code,
-        )
     return _error_page(request, error.message, error.status_code)
 
 

@@ -154,6 +154,7 @@ def _edit_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
+    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/edit_event.html",
@@ -263,6 +264,7 @@ def _rooms_page(
     room_errors: dict[int, dict[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
+    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/rooms.html",
@@ -353,6 +355,7 @@ def _programme_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/programme.html",
@@ -472,6 +475,7 @@ def _team_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/team.html",

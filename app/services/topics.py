@@ -12,7 +12,7 @@ from sqlmodel import Session, col, delete, func, select, update
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import MAX_ID, utcnow
 from app.models.events import Role
 from app.models.people import Participant
 from app.models.topics import (
@@ -67,7 +67,8 @@ def _clean(
 
 
 def _topic(session: Session, *, access: EventAccess, topic_id: int) -> Topic:
-    topic = session.get(Topic, topic_id)
+    # Ids typed into forms (a merge target) may be any number; the column holds only these.
+    topic = session.get(Topic, topic_id) if 0 < topic_id <= MAX_ID else None
     if topic is None or topic.event_id != access.event_id:
         raise NotFound(_("There is no such topic."))
     return topic
@@ -155,7 +156,7 @@ def propose_on_behalf(
     )
     convener = None
     if convener_id is not None:
-        convener = session.get(Participant, convener_id)
+        convener = session.get(Participant, convener_id) if 0 < convener_id <= MAX_ID else None
         if convener is None or convener.event_id != access.event_id:
             raise Invalid({"convener": _("Choose a participant of this event.")})
     _check_room_for_more(session, event_id=access.event_id)
