@@ -51,6 +51,7 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
 
     from app.realtime.broker import MemoryBroker
     from app.realtime.hub import ChannelKey, Connection, Frame, Hub
+    from app.runtime import tune_process
 
     key = ChannelKey(1, "board", "en")
 
@@ -80,8 +81,7 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
         members = list(hub.channels[key])
         for index in range(frames):
             frame = Frame(hub.broker.epoch, 1000 + index, frame_body(index, size))
-            for connection in members:
-                connection.offer(frame)
+            await hub.broadcast(key, frame)  # the path every live frame takes
             # Wait until every mailbox took this frame, so the next one replaces nothing and
             # both servers deliver the same number of messages.
             pending = members
@@ -95,6 +95,7 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        tune_process()  # as the real server does
         await hub.start()
         task = asyncio.create_task(push())
         yield

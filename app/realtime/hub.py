@@ -282,12 +282,16 @@ class Hub:
         for key, body in bodies.items():
             frame = Frame(self.broker.epoch, version, frame_text(self.broker.epoch, version, body))
             self.latest[key] = frame
-            for index, connection in enumerate(list(self.channels.get(key, ()))):
-                connection.offer(frame)
-                if index % FANOUT_SLICE == FANOUT_SLICE - 1:
-                    # Let requests in between: thousands of sends in one go would hold every
-                    # vote waiting for the event loop (they are the tail of the latency).
-                    await asyncio.sleep(0)
+            await self.broadcast(key, frame)
+
+    async def broadcast(self, key: ChannelKey, frame: Frame) -> None:
+        """Offer ``frame`` to every client of the channel."""
+        for index, connection in enumerate(list(self.channels.get(key, ()))):
+            connection.offer(frame)
+            if index % FANOUT_SLICE == FANOUT_SLICE - 1:
+                # Let requests in between: thousands of sends in one go would hold every vote
+                # waiting for the event loop (they were the tail of the latency).
+                await asyncio.sleep(0)
 
     def current(self, event_id: int) -> tuple[str, int]:
         """The (epoch, version) that a page rendered from the database from now on is at least
