@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import sqlite3
 import sys
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import DomainError, Invalid
+from app.services.scheduler import DEFAULT_TIME_LIMIT, Engine, parse_instance, solve
 
 cli = typer.Typer(
     help="Open Space Lab: run an Open Space workshop live.",
@@ -184,6 +186,39 @@ def backup(
     with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
     typer.echo(f"Backed up {source_path} to {target}.")
+
+
+@cli.command()
+def schedule(
+    instance: Annotated[
+        Path,
+        typer.Argument(
+            help="Problem in the openspace-schedule/1 JSON format.", dir_okay=False, exists=True
+        ),
+    ],
+    engine: Annotated[
+        Engine, typer.Option(help="auto: exact (CP-SAT) up to 40 topics, else the heuristic.")
+    ] = "auto",
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds at most.", min=0.1, max=3600)
+    ] = DEFAULT_TIME_LIMIT,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same schedule.")] = 0,
+) -> None:
+    """Schedule topics into rooms and slots from votes; print the result JSON."""
+    try:
+        data = json.loads(instance.read_text(encoding="utf-8"))
+    except OSError as error:
+        typer.secho(f"{instance}: cannot read: {error.strerror}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        typer.secho(f"{instance}: not valid JSON: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    try:
+        result = solve(parse_instance(data), engine=engine, time_limit=time_limit, seed=seed)
+    except Invalid as error:
+        typer.secho(f"{instance}: {error.field}: {error.message}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(result.to_json(), indent=2))
 
 
 def main() -> None:

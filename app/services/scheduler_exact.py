@@ -31,7 +31,7 @@ from app.services.scheduler_problem import (
     rooms_for,
 )
 
-PHASE_ONE_SHARE = 0.7
+PHASE_ONE_SHARE = 0.85
 Group = tuple[tuple[int, ...], frozenset[int]]  # (topics voted for, slots locked topics cover)
 
 
@@ -75,7 +75,7 @@ class _Model:
                     cells = [model.new_bool_var(f"z{t}_{r}_{s}") for r in problem.free_rooms[s]]
                     for r, z in zip(problem.free_rooms[s], cells, strict=True):
                         self.z[t, r, s] = z
-                    model.add(sum(cells) == x)
+                    model.add(cp_model.LinearExpr.sum(cells) == x)
         by_topic: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         by_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         by_person_slot: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -90,7 +90,7 @@ class _Model:
         for variables in by_topic.values():
             model.add_at_most_one(variables)
         for s, variables in by_slot.items():
-            model.add(sum(variables) <= len(problem.free_rooms[s]))
+            model.add(cp_model.LinearExpr.sum(variables) <= len(problem.free_rooms[s]))
         for variables in by_person_slot.values():
             if len(variables) > 1:
                 model.add_at_most_one(variables)
@@ -112,9 +112,11 @@ class _Model:
                 if not choices:
                     continue
                 y = model.new_bool_var(f"y{index}_{s}")
-                model.add(sum(choices) >= y)
+                model.add(cp_model.LinearExpr.sum(choices) >= y)
                 self.coverage.append((weight, members, s, y))
-        self.votes = sum(weight * y for weight, _, _, y in self.coverage)
+        self.votes = cp_model.LinearExpr.weighted_sum(
+            [y for _, _, _, y in self.coverage], [weight for weight, _, _, _ in self.coverage]
+        )
 
     def hint(self, plan: Plan) -> None:
         model = self.model
@@ -140,11 +142,20 @@ class _Model:
         return plan
 
 
-def _solve(model: _Model, *, seconds: float, seed: int, workers: int) -> cp_model.CpSolver | None:
+def _solve(
+    model: _Model, *, seconds: float, seed: int, workers: int, bound: bool = False
+) -> cp_model.CpSolver | None:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.01)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    if bound and workers <= 2:
+        # CP-SAT's portfolio for one or two workers barely moves the objective bound of the
+        # coverage model; the full linear relaxation does (bench/schedule.py S: 415, not 600).
+        if workers == 1:
+            solver.parameters.linearization_level = 2
+        else:
+            solver.parameters.subsolvers.extend(["max_lp", "default_lp"])
     status = solver.solve(model.model)
     return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
@@ -164,14 +175,25 @@ def solve_exact(
     bound: int | None = None
 
     # Phase 1: attendable votes.
+    started = time.monotonic()
     voted = [t for t in problem.movable if problem.size[t] > 0]
     first = _Model(problem, voted, rooms=False)
     first.model.maximize(first.votes)
     first.hint(best)
-    remaining = deadline - time.monotonic()
+    # Keep time to build the cell model of phase 2 (about twice this one, bench/schedule.py XL),
+    # unless it has nothing to do: no published schedule and every topic fits every room.
+    smallest = min((problem.capacity[r] for rooms in problem.free_rooms for r in rooms), default=0)
+    useful = problem.n_previous > 0 or any(problem.size[t] > smallest for t in voted)
+    reserve = 2 * (time.monotonic() - started) + 0.1 if useful else 0.0
     solver = None
-    if first.coverage:
-        solver = _solve(first, seconds=remaining * PHASE_ONE_SHARE, seed=seed, workers=workers)
+    if not first.coverage:
+        bound = first.constant  # no choice left changes attendable votes
+    else:
+        remaining = deadline - time.monotonic()
+        seconds = remaining
+        if useful and remaining > 2 * reserve:
+            seconds = (remaining - reserve) * PHASE_ONE_SHARE
+        solver = _solve(first, seconds=seconds, seed=seed, workers=workers, bound=True)
     if solver is not None:
         bound = int(solver.best_objective_bound + 1e-6) + first.constant
         found = first.plan(solver)
@@ -181,31 +203,39 @@ def solve_exact(
             best, best_score = found, score
 
     # Phase 2: overflow, then moves, without losing votes.
-    remaining = deadline - time.monotonic()
-    if remaining > 0.05:
-        topics = [t for t in problem.movable if problem.size[t] > 0 or problem.prev_slot[t] >= 0]
-        second = _Model(problem, topics, rooms=True)
-        weight = problem.n_previous + 1
-        overflow = sum(
-            max(0, problem.size[t] - problem.capacity[r]) * weight * z
-            for (t, r, s), z in second.z.items()
+    if useful and deadline - time.monotonic() > reserve + 0.1:
+        improved = _rooms_and_moves(
+            problem, best, votes=best_score[0], deadline=deadline, seed=seed, workers=workers
         )
-        kept = sum(
-            z
-            for (t, r, s), z in second.z.items()
-            if (problem.prev_room[t], problem.prev_slot[t]) == (r, s)
-        )
-        solver = None
-        if not isinstance(overflow - kept, int):  # else there is nothing left to improve
-            if second.coverage:
-                second.model.add(second.votes >= best_score[0] - second.constant)
-            second.model.minimize(overflow - kept)
-            second.hint(best)
-            solver = _solve(second, seconds=deadline - time.monotonic(), seed=seed, workers=workers)
-        if solver is not None:
-            found = second.plan(solver)
-            fill(problem, found)
-            score = full_score(problem, found)
+        if improved is not None:
+            score = full_score(problem, improved)
             if better(score, best_score):
-                best, best_score = found, score
+                best, best_score = improved, score
     return best, bound
+
+
+def _rooms_and_moves(
+    problem: Problem, plan: Plan, *, votes: int, deadline: float, seed: int, workers: int
+) -> Plan | None:
+    topics = [t for t in problem.movable if problem.size[t] > 0 or problem.prev_slot[t] >= 0]
+    model = _Model(problem, topics, rooms=True)
+    weight = problem.n_previous + 1
+    variables, costs = [], []
+    for (t, r, s), z in model.z.items():
+        cost = max(0, problem.size[t] - problem.capacity[r]) * weight
+        cost -= (problem.prev_room[t], problem.prev_slot[t]) == (r, s)  # kept: one move less
+        if cost:
+            variables.append(z)
+            costs.append(cost)
+    if not variables:
+        return None  # nothing here can change overflow or moves
+    if model.coverage:
+        model.model.add(model.votes >= votes - model.constant)
+    model.model.minimize(cp_model.LinearExpr.weighted_sum(variables, costs))
+    model.hint(plan)
+    solver = _solve(model, seconds=deadline - time.monotonic(), seed=seed, workers=workers)
+    if solver is None:
+        return None
+    found = model.plan(solver)
+    fill(problem, found)
+    return found

@@ -1,4 +1,4 @@
-"""The scheduler's exchange format, ``openspace-schedule/1`` (``shared/formats/schedule-instance.md``).
+"""The scheduler's exchange format ``openspace-schedule/1`` (shared/formats/schedule-instance.md).
 
 Parsing checks everything the solvers rely on, so that a malformed instance is rejected with a
 message naming the offending entry (``votes[3]: topic 't99' is not in topics``) instead of

@@ -41,7 +41,6 @@ class Problem:
     lock_slot: list[int]  # per topic: slot of its lock, -1 when free to move
     lock_room: list[int]  # per topic: room of its lock, -1 when free to move
     free_rooms: list[list[int]]  # per slot: rooms left for unlocked topics, largest first
-    frozen: list[bool]  # per slot
     prev_slot: list[int]  # per topic: slot in the published schedule, -1 when not in it
     prev_room: list[int]
     n_previous: int
@@ -104,7 +103,7 @@ def build_problem(instance: Instance, *, frozen_slots: Collection[str] = ()) -> 
             bits |= 1 << people.setdefault(person, len(people))
         conveners.append(bits)
 
-    n_topics, n_slots = len(instance.topics), len(instance.slots)
+    n_topics = len(instance.topics)
     lock_slot, lock_room = [-1] * n_topics, [-1] * n_topics
     taken: set[tuple[int, int]] = set()
     for _, lock in locks:
@@ -139,7 +138,6 @@ def build_problem(instance: Instance, *, frozen_slots: Collection[str] = ()) -> 
         lock_slot=lock_slot,
         lock_room=lock_room,
         free_rooms=free_rooms,
-        frozen=frozen,
         prev_slot=prev_slot,
         prev_room=prev_room,
         n_previous=len(instance.previous),
@@ -157,31 +155,6 @@ def slot_overflow(problem: Problem, slot: int, topics: Sequence[int]) -> int:
     return sum(
         max(0, n - capacity[r]) for n, r in zip(sizes, problem.free_rooms[slot], strict=False)
     )
-
-
-def plan_score(problem: Problem, plan: Plan) -> tuple[int, int, int]:
-    """(attendable votes, overflow, slot moves) of a plan; rooms chosen optimally per slot.
-
-    "Slot moves" counts previous topics that changed slot or were dropped; room changes inside
-    a slot are settled afterwards by ``rooms_for``.
-    """
-    n_slots = len(problem.slot_ids)
-    members: list[list[int]] = [[] for _ in range(n_slots)]
-    coverage = [0] * n_slots
-    overflow = 0
-    for t, slot in enumerate(plan):
-        if slot < 0:
-            continue
-        coverage[slot] |= problem.voters[t]
-        if problem.lock_slot[t] >= 0:
-            overflow += max(0, problem.size[t] - problem.capacity[problem.lock_room[t]])
-        else:
-            members[slot].append(t)
-    overflow += sum(slot_overflow(problem, s, members[s]) for s in range(n_slots))
-    moves = sum(
-        1 for t, slot in enumerate(problem.prev_slot) if slot >= 0 and plan[t] != slot
-    )
-    return sum(mask.bit_count() for mask in coverage), overflow, moves
 
 
 def evaluate(instance: Instance, placements: Sequence[Placement]) -> tuple[int, int, int]:
@@ -341,7 +314,10 @@ def rooms_for(problem: Problem, plan: Plan) -> list[Placement]:
             cost = [
                 [
                     max(0, problem.size[t] - problem.capacity[r]) * weight
-                    + (1 if problem.prev_slot[t] >= 0 and (problem.prev_room[t], problem.prev_slot[t]) != (r, s) else 0)
+                    + (
+                        problem.prev_slot[t] >= 0
+                        and (problem.prev_room[t], problem.prev_slot[t]) != (r, s)
+                    )
                     for r in rooms
                 ]
                 for t in topics
