@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.i18n import LOCALES, negotiate, set_locale
+from app.realtime.asgi import keep_raw_send
 from app.security import new_token, sign
 
 SID_COOKIE = "osl_sid"
@@ -92,6 +93,7 @@ class WebMiddleware:
         state["locale"] = locale
         set_locale(locale)
         if scope["type"] == "websocket":
+            keep_raw_send(scope, send)
             await self.app(scope, receive, send)
             return
 

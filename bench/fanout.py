@@ -46,9 +46,12 @@ def frame_body(index: int, size: int) -> str:
 def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> None:
     import uvicorn
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
     from starlette.routing import WebSocketRoute
+    from starlette.types import ASGIApp, Receive, Scope, Send
     from starlette.websockets import WebSocket
 
+    from app.realtime.asgi import FrameSocket, keep_raw_send
     from app.realtime.broker import MemoryBroker
     from app.realtime.hub import ChannelKey, Connection, Frame, Hub
     from app.runtime import tune_process
@@ -63,7 +66,7 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
 
     async def endpoint(websocket: WebSocket) -> None:
         await websocket.accept()
-        connection = Connection(socket=websocket, key=key)
+        connection = Connection(socket=FrameSocket(websocket), key=key)
 
         async def receive() -> str | None:
             message = await websocket.receive()
@@ -102,7 +105,20 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
         task.cancel()
         await hub.stop()
 
-    application = Starlette(routes=[WebSocketRoute("/ws", endpoint)], lifespan=lifespan)
+    class KeepRawSend:  # what the app's outermost middleware does (app/web.py)
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "websocket":
+                keep_raw_send(scope, send)
+            await self.app(scope, receive, send)
+
+    application = Starlette(
+        routes=[WebSocketRoute("/ws", endpoint)],
+        lifespan=lifespan,
+        middleware=[Middleware(KeepRawSend)],
+    )
     uvicorn.run(
         application, host="127.0.0.1", port=port, log_level="warning", ws=ws_impl, backlog=8192
     )

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.db import open_session
 from app.errors import NotFound
 from app.i18n import get_locale
+from app.realtime.asgi import FrameSocket
 from app.realtime.hub import AUDIENCES, ChannelKey, Connection, Hub
 from app.services.access import event_by_slug, live_ticket_valid, parse_live_token
 
@@ -85,7 +86,7 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
             return
     await websocket.accept()
     connection = Connection(
-        socket=websocket, key=ChannelKey(event_id, ticket.audience, get_locale())
+        socket=FrameSocket(websocket), key=ChannelKey(event_id, ticket.audience, get_locale())
     )
 
     async def receive() -> str | None:
