@@ -88,9 +88,14 @@ def _voting_topic(session: Session, *, access: EventAccess, topic_id: int) -> To
 def _participant_id(access: EventAccess) -> int:
     access.require(Role.PARTICIPANT)
     assert access.participant is not None and access.participant.id is not None
+    return access.participant.id
+
+
+def _require_voting(access: EventAccess) -> None:
+    # Checked after the replay check: a retry of a vote that counted just before voting closed
+    # gets its answer, not "voting is closed".
     if not voting_open(access.event):
         raise Conflict(_("Voting is closed right now."))
-    return access.participant.id
 
 
 def _commit(session: Session) -> None:
@@ -111,6 +116,7 @@ def cast(
     if _replayed(session, participant_id=participant_id, key=key):
         mine = _mine(session, participant_id=participant_id)
         return _result(topic_id, mine, budget, replayed=True)
+    _require_voting(access)
     _voting_topic(session, access=access, topic_id=topic_id)
     mine = _mine(session, participant_id=participant_id)
     total, on_topic = sum(mine.values()), mine.get(topic_id, 0)
@@ -139,6 +145,7 @@ def retract(
     if _replayed(session, participant_id=participant_id, key=key):
         mine = _mine(session, participant_id=participant_id)
         return _result(topic_id, mine, budget, replayed=True)
+    _require_voting(access)
     vote_id = session.exec(
         select(Vote.id)
         .where(Vote.participant_id == participant_id, Vote.topic_id == topic_id)
@@ -167,15 +174,3 @@ def tallies(session: Session, *, event_id: int) -> dict[int, int]:
         .group_by(col(Vote.topic_id))
     ).all()
     return {topic_id: int(count) for topic_id, count in rows}
-
-
-def forget_old_keys(session: Session, *, event_id: int) -> None:
-    """Idempotency keys are only needed while voting is open."""
-    session.execute(
-        delete(IdempotencyKey).where(
-            col(IdempotencyKey.participant_id).in_(
-                select(Participant.id).where(Participant.event_id == event_id)
-            )
-        )
-    )
-    session.commit()

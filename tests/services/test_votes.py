@@ -364,18 +364,17 @@ def test_malformed_key_refused(
     assert _keys(session) == []
 
 
-def test_forget_old_keys_only_for_this_event(
-    session: Session, settings: Settings, owner: User, ivo: EventAccess, board: list[Topic]
+def test_cast_replayed_after_voting_closed_gets_its_answer(
+    session: Session, event: Event, ivo: EventAccess, board: list[Topic]
 ) -> None:
-    other = set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
-    zoe = as_participant(session, settings, other, "Zoe")
-    theirs = topics.propose(session, access=zoe, title="Theirs")
-    set_phase(session, other, Phase.VOTING)
-    _cast(session, ivo, board[0], key=KEY)
-    _cast(session, zoe, theirs, key=KEY)
-    votes.forget_old_keys(session, event_id=ivo.event_id)
-    assert _keys(session) == [(_pid(zoe), KEY)]
-    assert dots(session, participant_id=_pid(ivo)) == {_id(board[0]): 1}
+    first = _cast(session, ivo, board[0], key=KEY)
+    set_phase(session, event, Phase.AGENDA)
+    # The answer was lost and the phone retries just after the facilitator closed voting.
+    assert _cast(session, ivo, board[0], key=KEY) == VoteResult(_id(board[0]), 1, 4, replayed=True)
+    assert first == VoteResult(_id(board[0]), 1, 4)
+    with pytest.raises(Conflict) as caught:
+        _cast(session, ivo, board[1], key=f"{KEY}-new")
+    assert caught.value.message == "Voting is closed right now."
 
 
 # --- tallies -----------------------------------------------------------------------------
