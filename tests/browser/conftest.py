@@ -10,15 +10,7 @@ browser download needs the internet, which a venue or CI box may not have.
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,8 +27,16 @@ from tests.browser.helpers import (
     create_event,
     sign_in,
 )
+from tests.servers import (
+    OPENSPACE,
+    free_port,
+    isolated_env,
+    migrate,
+    start,
+    stop,
+    wait_until_healthy,
+)
 
-OPENSPACE = Path(sys.executable).with_name("openspace")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -48,90 +48,24 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SECRET = "browser-test-secret-key-long-enough-0123456789"
-STARTUP_SECONDS = 20
 ACTION_TIMEOUT_MS = 10_000
-PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _server_env(data_dir: Path, base_url: str) -> dict[str, str]:
-    # Nothing from the developer's shell or .env may leak in (a DATABASE_URL would be fatal).
-    env = {key: value for key, value in os.environ.items() if not key.startswith("OPENSPACE_")}
-    env.update(
-        OPENSPACE_DATA_DIR=str(data_dir),
-        OPENSPACE_BASE_URL=base_url,
-        OPENSPACE_SECRET_KEY=SECRET,
-        OPENSPACE_ENVIRONMENT="test",
-        OPENSPACE_USE_CDN="true",
-        OPENSPACE_DEFAULT_LOCALE="en",
-    )
-    env.pop("PORT", None)
-    return env
-
-
-def _die_with_parent() -> None:
-    """Runs in the server process: end it when pytest dies without running its finalizers."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    # The server runs in a process group of its own: end the group, so nothing outlives the run.
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("live-server")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = _server_env(data_dir, url)
-    # cwd is the data dir, so a developer's ./.env is not read either.
-    subprocess.run(
-        [str(OPENSPACE), "migrate"], env=env, cwd=data_dir, check=True, capture_output=True
-    )
+    env = isolated_env(data_dir, url, secret=SECRET, use_cdn="true")
+    migrate(env, data_dir)
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(OPENSPACE), "serve", "--port", str(port)],
-            env=env,
-            cwd=data_dir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
+    process = start(port=port, env=env, cwd=data_dir, log=log_path)
     server = LiveServer(url=url, env=env, data_dir=data_dir)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"The server did not start:\n{log_path.read_text()}")
-            time.sleep(0.1)
+        wait_until_healthy(url, process, log_path)
         yield server
     finally:
-        _stop(process)
+        stop(process)
 
 
 def create_organiser(

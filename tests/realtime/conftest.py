@@ -16,9 +16,9 @@ from tests.realtime.servers import (
     ORGANISER_PASSWORD,
     create_organiser,
     make_server,
-    migrate,
     running_servers,
 )
+from tests.servers import migrate
 
 
 @pytest.fixture

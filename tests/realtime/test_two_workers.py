@@ -33,9 +33,9 @@ from tests.realtime.servers import (
     ORGANISER_PASSWORD,
     create_organiser,
     make_server,
-    migrate,
     running_servers,
 )
+from tests.servers import migrate
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres, pytest.mark.redis]
 
