@@ -25,6 +25,7 @@ from tests.browser.helpers import (
     LiveServer,
     Organiser,
     create_event,
+    offline_venue,
     sign_in,
 )
 from tests.servers import (
@@ -106,6 +107,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 def _context(browser: Browser, server: LiveServer, **options: Any) -> BrowserContext:
     context = browser.new_context(base_url=server.url, locale="en-GB", **options)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
+    offline_venue(context)
     return context
 
 

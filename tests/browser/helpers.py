@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 ORGANISER_PASSWORD = "Marketplace-at-nine!"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -83,3 +83,10 @@ def join_event(page: Page, *, code: str, name: str, organisation: str = "") -> N
 def scroll_width(page: Page) -> int:
     width: int = page.evaluate("document.documentElement.scrollWidth")
     return width
+
+
+def offline_venue(context: BrowserContext) -> None:
+    """No internet, as at most venues: the CDN fails at once (here the network has no route
+    out, and a connection that hangs would stall each page until the browser gives up).
+    The fallback tests route the CDN themselves; later routes take precedence."""
+    context.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())

@@ -23,6 +23,7 @@ from tests.browser.helpers import (
     LiveServer,
     create_event,
     join_event,
+    offline_venue,
     scroll_width,
 )
 
@@ -191,6 +192,8 @@ def voting_room(browser: Browser, live_server: LiveServer, organiser_state: Path
         base_url=live_server.url, locale="en-GB", storage_state=organiser_state
     )
     handset = browser.new_context(base_url=live_server.url, locale="en-GB", **PHONE)
+    offline_venue(laptop)
+    offline_venue(handset)
     try:
         event, panel = _new_event(laptop, "Коалиция за достоен прием")
         _set_phase(panel, "Marketplace")
