@@ -18,8 +18,8 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/openspace migrate
-	$(BIN)/openspace demo
-	$(BIN)/openspace serve --port $(PORT)
+	OPENSPACE_BASE_URL=$${OPENSPACE_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/openspace demo
+	OPENSPACE_BASE_URL=$${OPENSPACE_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/openspace serve --port $(PORT)
 
 os-packages:
 	bash scripts/ensure-os-packages.sh
