@@ -14,6 +14,7 @@ from app.errors import Invalid
 from app.i18n import _
 from app.models.events import PHASE_LABELS, Role
 from app.realtime.frames import live_context
+from app.realtime.hub import Hub
 from app.services import live, pitches, topics, votes
 from app.services.access import EventAccess, live_path
 from app.services.phases import proposals_open, voting_open
@@ -193,8 +194,16 @@ def cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -
 
 
 def _vote_response(
-    request: Request, session: SessionDep, access: EventAccess, result: VoteResult, message: str
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    hub: Hub,
+    result: VoteResult,
+    message: str,
 ) -> Response:
+    """Tell the live screens (unless this was a retry already counted) and answer the phone."""
+    if not result.replayed:
+        hub.changed(access.event_id)
     return render(
         request,
         "partials/phone/vote_result.html",
@@ -227,9 +236,7 @@ def vote(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
     result = votes.cast(session, access=access, topic_id=topic_id, key=idempotency_key)
-    if not result.replayed:
-        hub.changed(access.event_id)
-    return _vote_response(request, session, access, result, _("Dot placed."))
+    return _vote_response(request, session, access, hub, result, _("Dot placed."))
 
 
 @router.post("/topics/{topic_id}/unvote")
@@ -242,9 +249,7 @@ def unvote(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
     result = votes.retract(session, access=access, topic_id=topic_id, key=idempotency_key)
-    if not result.replayed:
-        hub.changed(access.event_id)
-    return _vote_response(request, session, access, result, _("Dot taken back."))
+    return _vote_response(request, session, access, hub, result, _("Dot taken back."))
 
 
 @router.post("/topics/{topic_id}/pitch")
