@@ -2,6 +2,14 @@
 
 from app.models.events import Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.people import AuthSession, Participant, ParticipantDevice, RateCounter, User
+from app.models.schedule import (
+    BlockedCell,
+    CheckIn,
+    GridChange,
+    Placement,
+    PublishedPlacement,
+    ScheduleVersion,
+)
 from app.models.topics import (
     Announcement,
     IdempotencyKey,
@@ -14,16 +22,22 @@ from app.models.topics import (
 __all__ = [
     "Announcement",
     "AuthSession",
+    "BlockedCell",
+    "CheckIn",
     "Day",
     "Event",
     "EventMember",
+    "GridChange",
     "IdempotencyKey",
     "Invitation",
     "Participant",
     "ParticipantDevice",
     "PitchEntry",
+    "Placement",
+    "PublishedPlacement",
     "RateCounter",
     "Room",
+    "ScheduleVersion",
     "TimeBlock",
     "Topic",
     "TopicConvener",

@@ -58,6 +58,8 @@ class Event(EventBase, table=True):
     board_hides_tallies: bool = False
     proposals_while_voting: bool = True
     pitch_seconds: int = Field(default=45, ge=10, le=600)
+    # Re-scheduling never touches a slot that has started or starts within this many minutes.
+    freeze_minutes: int = Field(default=15, ge=0, le=240)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
