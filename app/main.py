@@ -26,9 +26,11 @@ from app.realtime.broker import make_broker
 from app.realtime.frames import FrameRenderer
 from app.realtime.hub import Hub
 from app.routes import (
+    agenda,
     auth,
     board,
     facilitation,
+    grid,
     health,
     live,
     marketplace,
@@ -75,7 +77,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_ids = {}  # slug → id, for WebSocket handshakes without a query
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, organiser, facilitation, participant, marketplace, board, live):
+    for module in (
+        health,
+        auth,
+        organiser,
+        facilitation,
+        grid,
+        agenda,
+        participant,
+        marketplace,
+        board,
+        live,
+    ):
         app.include_router(module.router)
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]

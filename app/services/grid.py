@@ -302,6 +302,18 @@ def remove_inactive(session: Session, *, event_id: int, topic_id: int) -> None:
     )
 
 
+def set_freeze_minutes(session: Session, *, access: EventAccess, minutes: int) -> Event:
+    """How close to its start a slot stops being re-scheduled."""
+    access.require_staff()
+    if not 0 <= minutes <= 240:
+        raise Invalid({"freeze_minutes": _("Choose between 0 and 240 minutes.")})
+    event = access.event
+    event.freeze_minutes = minutes
+    session.add(event)
+    session.commit()
+    return event
+
+
 # --- scheduling from votes --------------------------------------------------------------
 
 
@@ -361,6 +373,16 @@ def prepare(
         raise Invalid({"grid": _("Add rooms and open-space slots to the programme first.")})
     draft = spots(session, event_id=event_id)
     frozen = frozen_blocks(event, grid, now=now or utcnow())
+    if slot_ids <= frozen:
+        raise Invalid(
+            {
+                "grid": _(
+                    "Every slot has started or starts within %(minutes)d minutes, so there is "
+                    "nothing left to schedule."
+                )
+                % {"minutes": event.freeze_minutes}
+            }
+        )
     topics = session.exec(
         select(Topic.id)
         .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)

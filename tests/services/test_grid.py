@@ -404,3 +404,10 @@ def test_concurrent_moves_never_lose_or_duplicate_a_topic(
     assert len(rows) == 1
     changes = session.exec(select(GridChange).where(GridChange.event_id == g.event.id)).all()
     assert len(changes) == 1
+
+
+def test_nothing_to_schedule_once_every_slot_has_started(session: Session, g: Grid) -> None:
+    late = dt.datetime(2026, 6, 9, 15, 0, tzinfo=SOFIA)
+
+    with pytest.raises(Invalid, match="Every slot has started"):
+        grid.prepare(session, access=g.staff, mode="fill", now=late)
