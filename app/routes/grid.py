@@ -131,12 +131,15 @@ def page(
 
 
 @router.get("/fragment")
-def fragment(request: Request, session: SessionDep, access: AccessDep, q: str = "") -> Response:
+def fragment(
+    request: Request, session: SessionDep, access: AccessDep, q: str = "", changed: str = ""
+) -> Response:
     """The grid alone: what another facilitator's screen fetches when this one changed."""
+    message = _("Another facilitator changed the grid.") if changed else ""
     return render(
         request,
         "partials/grid/grid.html",
-        grid_context(session, access, query=q[:120]),
+        grid_context(session, access, query=q[:120], message=message),
         headers={"Vary": "HX-Request"},
     )
 

@@ -427,12 +427,18 @@ def prepare(
     return Plan(mode=mode, draft=draft, instance=instance, frozen=frozen)
 
 
-def solve(plan: Plan, *, seed: int | None = None, time_limit: float = SOLVE_SECONDS) -> Plan:
+def solve(
+    plan: Plan,
+    *,
+    seed: int | None = None,
+    time_limit: float = SOLVE_SECONDS,
+    engine: scheduler.Engine = "auto",
+) -> Plan:
     """Run the scheduler (no database). Locks that cannot hold together get a clear message."""
     try:
         plan.result = scheduler.solve(
             plan.instance,
-            engine="auto",
+            engine=engine,
             time_limit=time_limit,
             seed=random.randrange(2**31) if seed is None else seed,  # noqa: S311  (not security)
             frozen_slots=[f"b{block}" for block in sorted(plan.frozen)],

@@ -134,16 +134,35 @@
   });
 
   /* --- another facilitator changed the grid: fetch it, unless this one is mid-move ------ */
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var marker = event.detail && event.detail.target;
+  var pending = 0;  // this screen's own grid requests: their answers bring the new grid
+  var latest = "";  // the revision the staff frame announced last
+
+  function catchUp() {
     var grid = area();
-    if (!marker || marker.id !== "grid-revision" || !grid) { return; }
-    if (marker.getAttribute("data-revision") === grid.getAttribute("data-revision")) { return; }
-    if (dragging || grid.getAttribute("data-selected")) { return; }
+    if (!grid || !latest || pending || dragging || grid.getAttribute("data-selected")) { return; }
+    if (Number(latest) <= Number(grid.getAttribute("data-revision"))) { return; }
     var query = document.getElementById("grid-q");
     htmx.ajax("GET", "/o/" + grid.getAttribute("data-slug") + "/grid/fragment", {
-      target: "#grid", swap: "outerHTML", values: { q: query ? query.value : "" }
+      target: "#grid", swap: "outerHTML", values: { q: query ? query.value : "", changed: "1" }
     });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "grid") { pending += 1; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "grid") {
+      pending = Math.max(0, pending - 1);
+      setTimeout(catchUp, 0);
+    }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var marker = event.detail && event.detail.target;
+    if (!marker || marker.id !== "grid-revision") { return; }
+    latest = marker.getAttribute("data-revision") || "";
+    catchUp();
   });
 
   /* --- search the unscheduled list as one types ---------------------------------------- */
