@@ -1,6 +1,7 @@
 """All tables, imported so that ``SQLModel.metadata`` knows them (Alembic, tests)."""
 
 from app.models.events import Day, Event, EventMember, Invitation, Room, TimeBlock
+from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace, MapPlusOne
 from app.models.people import AuthSession, Participant, ParticipantDevice, RateCounter, User
 from app.models.topics import (
     Announcement,
@@ -19,6 +20,12 @@ __all__ = [
     "EventMember",
     "IdempotencyKey",
     "Invitation",
+    "Map",
+    "MapCard",
+    "MapCategory",
+    "MapCluster",
+    "MapPlace",
+    "MapPlusOne",
     "Participant",
     "ParticipantDevice",
     "PitchEntry",

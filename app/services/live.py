@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 from app.models.events import Event
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicConvener, TopicStatus
-from app.services import news, pitches, votes
+from app.services import maps, news, pitches, votes
 
 
 @dataclass
@@ -38,6 +38,8 @@ class LiveState:
     announcements: list[Announcement]
     pitch_current: PitchView | None
     pitch_waiting: list[TopicView]
+    # The map on the board (the mapping workshop), shown there instead of the topics.
+    map: maps.MapView | None = None
 
     @property
     def ranked(self) -> list[TopicView]:
@@ -94,4 +96,5 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         announcements=news.recent(session, event_id=event_id),
         pitch_current=current,
         pitch_waiting=waiting,
+        map=maps.board_state(session, event_id=event_id),
     )
