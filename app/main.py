@@ -31,6 +31,7 @@ from app.routes import (
     facilitation,
     health,
     live,
+    maps,
     marketplace,
     organiser,
     participant,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, auth, organiser, facilitation, participant, marketplace, board, live):
         app.include_router(module.router)
+    app.include_router(maps.router)  # the mapping workshop
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
