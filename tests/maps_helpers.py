@@ -38,9 +38,16 @@ def place_ids(session: Session, map_: Map) -> list[int]:
     return [place.id or 0 for place in maps.places(session, map_id=map_.id or 0)]
 
 
+def fresh(session: Session) -> None:
+    """End the session's transaction and forget loaded rows, to read what was written since
+    (by a request, or by a service that committed)."""
+    session.commit()
+    session.expire_all()
+
+
 def card_rows(session: Session, *, map_id: int) -> list[tuple[str, int, str, int | None]]:
     """(text, category id, status, cluster id) of every card of a map, oldest first."""
-    session.expire_all()
+    fresh(session)
     return [
         (card.text, card.category_id, card.status, card.cluster_id)
         for card in session.exec(
@@ -51,13 +58,14 @@ def card_rows(session: Session, *, map_id: int) -> list[tuple[str, int, str, int
 
 def plus_ones(session: Session, *, card_id: int) -> list[int]:
     """The participants who +1'd a card, in id order."""
+    fresh(session)
     return sorted(
         session.exec(select(MapPlusOne.participant_id).where(MapPlusOne.card_id == card_id)).all()
     )
 
 
 def category_names(session: Session, *, map_id: int) -> list[tuple[str, str]]:
-    session.expire_all()
+    fresh(session)
     return [
         (category.name, category.colour)
         for category in session.exec(
@@ -69,7 +77,7 @@ def category_names(session: Session, *, map_id: int) -> list[tuple[str, str]]:
 
 
 def place_names(session: Session, *, map_id: int) -> list[str]:
-    session.expire_all()
+    fresh(session)
     return list(
         session.exec(
             select(MapPlace.name)

@@ -168,7 +168,6 @@ def _work_done(
         "partials/maps/work_response.html",
         context,
         status_code=status,
-        headers={"Vary": "HX-Request"},
     )
 
 
@@ -856,7 +855,6 @@ def _plus_response(
         request,
         "partials/maps/plus_result.html",
         {"event": access.event, "my_plus": sorted(result.mine), "message": message},
-        headers={"Vary": "HX-Request"},
     )
 
 
