@@ -182,14 +182,15 @@ class CellView:
     count: int = 0
     clusters: list[tuple[str, int]] = field(default_factory=list)
     cards: list[CardView] = field(default_factory=list)  # loose cards, most supported first
+    limit: int = MATRIX_CELL_LIMIT  # how many of them the board shows
 
     @property
     def shown(self) -> list[CardView]:
-        return self.cards[:MATRIX_CELL_LIMIT]
+        return self.cards[: self.limit]
 
     @property
     def more(self) -> int:
-        return max(len(self.cards) - MATRIX_CELL_LIMIT, 0)
+        return max(len(self.cards) - self.limit, 0)
 
 
 @dataclass
@@ -247,7 +248,7 @@ class MapView:
         for place_id, name in keys:
             cells = []
             for category in self.categories:
-                cell = CellView()
+                cell = CellView(limit=1 if self.collapsed else MATRIX_CELL_LIMIT)
                 for cluster in category.clusters:
                     inside = [card for card in cluster.cards if card.place_id == place_id]
                     if inside:
