@@ -677,11 +677,20 @@ def cards_csv(session: SessionDep, access: AccessDep, map_id: int) -> Response:
 # --- participants' phones ----------------------------------------------------------------
 
 
+def _not_joined(access: EventAccess, staff_page: str) -> RedirectResponse | None:
+    """Staff go to their own page of the map; someone who has not joined (a shared link) to
+    the event's page, which asks for the code."""
+    if access.participant is not None:
+        return None
+    if access.is_staff:
+        return RedirectResponse(f"/o/{access.event.slug}{staff_page}", status_code=303)
+    return RedirectResponse(f"/e/{access.event.slug}", status_code=303)
+
+
 @router.get("/e/{slug}/maps")
 def phone_list(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    if access.participant is None and access.is_staff:
-        return RedirectResponse(f"/o/{access.event.slug}/maps", status_code=303)
-    access.require(Role.PARTICIPANT)
+    if (elsewhere := _not_joined(access, "/maps")) is not None:
+        return elsewhere
     return render(
         request,
         "maps/phone_list.html",
@@ -730,8 +739,8 @@ def _phone_page(
 
 @router.get("/e/{slug}/maps/{map_id}")
 def phone_map(request: Request, session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    if access.participant is None and access.is_staff:
-        return RedirectResponse(f"/o/{access.event.slug}/maps/{map_id}", status_code=303)
+    if (elsewhere := _not_joined(access, f"/maps/{map_id}")) is not None:
+        return elsewhere
     return _phone_page(request, session, access, map_id)
 
 

@@ -335,6 +335,23 @@ def test_phone_asks_for_its_own_plus_ones(
     assert organiser.get(_url(event, the_map, "/mine")).status_code == 403
 
 
+def test_map_links_lead_staff_and_strangers_to_their_pages(
+    event: Event,
+    the_map: Map,
+    organiser: TestClient,
+    new_client: Callable[[], TestClient],
+) -> None:
+    stranger = new_client()
+    for url, staff_url in (
+        (f"/e/{event.slug}/maps", f"/o/{event.slug}/maps"),
+        (_url(event, the_map), _staff_url(event, the_map)),
+    ):
+        response = organiser.get(url, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, staff_url)
+        response = stranger.get(url, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, f"/e/{event.slug}")
+
+
 def test_phone_list_and_home_link(
     session: Session,
     settings: Settings,
@@ -762,8 +779,12 @@ def test_everything_is_scoped_to_its_event(
         422,
         "Choose one of this map's categories.",
     )
-    # Mira has not joined the other event: its maps are not hers.
-    assert phone.get(f"{e}/maps/{other_map.id}").status_code == 403
+    # Mira has not joined the other event: its map's address asks her for its code.
+    elsewhere = phone.get(f"{e}/maps/{other_map.id}", follow_redirects=False)
+    assert (elsewhere.status_code, elsewhere.headers["location"]) == (303, e)
+    assert (
+        post(phone, settings, f"{e}/maps/{other_map.id}/cards", {"text": "Hi"}).status_code == 403
+    )
     assert snapshot(engine) == before
 
 
