@@ -7,14 +7,17 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, select
 
 from app.config import Settings
+from app.db import open_session
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import use_locale
 from app.models.events import Event, EventCreate
@@ -1165,3 +1168,40 @@ def test_default_category_names_exist_in_bulgarian(session: Session) -> None:
             "Нужди",
         ]
     assert session.exec(select(MapCategory)).all() == []
+
+
+def test_simultaneous_plus_ones_from_one_phone_count_once(
+    engine: Engine, session: Session, settings: Settings, event: Event, the_map: Map
+) -> None:
+    """Ten taps at the same moment, each a request of its own (as the app opens a POST's
+    session): the unique constraint keeps one, and every tap gets the same answer."""
+    author = as_participant(session, settings, event, "Author")
+    card = _post(session, author, the_map, "Volunteers")
+    _participant, auth = make_participant(session, settings, event=event, name="Tapper")
+    session.commit()
+    count = 10
+    barrier = threading.Barrier(count)
+    answers: list[int] = []
+    crashes: list[BaseException] = []
+
+    def tap() -> None:
+        try:
+            barrier.wait(timeout=30)
+            with open_session(engine, write=True) as request:
+                current = request.get(Event, event.id)
+                assert current is not None
+                access = access_as(request, current, auth=auth)
+                answers.append(
+                    maps.plus_one(request, access=access, card_id=card.id or 0).plus_ones
+                )
+        except BaseException as error:  # reported below, not lost in the thread
+            crashes.append(error)
+
+    threads = [threading.Thread(target=tap) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert crashes == []
+    assert answers == [1] * count
+    assert plus_ones(session, card_id=card.id or 0) == [_participant.id]
