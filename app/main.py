@@ -33,6 +33,7 @@ from app.routes import (
     grid,
     health,
     live,
+    maps,
     marketplace,
     organiser,
     participant,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live,
     ):
         app.include_router(module.router)
+    app.include_router(maps.router)  # the mapping workshop
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
 """All tables, imported so that ``SQLModel.metadata`` knows them (Alembic, tests)."""
 
 from app.models.events import Day, Event, EventMember, Invitation, Room, TimeBlock
+from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace, MapPlusOne
 from app.models.people import AuthSession, Participant, ParticipantDevice, RateCounter, User
 from app.models.schedule import (
     BlockedCell,
@@ -30,6 +31,12 @@ __all__ = [
     "GridChange",
     "IdempotencyKey",
     "Invitation",
+    "Map",
+    "MapCard",
+    "MapCategory",
+    "MapCluster",
+    "MapPlace",
+    "MapPlusOne",
     "Participant",
     "ParticipantDevice",
     "PitchEntry",

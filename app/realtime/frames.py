@@ -30,7 +30,8 @@ def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
     grid = state.agenda
     published = grid is not None and grid.version is not None
     return {
-        "agenda_on_board": published and state.event.phase in AGENDA_PHASES,
+        # A map put on the board by the facilitator takes the agenda's place while it is there.
+        "agenda_on_board": published and state.event.phase in AGENDA_PHASES and state.map is None,
         "agenda_day": agenda.current_day(grid, now=utcnow()) if grid is not None else None,
         "moved_ids": {move.topic_id for move in state.moves},
         "live": state,

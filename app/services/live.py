@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 from app.models.events import Event
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicConvener, TopicStatus
-from app.services import agenda, checkins, grid, news, pitches, votes
+from app.services import agenda, checkins, grid, maps, news, pitches, votes
 from app.services.agenda import Agenda, Move
 
 
@@ -44,6 +44,8 @@ class LiveState:
     moves: list[Move] = field(default_factory=list)
     attendance: dict[int, int] = field(default_factory=dict)
     grid_revision: int = 0
+    # The map on the board (the mapping workshop), shown there instead of the topics.
+    map: maps.MapView | None = None
 
     @property
     def ranked(self) -> list[TopicView]:
@@ -105,4 +107,5 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         moves=published.moves({view.id: view.title for view in views.values()}),
         attendance=checkins.attendance(session, event_id=event_id),
         grid_revision=grid.revision(session, event_id=event_id),
+        map=maps.board_state(session, event_id=event_id),
     )

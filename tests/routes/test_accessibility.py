@@ -20,9 +20,10 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
+from app.models.maps import Map, MapCard, MapCluster
 from app.models.people import Participant, User
 from app.models.topics import Topic
-from app.services import agenda, events, grid, news, people, pitches, programme, topics, votes
+from app.services import agenda, events, grid, maps, news, people, pitches, programme, topics, votes
 from app.web import LANG_COOKIE
 from tests.factories import PASSWORD, csrf, post
 from tests.marketplace_helpers import as_participant, as_staff, make_facilitator, set_phase
@@ -594,5 +595,212 @@ def test_agenda_pages(session: Session, world: World, owner: User) -> None:
             check(world.phone, settings, "GET", f"/e/{slug}"),
             check(world.phone, settings, "GET", f"/e/{slug}/agenda"),
             check(world.phone, settings, "GET", f"/e/{slug}/sessions/{world.my_topic_id}"),
+        ]
+    )
+
+
+# --- the mapping workshop ----------------------------------------------------------------
+
+
+@dataclass
+class MapWorld:
+    map_id: int
+    category_id: int
+    place_id: int
+    my_card_id: int  # the phone's own card
+    other_card_id: int  # in a cluster, +1'd by the phone
+    hidden_card_id: int
+    cluster_id: int
+
+
+@pytest.fixture
+def map_world(session: Session, settings: Settings, world: World, owner: User) -> MapWorld:
+    """A map on the board with places, organisation types, a cluster, a merge and a hidden card."""
+    staff = as_staff(session, world.event, owner)
+    the_map = maps.create_map(
+        session, access=staff, question="What do we need?", uses_places=True, uses_org_type=True
+    )
+    map_id = the_map.id or 0
+    place = maps.add_place(session, access=staff, map_id=map_id, name="Sofia")
+    maps.add_place(session, access=staff, map_id=map_id, name="Varna")
+    category = maps.categories(session, map_id=map_id)[0]
+    ivo = as_participant(session, settings, world.event, name="Ivo B")
+    other = maps.post_card(
+        session, access=ivo, map_id=map_id, text="Jobs", category_id=category.id, place_id=place.id
+    )
+    duplicate = maps.post_card(
+        session, access=ivo, map_id=map_id, text="Work", category_id=category.id
+    )
+    hidden = maps.post_card(
+        session, access=ivo, map_id=map_id, text="Spam", category_id=category.id
+    )
+    maps.merge_cards(session, access=staff, source_id=duplicate.id or 0, target_id=other.id or 0)
+    maps.hide_card(session, access=staff, card_id=hidden.id or 0, reason="spam")
+    maps.move_card(session, access=staff, card_id=other.id or 0, target=f"new:{category.id}")
+    maps.show_on_board(session, access=staff, map_id=map_id)
+    session.commit()
+    form = {"text": "Schools", "category": str(category.id), "place": str(place.id)}
+    assert (
+        post(world.phone, settings, f"/e/{world.event.slug}/maps/{map_id}/cards", form).status_code
+        == 303
+    )
+    assert (
+        post(world.phone, settings, f"/e/{world.event.slug}/cards/{other.id}/plus").status_code
+        == 303
+    )
+    session.commit()
+    session.expire_all()
+    mine = session.exec(select(MapCard).where(MapCard.text == "Schools")).one()
+    cluster = session.exec(select(MapCluster)).one()
+    return MapWorld(
+        map_id=map_id,
+        category_id=category.id or 0,
+        place_id=place.id or 0,
+        my_card_id=mine.id or 0,
+        other_card_id=other.id or 0,
+        hidden_card_id=hidden.id or 0,
+        cluster_id=cluster.id or 0,
+    )
+
+
+@pytest.mark.parametrize("layout", ["columns", "matrix"])
+def test_map_pages(session: Session, world: World, map_world: MapWorld, layout: str) -> None:
+    settings, slug = world.settings, world.event.slug
+    the_map = session.get(Map, map_world.map_id)
+    assert the_map is not None
+    the_map.layout = layout
+    session.add(the_map)
+    session.commit()
+    phone, organiser = world.phone, world.organiser
+    base = f"/o/{slug}/maps/{map_world.map_id}"
+    report(
+        [
+            check(phone, settings, "GET", f"/e/{slug}"),
+            check(phone, settings, "GET", f"/e/{slug}/maps"),
+            check(phone, settings, "GET", f"/e/{slug}/maps/{map_world.map_id}"),
+            check(phone, settings, "GET", f"/e/{slug}/cards/{map_world.my_card_id}/edit"),
+            check(
+                phone, settings, "GET", f"/e/{slug}/maps/{map_world.map_id}/mine", whole_page=False
+            ),
+            check(organiser, settings, "GET", f"/o/{slug}/maps"),
+            check(organiser, settings, "GET", base),
+            check(organiser, settings, "GET", f"{base}/summary"),
+            check(organiser, settings, "GET", f"/o/{slug}/cards/{map_world.other_card_id}"),
+            check(organiser, settings, "GET", f"/o/{slug}/cards/{map_world.hidden_card_id}"),
+            check(world.stranger, settings, "GET", events.board_path(world.event, settings.secret)),
+        ]
+    )
+
+
+def test_frozen_map_pages(session: Session, world: World, map_world: MapWorld, owner: User) -> None:
+    maps.set_frozen(
+        session, access=as_staff(session, world.event, owner), map_id=map_world.map_id, frozen=True
+    )
+    session.commit()
+    settings, slug = world.settings, world.event.slug
+    report(
+        [
+            check(world.phone, settings, "GET", f"/e/{slug}/maps/{map_world.map_id}"),
+            check(world.organiser, settings, "GET", f"/o/{slug}/maps/{map_world.map_id}"),
+        ]
+    )
+
+
+def test_map_forms_with_errors(world: World, map_world: MapWorld) -> None:
+    settings, slug = world.settings, world.event.slug
+    phone, organiser = world.phone, world.organiser
+    base = f"/o/{slug}/maps/{map_world.map_id}"
+    htmx = {"HX-Request": "true", "X-CSRF-Token": csrf(organiser, settings)}
+    moved = organiser.post(f"{base}/move", data={"card": "x"}, headers=htmx)
+    assert moved.status_code == 422
+    report(
+        [
+            check(
+                phone,
+                settings,
+                "POST",
+                f"/e/{slug}/maps/{map_world.map_id}/cards",
+                data={"text": LONG, "category": "x", "place": "x"},
+                status=422,
+            ),
+            check(
+                phone,
+                settings,
+                "POST",
+                f"/e/{slug}/cards/{map_world.my_card_id}/edit",
+                data={"text": "", "category": "x"},
+                status=422,
+            ),
+            check(
+                organiser, settings, "POST", f"/o/{slug}/maps", data={"question": ""}, status=422
+            ),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"{base}/settings",
+                data={"question": "", "layout": "matrix"},
+                status=422,
+            ),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"{base}/categories",
+                data={"name": "", "colour": "x"},
+                status=422,
+            ),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"/o/{slug}/map-categories/{map_world.category_id}",
+                data={"name": LONG, "colour": "x"},
+                status=422,
+            ),
+            check(organiser, settings, "POST", f"{base}/places", data={"name": ""}, status=422),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"/o/{slug}/map-places/{map_world.place_id}",
+                data={"name": LONG},
+                status=422,
+            ),
+            check(organiser, settings, "POST", f"{base}/move", data={"card": ""}, status=422),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"/o/{slug}/map-clusters/{map_world.cluster_id}",
+                data={"name": ""},
+                status=422,
+            ),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"{base}/clusters",
+                data={"category": "x", "name": "n"},
+                status=422,
+            ),
+            check(organiser, settings, "POST", f"{base}/cards", data={"text": ""}, status=422),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"/o/{slug}/cards/{map_world.other_card_id}/merge",
+                data={"target": "x"},
+                status=422,
+            ),
+            check(
+                organiser,
+                settings,
+                "POST",
+                f"/o/{slug}/cards/{map_world.other_card_id}/hide",
+                data={"reason": ""},
+                status=422,
+            ),
+            "\n".join(audit(moved.text, csrf(organiser, settings), whole_page=False)),
         ]
     )

@@ -39,9 +39,10 @@ from app.models.events import (
     TimeBlock,
     TimeBlockCreate,
 )
+from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace
 from app.models.people import Participant, User
 from app.models.topics import Announcement, Topic
-from app.services import events, news, people, programme, topics
+from app.services import events, maps, news, people, programme, topics
 from tests.factories import access_as, csrf, field_error, login, make_user, post
 from tests.marketplace_helpers import as_participant, set_phase
 from tests.routes.helpers import join, sync
@@ -216,6 +217,11 @@ class World:
             "topic_id": Topic,
             "announcement_id": Announcement,
             "invitation_id": Invitation,
+            "map_id": Map,
+            "card_id": MapCard,
+            "category_id": MapCategory,
+            "place_id": MapPlace,
+            "cluster_id": MapCluster,
         }
         return st.sampled_from(self.ids(models[name]))
 
@@ -263,6 +269,19 @@ def build_world(
         topics.propose(session, access=other, title=title, description="", language="")
     session.commit()
     assert post(phone, settings, f"/e/{event.slug}/topics", {"title": "Schools"}).status_code == 303
+    # A map with places, a cluster and cards from both people (the phone's own among them).
+    the_map = maps.create_map(session, access=access, question="Needs?", uses_places=True)
+    maps.add_place(session, access=access, map_id=the_map.id or 0, name="Sofia")
+    category = maps.categories(session, map_id=the_map.id or 0)[0]
+    card = maps.post_card(
+        session, access=other, map_id=the_map.id or 0, text="Jobs", category_id=category.id
+    )
+    maps.move_card(session, access=access, card_id=card.id or 0, target=f"new:{category.id}")
+    session.commit()
+    form = {"text": "Schools", "category": str(category.id)}
+    assert (
+        post(phone, settings, f"/e/{event.slug}/maps/{the_map.id}/cards", form).status_code == 303
+    )
     anonymous = new_client()
     anonymous.get("/")
     return World(

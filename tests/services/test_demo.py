@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlmodel import Session, SQLModel, func, select
@@ -10,7 +11,7 @@ from app.errors import PermissionDenied
 from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.people import OrgType, Participant, User
 from app.models.topics import Vote
-from app.services import accounts, agenda, checkins, demo, events, grid, live, programme
+from app.services import accounts, agenda, checkins, demo, events, grid, live, maps, programme
 from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
 from tests.factories import access_as
 
@@ -258,3 +259,41 @@ def test_load_demo_publishes_an_agenda_for_both_days_with_check_ins(
     now = checkins.attendance(session, event_id=event.id or 0)
     last = published.slots[-1].id
     assert now and all(published.by_topic[topic].block_id == last for topic in now)
+
+
+def test_load_demo_map_has_cards_in_both_languages_clusters_and_plus_ones(
+    session: Session, settings: Settings
+) -> None:
+    event, _created = load_demo(session, settings=settings)
+    (report,) = maps.report_tables(session, event_id=event.id or 0)
+    the_map = report.map
+    assert (the_map.uses_places, the_map.uses_org_type, the_map.frozen, the_map.on_board) == (
+        True,
+        True,
+        False,
+        False,
+    )
+    # Categories in the event's main language (Bulgarian), places as the facilitator typed them.
+    assert [row.label for row in report.by_category] == ["Възможности", "Инициативи", "Нужди"]
+    assert [row.counts[0] for row in report.by_category] == [12, 12, 15]
+    assert [row.label for row in report.by_place] == [*demo.MAP_PLACES, "No place given"]
+    assert (report.total_cards, report.merged, report.hidden) == (39, 1, 0)
+    assert report.total_plus_ones == 98
+    assert [(row.name, row.cards) for row in report.clusters] == [
+        ("Финансиране / Funding", 3),
+        ("Работа / Work", 4),
+        ("Общностни центрове / Community centres", 4),
+        ("Жилища / Housing", 4),
+        ("Език / Language", 3),
+    ]
+    texts = [card.text for category in report.categories for card in category.cards]
+    assert any(re.search("[а-я]", text) for text in texts)
+    assert any(re.fullmatch(r"[A-Za-z ,:'()-]+", text) for text in texts)
+    assert {row.label for row in report.by_org_type} == {
+        "NGO",
+        "Municipality",
+        "State institution",
+        "International organisation",
+        "Community or refugee-led group",
+        "Not given",
+    }

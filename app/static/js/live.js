@@ -139,10 +139,50 @@
     });
   }
 
+  // The mapping workshop: this phone's own cards and +1s on the shared cards of a frame.
+  var lastMissingPlus = "";
+  function applyMapState() {
+    var plusBox = document.getElementById("my-map-plus");
+    var mineBox = document.getElementById("my-map-mine");
+    if (!plusBox || !mineBox) { return; }
+    var split = function (value) { return (value || "").split(" ").filter(Boolean); };
+    var plussed = split(plusBox.getAttribute("data-plus"));
+    var mine = split(mineBox.getAttribute("data-mine"));
+    var active = document.activeElement;
+    var present = {};
+    Array.prototype.forEach.call(document.querySelectorAll(".map-card[data-card]"), function (card) {
+      var id = card.getAttribute("data-card");
+      var isMine = mine.indexOf(id) >= 0;
+      var isPlussed = plussed.indexOf(id) >= 0;
+      present[id] = true;
+      card.classList.toggle("mine", isMine);
+      card.classList.toggle("plussed", isPlussed);
+      var add = card.querySelector(".plus-add");
+      var remove = card.querySelector(".plus-remove");
+      var badge = card.querySelector(".mine-badge");
+      if (add) { add.hidden = isMine || isPlussed; }
+      if (remove) { remove.hidden = !isPlussed; }
+      if (badge) { badge.hidden = !isMine; }
+    });
+    // "+1" became "✓ +1" (or back) under a keyboard user's focus: keep it on the card.
+    if (active && active.closest && active.closest("form[hidden]")) {
+      var shown = active.closest(".map-card").querySelector("form:not([hidden]) button");
+      if (shown) { shown.focus({ preventScroll: true }); }
+    }
+    // A card this phone supported left the map (merged): ask once where the +1 went.
+    var missing = plussed.filter(function (id) { return !present[id]; }).sort().join(",");
+    var url = mineBox.getAttribute("data-refresh");
+    if (missing && missing !== lastMissingPlus && url) {
+      htmx.ajax("GET", url, { source: mineBox, swap: "none" });
+    }
+    lastMissingPlus = missing;
+  }
+
   function refresh() {
     applyPhase();
     applyMyState();
     applyPitchTurn();
+    applyMapState();
   }
 
   function tick() {
