@@ -34,6 +34,7 @@ from app.routes import (
     marketplace,
     organiser,
     participant,
+    reports,
 )
 from app.runtime import collect_when_idle, tune_process
 from app.templating import render
@@ -75,7 +76,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_ids = {}  # slug → id, for WebSocket handshakes without a query
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, organiser, facilitation, participant, marketplace, board, live):
+    for module in (
+        health,
+        auth,
+        organiser,
+        reports,
+        facilitation,
+        participant,
+        marketplace,
+        board,
+        live,
+    ):
         app.include_router(module.router)
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]

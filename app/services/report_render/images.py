@@ -1,0 +1,68 @@
+"""Photos for the proceedings: read from the upload folder only, shrunk, re-encoded as JPEG.
+
+Every format embeds the same shrunken copy, so a report with hundreds of flipchart photos
+stays small and quick: a JPEG is decoded at a reduced scale straight away (``draft``), never
+at its full size, and only one photo is in memory at a time while a copy is made.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+# Two photos side by side on A4 are about 8.5 cm wide: 720 px is ~215 dpi there.
+MAX_PIXELS = 720
+QUALITY = 72
+MAX_FILE_BYTES = 40 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Picture:
+    jpeg: bytes
+    width: int
+    height: int
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/jpeg;base64," + base64.b64encode(self.jpeg).decode("ascii")
+
+
+def within(folder: Path, relative: str) -> Path | None:
+    """``folder / relative`` if it stays inside ``folder`` (no ``..`` nor absolute paths)."""
+    base = folder.resolve()
+    try:
+        path = (base / relative).resolve()
+    except (OSError, ValueError):
+        return None
+    return path if path.is_relative_to(base) and path != base else None
+
+
+def load(upload_dir: Path, relative: str, *, max_pixels: int = MAX_PIXELS) -> Picture | None:
+    """The photo at ``relative`` under ``upload_dir``, shrunk to fit ``max_pixels`` square;
+    None when the file is missing, outside the folder, too large or not an image."""
+    path = within(upload_dir, relative)
+    if path is None or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        return None
+    try:
+        with Image.open(path) as source:
+            source.draft("RGB", (max_pixels, max_pixels))  # JPEG: decode at 1/2, 1/4, 1/8
+            image = ImageOps.exif_transpose(source)  # phones store the rotation apart
+            image.thumbnail((max_pixels, max_pixels), Image.Resampling.BILINEAR)
+            if image.mode != "RGB":
+                image = _on_white(image)
+            out = BytesIO()
+            image.save(out, "JPEG", quality=QUALITY, optimize=False)
+            return Picture(out.getvalue(), image.width, image.height)
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
