@@ -304,7 +304,7 @@ class _Checked:
 def loads(raw: bytes | str) -> Any:
     """Parse a file's bytes; a clear ``Invalid`` for what is not JSON."""
     try:
-        return json.loads(raw)
+        return json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
     except UnicodeDecodeError:
         raise Invalid({"file": "not UTF-8 text"}) from None
     except json.JSONDecodeError as error:
