@@ -458,3 +458,21 @@ def test_photos_are_turned_upright(tmp_path: Path) -> None:
     picture = images.load(tmp_path, "phone.jpg")
     assert picture is not None
     assert (picture.width, picture.height) == (200, 400)
+
+
+@pytest.mark.parametrize("fmt", ("html", "pdf", "docx", "md"))
+def test_a_bulgarian_event_gets_bulgarian_headings(
+    session: Session, world: World, uploads: Path, tmp_path: Path, fmt: str
+) -> None:
+    world.event.languages = ["bg", "en"]
+    built = with_part_a(report.build(session, access=world.staff), uploads)
+    text = text_of(fmt, render(built, fmt, upload_dir=uploads), tmp_path)
+    for heading in (
+        "Доклад от срещата",
+        "Основни данни",
+        "Програма",
+        "Приоритети",
+        "9 юни 2026 г.",
+    ):
+        assert heading in text, (fmt, heading)
+    assert "Key figures" not in text
