@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel.dates import format_date
 from docx import Document
@@ -52,6 +53,7 @@ class _Writer:
         self.doc = document
         self.report = report
         self.upload_dir = upload_dir
+        self.styles: dict[str, Any] = {}
 
     def write(self) -> None:
         report = self.report
@@ -71,11 +73,22 @@ class _Writer:
 
     # --- helpers --------------------------------------------------------------------------
 
+    def style(self, name: str | None) -> Any:
+        # python-docx looks a style up by name through the whole styles part each time:
+        # with thousands of paragraphs that lookup was most of the time.
+        if name is None:
+            return None
+        if name not in self.styles:
+            self.styles[name] = self.doc.styles[name]
+        return self.styles[name]
+
     def heading(self, text: str, level: int) -> Paragraph:
-        return self.doc.add_heading(clean(text), level=level)
+        return self.doc.add_paragraph(
+            clean(text), style=self.style("Title" if level == 0 else f"Heading {level}")
+        )
 
     def para(self, text: str = "", style: str | None = None, *, bold: str = "") -> Paragraph:
-        paragraph = self.doc.add_paragraph(style=style)
+        paragraph = self.doc.add_paragraph(style=self.style(style))
         if bold:
             paragraph.add_run(clean(bold)).bold = True
         if text:
@@ -86,7 +99,7 @@ class _Writer:
         self, header: list[str], rows: list[list[str]], widths: list[float] | None = None
     ) -> Table:
         table = self.doc.add_table(rows=1, cols=len(header))
-        table.style = "Table Grid"
+        table.style = self.style("Table Grid")
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             cell.text = ""
@@ -147,7 +160,7 @@ class _Writer:
             self.heading(f"{day.label} · {day.title}" if day.title else day.label, 2)
             columns = max(len(rooms), 1)
             table = self.doc.add_table(rows=1, cols=columns + 1)
-            table.style = "Table Grid"
+            table.style = self.style("Table Grid")
             header = [_("Time"), *(rooms or [""])]
             for cell, text in zip(table.rows[0].cells, header, strict=True):
                 cell.paragraphs[0].add_run(clean(text)).bold = True
@@ -246,7 +259,7 @@ class _Writer:
                     index >= 2 and tokens[index - 2].type == "blockquote_open"
                 ):
                     style = "Quote"
-                paragraph = self.doc.add_paragraph(style=style)
+                paragraph = self.doc.add_paragraph(style=self.style(style))
                 _inline(paragraph, token.children or [], heading=opener == "heading_open")
             elif token.type in ("fence", "code_block"):
                 self.para(token.content.rstrip("\n"), "No Spacing")

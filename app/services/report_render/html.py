@@ -81,7 +81,7 @@ def render_body(report: Report, *, upload_dir: Path, max_pixels: int = images.MA
 
 
 def render_document(
-    report: Report, *, upload_dir: Path, max_pixels: int = images.MAX_PIXELS
+    report: Report, *, upload_dir: Path, max_pixels: int = images.SCREEN_PIXELS
 ) -> str:
     """One self-contained, print-ready HTML file."""
     with i18n.use_locale(report.locale):

@@ -14,8 +14,12 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-# Two photos side by side on A4 are about 8.5 cm wide: 720 px is ~215 dpi there.
-MAX_PIXELS = 720
+# On screen (the report page, the HTML file) a photo is a thumbnail about 20 rem wide. In
+# print (PDF, DOCX) it is about 8.5 cm wide: 800 px is ~240 dpi there. Both are whole
+# fractions of common photo sizes (1600, 3200 px), which a JPEG decodes without resampling.
+SCREEN_PIXELS = 400
+PRINT_PIXELS = 800
+MAX_PIXELS = PRINT_PIXELS
 QUALITY = 72
 MAX_FILE_BYTES = 40 * 1024 * 1024
 
@@ -49,9 +53,13 @@ def load(upload_dir: Path, relative: str, *, max_pixels: int = MAX_PIXELS) -> Pi
         return None
     try:
         with Image.open(path) as source:
-            source.draft("RGB", (max_pixels, max_pixels))  # JPEG: decode at 1/2, 1/4, 1/8
+            width, height = source.size
+            scale = min(1.0, max_pixels / max(width, height, 1))
+            # A JPEG decodes straight at 1/2, 1/4 or 1/8 of its size, as large as the target.
+            source.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             image = ImageOps.exif_transpose(source)  # phones store the rotation apart
-            image.thumbnail((max_pixels, max_pixels), Image.Resampling.BILINEAR)
+            if max(image.size) > max_pixels:
+                image.thumbnail((max_pixels, max_pixels), Image.Resampling.BILINEAR)
             if image.mode != "RGB":
                 image = _on_white(image)
             out = BytesIO()

@@ -19,9 +19,6 @@ from app.services.report import Report
 from app.services.report_render import images
 from app.services.report_render.html import render_document
 
-# The PDF prints photos 8.5 cm wide: 600 px is ~180 dpi there, and keeps 200 photos in memory.
-PDF_PIXELS = 600
-
 
 class LocalFetcher(URLFetcher):
     """Only data: URIs and files under ``folder``."""
@@ -44,7 +41,7 @@ class LocalFetcher(URLFetcher):
 
 
 def render_pdf(report: Report, *, upload_dir: Path) -> bytes:
-    document = render_document(report, upload_dir=upload_dir, max_pixels=PDF_PIXELS)
+    document = render_document(report, upload_dir=upload_dir, max_pixels=images.PRINT_PIXELS)
     pdf = HTML(
         string=document, base_url=str(upload_dir), url_fetcher=LocalFetcher(upload_dir)
     ).write_pdf()
