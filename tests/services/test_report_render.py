@@ -440,7 +440,10 @@ def test_photos_are_read_only_inside_the_upload_folder(tmp_path: Path) -> None:
     _photo(tmp_path, "outside.jpg")
     picture = images.load(uploads, "sub/a.jpg")
     assert picture is not None
-    assert (picture.width, picture.height) == (720, 240)
+    assert (picture.width, picture.height) == (800, 267)
+    small = images.load(uploads, "sub/a.jpg", max_pixels=images.SCREEN_PIXELS)
+    assert small is not None
+    assert (small.width, small.height) == (400, 133)
     assert Image.open(io.BytesIO(picture.jpeg)).format == "JPEG"
     assert images.load(uploads, "../outside.jpg") is None
     assert images.load(uploads, str(tmp_path / "outside.jpg")) is None
