@@ -27,6 +27,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from babel.dates import format_date
 from sqlmodel import Session, col, select
@@ -289,6 +290,13 @@ class Report:
         ]
 
 
+class Presence(NamedTuple):
+    participant_id: int
+    topic_id: int
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None
+
+
 def convener_text(item: ReportSession) -> str:
     """ "Mira, Ivo and 2 more": conveners who did not agree to be named are only counted."""
     names = ", ".join(item.conveners)
@@ -390,9 +398,15 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
         .where(Vote.event_id == event_id)
         .order_by(col(Vote.created_at), col(Vote.id))
     ).all()
-    checkins = session.exec(
-        select(CheckIn).where(CheckIn.event_id == event_id).order_by(col(CheckIn.arrived_at))
-    ).all()
+    # Columns, not ORM objects: a large event has thousands of check-ins.
+    checkins = [
+        Presence(*row)
+        for row in session.exec(
+            select(CheckIn.participant_id, CheckIn.topic_id, CheckIn.arrived_at, CheckIn.left_at)
+            .where(CheckIn.event_id == event_id)
+            .order_by(col(CheckIn.arrived_at), col(CheckIn.id))
+        ).all()
+    ]
 
     conveners: dict[int, list[int]] = defaultdict(list)
     for topic_id, participant_id in convener_rows:
@@ -509,7 +523,7 @@ def _sessions(
     conveners: dict[int, list[int]],
     named: dict[int | None, str],
     dots: Counter[int],
-    checkins: Sequence[CheckIn],
+    checkins: Sequence[Presence],
     locale: str,
 ) -> list[ReportSession]:
     present: dict[int, list[int]] = defaultdict(list)

@@ -54,6 +54,8 @@ class _Writer:
         self.report = report
         self.upload_dir = upload_dir
         self.styles: dict[str, Any] = {}
+        paths = (photo.path for item in report.sessions for photo in item.photos)
+        self.pictures = images.load_many(upload_dir, paths)
 
     def write(self) -> None:
         report = self.report
@@ -73,22 +75,25 @@ class _Writer:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def style(self, name: str | None) -> Any:
-        # python-docx looks a style up by name through the whole styles part each time:
-        # with thousands of paragraphs that lookup was most of the time.
-        if name is None:
-            return None
+    def style(self, name: str) -> Any:
         if name not in self.styles:
             self.styles[name] = self.doc.styles[name]
         return self.styles[name]
 
+    def paragraph(self, text: str = "", style: str | None = None) -> Paragraph:
+        """A paragraph in a style given by name. python-docx's own ``style=`` scans every
+        style of the document twice per paragraph (by name, then for the default), which was
+        most of the time on a large report; the style id is looked up once here instead."""
+        paragraph = self.doc.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self.style(style).style_id
+        return paragraph
+
     def heading(self, text: str, level: int) -> Paragraph:
-        return self.doc.add_paragraph(
-            clean(text), style=self.style("Title" if level == 0 else f"Heading {level}")
-        )
+        return self.paragraph(clean(text), "Title" if level == 0 else f"Heading {level}")
 
     def para(self, text: str = "", style: str | None = None, *, bold: str = "") -> Paragraph:
-        paragraph = self.doc.add_paragraph(style=self.style(style))
+        paragraph = self.paragraph(style=style)
         if bold:
             paragraph.add_run(clean(bold)).bold = True
         if text:
@@ -233,7 +238,7 @@ class _Writer:
             if notes.authors:
                 self.para(f"{_('Notes by')} {', '.join(notes.authors)}", "Caption")
         for photo in item.photos:
-            picture = images.load(self.upload_dir, photo.path)
+            picture = self.pictures.get(photo.path)
             if picture is None:
                 self.para(_("The photo file is missing."), "Caption")
             else:
@@ -259,7 +264,7 @@ class _Writer:
                     index >= 2 and tokens[index - 2].type == "blockquote_open"
                 ):
                     style = "Quote"
-                paragraph = self.doc.add_paragraph(style=self.style(style))
+                paragraph = self.paragraph(style=style)
                 _inline(paragraph, token.children or [], heading=opener == "heading_open")
             elif token.type in ("fence", "code_block"):
                 self.para(token.content.rstrip("\n"), "No Spacing")

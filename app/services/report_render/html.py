@@ -58,8 +58,11 @@ def stylesheet() -> Markup:
 
 
 def _context(report: Report, *, upload_dir: Path, max_pixels: int) -> dict[str, object]:
+    paths = (photo.path for item in report.sessions for photo in item.photos)
+    pictures = images.load_many(upload_dir, paths, max_pixels=max_pixels)
+
     def picture(photo: PhotoView) -> images.Picture | None:
-        return images.load(upload_dir, photo.path, max_pixels=max_pixels)
+        return pictures.get(photo.path)
 
     return {
         "report": report,
