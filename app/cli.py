@@ -9,10 +9,11 @@ import sqlite3
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings
 from app.db import make_engine, open_session
@@ -223,6 +224,15 @@ def schedule(
     typer.echo(json.dumps(result.to_json(), indent=2))
 
 
+def _database_error(error: SQLAlchemyError) -> NoReturn:
+    cause = getattr(error, "orig", None) or error
+    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    typer.secho(
+        f"Database error: {first_line} (has `openspace migrate` been run?)", fg="red", err=True
+    )
+    raise typer.Exit(2)
+
+
 @cli.command()
 def export(
     event: Annotated[str, typer.Argument(help="The event's address (slug).")],
@@ -254,6 +264,8 @@ def export(
                 typer.secho(f"There is no event with the address {event!r}.", fg="red", err=True)
                 raise typer.Exit(2) from None
             result = export_event(session, event=found, fmt=fmt, upload_dir=settings.uploads_path)
+    except SQLAlchemyError as error:
+        _database_error(error)
     finally:
         engine.dispose()
     try:
@@ -292,6 +304,8 @@ def import_(
         for where, message in error.errors.items():
             typer.secho(f"  {where}: {message}", fg="red", err=True)
         raise typer.Exit(2) from None
+    except SQLAlchemyError as error:
+        _database_error(error)
     finally:
         engine.dispose()
     typer.echo(f"Imported {event.name!r} as /o/{event.slug} (join code {event.join_code}).")

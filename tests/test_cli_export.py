@@ -133,3 +133,21 @@ def test_a_refused_import_writes_nothing(demo: Path, tmp_path: Path) -> None:
     assert "  tables.vote[0].topic_id: no topic with id 10000 in the file" in result.output
     listed = _run(["export", "demo", "-o", str(tmp_path / "x.md"), "-f", "md"], empty)
     assert "There is no event with the address 'demo'." in listed.output
+
+
+def test_an_unmigrated_database_gets_a_message(demo: Path, tmp_path: Path) -> None:
+    _run(["export", "demo", "-f", "json", "-o", str(tmp_path / "x.json")], demo)
+    for args, message in (
+        (
+            ["export", "demo", "-o", str(tmp_path / "x.md")],
+            "Database error: no such table: event (has `openspace migrate` been run?)",
+        ),
+        (
+            ["import", str(tmp_path / "x.json")],
+            "  database: refused the data, nothing was imported: no such table: event",
+        ),
+    ):
+        result = _run(args, tmp_path / "fresh")
+        assert result.exit_code == 2
+        assert message in result.output
+        assert "Traceback" not in result.output
