@@ -307,7 +307,10 @@ def test_docx_has_real_headings_tables_and_pictures(
     assert document.core_properties.title == "Лаборатория София · Proceedings"
 
 
-@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed")
 def test_docx_opens_in_libreoffice(
     session: Session, world: World, uploads: Path, tmp_path: Path
 ) -> None:
@@ -315,7 +318,15 @@ def test_docx_opens_in_libreoffice(
     source = tmp_path / "report.docx"
     source.write_bytes(render(built, "docx", upload_dir=uploads))
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        [
+            str(LIBREOFFICE),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
         check=True,
         capture_output=True,
         timeout=180,
