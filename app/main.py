@@ -26,9 +26,11 @@ from app.realtime.broker import make_broker
 from app.realtime.frames import FrameRenderer
 from app.realtime.hub import Hub
 from app.routes import (
+    agenda,
     auth,
     board,
     facilitation,
+    grid,
     health,
     live,
     marketplace,
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organiser,
         reports,
         facilitation,
+        grid,
+        agenda,
         participant,
         marketplace,
         board,
