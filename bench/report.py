@@ -8,10 +8,11 @@ mapping workshop, whose tables are not on this branch yet: the worker fills thos
 fields directly (``attach``), as their read functions will.
 
 Each format then runs in its own process (so peak memory is that format's alone), which
-builds the report from the database and renders it, and prints one JSON line: seconds (build
-+ render, after imports; wall clock), cpu_seconds (the same in CPU time, which other work on
-a shared machine inflates less), peak RSS of the process in MB, and the file's size. Targets: HTML
-≤ 1 s, DOCX ≤ 5 s, PDF ≤ 20 s, peak ≤ 500 MB.
+builds the report from the database and renders it (``--thumbnails``: with a stored 400 px
+copy of each photo for the screen, as an upload may keep one), and prints one JSON line:
+seconds (build + render, after imports; wall clock), cpu_seconds (the same in CPU time, which
+other work on a shared machine inflates less), peak RSS of the process in MB, and the file's
+size. Targets: HTML ≤ 1 s, DOCX ≤ 5 s, PDF ≤ 20 s, peak ≤ 500 MB.
 
     python bench/report.py
     python bench/report.py --formats pdf --keep /tmp/report-bench   # keep the data and files
@@ -211,9 +212,11 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
                 width=rng.randrange(4, 10),
             )
         image.save(uploads / f"photo-{n:03d}.jpg", quality=85)
+        image.thumbnail((400, 400))
+        image.save(uploads / f"thumb-{n:03d}.jpg", quality=72)
 
 
-def attach(report, *, photos: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+def attach(report, *, photos: int, seed: int, thumbnails: bool) -> None:  # type: ignore[no-untyped-def]
     """What part A and the mapping workshop will fill: notes, photos, priorities, actions."""
     from app.services.report import (
         ActionView,
@@ -240,9 +243,14 @@ def attach(report, *, photos: int, seed: int) -> None:  # type: ignore[no-untype
             authors=["Участник 3"],
         )
         per = photos // max(len(report.sessions), 1)
+        numbers = [index * per + k for k in range(per)]
         item.photos = [
-            PhotoView(f"photo-{index * per + k:03d}.jpg", caption=_sentence(rng, 4))
-            for k in range(per)
+            PhotoView(
+                f"photo-{n:03d}.jpg",
+                caption=_sentence(rng, 4),
+                thumbnail=f"thumb-{n:03d}.jpg" if thumbnails else "",
+            )
+            for n in numbers
         ]
     report.priorities = [
         PriorityView(rank, _sentence(rng, 10), 40 - rank, report.sessions[rank].title)
@@ -275,7 +283,9 @@ def attach(report, *, photos: int, seed: int) -> None:  # type: ignore[no-untype
     ]
 
 
-def worker(folder: Path, fmt: str, *, photos: int, seed: int, output: Path) -> None:
+def worker(
+    folder: Path, fmt: str, *, photos: int, seed: int, thumbnails: bool, output: Path
+) -> None:
     from sqlmodel import Session, select
 
     from app.db import make_engine
@@ -294,7 +304,7 @@ def worker(folder: Path, fmt: str, *, photos: int, seed: int, output: Path) -> N
             content = archive.dumps(archive.export_event(session, event=event))
         else:
             built = report.build_for_event(session, event=event)
-            attach(built, photos=photos, seed=seed)
+            attach(built, photos=photos, seed=seed, thumbnails=thumbnails)
             content = render(built, fmt, upload_dir=settings.uploads_path)
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
@@ -304,6 +314,7 @@ def worker(folder: Path, fmt: str, *, photos: int, seed: int, output: Path) -> N
         json.dumps(
             {
                 "format": fmt,
+                "thumbnails": thumbnails,
                 "seconds": round(seconds, 2),
                 "cpu_seconds": round(cpu_seconds, 2),
                 "peak_mb": round(peak_mb),
@@ -320,11 +331,23 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="Folder for the data and files (kept).")
+    parser.add_argument(
+        "--thumbnails",
+        action="store_true",
+        help="Photos come with a stored 400 px copy (as uploads may keep one) for the screen.",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.keep, args.worker, photos=args.photos, seed=args.seed, output=args.output)
+        worker(
+            args.keep,
+            args.worker,
+            photos=args.photos,
+            seed=args.seed,
+            thumbnails=args.thumbnails,
+            output=args.output,
+        )
         return
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
@@ -348,6 +371,7 @@ def main() -> None:
                     str(args.seed),
                     "--output",
                     str(folder / f"report.{fmt}"),
+                    *(["--thumbnails"] if args.thumbnails else []),
                 ],
                 check=True,
             )

@@ -75,11 +75,17 @@ class SessionNotesView:
 
 @dataclass
 class PhotoView:
-    """A flipchart photo: ``path`` is relative to the upload folder (files elsewhere are
-    never read)."""
+    """A flipchart photo: paths are relative to the upload folder (files elsewhere are never
+    read). ``thumbnail``, if the upload stored one (≤ 400 px), is shown on screen instead of
+    shrinking the photo on every export."""
 
     path: str
     caption: str = ""
+    thumbnail: str = ""
+
+    @property
+    def screen_path(self) -> str:
+        return self.thumbnail or self.path
 
 
 @dataclass

@@ -4,6 +4,7 @@ action plans, maps) when, and only when, they hold something."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.shared import Cm
 from PIL import Image
 from sqlmodel import Session
 
@@ -490,3 +492,33 @@ def test_a_bulgarian_event_gets_bulgarian_headings(
     ):
         assert heading in text, (fmt, heading)
     assert "Key figures" not in text
+
+
+def test_a_small_jpeg_is_embedded_as_it_is(tmp_path: Path) -> None:
+    Image.new("RGB", (300, 200), (9, 9, 9)).save(tmp_path / "thumb.jpg", quality=50)
+    picture = images.load(tmp_path, "thumb.jpg", max_pixels=images.SCREEN_PIXELS)
+    assert picture is not None
+    assert (picture.jpeg, picture.width, picture.height) == (
+        (tmp_path / "thumb.jpg").read_bytes(),
+        300,
+        200,
+    )
+
+
+def test_stored_thumbnails_are_shown_on_screen_and_photos_printed(
+    session: Session, world: World, uploads: Path
+) -> None:
+    built = report.build(session, access=world.staff)
+    _photo(uploads, "big.jpg", (1600, 1200))
+    Image.new("RGB", (400, 300), (1, 2, 3)).save(uploads / "small.jpg")
+    built.sessions[0].photos = [PhotoView("big.jpg", thumbnail="small.jpg")]
+    html = render(built, "html", upload_dir=uploads).decode()
+    assert 'width="400" height="300"' in html
+    assert base64.b64encode((uploads / "small.jpg").read_bytes()).decode() in html
+    document = docx.Document(io.BytesIO(render(built, "docx", upload_dir=uploads)))
+    [shape] = document.inline_shapes
+    embedded = document.part.related_parts[
+        shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+    ]
+    assert Image.open(io.BytesIO(embedded.blob)).size == (800, 600)  # print: the photo itself
+    assert shape.width == Cm(8)

@@ -58,11 +58,14 @@ def stylesheet() -> Markup:
 
 
 def _context(report: Report, *, upload_dir: Path, max_pixels: int) -> dict[str, object]:
-    paths = (photo.path for item in report.sessions for photo in item.photos)
+    def source(photo: PhotoView) -> str:
+        return photo.screen_path if max_pixels <= images.SCREEN_PIXELS else photo.path
+
+    paths = (source(photo) for item in report.sessions for photo in item.photos)
     pictures = images.load_many(upload_dir, paths, max_pixels=max_pixels)
 
     def picture(photo: PhotoView) -> images.Picture | None:
-        return pictures.get(photo.path)
+        return pictures.get(source(photo))
 
     return {
         "report": report,

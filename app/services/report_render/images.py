@@ -26,6 +26,7 @@ MAX_PIXELS = PRINT_PIXELS
 QUALITY = 72
 MAX_FILE_BYTES = 40 * 1024 * 1024
 WORKERS = 4
+ORIENTATION = 0x0112  # the EXIF tag
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,14 @@ def load(upload_dir: Path, relative: str, *, max_pixels: int = MAX_PIXELS) -> Pi
     try:
         with Image.open(path) as source:
             width, height = source.size
+            if (
+                source.format == "JPEG"
+                and max(width, height) <= max_pixels
+                and source.mode == "RGB"
+                and source.getexif().get(ORIENTATION, 1) == 1
+            ):
+                # Small enough already (a stored thumbnail): taken as it is, never decoded.
+                return Picture(path.read_bytes(), width, height)
             scale = min(1.0, max_pixels / max(width, height, 1))
             # A JPEG decodes straight at 1/2, 1/4 or 1/8 of its size, as large as the target.
             source.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
