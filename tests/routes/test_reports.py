@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.models.events import Event
 from app.models.people import User
-from tests.factories import PASSWORD, field_error, post
+from tests.factories import PASSWORD, csrf, field_error, post
 from tests.marketplace_helpers import make_facilitator
 from tests.report_helpers import HOUSING, SECRET_NAME, World, make_world
 from tests.routes.helpers import join, sync
@@ -150,3 +150,13 @@ def test_acknowledgement_is_edited_with_the_event(
     assert field_error(response.text, "report_acknowledgement") == "Use at most 500 characters."
     sync(session)
     assert session.get(Event, event.id).report_acknowledgement == "Funded by the EU's AMIF."  # type: ignore[union-attr]
+
+
+def test_report_page_passes_the_accessibility_audit(
+    organiser: TestClient, settings: Settings, world: World
+) -> None:
+    from tests.routes.test_accessibility import audit
+
+    html = organiser.get(f"/o/{world.event.slug}/report").text
+    assert 'id="session-2"' in html  # the full page: sessions, grid, participants
+    assert audit(html, csrf(organiser, settings)) == []
