@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WORKERS=1
 
 WORKDIR /srv/openspace
+# The PDF proceedings: WeasyPrint's Pango and HarfBuzz, and fonts with Cyrillic.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 openspace \
     && useradd --system --uid 10001 --gid openspace --home-dir /srv/openspace openspace \
     && mkdir -p /data \

@@ -9,15 +9,18 @@ import sqlite3
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import DomainError, Invalid
 from app.services.scheduler import DEFAULT_TIME_LIMIT, Engine, parse_instance, solve
+
+ExportFormat = Literal["html", "pdf", "docx", "md", "json", "csv"]
 
 cli = typer.Typer(
     help="Open Space Lab: run an Open Space workshop live.",
@@ -219,6 +222,93 @@ def schedule(
         typer.secho(f"{instance}: {error.field}: {error.message}", fg="red", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps(result.to_json(), indent=2))
+
+
+def _database_error(error: SQLAlchemyError) -> NoReturn:
+    cause = getattr(error, "orig", None) or error
+    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    typer.secho(
+        f"Database error: {first_line} (has `openspace migrate` been run?)", fg="red", err=True
+    )
+    raise typer.Exit(2)
+
+
+@cli.command()
+def export(
+    event: Annotated[str, typer.Argument(help="The event's address (slug).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.", dir_okay=False)],
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html, pdf, docx, md (the proceedings), json (all "
+            "of the event's data) or csv (a zip of tables).",
+        ),
+    ] = "pdf",
+) -> None:
+    """Export an event's proceedings, or all of its data as JSON."""
+    from app.services.access import event_by_slug
+    from app.services.exports import export_event
+
+    settings = _settings()
+    if not output.parent.is_dir():
+        typer.secho(f"The folder {output.parent} does not exist.", fg="red", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(settings)
+    try:
+        with open_session(engine) as session:
+            try:
+                found = event_by_slug(session, event)
+            except DomainError:
+                typer.secho(f"There is no event with the address {event!r}.", fg="red", err=True)
+                raise typer.Exit(2) from None
+            result = export_event(session, event=found, fmt=fmt, upload_dir=settings.uploads_path)
+    except SQLAlchemyError as error:
+        _database_error(error)
+    finally:
+        engine.dispose()
+    try:
+        output.write_bytes(result.content)
+    except OSError as error:
+        typer.secho(f"{output}: cannot write: {error.strerror}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Wrote {output} ({len(result.content):,} bytes).")
+
+
+@cli.command("import")
+def import_(
+    source: Annotated[
+        Path, typer.Argument(help="An event file made by openspace export --format json.")
+    ],
+    owner: Annotated[
+        str | None,
+        typer.Option(help="Email of an existing account to make an organiser of the event."),
+    ] = None,
+) -> None:
+    """Import an event from a JSON export, as a new event (the database may hold others)."""
+    from app.services import archive
+
+    try:
+        raw = source.read_bytes()
+    except OSError as error:
+        typer.secho(f"{source}: cannot read: {error.strerror}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        with open_session(engine, write=True) as session:
+            event = archive.import_event(session, data=archive.loads(raw), owner_email=owner)
+    except Invalid as error:
+        typer.secho(f"{source}: nothing was imported.", fg="red", err=True)
+        for where, message in error.errors.items():
+            typer.secho(f"  {where}: {message}", fg="red", err=True)
+        raise typer.Exit(2) from None
+    except SQLAlchemyError as error:
+        _database_error(error)
+    finally:
+        engine.dispose()
+    typer.echo(f"Imported {event.name!r} as /o/{event.slug} (join code {event.join_code}).")
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ from app.routes import (
     marketplace,
     organiser,
     participant,
+    reports,
 )
 from app.runtime import collect_when_idle, tune_process
 from app.templating import render
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health,
         auth,
         organiser,
+        reports,
         facilitation,
         grid,
         agenda,

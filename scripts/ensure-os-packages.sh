@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Install the Debian packages the tests need (browser, fonts) when they are missing.
+# Install the Debian packages the tests need (browser, fonts, PDF tools) when they are missing.
 set -euo pipefail
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 fc-list 2>/dev/null | grep -qi "DejaVu Sans" || packages+=(fonts-dejavu-core)
 fc-list 2>/dev/null | grep -qi "Noto Sans" || packages+=(fonts-noto-core)
+# WeasyPrint (the PDF proceedings) lays text out with Pango and subsets fonts with HarfBuzz.
+libraries="$(ldconfig -p 2>/dev/null || true)"
+grep -q "libpangoft2-1.0.so.0" <<<"$libraries" || packages+=(libpango-1.0-0 libpangoft2-1.0-0)
+grep -q "libharfbuzz-subset.so.0" <<<"$libraries" || packages+=(libharfbuzz-subset0)
+# pdftotext and pdffonts read the PDF proceedings back in the tests.
+command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} …"
   sudo_cmd=""

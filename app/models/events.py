@@ -33,6 +33,9 @@ PHASE_LABELS: dict[str, str] = {
 }
 
 
+REPORT_ACKNOWLEDGEMENT_MAX = 500
+
+
 class EventBase(SQLModel):
     name: str = Field(max_length=160)
     slug: str = Field(max_length=60, unique=True, index=True)
@@ -60,6 +63,8 @@ class Event(EventBase, table=True):
     pitch_seconds: int = Field(default=45, ge=10, le=600)
     # Re-scheduling never touches a slot that has started or starts within this many minutes.
     freeze_minutes: int = Field(default=15, ge=0, le=240)
+    # Printed on the proceedings' cover ("Funded by ..."), as the funder asks.
+    report_acknowledgement: str = Field(default="", max_length=REPORT_ACKNOWLEDGEMENT_MAX)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -81,6 +86,7 @@ class EventUpdate(SQLModel):
     languages: list[str] | None = None
     timezone: str | None = None
     venue: str | None = None
+    report_acknowledgement: str | None = None
 
 
 class Role(StrEnum):

@@ -180,6 +180,7 @@ def edit_event_form(request: Request, access: AccessDep) -> Response:
         "timezone": event.timezone,
         "venue": event.venue,
         "description": event.description,
+        "report_acknowledgement": event.report_acknowledgement,
     }
     return _edit_page(request, access, form, {})
 
@@ -195,6 +196,7 @@ def edit_event(
     timezone: Annotated[str, Form()] = "",
     venue: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
+    report_acknowledgement: Annotated[str, Form()] = "",
 ) -> Response:
     form = {
         "name": name,
@@ -203,6 +205,7 @@ def edit_event(
         "timezone": timezone,
         "venue": venue,
         "description": description,
+        "report_acknowledgement": report_acknowledgement,
     }
     try:
         data = EventUpdate(
@@ -212,6 +215,7 @@ def edit_event(
             timezone=timezone,
             venue=venue,
             description=description,
+            report_acknowledgement=report_acknowledgement,
         )
         event = events.update_event(session, access=access, data=data)
     except Invalid as error:
@@ -234,6 +238,7 @@ def delete_event(
             "timezone": event.timezone,
             "venue": event.venue,
             "description": event.description,
+            "report_acknowledgement": event.report_acknowledgement,
         }
         return _edit_page(request, access, form, error.errors, status=422)
     return RedirectResponse("/o", status_code=303)

@@ -14,7 +14,16 @@ from sqlmodel import Session, col, func, select
 from app.errors import Invalid, NotFound, PermissionDenied
 from app.i18n import _
 from app.models.base import utcnow
-from app.models.events import Day, Event, EventCreate, EventMember, EventUpdate, Invitation, Role
+from app.models.events import (
+    REPORT_ACKNOWLEDGEMENT_MAX,
+    Day,
+    Event,
+    EventCreate,
+    EventMember,
+    EventUpdate,
+    Invitation,
+    Role,
+)
 from app.models.people import Participant, User
 from app.security import new_join_code, new_token, sign, token_hash
 from app.services.access import EventAccess
@@ -77,6 +86,9 @@ def _check_event_fields(
         errors["description"] = _("Use at most 4,000 characters.")
     if "venue" in values and len(str(values["venue"])) > 300:
         errors["venue"] = _("Use at most 300 characters.")
+    acknowledgement = values.get("report_acknowledgement")
+    if acknowledgement is not None and len(str(acknowledgement)) > REPORT_ACKNOWLEDGEMENT_MAX:
+        errors["report_acknowledgement"] = _("Use at most 500 characters.")
     return errors
 
 
@@ -147,7 +159,7 @@ def create_event(session: Session, *, owner: User, data: EventCreate) -> Event:
 def update_event(session: Session, *, access: EventAccess, data: EventUpdate) -> Event:
     access.require_staff()
     values = data.model_dump(exclude_unset=True)
-    for key in ("name", "description", "venue", "slug"):
+    for key in ("name", "description", "venue", "slug", "report_acknowledgement"):
         if key in values and values[key] is not None:
             values[key] = str(values[key]).strip()
     errors = _check_event_fields(session, values=values, event_id=access.event_id)

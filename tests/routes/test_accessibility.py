@@ -370,6 +370,7 @@ def test_organiser_pages(world: World) -> None:
         f"/o/{slug}/participants",
         f"/o/{slug}/poster",
         f"/o/{slug}/live",
+        f"/o/{slug}/report",
         f"/o/{slug}/topics/{world.active_topic_id}",
         f"/o/{slug}/topics/{world.hidden_topic_id}",
     ]

@@ -378,6 +378,7 @@ def test_user_text_is_escaped(
         (organiser, f"/o/{event.slug}/programme"),
         (organiser, f"/o/{event.slug}/participants"),
         (organiser, f"/o/{event.slug}/poster"),
+        (organiser, f"/o/{event.slug}/report"),
         (organiser, board),
         (phone, f"/e/{event.slug}"),
         (phone, f"/e/{event.slug}/me"),

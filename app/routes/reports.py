@@ -1,0 +1,56 @@
+"""The proceedings for organisers and facilitators: the report page and its downloads."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from app.db import SessionDep
+from app.deps import AccessDep, SettingsDep, verify_csrf
+from app.services import exports, report
+from app.services.report_render.html import render_body
+from app.templating import render
+
+router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)])
+
+FORMAT_LABELS = {
+    "html": "HTML",
+    "pdf": "PDF",
+    "docx": "Word (DOCX)",
+    "md": "Markdown",
+    "json": "JSON",
+    "csv": "CSV (zip)",
+}
+
+
+@router.get("/{slug}/report")
+def report_page(
+    request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep
+) -> Response:
+    proceedings = report.build(session, access=access)
+    return render(
+        request,
+        "organiser/report.html",
+        {
+            "access": access,
+            "event": access.event,
+            "user": access.user,
+            "body": render_body(proceedings, upload_dir=settings.uploads_path),
+            "formats": exports.FORMATS,
+            "format_labels": FORMAT_LABELS,
+        },
+    )
+
+
+@router.get("/{slug}/report.{fmt}")
+def download(session: SessionDep, settings: SettingsDep, access: AccessDep, fmt: str) -> Response:
+    # A GET: it changes nothing. The PDF takes a few seconds on a large event, in this thread.
+    result = exports.export(session, access=access, fmt=fmt, upload_dir=settings.uploads_path)
+    return Response(
+        result.content,
+        media_type=result.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{result.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,596 @@
+"""The proceedings: one ``Report`` built from the database, rendered per format elsewhere.
+
+``build`` reads an event in a fixed number of queries, whatever its size (the agenda, the
+organisers, the participants, the topics with conveners, votes and check-ins), and returns
+plain dataclasses with every label already translated into the report's language. The
+renderers in ``app/services/report_render/`` only lay them out.
+
+Consent: figures count everyone (they are aggregates a funder asks for), but a person is
+named only if they agreed to appear in the report (``Participant.consent_report``), in every
+section and every format. Rows about people who did not agree keep an empty name.
+
+Parts of the day that other areas own plug in by filling fields, and every renderer shows
+them only when they hold something:
+
+- ``ReportSession.notes`` (``SessionNotesView``) and ``ReportSession.photos`` (``PhotoView``):
+  session notes and flipchart photos;
+- ``Report.priorities`` (``PriorityView``) and ``Report.actions`` (``ActionView``): the
+  convergence vote on outcomes and the action plans;
+- ``Report.maps`` (``MapView``): the mapping exercise.
+
+``attach_part_a`` and ``attach_maps`` below are where their read functions are called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from babel.dates import format_date
+from sqlmodel import Session, col, select
+
+from app.i18n import LOCALES, _, ngettext, use_locale
+from app.models.base import utcnow
+from app.models.events import BLOCK_KIND_LABELS, BlockKind, Event, EventMember, Role
+from app.models.people import ORG_TYPE_LABELS, Participant, User
+from app.models.schedule import CheckIn
+from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
+from app.services import agenda as agenda_service
+from app.services.access import EventAccess
+
+# --- what part A (notes, photos, convergence, action plans) fills ---------------------------
+
+
+@dataclass
+class NoteField:
+    """One field of a session's notes (discussion, recommendations, next steps...).
+
+    ``label`` is already translated; ``text`` is the Markdown the note takers wrote."""
+
+    label: str
+    text: str
+
+
+@dataclass
+class ProposalView:
+    """An outcome a session proposes; ``dots`` from the convergence vote, if there was one."""
+
+    text: str
+    dots: int | None = None
+
+
+@dataclass
+class SessionNotesView:
+    fields: list[NoteField] = field(default_factory=list)
+    proposals: list[ProposalView] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # consenting note takers only
+
+    @property
+    def is_empty(self) -> bool:
+        return not (any(item.text.strip() for item in self.fields) or self.proposals)
+
+
+@dataclass
+class PhotoView:
+    """A flipchart photo: paths are relative to the upload folder (files elsewhere are never
+    read). ``thumbnail``, if the upload stored one (≤ 400 px), is shown on screen instead of
+    shrinking the photo on every export."""
+
+    path: str
+    caption: str = ""
+    thumbnail: str = ""
+
+    @property
+    def screen_path(self) -> str:
+        return self.thumbnail or self.path
+
+
+@dataclass
+class PriorityView:
+    rank: int
+    text: str
+    dots: int = 0
+    session_title: str = ""
+
+
+@dataclass
+class ActionView:
+    what: str
+    who: str = ""  # consenting names, or an organisation, as the plan says
+    when: str = ""
+    session_title: str = ""
+
+
+# --- what the mapping workshop fills -------------------------------------------------------
+
+
+@dataclass
+class MapCardView:
+    text: str
+    place: str = ""
+    votes: int = 0
+
+
+@dataclass
+class MapGroupView:
+    """A cluster of cards the facilitator made; ``name`` is empty for cards in no cluster."""
+
+    name: str
+    cards: list[MapCardView] = field(default_factory=list)
+
+
+@dataclass
+class MapCategoryView:
+    name: str
+    groups: list[MapGroupView] = field(default_factory=list)
+
+    @property
+    def card_count(self) -> int:
+        return sum(len(group.cards) for group in self.groups)
+
+
+@dataclass
+class MapView:
+    question: str
+    categories: list[MapCategoryView] = field(default_factory=list)
+
+    @property
+    def card_count(self) -> int:
+        return sum(category.card_count for category in self.categories)
+
+
+# --- built here --------------------------------------------------------------------------
+
+
+@dataclass
+class ReportSession:
+    topic_id: int
+    number: int  # 1, 2, 3 ... in programme order: the grid refers to sessions by number
+    title: str
+    description: str
+    language: str
+    day: str
+    starts: str
+    ends: str
+    room: str
+    conveners: list[str] = field(default_factory=list)  # consenting conveners only
+    other_conveners: int = 0  # conveners who did not agree to be named
+    dots: int = 0
+    attendance: int = 0  # distinct participants who checked in
+    attendees: list[str] = field(default_factory=list)  # the consenting ones among them
+    notes: SessionNotesView | None = None  # part A
+    photos: list[PhotoView] = field(default_factory=list)  # part A
+
+    @property
+    def when(self) -> str:
+        return f"{self.day}, {self.starts}–{self.ends}"
+
+
+@dataclass
+class ProgrammeRow:
+    """One time block of a day: an open-space slot has a cell per room (a session or None)."""
+
+    kind: str
+    kind_label: str
+    starts: str
+    ends: str
+    title: str = ""
+    presenter: str = ""
+    cells: list[ReportSession | None] = field(default_factory=list)
+
+    @property
+    def is_slot(self) -> bool:
+        return self.kind == BlockKind.SLOT
+
+
+@dataclass
+class ProgrammeDay:
+    label: str
+    title: str
+    rows: list[ProgrammeRow] = field(default_factory=list)
+
+
+@dataclass
+class TopicRow:
+    topic_id: int
+    title: str
+    description: str
+    language: str
+    conveners: list[str]
+    dots: int
+    voters: int
+    session_number: int | None
+
+
+@dataclass
+class VoteRow:
+    topic_id: int
+    topic: str
+    participant: str  # empty unless the voter agreed to be named
+    cast_at: dt.datetime
+
+
+@dataclass
+class AttendanceRow:
+    topic_id: int
+    session: str
+    participant: str  # empty unless the participant agreed to be named
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None
+
+
+@dataclass
+class PersonView:
+    name: str
+    organisation: str
+    org_type: str  # translated label, or ""
+
+
+@dataclass
+class OrganisationView:
+    name: str
+    org_type: str
+    people: int  # consenting participants from it
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int
+
+
+@dataclass
+class Report:
+    event_name: str
+    slug: str
+    language: str  # the event's main language: the report's content is in it
+    locale: str  # interface strings: the main language if en or bg, else English
+    dates: str
+    venue: str
+    description: str
+    organisers: list[str]
+    acknowledgement: str
+    generated_at: dt.datetime
+    rooms: list[str] = field(default_factory=list)
+    days: list[ProgrammeDay] = field(default_factory=list)
+    topics: list[TopicRow] = field(default_factory=list)
+    sessions: list[ReportSession] = field(default_factory=list)
+    votes: list[VoteRow] = field(default_factory=list)
+    attendance: list[AttendanceRow] = field(default_factory=list)
+    participants: list[PersonView] = field(default_factory=list)  # consenting only
+    organisations: list[OrganisationView] = field(default_factory=list)  # of those
+    participant_count: int = 0
+    organisation_count: int = 0
+    organisations_by_type: list[Figure] = field(default_factory=list)
+    vote_count: int = 0
+    priorities: list[PriorityView] = field(default_factory=list)  # part A: convergence
+    actions: list[ActionView] = field(default_factory=list)  # part A: action plans
+    maps: list[MapView] = field(default_factory=list)  # the mapping workshop
+
+    @property
+    def notes_count(self) -> int:
+        return sum(1 for item in self.sessions if item.notes and not item.notes.is_empty)
+
+    @property
+    def photo_count(self) -> int:
+        return sum(len(item.photos) for item in self.sessions)
+
+    @property
+    def has_programme(self) -> bool:
+        return any(day.rows for day in self.days)
+
+    def figures(self) -> list[Figure]:
+        """The key figures, labelled in the current locale (renderers call this inside
+        ``use_locale(report.locale)``)."""
+        return [
+            Figure(_("Participants"), self.participant_count),
+            Figure(_("Organisations"), self.organisation_count),
+            Figure(_("Topics proposed"), len(self.topics)),
+            Figure(_("Dots cast"), self.vote_count),
+            Figure(_("Sessions held"), len(self.sessions)),
+            Figure(_("Sessions with notes"), self.notes_count),
+            Figure(_("Photos"), self.photo_count),
+        ]
+
+
+class Presence(NamedTuple):
+    participant_id: int
+    topic_id: int
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None
+
+
+def convener_text(item: ReportSession) -> str:
+    """ "Mira, Ivo and 2 more": conveners who did not agree to be named are only counted."""
+    names = ", ".join(item.conveners)
+    if not item.other_conveners:
+        return names
+    if not names:
+        return ngettext("%(num)d convener", "%(num)d conveners", item.other_conveners) % {
+            "num": item.other_conveners
+        }
+    more = ngettext("and %(num)d more", "and %(num)d more", item.other_conveners)
+    return f"{names} {more % {'num': item.other_conveners}}"
+
+
+def report_locale(event: Event) -> str:
+    """Interface strings of the report: the event's main language when we ship it."""
+    main = event.languages[0] if event.languages else "en"
+    return main if main in LOCALES else "en"
+
+
+def _hhmm(value: dt.time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _date_label(date: dt.date, locale: str) -> str:
+    return format_date(date, format="long", locale=locale)
+
+
+def _dates(days: list[dt.date], locale: str) -> str:
+    if not days:
+        return ""
+    first, last = min(days), max(days)
+    if first == last:
+        return _date_label(first, locale)
+    return f"{_date_label(first, locale)} – {_date_label(last, locale)}"
+
+
+def build(session: Session, *, access: EventAccess) -> Report:
+    """The event's proceedings, for its organisers and facilitators."""
+    access.require_staff()
+    return build_for_event(session, event=access.event)
+
+
+def build_for_event(session: Session, *, event: Event) -> Report:
+    """The proceedings without an access check: for the command line, run by the server's
+    administrator."""
+    locale = report_locale(event)
+    with use_locale(locale):
+        report = _build(session, event=event, locale=locale)
+    attach_part_a(session, report=report, event=event)
+    attach_maps(session, report=report, event=event)
+    return report
+
+
+def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
+    """Session notes, photos, priorities and action plans (issue #5, part A).
+
+    Not on this branch yet. When merging, fill here from part A's read functions, in a
+    fixed number of queries and inside ``use_locale(report.locale)`` for the labels:
+    ``report.sessions[i].notes`` (a ``SessionNotesView``; keep only consenting authors),
+    ``report.sessions[i].photos`` (``PhotoView`` with paths relative to the upload folder),
+    ``report.priorities`` and ``report.actions``. Sessions are found by ``topic_id``.
+    """
+
+
+def attach_maps(session: Session, *, report: Report, event: Event) -> None:
+    """The mapping exercise (maps, categories, clusters, cards) as ``report.maps``.
+
+    Not on this branch yet: fill from the mapping workshop's read functions when merging.
+    """
+
+
+def _build(session: Session, *, event: Event, locale: str) -> Report:
+    event_id = event.id or 0
+    grid = agenda_service.load_published(session, event=event)
+    organisers = session.exec(
+        select(User.name)
+        .join(EventMember, EventMember.user_id == User.id)  # type: ignore[arg-type]
+        .where(EventMember.event_id == event_id, EventMember.role == Role.ORGANISER)
+        .order_by(col(EventMember.id))
+    ).all()
+    participants = session.exec(
+        select(Participant).where(Participant.event_id == event_id).order_by(col(Participant.id))
+    ).all()
+    named = {p.id: p.name for p in participants if p.consent_report}
+    topics = session.exec(
+        select(Topic)
+        .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
+        .order_by(col(Topic.id))
+    ).all()
+    topic_ids = [topic.id for topic in topics]
+    convener_rows = session.exec(
+        select(TopicConvener.topic_id, TopicConvener.participant_id)
+        .join(Topic, Topic.id == TopicConvener.topic_id)  # type: ignore[arg-type]
+        .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
+        .order_by(col(TopicConvener.id))
+    ).all()
+    vote_rows = session.exec(
+        select(Vote.topic_id, Vote.participant_id, Vote.created_at)
+        .where(Vote.event_id == event_id)
+        .order_by(col(Vote.created_at), col(Vote.id))
+    ).all()
+    # Columns, not ORM objects: a large event has thousands of check-ins.
+    checkins = [
+        Presence(*row)
+        for row in session.exec(
+            select(CheckIn.participant_id, CheckIn.topic_id, CheckIn.arrived_at, CheckIn.left_at)
+            .where(CheckIn.event_id == event_id)
+            .order_by(col(CheckIn.arrived_at), col(CheckIn.id))
+        ).all()
+    ]
+
+    conveners: dict[int, list[int]] = defaultdict(list)
+    for topic_id, participant_id in convener_rows:
+        conveners[topic_id].append(participant_id)
+    active = set(topic_ids)
+    dots: Counter[int] = Counter()
+    voters: dict[int, set[int]] = defaultdict(set)
+    titles = {topic.id or 0: topic.title for topic in topics}
+    votes: list[VoteRow] = []
+    for topic_id, participant_id, cast_at in vote_rows:
+        if topic_id not in active:
+            continue
+        dots[topic_id] += 1
+        voters[topic_id].add(participant_id)
+        votes.append(VoteRow(topic_id, titles[topic_id], named.get(participant_id, ""), cast_at))
+
+    sessions = _sessions(
+        grid, conveners=conveners, named=named, dots=dots, checkins=checkins, locale=locale
+    )
+    number_of = {item.topic_id: item.number for item in sessions}
+    attendance = [
+        AttendanceRow(
+            topic_id=row.topic_id,
+            session=titles.get(row.topic_id, ""),
+            participant=named.get(row.participant_id, ""),
+            arrived_at=row.arrived_at,
+            left_at=row.left_at,
+        )
+        for row in checkins
+        if row.topic_id in number_of
+    ]
+    topic_rows = [
+        TopicRow(
+            topic_id=topic.id or 0,
+            title=topic.title,
+            description=topic.description,
+            language=topic.language,
+            conveners=[named[p] for p in conveners[topic.id or 0] if p in named],
+            dots=dots[topic.id or 0],
+            voters=len(voters[topic.id or 0]),
+            session_number=number_of.get(topic.id or 0),
+        )
+        for topic in topics
+    ]
+    topic_rows.sort(key=lambda row: (-row.dots, row.title.casefold(), row.topic_id))
+
+    org_types: dict[str, str] = {}  # organisation (folded) → its type, first seen
+    org_names: dict[str, str] = {}
+    for person in participants:
+        key = person.organisation.casefold()
+        if key:
+            org_names.setdefault(key, person.organisation)
+            if person.org_type:
+                org_types.setdefault(key, person.org_type)
+    by_type = Counter(org_types.get(key, "") for key in org_names)
+    organisations_by_type = [
+        Figure(_(label), by_type[kind]) for kind, label in ORG_TYPE_LABELS.items() if by_type[kind]
+    ]
+    if by_type[""]:
+        organisations_by_type.append(Figure(_("Type not given"), by_type[""]))
+
+    consenting = [person for person in participants if person.consent_report]
+    consenting.sort(key=lambda person: (person.name.casefold(), person.id or 0))
+    people_per_org: Counter[str] = Counter(
+        person.organisation.casefold() for person in consenting if person.organisation
+    )
+    organisations = [
+        OrganisationView(
+            name=org_names[key],
+            org_type=_type_label(org_types.get(key, "")),
+            people=count,
+        )
+        for key, count in people_per_org.items()
+    ]
+    organisations.sort(key=lambda org: org.name.casefold())
+
+    return Report(
+        event_name=event.name,
+        slug=event.slug,
+        language=event.languages[0] if event.languages else "en",
+        locale=locale,
+        dates=_dates([day.day.date for day in grid.days], locale),
+        venue=event.venue,
+        description=event.description,
+        organisers=list(organisers),
+        acknowledgement=event.report_acknowledgement,
+        generated_at=utcnow(),
+        rooms=[room.name for room in grid.rooms],
+        days=_programme(grid, sessions, locale),
+        topics=topic_rows,
+        sessions=sessions,
+        votes=votes,
+        attendance=attendance,
+        participants=[
+            PersonView(person.name, person.organisation, _type_label(person.org_type))
+            for person in consenting
+        ],
+        organisations=organisations,
+        participant_count=len(participants),
+        organisation_count=len(org_names),
+        organisations_by_type=organisations_by_type,
+        vote_count=len(votes),
+    )
+
+
+def _type_label(kind: str) -> str:
+    label = ORG_TYPE_LABELS.get(kind)
+    return _(label) if label else ""
+
+
+def _sessions(
+    grid: agenda_service.Agenda,
+    *,
+    conveners: dict[int, list[int]],
+    named: dict[int | None, str],
+    dots: Counter[int],
+    checkins: Sequence[Presence],
+    locale: str,
+) -> list[ReportSession]:
+    present: dict[int, list[int]] = defaultdict(list)
+    for row in checkins:
+        if row.participant_id not in present[row.topic_id]:
+            present[row.topic_id].append(row.participant_id)
+    order = {block.id: index for index, block in enumerate(b for d in grid.days for b in d.blocks)}
+    room_order = {room.id: index for index, room in enumerate(grid.rooms)}
+    rooms = grid.room_by_id
+    blocks = grid.blocks
+    placed = sorted(
+        grid.sessions.values(),
+        key=lambda item: (order.get(item.block_id, 0), room_order.get(item.room_id, 0)),
+    )
+    result = []
+    for number, item in enumerate(placed, start=1):
+        block = blocks[item.block_id]
+        day = grid.day_of(item.block_id)
+        host_ids = conveners.get(item.topic_id, [])
+        attendees = present.get(item.topic_id, [])
+        result.append(
+            ReportSession(
+                topic_id=item.topic_id,
+                number=number,
+                title=item.title,
+                description=item.description,
+                language=item.language,
+                day=_date_label(day.date, locale) if day else "",
+                starts=_hhmm(block.starts_at),
+                ends=_hhmm(block.ends_at),
+                room=rooms[item.room_id].name if item.room_id in rooms else "",
+                conveners=[named[p] for p in host_ids if p in named],
+                other_conveners=sum(1 for p in host_ids if p not in named),
+                dots=dots[item.topic_id],
+                attendance=len(attendees),
+                attendees=sorted((named[p] for p in attendees if p in named), key=str.casefold),
+            )
+        )
+    return result
+
+
+def _programme(
+    grid: agenda_service.Agenda, sessions: list[ReportSession], locale: str
+) -> list[ProgrammeDay]:
+    cell_of = grid.by_topic
+    by_cell = {cell_of[item.topic_id].cell: item for item in sessions}
+    days = []
+    for day in grid.days:
+        rows = []
+        for block in day.blocks:
+            row = ProgrammeRow(
+                kind=block.kind,
+                kind_label=_(BLOCK_KIND_LABELS.get(block.kind, block.kind)),
+                starts=_hhmm(block.starts_at),
+                ends=_hhmm(block.ends_at),
+                title=block.title,
+                presenter=block.presenter,
+            )
+            if block.kind == BlockKind.SLOT:
+                row.cells = [by_cell.get((block.id or 0, room.id or 0)) for room in grid.rooms]
+            rows.append(row)
+        label = _date_label(day.day.date, locale)
+        days.append(ProgrammeDay(label=label, title=day.day.title, rows=rows))
+    return days

@@ -1,0 +1,381 @@
+"""Proceedings benchmark: a large event exported in every format, each in a fresh process.
+
+A seeded generator makes an SQLite database with one event: 300 participants (a third agree
+to be named), 2 days × 5 open-space slots × 10 rooms = 100 sessions in a published grid,
+dots, check-ins, and 200 flipchart photos (1600×1200 JPEG files in the upload folder). Session
+notes, photos, priorities, action plans and a map come from issue #5's part A and the
+mapping workshop, whose tables are not on this branch yet: the worker fills those ``Report``
+fields directly (``attach``), as their read functions will.
+
+Each format then runs in its own process (so peak memory is that format's alone), which
+builds the report from the database and renders it (``--thumbnails``: with a stored 400 px
+copy of each photo for the screen, as an upload may keep one), and prints one JSON line:
+seconds (build + render, after imports; wall clock), cpu_seconds (the same in CPU time, which
+other work on a shared machine inflates less), peak RSS of the process in MB, and the file's
+size. Targets: HTML ≤ 1 s, DOCX ≤ 5 s, PDF ≤ 20 s, peak ≤ 500 MB.
+
+    python bench/report.py
+    python bench/report.py --formats pdf --keep /tmp/report-bench   # keep the data and files
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+FORMATS = ("html", "pdf", "docx", "md", "json", "csv")
+DAYS, SLOTS, ROOMS = 2, 5, 10
+WORDS = [
+    "housing",
+    "jobs",
+    "language",
+    "school",
+    "health",
+    "rights",
+    "mentoring",
+    "volunteers",
+    "municipality",
+    "funding",
+    "integration",
+    "community",
+    "trust",
+    "youth",
+    "women",
+    "legal",
+    "aid",
+    "network",
+    "жилища",
+    "работа",
+    "език",
+    "училище",
+    "здраве",
+    "права",
+    "общност",
+    "доверие",
+    "младежи",
+    "жени",
+    "мрежа",
+    "финансиране",
+]
+
+
+def _settings(folder: Path):  # type: ignore[no-untyped-def]
+    from app.config import Settings
+
+    return Settings(
+        environment="test",
+        data_dir=folder,
+        database_url=f"sqlite:///{folder / 'bench.db'}",
+        secret_key="bench-secret-key-that-is-long-enough-0123456789",  # noqa: S106
+    )
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize()
+
+
+def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None:
+    """The event, straight into the tables (the services have their own tests)."""
+    from PIL import Image, ImageDraw
+    from sqlmodel import Session, SQLModel
+
+    from app.db import make_engine
+    from app.models.events import Day, Event, EventMember, Room, TimeBlock
+    from app.models.people import Participant, User
+    from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
+    from app.models.topics import Topic, TopicConvener, Vote
+
+    rng = random.Random(seed)
+    settings = _settings(folder)
+    engine = make_engine(settings)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        owner = User(email="olga@example.org", name="Olga", password_hash="-")  # noqa: S106
+        event = Event(
+            name="Лаборатория за сътрудничество 2026",
+            slug="bench",
+            languages=["bg", "en"],
+            timezone="Europe/Sofia",
+            venue="София",
+            join_code="ACDEFG",
+            board_nonce="n",
+            report_acknowledgement="Финансирано от фонд „Убежище, миграция и интеграция“.",
+        )
+        session.add_all([owner, event])
+        session.flush()
+        session.add(EventMember(event_id=event.id, user_id=owner.id, role="organiser"))
+        rooms = [Room(event_id=event.id, name=f"Зала {n + 1}", position=n) for n in range(ROOMS)]
+        session.add_all(rooms)
+        slots: list[TimeBlock] = []
+        for d in range(DAYS):
+            day = Day(event_id=event.id, date=dt.date(2026, 6, 9) + dt.timedelta(days=d))
+            session.add(day)
+            session.flush()
+            session.add(
+                TimeBlock(
+                    event_id=event.id,
+                    day_id=day.id,
+                    kind="plenary",
+                    starts_at=dt.time(9),
+                    ends_at=dt.time(9, 45),
+                    title="Откриване",
+                    presenter="Екипът",
+                )
+            )
+            for s in range(SLOTS):
+                block = TimeBlock(
+                    event_id=event.id,
+                    day_id=day.id,
+                    kind="slot",
+                    starts_at=dt.time(10 + s),
+                    ends_at=dt.time(10 + s, 50),
+                )
+                slots.append(block)
+                session.add(block)
+        people = [
+            Participant(
+                event_id=event.id,
+                name=f"Участник {n}",
+                organisation=f"Организация {n % 90}",
+                org_type=rng.choice(["ngo", "municipality", "state", "community", ""]),
+                consent_report=n % 3 == 0,
+                link_nonce="n",
+            )
+            for n in range(participants)
+        ]
+        session.add_all(people)
+        session.flush()
+        topics = [
+            Topic(event_id=event.id, title=_sentence(rng, 5), description=_sentence(rng, 30))
+            for _ in range(len(slots) * ROOMS + 20)
+        ]
+        session.add_all(topics)
+        session.flush()
+        for topic in topics:
+            for person in rng.sample(people, rng.choice([1, 1, 2])):
+                session.add(TopicConvener(topic_id=topic.id, participant_id=person.id))
+        for person in people:
+            for topic in rng.sample(topics, 5):
+                session.add(Vote(event_id=event.id, participant_id=person.id, topic_id=topic.id))
+        version = ScheduleVersion(event_id=event.id, number=1)
+        session.add(version)
+        session.flush()
+        cells = [(block, room) for block in slots for room in rooms]
+        start = dt.datetime(2026, 6, 9, 7, tzinfo=dt.UTC)
+        for topic, (block, room) in zip(topics, cells, strict=False):
+            session.add(
+                PublishedPlacement(
+                    version_id=version.id,
+                    event_id=event.id,
+                    topic_id=topic.id,
+                    block_id=block.id,
+                    room_id=room.id,
+                )
+            )
+        for index, _block in enumerate(slots):
+            for person in people:
+                topic = topics[index * ROOMS + rng.randrange(ROOMS)]
+                session.add(
+                    CheckIn(
+                        event_id=event.id,
+                        participant_id=person.id,
+                        topic_id=topic.id,
+                        arrived_at=start + dt.timedelta(hours=index),
+                    )
+                )
+        session.commit()
+    engine.dispose()
+
+    uploads = settings.uploads_path
+    uploads.mkdir(parents=True, exist_ok=True)
+    for n in range(photos):
+        # A flipchart: a pale page, coloured marker lines and noise, as a phone would shoot it.
+        image = Image.effect_noise((1600, 1200), 18).convert("RGB")
+        image = Image.blend(image, Image.new("RGB", image.size, (235, 232, 220)), 0.75)
+        draw = ImageDraw.Draw(image)
+        for _line in range(40):
+            y = rng.randrange(80, 1150)
+            x = rng.randrange(60, 400)
+            draw.line(
+                (x, y, x + rng.randrange(300, 1100), y + rng.randrange(-8, 8)),
+                fill=rng.choice([(20, 40, 160), (170, 20, 20), (20, 110, 40), (10, 10, 10)]),
+                width=rng.randrange(4, 10),
+            )
+        image.save(uploads / f"photo-{n:03d}.jpg", quality=85)
+        image.thumbnail((400, 400))
+        image.save(uploads / f"thumb-{n:03d}.jpg", quality=72)
+
+
+def attach(report, *, photos: int, seed: int, thumbnails: bool) -> None:  # type: ignore[no-untyped-def]
+    """What part A and the mapping workshop will fill: notes, photos, priorities, actions."""
+    from app.services.report import (
+        ActionView,
+        MapCardView,
+        MapCategoryView,
+        MapGroupView,
+        MapView,
+        NoteField,
+        PhotoView,
+        PriorityView,
+        ProposalView,
+        SessionNotesView,
+    )
+
+    rng = random.Random(seed)
+    for index, item in enumerate(report.sessions):
+        item.notes = SessionNotesView(
+            fields=[
+                NoteField("Дискусия", "\n\n".join(_sentence(rng, 60) for _ in range(3))),
+                NoteField("Препоръки", "\n".join(f"- {_sentence(rng, 12)}" for _ in range(4))),
+                NoteField("Следващи стъпки", f"**{_sentence(rng, 4)}**: {_sentence(rng, 20)}"),
+            ],
+            proposals=[ProposalView(_sentence(rng, 10), dots=rng.randrange(12)) for _ in range(2)],
+            authors=["Участник 3"],
+        )
+        per = photos // max(len(report.sessions), 1)
+        numbers = [index * per + k for k in range(per)]
+        item.photos = [
+            PhotoView(
+                f"photo-{n:03d}.jpg",
+                caption=_sentence(rng, 4),
+                thumbnail=f"thumb-{n:03d}.jpg" if thumbnails else "",
+            )
+            for n in numbers
+        ]
+    report.priorities = [
+        PriorityView(rank, _sentence(rng, 10), 40 - rank, report.sessions[rank].title)
+        for rank in range(1, 11)
+    ]
+    report.actions = [
+        ActionView(_sentence(rng, 10), f"Организация {n}", "2026-09", report.sessions[n].title)
+        for n in range(30)
+    ]
+    report.maps = [
+        MapView(
+            "Какви възможности, инициативи и нужди виждаме?",
+            [
+                MapCategoryView(
+                    name,
+                    [
+                        MapGroupView(
+                            _sentence(rng, 2),
+                            [
+                                MapCardView(_sentence(rng, 8), votes=rng.randrange(5))
+                                for _ in range(7)
+                            ],
+                        )
+                        for _ in range(3)
+                    ],
+                )
+                for name in ("Възможности", "Инициативи", "Нужди")
+            ],
+        )
+    ]
+
+
+def worker(
+    folder: Path, fmt: str, *, photos: int, seed: int, thumbnails: bool, output: Path
+) -> None:
+    from sqlmodel import Session, select
+
+    from app.db import make_engine
+    from app.models.events import Event
+    from app.services import archive, report
+    from app.services.report_render import render, renderer
+
+    settings = _settings(folder)
+    engine = make_engine(settings)
+    if fmt != "json":
+        renderer(fmt)  # imports (WeasyPrint) are not the format's time
+    with Session(engine) as session:
+        event = session.exec(select(Event)).one()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        if fmt == "json":
+            content = archive.dumps(archive.export_event(session, event=event))
+        else:
+            built = report.build_for_event(session, event=event)
+            attach(built, photos=photos, seed=seed, thumbnails=thumbnails)
+            content = render(built, fmt, upload_dir=settings.uploads_path)
+        seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
+    output.write_bytes(content)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "format": fmt,
+                "thumbnails": thumbnails,
+                "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu_seconds, 2),
+                "peak_mb": round(peak_mb),
+                "bytes": len(content),
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--participants", type=int, default=300)
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="Folder for the data and files (kept).")
+    parser.add_argument(
+        "--thumbnails",
+        action="store_true",
+        help="Photos come with a stored 400 px copy (as uploads may keep one) for the screen.",
+    )
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(
+            args.keep,
+            args.worker,
+            photos=args.photos,
+            seed=args.seed,
+            thumbnails=args.thumbnails,
+            output=args.output,
+        )
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "bench.db").exists():
+            started = time.perf_counter()
+            generate(folder, participants=args.participants, photos=args.photos, seed=args.seed)
+            print(json.dumps({"generated_seconds": round(time.perf_counter() - started, 1)}))
+        for fmt in args.formats.split(","):
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    fmt,
+                    "--keep",
+                    str(folder),
+                    "--photos",
+                    str(args.photos),
+                    "--seed",
+                    str(args.seed),
+                    "--output",
+                    str(folder / f"report.{fmt}"),
+                    *(["--thumbnails"] if args.thumbnails else []),
+                ],
+                check=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""An event with one of everything the proceedings show, for the report and archive tests.
+
+Topics, dots and people go through the services; the published grid, check-ins and grid
+history are written as rows (their services live on other branches and have their own tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.config import Settings
+from app.models.base import utcnow
+from app.models.events import Event, EventUpdate, Phase, RoomCreate, TimeBlockCreate
+from app.models.people import Participant, User
+from app.models.schedule import (
+    BlockedCell,
+    CheckIn,
+    GridChange,
+    Placement,
+    PublishedPlacement,
+    ScheduleVersion,
+)
+from app.models.topics import Topic
+from app.services import events, news, pitches, programme, topics, votes
+from app.services.access import EventAccess
+from tests.factories import access_as, make_participant
+from tests.marketplace_helpers import set_phase
+
+HOUSING = "Жилища за бежанци"
+TRICKY = "*Roma* [kids](x) | jobs"
+SECRET_NAME = "Ivo Secretov"  # never agrees to be named
+SECRET_ORG = "Hidden Municipality"
+
+
+@dataclass
+class World:
+    event: Event
+    owner: User
+    staff: EventAccess
+    mira: EventAccess  # agrees to be named
+    ivo: EventAccess  # does not
+    petya: EventAccess  # agrees; her organisation looks like a spreadsheet formula
+    dan: EventAccess  # does not; no organisation
+    housing: Topic
+    tricky: Topic
+    unscheduled: Topic
+    duplicate: Topic
+
+
+def _participant(
+    session: Session, settings: Settings, event: Event, name: str, **values: object
+) -> EventAccess:
+    _person, auth = make_participant(session, settings, event=event, name=name, **values)
+    return access_as(session, event, auth=auth)
+
+
+def make_world(session: Session, settings: Settings, *, event: Event, owner: User) -> World:
+    staff = access_as(session, event, user=owner)
+    events.update_event(
+        session,
+        access=staff,
+        data=EventUpdate(venue="Zaedno Centre", report_acknowledgement="Funded by AMIF."),
+    )
+    hall = programme.add_room(session, access=staff, data=RoomCreate(name="Hall"))
+    vitosha = programme.add_room(session, access=staff, data=RoomCreate(name="Зала Витоша"))
+    day = events.days(session, event_id=staff.event_id)[0]
+    blocks = {}
+    for hour, minute, end, kind, title, presenter in (
+        (9, 0, dt.time(9, 30), "plenary", "Opening", "Olga"),
+        (9, 30, dt.time(10, 30), "slot", "", ""),
+        (10, 30, dt.time(11), "break", "", ""),
+        (11, 0, dt.time(12), "slot", "", ""),
+    ):
+        blocks[(hour, minute)] = programme.add_block(
+            session,
+            access=staff,
+            day_id=day.id,  # type: ignore[arg-type]
+            data=TimeBlockCreate(
+                kind=kind,
+                starts_at=dt.time(hour, minute),
+                ends_at=end,
+                title=title,
+                presenter=presenter,
+            ),
+        )
+    mira = _participant(
+        session, settings, event, "Mira", organisation="Zaedno", org_type="ngo", consent_report=True
+    )
+    ivo = _participant(
+        session,
+        settings,
+        event,
+        SECRET_NAME,
+        organisation=SECRET_ORG,
+        org_type="municipality",
+    )
+    petya = _participant(
+        session,
+        settings,
+        event,
+        "Petya",
+        organisation="=1+2",
+        org_type="other",
+        consent_report=True,
+    )
+    dan = _participant(session, settings, event, "Dan Hidden")
+
+    set_phase(session, event, Phase.MARKETPLACE)
+    housing = topics.propose(session, access=mira, title=HOUSING, description="Rents & rooms")
+    topics.cohost(session, access=ivo, topic_id=housing.id)  # type: ignore[arg-type]
+    tricky = topics.propose(session, access=ivo, title=TRICKY)
+    unscheduled = topics.propose(session, access=petya, title="Unscheduled idea")
+    duplicate = topics.propose(session, access=dan, title="Housing again")
+    topics.merge(session, access=staff, source_id=duplicate.id, target_id=housing.id)  # type: ignore[arg-type]
+    pitches.line_up(session, access=staff, topic_id=housing.id)  # type: ignore[arg-type]
+    news.announce(session, access=staff, text="Lunch at one")
+
+    set_phase(session, event, Phase.VOTING, dots_per_participant=5, max_dots_per_topic=1)
+    for who, topic in (
+        (mira, housing),
+        (mira, tricky),
+        (ivo, housing),
+        (petya, housing),
+        (petya, unscheduled),
+        (dan, tricky),
+    ):
+        votes.cast(session, access=who, topic_id=topic.id, key=None)  # type: ignore[arg-type]
+    set_phase(session, event, Phase.SESSIONS)
+
+    first, second = blocks[(9, 30)], blocks[(11, 0)]
+    cells = {housing.id: (first.id, hall.id), tricky.id: (second.id, vitosha.id)}
+    version = ScheduleVersion(
+        event_id=staff.event_id,
+        number=1,
+        published_by=owner.id,
+        changes=[{"topic": t, "from": None, "to": list(c)} for t, c in cells.items()],
+    )
+    session.add(version)
+    session.flush()
+    for topic_id, (block_id, room_id) in cells.items():
+        session.add(
+            PublishedPlacement(
+                version_id=version.id,  # type: ignore[arg-type]
+                event_id=staff.event_id,
+                topic_id=topic_id,  # type: ignore[arg-type]
+                block_id=block_id,  # type: ignore[arg-type]
+                room_id=room_id,  # type: ignore[arg-type]
+            )
+        )
+        session.add(
+            Placement(
+                event_id=staff.event_id,
+                topic_id=topic_id,  # type: ignore[arg-type]
+                block_id=block_id,  # type: ignore[arg-type]
+                room_id=room_id,  # type: ignore[arg-type]
+                locked=topic_id == housing.id,
+            )
+        )
+    session.add(BlockedCell(event_id=staff.event_id, block_id=first.id, room_id=vitosha.id))  # type: ignore[arg-type]
+    session.add(
+        GridChange(
+            event_id=staff.event_id,
+            user_id=owner.id,
+            kind="move",
+            before={str(tricky.id): None},
+            after={str(tricky.id): [second.id, vitosha.id, False]},
+        )
+    )
+    start = utcnow().replace(microsecond=0)
+    for who, topic, minutes, left in (
+        (mira, housing, 0, 20),
+        (ivo, housing, 1, None),
+        (petya, tricky, 90, None),
+        (mira, tricky, 91, None),
+    ):
+        session.add(
+            CheckIn(
+                event_id=staff.event_id,
+                participant_id=_id(who),
+                topic_id=topic.id,  # type: ignore[arg-type]
+                arrived_at=start + dt.timedelta(minutes=minutes),
+                left_at=None if left is None else start + dt.timedelta(minutes=left),
+            )
+        )
+    session.commit()
+    return World(
+        event=event,
+        owner=owner,
+        staff=staff,
+        mira=mira,
+        ivo=ivo,
+        petya=petya,
+        dan=dan,
+        housing=housing,
+        tricky=tricky,
+        unscheduled=unscheduled,
+        duplicate=duplicate,
+    )
+
+
+def _id(access: EventAccess) -> int:
+    participant: Participant | None = access.participant
+    assert participant is not None and participant.id is not None
+    return participant.id

@@ -1,0 +1,235 @@
+"""Building the proceedings: figures, programme, sessions, consent, locale, query count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from app.config import Settings
+from app.errors import Invalid, NotSignedIn, PermissionDenied
+from app.i18n import use_locale
+from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
+from app.models.people import User
+from app.models.schedule import PublishedPlacement
+from app.services import agenda, events, programme, report, topics
+from app.services.report import Figure, OrganisationView, PersonView
+from tests.factories import access_as, make_event, make_participant, make_user
+from tests.marketplace_helpers import set_phase
+from tests.report_helpers import HOUSING, SECRET_NAME, SECRET_ORG, TRICKY, World, make_world
+
+
+@pytest.fixture
+def owner(session: Session) -> User:
+    user = make_user(session, email="olga@example.org", name="Olga")
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def world(session: Session, settings: Settings, owner: User) -> World:
+    event = make_event(session, owner=owner, name="Lab Sofia")
+    return make_world(session, settings, event=event, owner=owner)
+
+
+def test_report_has_cover_figures_and_programme(session: Session, world: World) -> None:
+    built = report.build(session, access=world.staff)
+    assert (built.event_name, built.slug, built.language, built.locale) == (
+        "Lab Sofia",
+        "lab-sofia",
+        "en",
+        "en",
+    )
+    assert (built.dates, built.venue, built.organisers, built.acknowledgement) == (
+        "June 9, 2026",
+        "Zaedno Centre",
+        ["Olga"],
+        "Funded by AMIF.",
+    )
+    with use_locale("en"):
+        assert built.figures() == [
+            Figure("Participants", 4),
+            Figure("Organisations", 3),
+            Figure("Topics proposed", 3),  # the merged duplicate is not one
+            Figure("Dots cast", 6),
+            Figure("Sessions held", 2),
+            Figure("Sessions with notes", 0),
+            Figure("Photos", 0),
+        ]
+    assert built.organisations_by_type == [
+        Figure("NGO", 1),
+        Figure("Municipality", 1),
+        Figure("Other", 1),
+    ]
+    assert built.rooms == ["Hall", "Зала Витоша"]
+    [day] = built.days
+    assert [(r.kind, r.starts, r.ends, r.title, r.presenter) for r in day.rows] == [
+        ("plenary", "09:00", "09:30", "Opening", "Olga"),
+        ("slot", "09:30", "10:30", "", ""),
+        ("break", "10:30", "11:00", "", ""),
+        ("slot", "11:00", "12:00", "", ""),
+    ]
+    grid = [[cell.title if cell else None for cell in row.cells] for row in day.rows]
+    assert grid == [[], [HOUSING, None], [], [None, TRICKY]]
+
+
+def test_sessions_name_only_consenting_people(session: Session, world: World) -> None:
+    built = report.build(session, access=world.staff)
+    summary = [
+        (
+            s.number,
+            s.title,
+            s.when,
+            s.room,
+            s.conveners,
+            s.other_conveners,
+            s.dots,
+            s.attendance,
+            s.attendees,
+        )
+        for s in built.sessions
+    ]
+    assert summary == [
+        (1, HOUSING, "June 9, 2026, 09:30–10:30", "Hall", ["Mira"], 2, 3, 2, ["Mira"]),
+        (2, TRICKY, "June 9, 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
+    ]
+    with use_locale("en"):
+        assert [report.convener_text(s) for s in built.sessions] == [
+            "Mira and 2 more",
+            "1 convener",
+        ]
+    assert [(t.title, t.conveners, t.dots, t.voters, t.session_number) for t in built.topics] == [
+        (HOUSING, ["Mira"], 3, 3, 1),
+        (TRICKY, [], 2, 2, 2),
+        ("Unscheduled idea", ["Petya"], 1, 1, None),
+    ]
+    assert built.participants == [
+        PersonView("Mira", "Zaedno", "NGO"),
+        PersonView("Petya", "=1+2", "Other"),
+    ]
+    assert built.organisations == [
+        OrganisationView("=1+2", "Other", 1),
+        OrganisationView("Zaedno", "NGO", 1),
+    ]
+    assert sorted(v.participant for v in built.votes) == ["", "", "Mira", "Mira", "Petya", "Petya"]
+    assert [(a.session, a.participant) for a in built.attendance] == [
+        (HOUSING, "Mira"),
+        (HOUSING, ""),
+        (TRICKY, "Petya"),
+        (TRICKY, "Mira"),
+    ]
+    everything = repr(built)
+    assert SECRET_NAME not in everything
+    assert "Dan Hidden" not in everything
+    assert SECRET_ORG not in everything  # his organisation is counted, not named
+
+
+def test_report_is_for_staff_only(session: Session, world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        report.build(session, access=world.mira)
+    stranger = access_as(session, world.event)
+    with pytest.raises(NotSignedIn):
+        report.build(session, access=stranger)
+
+
+@pytest.mark.parametrize(
+    ("languages", "locale", "label"),
+    [(["bg", "en"], "bg", "Участници"), (["de", "bg"], "en", "Participants"), ([], "en", "")],
+)
+def test_interface_strings_follow_the_main_language(
+    session: Session, world: World, languages: list[str], locale: str, label: str
+) -> None:
+    world.event.languages = languages
+    built = report.build(session, access=world.staff)
+    assert (built.locale, built.language) == (locale, languages[0] if languages else "en")
+    if label:
+        with use_locale(built.locale):
+            assert built.figures()[0].label == label
+
+
+def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> None:
+    event = make_event(session, owner=owner)
+    built = report.build(session, access=access_as(session, event, user=owner))
+    assert (built.sessions, built.topics, built.has_programme, built.participants) == (
+        [],
+        [],
+        False,
+        [],
+    )
+    assert built.dates == "June 9, 2026"
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _grow(session: Session, settings: Settings, world: World, *, extra: int) -> None:
+    """More participants, rooms, slots, topics and sessions: the query count must not move."""
+    staff = world.staff
+    day = events.days(session, event_id=staff.event_id)[0]
+    version = agenda.latest_version(session, event_id=staff.event_id)
+    assert version is not None
+    set_phase(session, world.event, Phase.MARKETPLACE)
+    for index in range(extra):
+        room = programme.add_room(session, access=staff, data=RoomCreate(name=f"Room {index}"))
+        block = programme.add_block(
+            session,
+            access=staff,
+            day_id=day.id,  # type: ignore[arg-type]
+            data=TimeBlockCreate(starts_at=dt.time(13 + index), ends_at=dt.time(13 + index, 50)),
+        )
+        _person, auth = make_participant(
+            session, settings, event=world.event, name=f"P{index}", consent_report=True
+        )
+        proposer = access_as(session, world.event, auth=auth)
+        topic = topics.propose(session, access=proposer, title=f"T{index}")
+        session.add(
+            PublishedPlacement(
+                version_id=version.id,  # type: ignore[arg-type]
+                event_id=staff.event_id,
+                topic_id=topic.id,  # type: ignore[arg-type]
+                block_id=block.id,  # type: ignore[arg-type]
+                room_id=room.id,  # type: ignore[arg-type]
+            )
+        )
+    session.commit()
+
+
+def test_report_reads_in_a_fixed_number_of_queries(
+    session: Session, settings: Settings, engine: Engine, world: World
+) -> None:
+    with counting(engine) as small:
+        built = report.build_for_event(session, event=world.event)
+    assert len(built.sessions) == 2
+    _grow(session, settings, world, extra=6)
+    with counting(engine) as large:
+        built = report.build_for_event(session, event=world.event)
+    assert len(built.sessions) == 8
+    assert len(large) == len(small)
+    assert len(small) <= 16
+
+
+def test_acknowledgement_is_at_most_500_characters(session: Session, world: World) -> None:
+    with pytest.raises(Invalid) as caught:
+        events.update_event(
+            session, access=world.staff, data=EventUpdate(report_acknowledgement="x" * 501)
+        )
+    assert caught.value.errors == {"report_acknowledgement": "Use at most 500 characters."}
+    updated = events.update_event(
+        session, access=world.staff, data=EventUpdate(report_acknowledgement=" A " + "y" * 497)
+    )
+    assert updated.report_acknowledgement == "A " + "y" * 497

@@ -1,0 +1,153 @@
+"""`openspace export` and `openspace import` on SQLite files, and their error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+
+runner = CliRunner()
+
+
+def _env(folder: Path) -> dict[str, str | None]:
+    return {
+        "OPENSPACE_DATA_DIR": str(folder),
+        "OPENSPACE_DATABASE_URL": None,
+        "OPENSPACE_SECRET_KEY": None,
+        "OPENSPACE_ENVIRONMENT": "development",
+        "COLUMNS": "200",
+    }
+
+
+def _run(args: list[str], folder: Path) -> Result:
+    return runner.invoke(cli, args, env=_env(folder))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the demo event (slug "demo"), made once for this module."""
+    folder = tmp_path_factory.mktemp("cli")
+    assert _run(["migrate"], folder).exit_code == 0
+    assert _run(["demo"], folder).exit_code == 0
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("fmt", "start"),
+    [
+        ("html", b"<!doctype html>"),
+        ("pdf", b"%PDF-"),
+        ("docx", b"PK"),
+        ("md", b"# Laboratory for Cooperation"),
+        ("json", b'{\n "format": "openspace-event"'),
+        ("csv", b"PK"),
+    ],
+)
+def test_export_writes_every_format(demo: Path, tmp_path: Path, fmt: str, start: bytes) -> None:
+    target = tmp_path / f"out.{fmt}"
+    result = _run(["export", "demo", "--format", fmt, "-o", str(target)], demo)
+    assert result.exit_code == 0, result.output
+    content = target.read_bytes()
+    assert content.startswith(start)
+    assert result.output == f"Wrote {target} ({len(content):,} bytes).\n"
+
+
+def test_export_then_import_into_an_empty_database(demo: Path, tmp_path: Path) -> None:
+    exported = tmp_path / "demo.json"
+    assert _run(["export", "demo", "-f", "json", "-o", str(exported)], demo).exit_code == 0
+    empty = tmp_path / "empty"
+    assert _run(["migrate"], empty).exit_code == 0
+    result = _run(["import", str(exported)], empty)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Imported 'Laboratory for Cooperation")
+    assert "as /o/demo (join code " in result.output
+    again = tmp_path / "again.json"
+    assert _run(["export", "demo", "-f", "json", "-o", str(again)], empty).exit_code == 0
+    first, second = json.loads(exported.read_text()), json.loads(again.read_text())
+    assert {k: len(v) for k, v in first["tables"].items()} == {
+        k: len(v) for k, v in second["tables"].items()
+    }
+    assert first["tables"]["topic"][0]["title"] == second["tables"]["topic"][0]["title"]
+
+
+def test_import_into_the_same_database_makes_a_new_event(demo: Path, tmp_path: Path) -> None:
+    exported = tmp_path / "demo.json"
+    _run(["export", "demo", "-f", "json", "-o", str(exported)], demo)
+    result = _run(["import", str(exported), "--owner", "organiser@demo.openspace.invalid"], demo)
+    assert result.exit_code == 0, result.output
+    assert "as /o/demo-2 (join code " in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "nope", "-o", "{tmp}/x.pdf"], "There is no event with the address 'nope'."),
+        (
+            ["export", "demo", "-o", "{tmp}/missing/x.pdf"],
+            "The folder {tmp}/missing does not exist.",
+        ),
+        (["export", "demo", "-f", "xlsx", "-o", "{tmp}/x"], "Invalid value for '--format'"),
+        (["export", "demo"], "Missing option '--output'"),
+        (["import", "{tmp}/none.json"], "{tmp}/none.json: cannot read: No such file or directory"),
+        (
+            ["import", "{tmp}/bad.json"],
+            "{tmp}/bad.json: nothing was imported.\n  file: not valid JSON",
+        ),
+        (
+            ["import", "{tmp}/other.json"],
+            '  format: not an Open Space Lab event file (expected "openspace-event")',
+        ),
+        (
+            ["import", "{tmp}/good.json", "--owner", "who@example.org"],
+            "  owner: no account with the email who@example.org",
+        ),
+    ],
+)
+def test_bad_arguments_get_a_message_not_a_traceback(
+    demo: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "other.json").write_text('{"format": "something"}')
+    _run(["export", "demo", "-f", "json", "-o", str(tmp_path / "good.json")], demo)
+    result = _run([arg.replace("{tmp}", str(tmp_path)) for arg in args], demo)
+    assert result.exit_code == 2
+    assert message.replace("{tmp}", str(tmp_path)) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_refused_import_writes_nothing(demo: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    _run(["export", "demo", "-f", "json", "-o", str(good)], demo)
+    data = json.loads(good.read_text())
+    data["tables"]["vote"][0]["topic_id"] = 10_000
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data))
+    empty = tmp_path / "empty"
+    _run(["migrate"], empty)
+    result = _run(["import", str(broken)], empty)
+    assert result.exit_code == 2
+    assert "  tables.vote[0].topic_id: no topic with id 10000 in the file" in result.output
+    listed = _run(["export", "demo", "-o", str(tmp_path / "x.md"), "-f", "md"], empty)
+    assert "There is no event with the address 'demo'." in listed.output
+
+
+def test_an_unmigrated_database_gets_a_message(demo: Path, tmp_path: Path) -> None:
+    _run(["export", "demo", "-f", "json", "-o", str(tmp_path / "x.json")], demo)
+    for args, message in (
+        (
+            ["export", "demo", "-o", str(tmp_path / "x.md")],
+            "Database error: no such table: event (has `openspace migrate` been run?)",
+        ),
+        (
+            ["import", str(tmp_path / "x.json")],
+            "  database: refused the data, nothing was imported: no such table: event",
+        ),
+    ):
+        result = _run(args, tmp_path / "fresh")
+        assert result.exit_code == 2
+        assert message in result.output
+        assert "Traceback" not in result.output
