@@ -39,6 +39,7 @@ from app.models.people import ORG_TYPE_LABELS, Participant, User
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
 from app.services import agenda as agenda_service
+from app.services import maps
 from app.services.access import EventAccess
 
 # --- what part A (notes, photos, convergence, action plans) fills ---------------------------
@@ -133,9 +134,19 @@ class MapCategoryView:
 
 
 @dataclass
+class MapTable:
+    """Counts of a map's cards: rows (places, organisation types, clusters) × columns."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str | int]] = field(default_factory=list)
+
+
+@dataclass
 class MapView:
     question: str
     categories: list[MapCategoryView] = field(default_factory=list)
+    tables: list[MapTable] = field(default_factory=list)
 
     @property
     def card_count(self) -> int:
@@ -368,10 +379,56 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
 
 
 def attach_maps(session: Session, *, report: Report, event: Event) -> None:
-    """The mapping exercise (maps, categories, clusters, cards) as ``report.maps``.
+    """The mapping exercise: each map's cards by category and cluster, and its counts by
+    category, place and organisation type (a fixed number of queries per map)."""
+    with use_locale(report.locale):
+        for found in maps.report_tables(session, event_id=event.id or 0):
+            categories = [category.name for category in found.categories]
+            view = MapView(question=found.map.question)
+            for category in found.categories:
+                groups = [
+                    MapGroupView(
+                        name=cluster.name,
+                        cards=[_map_card(card) for card in cluster.ranked],
+                    )
+                    for cluster in category.clusters
+                ]
+                if category.loose:
+                    loose = [_map_card(card) for card in category.ranked_loose]
+                    groups.append(MapGroupView(name="", cards=loose))
+                view.categories.append(MapCategoryView(name=category.name, groups=groups))
+            view.tables.append(
+                MapTable(
+                    title=_("Cards by category"),
+                    header=[_("Category"), _("Cards"), _("+1s"), _("Clusters")],
+                    rows=[[row.label, *row.counts] for row in found.by_category],
+                )
+            )
+            for title, first, rows in (
+                (_("Cards by place"), _("Place"), found.by_place),
+                (_("Cards by organisation type"), _("Organisation type"), found.by_org_type),
+            ):
+                if rows:
+                    view.tables.append(
+                        MapTable(
+                            title=title,
+                            header=[first, *categories, _("Total")],
+                            rows=[[row.label, *row.counts, row.total] for row in rows],
+                        )
+                    )
+            if found.clusters:
+                view.tables.append(
+                    MapTable(
+                        title=_("Clusters"),
+                        header=[_("Category"), _("Cluster"), _("Cards"), _("+1s")],
+                        rows=[[c.category, c.name, c.cards, c.plus_ones] for c in found.clusters],
+                    )
+                )
+            report.maps.append(view)
 
-    Not on this branch yet: fill from the mapping workshop's read functions when merging.
-    """
+
+def _map_card(card: maps.CardView) -> MapCardView:
+    return MapCardView(text=card.text, place=card.place, votes=card.plus_ones)
 
 
 def _build(session: Session, *, event: Event, locale: str) -> Report:

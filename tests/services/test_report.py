@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from docx import Document
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
@@ -16,8 +19,9 @@ from app.i18n import use_locale
 from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
 from app.models.schedule import PublishedPlacement
-from app.services import agenda, events, programme, report, topics
+from app.services import agenda, demo, events, programme, report, topics
 from app.services.report import Figure, OrganisationView, PersonView
+from app.services.report_render import render
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import set_phase
 from tests.report_helpers import HOUSING, SECRET_NAME, SECRET_ORG, TRICKY, World, make_world
@@ -233,3 +237,44 @@ def test_acknowledgement_is_at_most_500_characters(session: Session, world: Worl
         session, access=world.staff, data=EventUpdate(report_acknowledgement=" A " + "y" * 497)
     )
     assert updated.report_acknowledgement == "A " + "y" * 497
+
+
+def test_demo_map_comes_with_its_counts_in_every_format(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """The mapping exercise in the proceedings: cards by category and cluster, and the grouped
+    counts by category, place and organisation type (the demo's map, in Bulgarian)."""
+    event, _created = demo.load_demo(session, settings=settings)
+    built = report.build_for_event(session, event=event)
+
+    (the_map,) = built.maps
+    assert [category.name for category in the_map.categories] == [
+        "Възможности",
+        "Инициативи",
+        "Нужди",
+    ]
+    assert sum(category.card_count for category in the_map.categories) == 39
+    titles = [table.title for table in the_map.tables]
+    assert titles == [
+        "Картички по категория",
+        "Картички по място",
+        "Картички по вид организация",
+        "Групи",
+    ]
+    by_category = the_map.tables[0]
+    assert [row[:2] for row in by_category.rows] == [
+        ["Възможности", 12],
+        ["Инициативи", 12],
+        ["Нужди", 15],
+    ]
+    by_place = the_map.tables[1]
+    assert sum(int(row[-1]) for row in by_place.rows) == 39
+
+    html = render(built, "html", upload_dir=tmp_path).decode()
+    assert "Картички по място" in html and "<caption>Групи</caption>" in html
+    markdown = render(built, "md", upload_dir=tmp_path).decode()
+    assert "**Картички по категория**" in markdown
+    assert "| Възможности | 12 |" in markdown
+    document = Document(io.BytesIO(render(built, "docx", upload_dir=tmp_path)))
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert {"Възможности", "Финансиране / Funding"} <= cells

@@ -292,6 +292,9 @@ class _Writer:
         self.heading(_("Other activities of the day"), 1)
         for item in report.maps:
             self.heading(f"{_('Mapping')}: {item.question}", 2)
+            for table in item.tables:
+                self.para(bold=table.title)
+                self.table(table.header, [[str(cell) for cell in row] for row in table.rows])
             for category in item.categories:
                 self.heading(f"{category.name} ({category.card_count})", 3)
                 for group in category.groups:

@@ -136,6 +136,9 @@ def _lines(report: Report) -> list[str]:
         out += [f"## {escape(_('Other activities of the day'))}", ""]
         for map_ in report.maps:
             out += [f"### {escape(_('Mapping'))}: {escape(map_.question)}", ""]
+            for table in map_.tables:
+                out += [f"**{escape(table.title)}**", ""]
+                out += _table(table.header, [list(row) for row in table.rows])
             for category in map_.categories:
                 out += [f"#### {escape(category.name)} ({category.card_count})", ""]
                 for group in category.groups:
