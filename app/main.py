@@ -32,11 +32,13 @@ from app.routes import (
     health,
     live,
     marketplace,
+    notes,
     organiser,
     participant,
 )
 from app.runtime import collect_when_idle, tune_process
 from app.templating import render
+from app.uploads import UploadLimit
 from app.web import WebMiddleware
 
 logger = logging.getLogger("openspace")
@@ -75,7 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_ids = {}  # slug → id, for WebSocket handshakes without a query
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, organiser, facilitation, participant, marketplace, board, live):
+    for module in (
+        health, auth, organiser, facilitation, participant, marketplace, notes, board, live
+    ):  # fmt: skip
         app.include_router(module.router)
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DataError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(UploadLimit)  # inside WebMiddleware: it needs the cookie and locale
     app.add_middleware(WebMiddleware, settings=settings)
     return app
 

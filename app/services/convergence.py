@@ -262,8 +262,8 @@ def commit(
     return commitment
 
 
-def withdraw_commitment(session: Session, *, access: EventAccess, commitment_id: int) -> None:
-    """Take a commitment back: the person who made it, or staff."""
+def withdraw_commitment(session: Session, *, access: EventAccess, commitment_id: int) -> int:
+    """Take a commitment back: the person who made it, or staff. Returns its proposal's id."""
     access.require(Role.PARTICIPANT, *STAFF)
     commitment = session.get(Commitment, commitment_id)
     if commitment is None or commitment.event_id != access.event_id:
@@ -273,6 +273,7 @@ def withdraw_commitment(session: Session, *, access: EventAccess, commitment_id:
         raise PermissionDenied(_("Only the person who made this commitment can take it back."))
     session.delete(commitment)
     session.commit()
+    return commitment.proposal_id
 
 
 # --- the closing circle's presentation ----------------------------------------------------------

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
-from app.models.events import Event
+from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicConvener, TopicStatus
-from app.services import news, pitches, votes
+from app.services import convergence, news, notes, pitches, votes
 
 
 @dataclass
@@ -30,6 +30,17 @@ class PitchView:
 
 
 @dataclass
+class ClosingView:
+    """The closing circle's slides and which one shows (see convergence.current_index)."""
+
+    slides: list[convergence.Slide]
+    position: int
+    auto_seconds: int
+    since: float  # unix time the position was set
+    current: int
+
+
+@dataclass
 class LiveState:
     event: Event
     topics: list[TopicView]
@@ -38,6 +49,10 @@ class LiveState:
     announcements: list[Announcement]
     pitch_current: PitchView | None
     pitch_waiting: list[TopicView]
+    # Session notes and what follows them (app/services/notes.py, convergence.py).
+    notes_json: str = "{}"
+    closing: ClosingView | None = None
+    priorities: list[convergence.Priority] = field(default_factory=list)
 
     @property
     def ranked(self) -> list[TopicView]:
@@ -86,6 +101,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         ends_at = entry.started_at.timestamp() + event.pitch_seconds if entry.started_at else None
         current = PitchView(topic=views[topic.id], ends_at=ends_at)
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
+    closing, priorities = _after_sessions(session, event=event)
     return LiveState(
         event=event,
         topics=list(views.values()),
@@ -94,4 +110,28 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         announcements=news.recent(session, event_id=event_id),
         pitch_current=current,
         pitch_waiting=waiting,
+        notes_json=notes.live_json(session, event_id=event_id),
+        closing=closing,
+        priorities=priorities,
     )
+
+
+def _after_sessions(
+    session: Session, *, event: Event
+) -> tuple[ClosingView | None, list[convergence.Priority]]:
+    """The closing presentation, or the ranked priorities: loaded only in their phases."""
+    event_id = event.id or 0
+    if event.phase == Phase.CLOSING:
+        slides = convergence.slides(session, event_id=event_id)
+        state = convergence.closing_state(session, event_id=event_id)
+        view = ClosingView(
+            slides=slides,
+            position=state.position,
+            auto_seconds=state.auto_seconds,
+            since=state.changed_at.timestamp(),
+            current=convergence.current_index(state, len(slides)),
+        )
+        return view, []
+    if event.phase in (Phase.CONVERGENCE, Phase.ACTIONS):
+        return None, convergence.priorities(session, event_id=event_id)[: convergence.TOP]
+    return None, []

@@ -498,6 +498,27 @@ def save(
     return result
 
 
+def bump(session: Session, *, access: EventAccess, topic_id: int) -> int:
+    """A new revision with the same text, after a proposal, next step or photo changed: the
+    live frame carries revisions, so screens showing these notes fetch them again."""
+    notes = _locked_notes(session, event_id=access.event_id, topic_id=topic_id)
+    notes.revision += 1
+    notes.updated_at = utcnow()
+    notes.updated_by = _author(access)[1]
+    session.add(notes)
+    session.add(
+        NotesRevision(
+            event_id=access.event_id,
+            notes_id=notes.id or 0,
+            revision=notes.revision,
+            fields=values_of(notes),
+            author=notes.updated_by,
+        )
+    )
+    session.commit()
+    return notes.revision
+
+
 def resolve_conflict(session: Session, *, access: EventAccess, conflict_id: int) -> None:
     """Mark kept-aside text as merged by hand (it stays in the database)."""
     _require_editor(access)
