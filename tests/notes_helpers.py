@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
@@ -63,4 +63,25 @@ def check_in(session: Session, access: EventAccess, topic: Topic) -> None:
             topic_id=topic.id or 0,
         )
     )
+    session.commit()
+
+
+def publish_topics(session: Session, event: Event, placements: list[tuple[int, int, int]]) -> None:
+    """Publish (topic id, block id, room id) placements as the next schedule version."""
+    number = len(
+        session.exec(select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)).all()
+    )
+    version = ScheduleVersion(event_id=event.id or 0, number=number + 1)
+    session.add(version)
+    session.flush()
+    for topic_id, block_id, room_id in placements:
+        session.add(
+            PublishedPlacement(
+                version_id=version.id or 0,
+                event_id=event.id or 0,
+                topic_id=topic_id,
+                block_id=block_id,
+                room_id=room_id,
+            )
+        )
     session.commit()
