@@ -21,7 +21,7 @@ from app.models.events import BlockKind, Event, EventCreate, Phase, RoomCreate, 
 from app.models.people import OrgType, Participant, ParticipantCreate, User
 from app.models.topics import Announcement, Topic, TopicConvener, Vote
 from app.security import new_token
-from app.services import accounts, events, programme
+from app.services import accounts, demo_notes, events, programme
 from app.services.access import EventAccess, resolve
 
 DEMO_SLUG = "demo"
@@ -215,6 +215,7 @@ def load_demo(session: Session, *, settings: Settings) -> tuple[Event, bool]:
         _programme(session, access=access)
         _participants(session, event=event)
         _marketplace(session, event=event)
+        demo_notes.load(session, event=event, upload_dir=settings.uploads_path)
     except BaseException:
         session.rollback()
         # The foreign keys cascade, so this takes the rooms, blocks and people with it.
