@@ -172,7 +172,6 @@ def add(
     from app.services.notes import require_session  # notes import photos for the report
 
     access.require(Role.PARTICIPANT, *STAFF)
-    require_session(session, access=access, topic_id=topic_id)
     caption = " ".join(caption.split())
     if len(caption) > CAPTION_MAX:
         raise Invalid({"caption": _("Use at most 200 characters.")})
@@ -180,6 +179,10 @@ def add(
     key = f"photo:{'p' if participant_id else 'u'}{participant_id or user_id}"
     if not ratelimit.hit(session, key=key, limit=UPLOADS_PER_WINDOW, window=WINDOW):
         raise RateLimited(_("That was a lot of photos at once. Wait a few minutes and try again."))
+    # Decoded and re-encoded outside any transaction: on SQLite a write transaction holds the
+    # whole database, and this takes a good part of a second for a large photo.
+    processed = process(data)
+    require_session(session, access=access, topic_id=topic_id)
     count = session.exec(
         select(func.count())
         .select_from(Photo)
@@ -187,7 +190,6 @@ def add(
     ).one()
     if count >= PER_SESSION:
         raise Conflict(_("This session has 30 photos already. Delete one to add another."))
-    processed = process(data)
     photo = Photo(
         event_id=access.event_id,
         topic_id=topic_id,

@@ -11,9 +11,17 @@ import zlib
 
 import pytest
 from PIL import Image, ImageDraw
+from sqlmodel import Session
 
-from app.errors import Invalid
+from app.config import Settings
+from app.errors import Conflict, Invalid, RateLimited
+from app.models.notes import Photo
+from app.models.topics import Topic
 from app.services import photos
+from app.services.access import EventAccess
+from tests.factories import make_event, make_user
+from tests.marketplace_helpers import as_participant, as_staff
+from tests.notes_helpers import publish
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -174,3 +182,88 @@ def test_just_under_the_pixel_limit_passes_the_header_check() -> None:
     assert photos.MAX_PIXELS == 40_000_000
     image = photos._open(_png_header_only(8000, 5000))
     assert image.size == (8000, 5000)
+
+
+# --- photos of a session (with the database) ---------------------------------------------
+
+
+@pytest.fixture
+def world(session: Session, settings: Settings) -> tuple[EventAccess, EventAccess, Topic]:
+    owner = make_user(session, name="Olga")
+    event = make_event(session, owner=owner)
+    (topic,) = publish(session, settings, event, owner, ["Housing"])
+    return as_participant(session, settings, event, "Mira"), as_staff(session, event, owner), topic
+
+
+def test_add_stores_files_under_random_names(
+    session: Session, settings: Settings, world: tuple[EventAccess, EventAccess, Topic]
+) -> None:
+    phone, _staff, topic = world
+    photo = photos.add(
+        session, access=phone, topic_id=topic.id or 0, data=jpeg_with_gps(), caption=" A\n b ",
+        upload_dir=settings.uploads_path,
+    )  # fmt: skip
+    assert (photo.caption, photo.uploaded_by_participant) == ("A b", phone.participant.id)  # type: ignore[union-attr]
+    files = sorted(path.name for path in (settings.uploads_path / str(phone.event_id)).iterdir())
+    assert files == [f"{photo.key}-thumb.jpg", f"{photo.key}.jpg"]
+    assert len(photo.key) == 32
+
+
+def test_caption_and_per_session_limits(
+    session: Session, settings: Settings, world: tuple[EventAccess, EventAccess, Topic]
+) -> None:
+    phone, _staff, topic = world
+    with pytest.raises(Invalid) as caught:
+        photos.add(
+            session, access=phone, topic_id=topic.id or 0, data=jpeg_with_gps(),
+            caption="x" * 201, upload_dir=settings.uploads_path,
+        )  # fmt: skip
+    assert caught.value.errors == {"caption": "Use at most 200 characters."}
+    for n in range(photos.PER_SESSION):
+        session.add(
+            Photo(
+                event_id=phone.event_id,
+                topic_id=topic.id or 0,
+                key=f"k{n}",
+                width=1,
+                height=1,
+                thumb_width=1,
+                thumb_height=1,
+                size_bytes=1,
+            )
+        )
+    session.commit()
+    with pytest.raises(Conflict) as conflict:
+        photos.add(
+            session, access=phone, topic_id=topic.id or 0, data=jpeg_with_gps(), caption="",
+            upload_dir=settings.uploads_path,
+        )  # fmt: skip
+    assert (
+        conflict.value.message == "This session has 30 photos already. Delete one to add another."
+    )
+
+
+def test_uploads_are_rate_limited_per_person(
+    session: Session,
+    settings: Settings,
+    world: tuple[EventAccess, EventAccess, Topic],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    phone, staff, topic = world
+    monkeypatch.setattr(photos, "UPLOADS_PER_WINDOW", 2)
+    for _n in range(2):
+        photos.add(
+            session, access=phone, topic_id=topic.id or 0, data=jpeg_with_gps(), caption="",
+            upload_dir=settings.uploads_path,
+        )  # fmt: skip
+    with pytest.raises(RateLimited):
+        photos.add(
+            session, access=phone, topic_id=topic.id or 0, data=jpeg_with_gps(), caption="",
+            upload_dir=settings.uploads_path,
+        )  # fmt: skip
+    # Someone else is not held up by Mira's uploads.
+    photos.add(
+        session, access=staff, topic_id=topic.id or 0, data=jpeg_with_gps(), caption="",
+        upload_dir=settings.uploads_path,
+    )  # fmt: skip
+    assert len(photos.of_session(session, event_id=phone.event_id, topic_id=topic.id or 0)) == 3
