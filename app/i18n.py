@@ -8,6 +8,7 @@ fresh checkout works without a build step (``make i18n`` extracts and compiles e
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as gettext_module
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -109,3 +111,8 @@ def language_name(code: str) -> str:
         return Locale.parse(code).get_display_name(code) or code
     except (ValueError, TypeError):
         return code
+
+
+def format_day(day: dt.date) -> str:
+    """A day as people say it in the current language ("Tuesday, 9 June 2026")."""
+    return format_date(day, format="full", locale=get_locale())

@@ -26,9 +26,11 @@ from app.realtime.broker import make_broker
 from app.realtime.frames import FrameRenderer
 from app.realtime.hub import Hub
 from app.routes import (
+    agenda,
     auth,
     board,
     facilitation,
+    grid,
     health,
     live,
     marketplace,
@@ -78,8 +80,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
-        health, auth, organiser, facilitation, participant, marketplace, notes, board, live
-    ):  # fmt: skip
+        health,
+        auth,
+        organiser,
+        facilitation,
+        grid,
+        agenda,
+        participant,
+        marketplace,
+        notes,
+        board,
+        live,
+    ):
         app.include_router(module.router)
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from app import i18n
-from app.models.events import PHASE_LABELS
+from app.models.events import BLOCK_KIND_LABELS, PHASE_LABELS
 from app.services.access import EventAccess, live_path
 from app.web import CDN_SCRIPTS, csrf_token
 
@@ -35,6 +35,8 @@ def _environment() -> jinja2.Environment:
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["get_locale"] = i18n.get_locale
     env.globals["phase_labels"] = PHASE_LABELS
+    env.globals["kind_labels"] = BLOCK_KIND_LABELS
+    env.globals["format_date"] = i18n.format_day
     return env
 
 

@@ -9,8 +9,10 @@ from sqlalchemy import Engine
 
 from app.db import open_session
 from app.i18n import use_locale
+from app.models.base import utcnow
+from app.models.events import Phase
 from app.realtime.hub import ChannelKey
-from app.services import live
+from app.services import agenda, live
 from app.services.phases import proposals_open, tallies_visible, voting_open
 from app.templating import templates
 
@@ -21,8 +23,16 @@ TEMPLATES = {
 }
 
 
+AGENDA_PHASES = (Phase.AGENDA, Phase.SESSIONS, Phase.CLOSING)
+
+
 def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
+    grid = state.agenda
+    published = grid is not None and grid.version is not None
     return {
+        "agenda_on_board": published and state.event.phase in AGENDA_PHASES,
+        "agenda_day": agenda.current_day(grid, now=utcnow()) if grid is not None else None,
+        "moved_ids": {move.topic_id for move in state.moves},
         "live": state,
         "event": state.event,
         "show_tallies": tallies_visible(state.event, audience=audience),

@@ -15,7 +15,7 @@ from app.i18n import _
 from app.models.events import PHASE_LABELS, Role
 from app.realtime.frames import live_context
 from app.realtime.hub import Hub
-from app.services import live, pitches, topics, votes
+from app.services import agenda, live, pitches, topics, votes
 from app.services.access import EventAccess, live_path
 from app.services.phases import proposals_open, voting_open
 from app.services.votes import VoteResult
@@ -52,11 +52,14 @@ def participant_page(
     state = live.load(session, event_id=access.event_id)
     assert state is not None and access.participant is not None
     settings = request.app.state.settings
+    follows = agenda.followed(session, participant_id=access.participant.id or 0)
     return render(
         request,
         "participant/home.html",
         {
             **live_context(state, "phones"),
+            "follows": follows,
+            "mine": agenda.mine(state.agenda, follows) if state.agenda else [],
             "live_sync": live_sync,
             **my_state(session, access),
             "participant": access.participant,

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.models.events import Day, Event, Room, TimeBlock
 from app.models.people import Participant
 from app.models.schedule import BlockedCell, Placement, PublishedPlacement, ScheduleVersion
-from app.models.topics import Topic, TopicConvener, TopicStatus
+from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
 from app.services.programme import DayProgramme, programme, rooms
 
 Cell = tuple[int, int]  # (block id, room id)
@@ -37,6 +37,16 @@ class AgendaSession:
     @property
     def cell(self) -> Cell:
         return (self.block_id, self.room_id)
+
+
+@dataclass
+class Move:
+    """A session that moved in the latest published version (``None``: off the agenda)."""
+
+    topic_id: int
+    title: str
+    old: tuple[TimeBlock, Room] | None
+    new: tuple[TimeBlock, Room] | None
 
 
 @dataclass
@@ -63,6 +73,32 @@ class Agenda:
     @property
     def room_by_id(self) -> dict[int, Room]:
         return {room.id or 0: room for room in self.rooms}
+
+    def moves(self, titles: dict[int, str]) -> list[Move]:
+        """What changed in the version shown, for notices and highlights."""
+        if self.version is None:
+            return []
+        blocks, rooms = self.blocks, self.room_by_id
+        found = []
+
+        def place(cell: list[int] | None) -> tuple[TimeBlock, Room] | None:
+            if not cell or cell[0] not in blocks or cell[1] not in rooms:
+                return None
+            return (blocks[cell[0]], rooms[cell[1]])
+
+        for change in self.version.changes:
+            topic_id = int(change["topic"])
+            if topic_id not in titles:
+                continue
+            found.append(
+                Move(
+                    topic_id=topic_id,
+                    title=titles[topic_id],
+                    old=place(change.get("from")),
+                    new=place(change.get("to")),
+                )
+            )
+        return found
 
     def day_of(self, block_id: int) -> Day | None:
         for day in self.days:
@@ -199,3 +235,29 @@ def load_draft(session: Session, *, event: Event) -> Agenda:
         sessions=_sessions(session, event_id=event_id, cells=cells),
         blocked=blocked_cells(session, event_id=event_id),
     )
+
+
+def followed(session: Session, *, participant_id: int) -> set[int]:
+    """The topics on a participant's own agenda: those they voted for and those they convene."""
+    voted = session.exec(select(Vote.topic_id).where(Vote.participant_id == participant_id)).all()
+    convened = session.exec(
+        select(TopicConvener.topic_id).where(TopicConvener.participant_id == participant_id)
+    ).all()
+    return set(voted) | set(convened)
+
+
+def current_day(grid: Agenda, *, now: dt.datetime) -> DayProgramme | None:
+    """The day a screen should show: today, else the next day to come, else the last one."""
+    if not grid.days:
+        return None
+    today = now.astimezone(zone(grid.event)).date()
+    for day in grid.days:
+        if day.day.date >= today:
+            return day
+    return grid.days[-1]
+
+
+def mine(grid: Agenda, follows: set[int]) -> list[AgendaSession]:
+    """The followed sessions of ``grid`` in time order."""
+    chosen = [item for item in grid.sessions.values() if item.topic_id in follows]
+    return sorted(chosen, key=lambda item: (grid.starts_at(item.block_id), item.room_id))

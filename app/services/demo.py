@@ -19,9 +19,10 @@ from app.config import Settings
 from app.errors import Invalid, PermissionDenied
 from app.models.events import BlockKind, Event, EventCreate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import OrgType, Participant, ParticipantCreate, User
+from app.models.schedule import CheckIn
 from app.models.topics import Announcement, Topic, TopicConvener, Vote
 from app.security import new_token
-from app.services import accounts, demo_notes, events, programme
+from app.services import accounts, agenda, demo_notes, events, grid, programme
 from app.services.access import EventAccess, resolve
 
 DEMO_SLUG = "demo"
@@ -215,6 +216,7 @@ def load_demo(session: Session, *, settings: Settings) -> tuple[Event, bool]:
         _programme(session, access=access)
         _participants(session, event=event)
         _marketplace(session, event=event)
+        _agenda(session, access=access)
         demo_notes.load(session, event=event, upload_dir=settings.uploads_path)
     except BaseException:
         session.rollback()
@@ -436,4 +438,50 @@ def _participants(session: Session, *, event: Event) -> None:
         session.add(
             Participant(event_id=event.id, link_nonce=new_token(12), **data.model_dump())  # type: ignore[arg-type]
         )
+    session.commit()
+
+
+def _agenda(session: Session, *, access: EventAccess) -> None:
+    """Schedule the topics from the dots, publish the agenda, and record who went where.
+
+    The heuristic with a fixed seed, so the demo is the same everywhere; "now" is the evening
+    before, so no slot is frozen. Every voter went to one of their topics in each slot; the
+    last slot is still running (its check-ins are open).
+    """
+    eve = dt.datetime.combine(
+        FIRST_DAY - dt.timedelta(days=1), dt.time(18), agenda.zone(access.event)
+    )
+    plan = grid.prepare(session, access=access, mode="fill", now=eve)
+    session.commit()
+    grid.apply(session, access=access, plan=grid.solve(plan, seed=0, engine="heuristic"))
+    grid.publish(session, access=access)
+    published = agenda.load_published(session, event=access.event)
+    wanted: dict[int, list[int]] = {}
+    for participant_id, topic_id in session.exec(
+        select(Vote.participant_id, Vote.topic_id)
+        .where(Vote.event_id == access.event_id)
+        .order_by(col(Vote.id))
+    ).all():
+        wanted.setdefault(participant_id, []).append(topic_id)
+    last = published.slots[-1].id
+    for participant_id, chosen in wanted.items():
+        for block in published.slots:
+            here = [
+                item.topic_id
+                for item in published.sessions.values()
+                if item.block_id == block.id and item.topic_id in chosen
+            ]
+            if not here:
+                continue
+            session.add(
+                CheckIn(
+                    event_id=access.event_id,
+                    participant_id=participant_id,
+                    topic_id=here[0],
+                    arrived_at=published.starts_at(block.id or 0),
+                    left_at=None if block.id == last else published.ends_at(block.id or 0),
+                )
+            )
+    access.event.phase = Phase.SESSIONS
+    session.add(access.event)
     session.commit()

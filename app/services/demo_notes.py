@@ -145,31 +145,40 @@ def load(session: Session, *, event: Event, upload_dir: Path) -> None:
         select(Topic).where(Topic.event_id == event_id).order_by(col(Topic.id))
     ).all()
     _publish_if_needed(session, event=event, topics=list(topics))
+    version = agenda.latest_version(session, event_id=event_id)
+    scheduled = agenda.published_cells(session, version_id=version.id or 0) if version else {}
+    # The demo's agenda records who went where; check-ins are added only when it has none.
+    attended = session.exec(select(CheckIn.id).where(CheckIn.event_id == event_id)).first()
     created: list[Proposal] = []
     for seed in NOTES:
         topic_id = topics[seed.topic].id or 0
+        if topic_id not in scheduled:
+            continue
         created += _notes(session, event_id=event_id, topic_id=topic_id, seed=seed)
-        for index in seed.attendees:
+        for index in seed.attendees if attended is None else ():
             session.add(
                 CheckIn(event_id=event_id, participant_id=people[index].id or 0, topic_id=topic_id)
             )
         for number, caption in enumerate(seed.photos):
             _photo(session, event_id=event_id, topic_id=topic_id, caption=caption,
                    upload_dir=upload_dir, seed=number + seed.topic)  # fmt: skip
+    if not created:
+        session.commit()
+        return
     for person, chosen in PROPOSAL_DOTS.items():
-        for number in sorted(set(chosen))[: event.dots_per_participant]:
+        for number in sorted({n % len(created) for n in chosen})[: event.dots_per_participant]:
             session.add(
                 ProposalVote(
                     event_id=event_id,
                     participant_id=people[person].id or 0,
-                    proposal_id=created[number].id or 0,
+                    proposal_id=created[number % len(created)].id or 0,
                 )
             )
     for number, person, who, action, by_when in COMMITMENTS:
         session.add(
             Commitment(
                 event_id=event_id,
-                proposal_id=created[number].id or 0,
+                proposal_id=created[number % len(created)].id or 0,
                 participant_id=people[person].id,
                 who=who,
                 action=action,

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, func, select
 from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicConvener, TopicStatus
-from app.services import convergence, news, notes, pitches, votes
+from app.services import agenda, checkins, convergence, grid, news, notes, pitches, votes
+from app.services.agenda import Agenda, Move
 
 
 @dataclass
@@ -49,6 +50,11 @@ class LiveState:
     announcements: list[Announcement]
     pitch_current: PitchView | None
     pitch_waiting: list[TopicView]
+    # The agenda participants see, live attendance, and how far the facilitators' draft got.
+    agenda: Agenda | None = None
+    moves: list[Move] = field(default_factory=list)
+    attendance: dict[int, int] = field(default_factory=dict)
+    grid_revision: int = 0
     # Session notes and what follows them (app/services/notes.py, convergence.py).
     notes_json: str = "{}"
     closing: ClosingView | None = None
@@ -101,6 +107,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         ends_at = entry.started_at.timestamp() + event.pitch_seconds if entry.started_at else None
         current = PitchView(topic=views[topic.id], ends_at=ends_at)
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
+    published = agenda.load_published(session, event=event)
     closing, priorities = _after_sessions(session, event=event)
     return LiveState(
         event=event,
@@ -110,6 +117,10 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         announcements=news.recent(session, event_id=event_id),
         pitch_current=current,
         pitch_waiting=waiting,
+        agenda=published,
+        moves=published.moves({view.id: view.title for view in views.values()}),
+        attendance=checkins.attendance(session, event_id=event_id),
+        grid_revision=grid.revision(session, event_id=event_id),
         notes_json=notes.live_json(session, event_id=event_id),
         closing=closing,
         priorities=priorities,

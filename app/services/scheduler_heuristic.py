@@ -118,8 +118,11 @@ class _Search:
 
 def _greedy(search: _Search, rng: random.Random) -> None:
     problem = search.problem
-    # What still fits of the published schedule stays where it was.
-    for t, slot in enumerate(problem.prev_slot):
+    # What still fits of the published schedule stays where it was; first the topics whose
+    # very cell is still there, so that one whose room went away does not take their place.
+    published = sorted(range(len(problem.prev_slot)), key=lambda t: not problem.keeps_cell(t))
+    for t in published:
+        slot = problem.prev_slot[t]
         if (
             slot >= 0
             and search.plan[t] < 0

@@ -53,6 +53,11 @@ class Problem:
     def open_slots(self) -> list[int]:
         return [s for s, rooms in enumerate(self.free_rooms) if rooms]
 
+    def keeps_cell(self, t: int) -> bool:
+        """Topic ``t``'s published cell is still free to take (not blocked, locked or frozen)."""
+        slot = self.prev_slot[t]
+        return slot >= 0 and self.prev_room[t] in self.free_rooms[slot]
+
     def locked_plan(self) -> Plan:
         return list(self.lock_slot)
 
@@ -233,8 +238,10 @@ def fill(problem: Problem, plan: Plan) -> None:
                 members[slot].append(t)
                 busy[slot] |= problem.conveners[t]
     overflow = [slot_overflow(problem, s, members[s]) for s in range(n_slots)]
+    # Bigger topics first; among equals, those that can stay where they were published.
     waiting = sorted(
-        (t for t in problem.movable if plan[t] < 0), key=lambda t: (-problem.size[t], t)
+        (t for t in problem.movable if plan[t] < 0),
+        key=lambda t: (-problem.size[t], not problem.keeps_cell(t), t),
     )
     for t in waiting:
         best: tuple[int, int, int, int] | None = None

@@ -24,6 +24,7 @@ from app.models.topics import (
     TopicStatus,
     Vote,
 )
+from app.services import grid
 from app.services.access import EventAccess
 from app.services.phases import proposals_open
 
@@ -217,6 +218,7 @@ def withdraw(session: Session, *, access: EventAccess, topic_id: int) -> Topic:
     topic = _active_topic(session, access=access, topic_id=topic_id)
     _editable_by(session, access=access, topic=topic)
     topic.status = TopicStatus.WITHDRAWN
+    grid.remove_inactive(session, event_id=access.event_id, topic_id=topic_id)
     topic.updated_at = utcnow()
     session.execute(delete(Vote).where(col(Vote.topic_id) == topic.id))
     session.execute(delete(PitchEntry).where(col(PitchEntry.topic_id) == topic.id))
@@ -323,6 +325,7 @@ def hide(session: Session, *, access: EventAccess, topic_id: int, reason: str) -
     if len(reason) > 200:
         raise Invalid({"reason": _("Use at most 200 characters.")})
     topic.status = TopicStatus.HIDDEN
+    grid.remove_inactive(session, event_id=access.event_id, topic_id=topic_id)
     topic.hidden_reason = reason
     topic.updated_at = utcnow()
     session.execute(delete(Vote).where(col(Vote.topic_id) == topic.id))
@@ -384,6 +387,7 @@ def merge(session: Session, *, access: EventAccess, source_id: int, target_id: i
             session.delete(vote)
     session.execute(delete(PitchEntry).where(col(PitchEntry.topic_id) == source.id))
     source.status = TopicStatus.MERGED
+    grid.remove_inactive(session, event_id=access.event_id, topic_id=source_id)
     source.merged_into_id = target.id
     source.updated_at = target.updated_at = utcnow()
     session.add_all([source, target])

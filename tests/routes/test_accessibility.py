@@ -22,7 +22,7 @@ from app.config import Settings
 from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import Participant, User
 from app.models.topics import Topic
-from app.services import events, news, people, pitches, programme, topics, votes
+from app.services import agenda, events, grid, news, people, pitches, programme, topics, votes
 from app.web import LANG_COOKIE
 from tests.factories import PASSWORD, csrf, post
 from tests.marketplace_helpers import as_participant, as_staff, make_facilitator, set_phase
@@ -558,3 +558,41 @@ def test_everyone_who_may_vote_sees_labelled_vote_buttons(session: Session, worl
     assert audit(html, csrf(world.phone, world.settings)) == []
     assert html.count('aria-label="Add a dot"') == 3  # Housing, Jobs, Schools
     assert html.count('aria-label="Take a dot back"') == 3
+
+
+def test_agenda_pages(session: Session, world: World, owner: User) -> None:
+    """The grid (plain, with a topic selected, with problems), the published agenda on phones,
+    a session page, the printable agenda and the door signs."""
+    settings, event, slug = world.settings, world.event, world.event.slug
+    staff = as_staff(session, event, owner)
+    draft = agenda.load_draft(session, event=event)
+    block = draft.slots[0].id or 0
+    rooms = [room.id or 0 for room in draft.rooms]
+    grid.move(
+        session,
+        access=staff,
+        topic_id=world.active_topic_id,
+        expected=None,
+        target=(block, rooms[0]),
+    )
+    grid.move(
+        session, access=staff, topic_id=world.my_topic_id, expected=None, target=(block, rooms[1])
+    )
+    grid.set_locked(session, access=staff, topic_id=world.my_topic_id, locked=True)
+    grid.publish(session, access=staff)
+    set_phase(session, event, Phase.SESSIONS)
+    session.commit()
+    report(
+        [
+            check(world.organiser, settings, "GET", f"/o/{slug}/grid"),
+            check(
+                world.organiser, settings, "GET", f"/o/{slug}/grid?topic={world.active_topic_id}"
+            ),
+            check(world.organiser, settings, "GET", f"/o/{slug}/grid/fragment", whole_page=False),
+            check(world.organiser, settings, "GET", f"/o/{slug}/agenda/print"),
+            check(world.organiser, settings, "GET", f"/o/{slug}/signs"),
+            check(world.phone, settings, "GET", f"/e/{slug}"),
+            check(world.phone, settings, "GET", f"/e/{slug}/agenda"),
+            check(world.phone, settings, "GET", f"/e/{slug}/sessions/{world.my_topic_id}"),
+        ]
+    )

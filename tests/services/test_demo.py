@@ -10,7 +10,7 @@ from app.errors import PermissionDenied
 from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.people import OrgType, Participant, User
 from app.models.topics import Vote
-from app.services import accounts, demo, events, live, programme
+from app.services import accounts, agenda, checkins, demo, events, grid, live, programme
 from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
 from tests.factories import access_as
 
@@ -224,7 +224,7 @@ def test_load_demo_marketplace_has_topics_votes_and_news(
     event, _created = load_demo(session, settings=settings)
     state = live.load(session, event_id=event.id)  # type: ignore[arg-type]
     assert state is not None
-    assert event.phase == "voting"
+    assert event.phase == "sessions"
     assert len(state.topics) == len(demo.TOPICS) == 15
     languages = {topic.language for topic in state.topics}
     assert languages == {"en", "bg"}
@@ -239,3 +239,22 @@ def test_load_demo_marketplace_has_topics_votes_and_news(
     assert [item.text for item in state.announcements] == [
         "Lunch is served in the garden at 13:00 · Обядът е в градината в 13:00."
     ]
+
+
+def test_load_demo_publishes_an_agenda_for_both_days_with_check_ins(
+    session: Session, settings: Settings
+) -> None:
+    event, _created = load_demo(session, settings=settings)
+    published = agenda.load_published(session, event=event)
+
+    assert published.version is not None and published.version.number == 1
+    assert len(published.sessions) == len(demo.TOPICS)
+    days = {published.day_of(item.block_id).date for item in published.sessions.values()}  # type: ignore[union-attr]
+    assert days == {demo.FIRST_DAY, demo.FIRST_DAY + dt.timedelta(days=1)}
+    found = grid.problems(session, grid=published)
+    assert found.convener_clash == set()
+    attended = checkins.attendees(session, event_id=event.id or 0)
+    assert set(attended) <= set(published.by_topic) and sum(attended.values()) > 30
+    now = checkins.attendance(session, event_id=event.id or 0)
+    last = published.slots[-1].id
+    assert now and all(published.by_topic[topic].block_id == last for topic in now)

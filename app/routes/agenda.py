@@ -1,0 +1,244 @@
+"""The published agenda for everyone: the phone's agenda and session pages, "I'm here", the door
+sign's QR landing, calendar feeds; and for organisers the printable agenda and door signs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.db import SessionDep
+from app.deps import AccessDep, HubDep, SettingsDep, verify_csrf
+from app.errors import Invalid, NotFound
+from app.i18n import _
+from app.models.base import utcnow
+from app.realtime.frames import live_context
+from app.services import agenda, calendar, checkins, live
+from app.services.access import EventAccess, live_path
+from app.services.qr import qr_svg
+from app.templating import render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+
+def _participant_or_join(access: EventAccess) -> Response | None:
+    """Someone who has not joined goes to the join form (door signs are inside the venue)."""
+    if access.participant is not None:
+        return None
+    if access.is_staff:
+        return None
+    return RedirectResponse(f"/j/{access.event.join_code}", status_code=303)
+
+
+def _phone_context(request: Request, session: SessionDep, access: EventAccess) -> dict[str, Any]:
+    state = live.load(session, event_id=access.event_id)
+    assert state is not None
+    settings = request.app.state.settings
+    participant = access.participant
+    follows = agenda.followed(session, participant_id=participant.id or 0) if participant else set()
+    context: dict[str, Any] = {
+        **live_context(state, "phones"),
+        "access": access,
+        "participant": participant,
+        "follows": follows,
+        "mine": agenda.mine(state.agenda, follows) if state.agenda else [],
+        "live_sync": request.app.state.hub.current(access.event_id),
+        "live_url": live_path(
+            event=access.event,
+            audience="phones",
+            participant_id=participant.id if participant else None,
+            secret=settings.secret,
+        )
+        if participant
+        else None,
+    }
+    return context
+
+
+@router.get("/e/{slug}/agenda")
+def agenda_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    redirect = _participant_or_join(access)
+    if redirect is not None:
+        return redirect
+    context = _phone_context(request, session, access)
+    settings = request.app.state.settings
+    event = access.event
+    context["event_feed"] = (
+        f"{settings.base_url}/e/{event.slug}/calendar.ics"
+        f"?k={calendar.event_feed_key(event, settings.secret)}"
+    )
+    if access.participant is not None:
+        context["personal_feed"] = (
+            f"{settings.base_url}/e/{event.slug}/calendar/{access.participant.id}.ics"
+            f"?k={calendar.personal_feed_key(access.participant, settings.secret)}"
+        )
+    return render(request, "participant/agenda.html", context)
+
+
+def _session_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    topic_id: int,
+    *,
+    message: str = "",
+    status: int = 200,
+) -> Response:
+    grid = agenda.load_published(session, event=access.event)
+    item = grid.by_topic.get(topic_id)
+    if item is None:
+        raise NotFound(_("This session is not on the agenda."))
+    here = checkins.attendance(session, event_id=access.event_id).get(topic_id, 0)
+    current = (
+        checkins.current_topic(session, participant_id=access.participant.id or 0)
+        if access.participant
+        else None
+    )
+    return render(
+        request,
+        "participant/session.html",
+        {
+            "event": access.event,
+            "access": access,
+            "item": item,
+            "grid": grid,
+            "room": grid.room_by_id[item.room_id],
+            "block": grid.blocks[item.block_id],
+            "day": grid.day_of(item.block_id),
+            "here": here,
+            "checked_in": current == topic_id,
+            "message": message,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/e/{slug}/sessions/{topic_id}")
+def session_page(
+    request: Request, session: SessionDep, access: AccessDep, topic_id: int
+) -> Response:
+    redirect = _participant_or_join(access)
+    if redirect is not None:
+        return redirect
+    return _session_page(request, session, access, topic_id)
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/here")
+def check_in(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    checkins.check_in(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return RedirectResponse(f"/e/{access.event.slug}/sessions/{topic_id}", status_code=303)
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/leave")
+def check_out(
+    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int
+) -> Response:
+    try:
+        checkins.check_out(session, access=access)
+    except Invalid as error:
+        session.rollback()
+        return _session_page(
+            request, session, access, topic_id, message=error.message, status=error.status_code
+        )
+    hub.changed(access.event_id)
+    return RedirectResponse(f"/e/{access.event.slug}/sessions/{topic_id}", status_code=303)
+
+
+@router.get("/e/{slug}/rooms/{room_id}/here")
+def door_sign(request: Request, session: SessionDep, access: AccessDep, room_id: int) -> Response:
+    """Where a door sign's QR code leads: the session in this room now (or next)."""
+    redirect = _participant_or_join(access)
+    if redirect is not None:
+        return redirect
+    grid = agenda.load_published(session, event=access.event)
+    if room_id not in grid.room_by_id:
+        raise NotFound(_("There is no such room."))
+    item = checkins.session_in_room(grid, room_id=room_id, now=utcnow())
+    if item is None:
+        raise NotFound(_("No session is planned in this room."))
+    return RedirectResponse(f"/e/{access.event.slug}/sessions/{item.topic_id}", status_code=303)
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
+
+
+@router.get("/e/{slug}/calendar.ics")
+def event_feed(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, k: str = ""
+) -> Response:
+    calendar.check_event_key(access.event, k[:64], settings.secret)
+    grid = agenda.load_published(session, event=access.event)
+    return _ics(calendar.feed(grid, base_url=settings.base_url), f"{access.event.slug}.ics")
+
+
+@router.get("/e/{slug}/calendar/{participant_id}.ics")
+def personal_feed(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, participant_id: int, k: str = ""
+) -> Response:
+    participant = calendar.participant_for_key(
+        session,
+        event=access.event,
+        participant_id=participant_id,
+        key=k[:64],
+        secret=settings.secret,
+    )
+    grid = agenda.load_published(session, event=access.event)
+    follows = agenda.followed(session, participant_id=participant.id or 0)
+    body = calendar.feed(
+        grid,
+        base_url=settings.base_url,
+        only=follows,
+        name=_("%(event)s: my agenda") % {"event": access.event.name},
+    )
+    return _ics(body, f"{access.event.slug}-mine.ics")
+
+
+# --- printable, for organisers -----------------------------------------------------------
+
+
+@router.get("/o/{slug}/agenda/print")
+def printable_agenda(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    access.require_staff()
+    grid = agenda.load_published(session, event=access.event)
+    return render(
+        request,
+        "organiser/agenda_print.html",
+        {"event": access.event, "access": access, "user": access.user, "grid": grid},
+    )
+
+
+@router.get("/o/{slug}/signs")
+def door_signs(
+    request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep
+) -> Response:
+    access.require_staff()
+    grid = agenda.load_published(session, event=access.event)
+    signs = []
+    for room in grid.rooms:
+        url = f"{settings.base_url}/e/{access.event.slug}/rooms/{room.id}/here"
+        held = sorted(
+            (item for item in grid.sessions.values() if item.room_id == room.id),
+            key=lambda item: grid.starts_at(item.block_id),
+        )
+        signs.append({"room": room, "url": url, "qr": qr_svg(url, scale=6), "sessions": held})
+    return render(
+        request,
+        "organiser/signs.html",
+        {
+            "event": access.event,
+            "access": access,
+            "user": access.user,
+            "grid": grid,
+            "signs": signs,
+        },
+    )

@@ -1,0 +1,292 @@
+"""The facilitator's agenda grid: drag and drop (or select, then place), locks, blocked cells,
+scheduling from votes, undo, publish. Every answer to htmx is the grid itself, as it is now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.db import SessionDep
+from app.deps import AccessDep, HubDep, verify_csrf
+from app.errors import DomainError, Invalid
+from app.forms import parse_int
+from app.i18n import _, ngettext
+from app.models.base import MAX_ID
+from app.services import agenda, checkins, grid, live
+from app.services.access import EventAccess
+from app.services.agenda import Cell
+from app.templating import render
+
+router = APIRouter(prefix="/o/{slug}/grid", dependencies=[Depends(verify_csrf)])
+
+
+def _id(raw: str, *, field: str) -> int:
+    number = parse_int(raw, field=field)
+    if not 0 < number <= MAX_ID:
+        raise Invalid({field: _("There is nothing with this number.")})
+    return number
+
+
+def _cell(block: str, room: str, *, field: str) -> Cell | None:
+    if not block.strip() and not room.strip():
+        return None
+    return (_id(block, field=field), _id(room, field=field))
+
+
+def _holder(raw: str) -> int | None:
+    return _id(raw, field="holds") if raw.strip() else None
+
+
+def grid_context(
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    query: str = "",
+    message: str = "",
+    reasons: dict[int, str] | None = None,
+    selected: int | None = None,
+) -> dict[str, object]:
+    """Everything the grid page and its fragment show."""
+    access.require_staff()
+    draft = agenda.load_draft(session, event=access.event)
+    found = grid.problems(session, grid=draft)
+    placed = set(draft.by_topic)
+    state = live.load(session, event_id=access.event_id)
+    assert state is not None
+    waiting = sorted(
+        (t for t in state.topics if t.id not in placed), key=lambda t: (-t.votes, t.id)
+    )
+    if query.strip():
+        needle = query.strip().casefold()
+        waiting = [t for t in waiting if needle in t.title.casefold()]
+    version = agenda.latest_version(session, event_id=access.event_id)
+    return {
+        "access": access,
+        "event": access.event,
+        "user": access.user,
+        "draft": draft,
+        "problems": found,
+        "waiting": waiting,
+        "topic_conveners": {t.id: t.conveners for t in waiting},
+        "query": query,
+        "message": message,
+        "reasons": reasons or {},
+        "selected": selected,
+        "version": version,
+        "unpublished": grid.unpublished_changes(session, grid=draft),
+        "revision": grid.revision(session, event_id=access.event_id),
+        "attendance": checkins.attendance(session, event_id=access.event_id),
+    }
+
+
+def _answer(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    message: str,
+    status: int = 200,
+    reasons: dict[int, str] | None = None,
+) -> Response:
+    """htmx gets the fresh grid with the message; a plain form post gets the page."""
+    context = grid_context(session, access, message=message, reasons=reasons)
+    if request.headers.get("hx-request") == "true":
+        return render(
+            request,
+            "partials/grid/grid.html",
+            context,
+            status_code=status,
+            headers={"Vary": "HX-Request"},
+        )
+    if status == 200 and not reasons:
+        return RedirectResponse(f"/o/{access.event.slug}/grid", status_code=303)
+    return render(request, "organiser/grid.html", context, status_code=status)
+
+
+def _failed(
+    request: Request, session: SessionDep, access: EventAccess, error: DomainError
+) -> Response:
+    session.rollback()
+    return _answer(request, session, access, message=error.message, status=error.status_code)
+
+
+@router.get("")
+def page(
+    request: Request, session: SessionDep, access: AccessDep, q: str = "", topic: str = ""
+) -> Response:
+    selected = None
+    if topic.strip():
+        try:
+            selected = _id(topic, field="topic")
+        except Invalid:
+            selected = None
+    context = grid_context(session, access, query=q[:120], selected=selected)
+    return render(
+        request,
+        "organiser/grid.html",
+        {**context, "live_sync": request.app.state.hub.current(access.event_id)},
+    )
+
+
+@router.get("/fragment")
+def fragment(
+    request: Request, session: SessionDep, access: AccessDep, q: str = "", changed: str = ""
+) -> Response:
+    """The grid alone: what another facilitator's screen fetches when this one changed."""
+    message = _("Another facilitator changed the grid.") if changed else ""
+    return render(
+        request,
+        "partials/grid/grid.html",
+        grid_context(session, access, query=q[:120], message=message),
+        headers={"Vary": "HX-Request"},
+    )
+
+
+@router.post("/move")
+def move(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic: Annotated[str, Form()] = "",
+    from_block: Annotated[str, Form()] = "",
+    from_room: Annotated[str, Form()] = "",
+    to_block: Annotated[str, Form()] = "",
+    to_room: Annotated[str, Form()] = "",
+    holds: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        grid.move(
+            session,
+            access=access,
+            topic_id=_id(topic, field="topic"),
+            expected=_cell(from_block, from_room, field="from"),
+            target=_cell(to_block, to_room, field="to"),
+            target_holds=_holder(holds),
+        )
+    except DomainError as error:
+        return _failed(request, session, access, error)
+    hub.changed(access.event_id)
+    return _answer(request, session, access, message=_("Moved."))
+
+
+@router.post("/lock")
+def lock(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic: Annotated[str, Form()] = "",
+    locked: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        grid.set_locked(session, access=access, topic_id=_id(topic, field="topic"), locked=locked)
+    except DomainError as error:
+        return _failed(request, session, access, error)
+    hub.changed(access.event_id)
+    return _answer(request, session, access, message=_("Locked.") if locked else _("Unlocked."))
+
+
+@router.post("/block")
+def block(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    block_id: Annotated[str, Form()] = "",
+    room_id: Annotated[str, Form()] = "",
+    blocked: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        grid.set_blocked(
+            session,
+            access=access,
+            block_id=_id(block_id, field="cell"),
+            room_id=_id(room_id, field="cell"),
+            blocked=blocked,
+        )
+    except DomainError as error:
+        return _failed(request, session, access, error)
+    hub.changed(access.event_id)
+    message = (
+        _("The room is not available in this slot now.")
+        if blocked
+        else _("The room is available again.")
+    )
+    return _answer(request, session, access, message=message)
+
+
+@router.post("/undo")
+def undo(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+    try:
+        grid.undo(session, access=access)
+    except DomainError as error:
+        return _failed(request, session, access, error)
+    hub.changed(access.event_id)
+    return _answer(request, session, access, message=_("Undone."))
+
+
+def _schedule(
+    request: Request, session: SessionDep, access: EventAccess, hub: HubDep, mode: grid.Mode
+) -> Response:
+    try:
+        plan = grid.prepare(session, access=access, mode=mode)
+        session.commit()  # no transaction (and no SQLite write lock) while the scheduler thinks
+        grid.solve(plan)
+        grid.apply(session, access=access, plan=plan)
+    except DomainError as error:
+        return _failed(request, session, access, error)
+    hub.changed(access.event_id)
+    result = plan.result
+    assert result is not None
+    count = len(result.assignments)
+    placed = ngettext("%(num)d session placed", "%(num)d sessions placed", count) % {"num": count}
+    message = _("%(placed)s: %(votes)d attendable votes, %(moves)d moved.") % {
+        "placed": placed,
+        "votes": result.attendable_votes,
+        "moves": result.moves,
+    }
+    return _answer(request, session, access, message=message, reasons=plan.reasons or None)
+
+
+@router.post("/fill")
+def fill(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+    return _schedule(request, session, access, hub, "fill")
+
+
+@router.post("/reoptimise")
+def reoptimise(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+    return _schedule(request, session, access, hub, "reoptimise")
+
+
+@router.post("/publish")
+def publish(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+    try:
+        version = grid.publish(session, access=access)
+    except DomainError as error:
+        return _failed(request, session, access, error)
+    hub.changed(access.event_id)
+    return _answer(
+        request,
+        session,
+        access,
+        message=_("Published as version %(number)d.") % {"number": version.number},
+    )
+
+
+@router.post("/freeze")
+def freeze(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    freeze_minutes: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        grid.set_freeze_minutes(
+            session, access=access, minutes=parse_int(freeze_minutes, field="freeze_minutes")
+        )
+    except DomainError as error:
+        return _failed(request, session, access, error)
+    return _answer(request, session, access, message=_("Saved."))
