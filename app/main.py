@@ -35,12 +35,14 @@ from app.routes import (
     live,
     maps,
     marketplace,
+    notes,
     organiser,
     participant,
     reports,
 )
 from app.runtime import collect_when_idle, tune_process
 from app.templating import render
+from app.uploads import UploadLimit
 from app.web import WebMiddleware
 
 logger = logging.getLogger("openspace")
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agenda,
         participant,
         marketplace,
+        notes,
         board,
         live,
     ):
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DataError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(UploadLimit)  # inside WebMiddleware: it needs the cookie and locale
     app.add_middleware(WebMiddleware, settings=settings)
     return app
 

@@ -2,6 +2,18 @@
 
 from app.models.events import Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace, MapPlusOne
+from app.models.notes import (
+    ClosingState,
+    Commitment,
+    NextStep,
+    NotesConflict,
+    NotesPresence,
+    NotesRevision,
+    Photo,
+    Proposal,
+    ProposalVote,
+    SessionNotes,
+)
 from app.models.people import AuthSession, Participant, ParticipantDevice, RateCounter, User
 from app.models.schedule import (
     BlockedCell,
@@ -25,6 +37,8 @@ __all__ = [
     "AuthSession",
     "BlockedCell",
     "CheckIn",
+    "ClosingState",
+    "Commitment",
     "Day",
     "Event",
     "EventMember",
@@ -37,14 +51,22 @@ __all__ = [
     "MapCluster",
     "MapPlace",
     "MapPlusOne",
+    "NextStep",
+    "NotesConflict",
+    "NotesPresence",
+    "NotesRevision",
     "Participant",
     "ParticipantDevice",
+    "Photo",
     "PitchEntry",
     "Placement",
+    "Proposal",
+    "ProposalVote",
     "PublishedPlacement",
     "RateCounter",
     "Room",
     "ScheduleVersion",
+    "SessionNotes",
     "TimeBlock",
     "Topic",
     "TopicConvener",

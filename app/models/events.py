@@ -19,6 +19,9 @@ class Phase(StrEnum):
     AGENDA = "agenda"
     SESSIONS = "sessions"
     CLOSING = "closing"
+    # Optional, after the closing circle: dots on the sessions' proposals, then commitments.
+    CONVERGENCE = "convergence"
+    ACTIONS = "actions"
     FINISHED = "finished"
 
 
@@ -29,6 +32,8 @@ PHASE_LABELS: dict[str, str] = {
     Phase.AGENDA: N_("Agenda"),
     Phase.SESSIONS: N_("Sessions"),
     Phase.CLOSING: N_("Closing circle"),
+    Phase.CONVERGENCE: N_("Convergence"),
+    Phase.ACTIONS: N_("Action planning"),
     Phase.FINISHED: N_("Finished"),
 }
 

@@ -23,7 +23,7 @@ TEMPLATES = {
 }
 
 
-AGENDA_PHASES = (Phase.AGENDA, Phase.SESSIONS, Phase.CLOSING)
+AGENDA_PHASES = (Phase.AGENDA, Phase.SESSIONS)  # the closing circle presents sessions instead
 
 
 def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from app.deps import SettingsDep
 from app.errors import NotFound
 from app.i18n import _
 from app.realtime.frames import live_context
+from app.routes.notes import BOARD_COOKIE
 from app.services import live
 from app.services.access import board_signature_ok, event_by_slug, live_path
 from app.services.qr import join_url, qr_svg
@@ -29,7 +30,7 @@ def board(
     live_sync = request.app.state.hub.current(event.id)
     state = live.load(session, event_id=event.id)  # type: ignore[arg-type]
     assert state is not None
-    return render(
+    response = render(
         request,
         "board/board.html",
         {
@@ -40,3 +41,14 @@ def board(
             "live_url": live_path(event=event, audience="board", secret=settings.secret),
         },
     )
+    # The closing circle shows session photos, which only members of the event may see: the
+    # board proves it is the board with its link's signature (app/routes/notes.py).
+    response.set_cookie(
+        BOARD_COOKIE.format(event_id=event.id),
+        signature,
+        max_age=2 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    return response

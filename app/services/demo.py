@@ -23,7 +23,7 @@ from app.models.people import OrgType, Participant, ParticipantCreate, User
 from app.models.schedule import CheckIn
 from app.models.topics import Announcement, Topic, TopicConvener, Vote
 from app.security import new_token
-from app.services import accounts, agenda, events, grid, maps, programme
+from app.services import accounts, agenda, demo_notes, events, grid, maps, programme
 from app.services.access import EventAccess, resolve
 
 DEMO_SLUG = "demo"
@@ -219,6 +219,7 @@ def load_demo(session: Session, *, settings: Settings) -> tuple[Event, bool]:
         _marketplace(session, event=event)
         _agenda(session, access=access)
         _map(session, access=access)
+        demo_notes.load(session, event=event, upload_dir=settings.uploads_path)
     except BaseException:
         session.rollback()
         # The foreign keys cascade, so this takes the rooms, blocks and people with it.

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
-from app.models.events import Event
+from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicConvener, TopicStatus
-from app.services import agenda, checkins, grid, maps, news, pitches, votes
+from app.services import agenda, checkins, convergence, grid, maps, news, notes, pitches, votes
 from app.services.agenda import Agenda, Move
 
 
@@ -31,6 +31,17 @@ class PitchView:
 
 
 @dataclass
+class ClosingView:
+    """The closing circle's slides and which one shows (see convergence.current_index)."""
+
+    slides: list[convergence.Slide]
+    position: int
+    auto_seconds: int
+    since: float  # unix time the position was set
+    current: int
+
+
+@dataclass
 class LiveState:
     event: Event
     topics: list[TopicView]
@@ -46,6 +57,10 @@ class LiveState:
     grid_revision: int = 0
     # The map on the board (the mapping workshop), shown there instead of the topics.
     map: maps.MapView | None = None
+    # Session notes and what follows them (app/services/notes.py, convergence.py).
+    notes_json: str = "{}"
+    closing: ClosingView | None = None
+    priorities: list[convergence.Priority] = field(default_factory=list)
 
     @property
     def ranked(self) -> list[TopicView]:
@@ -95,6 +110,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         current = PitchView(topic=views[topic.id], ends_at=ends_at)
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
     published = agenda.load_published(session, event=event)
+    closing, priorities = _after_sessions(session, event=event)
     return LiveState(
         event=event,
         topics=list(views.values()),
@@ -108,4 +124,28 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         attendance=checkins.attendance(session, event_id=event_id),
         grid_revision=grid.revision(session, event_id=event_id),
         map=maps.board_state(session, event_id=event_id),
+        notes_json=notes.live_json(session, event_id=event_id),
+        closing=closing,
+        priorities=priorities,
     )
+
+
+def _after_sessions(
+    session: Session, *, event: Event
+) -> tuple[ClosingView | None, list[convergence.Priority]]:
+    """The closing presentation, or the ranked priorities: loaded only in their phases."""
+    event_id = event.id or 0
+    if event.phase == Phase.CLOSING:
+        slides = convergence.slides(session, event_id=event_id)
+        state = convergence.closing_state(session, event_id=event_id)
+        view = ClosingView(
+            slides=slides,
+            position=state.position,
+            auto_seconds=state.auto_seconds,
+            since=state.changed_at.timestamp(),
+            current=convergence.current_index(state, len(slides)),
+        )
+        return view, []
+    if event.phase in (Phase.CONVERGENCE, Phase.ACTIONS):
+        return None, convergence.priorities(session, event_id=event_id)[: convergence.TOP]
+    return None, []

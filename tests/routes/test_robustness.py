@@ -40,11 +40,13 @@ from app.models.events import (
     TimeBlockCreate,
 )
 from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace
+from app.models.notes import Commitment, NextStep, NotesConflict, Photo, Proposal
 from app.models.people import Participant, User
 from app.models.topics import Announcement, Topic
 from app.services import events, maps, news, people, programme, topics
 from tests.factories import access_as, csrf, field_error, login, make_user, post
 from tests.marketplace_helpers import as_participant, set_phase
+from tests.notes_helpers import publish_topics
 from tests.routes.helpers import join, sync
 
 # --- what the fuzz sends -----------------------------------------------------------------
@@ -222,6 +224,11 @@ class World:
             "category_id": MapCategory,
             "place_id": MapPlace,
             "cluster_id": MapCluster,
+            "proposal_id": Proposal,
+            "step_id": NextStep,
+            "photo_id": Photo,
+            "commitment_id": Commitment,
+            "conflict_id": NotesConflict,
         }
         return st.sampled_from(self.ids(models[name]))
 
@@ -281,6 +288,18 @@ def build_world(
     form = {"text": "Schools", "category": str(category.id)}
     assert (
         post(phone, settings, f"/e/{event.slug}/maps/{the_map.id}/cards", form).status_code == 303
+    )
+    # Two topics are sessions of a published agenda, so the notes routes do their real work.
+    rooms = session.exec(select(Room).where(Room.event_id == event.id).order_by(col(Room.id))).all()
+    block = session.exec(select(TimeBlock).where(TimeBlock.event_id == event.id)).one()
+    placed = session.exec(select(Topic).where(Topic.event_id == event.id).order_by(col(Topic.id)))
+    publish_topics(
+        session,
+        event,
+        [
+            (topic.id or 0, block.id or 0, room.id or 0)
+            for topic, room in zip(placed, rooms, strict=False)
+        ],
     )
     anonymous = new_client()
     anonymous.get("/")

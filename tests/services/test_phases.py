@@ -102,7 +102,8 @@ def test_set_phase_refused_for_organiser_of_another_event(session: Session, even
 
 def test_next_phase_follows_the_day() -> None:
     assert [phases.next_phase(phase) for phase in Phase] == [
-        "marketplace", "voting", "agenda", "sessions", "closing", "finished", None,
+        "marketplace", "voting", "agenda", "sessions", "closing", "convergence", "actions",
+        "finished", None,
     ]  # fmt: skip
 
 

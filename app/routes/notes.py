@@ -1,0 +1,625 @@
+"""Session notes, flipchart photos, the closing circle, convergence and action planning.
+
+Participants and staff read and write notes at ``/e/<event>/sessions/<topic>/notes``; the
+facilitator runs the presentation and sees the priorities under ``/o/<event>/…``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from app.db import SessionDep
+from app.deps import AccessDep, HubDep, SettingsDep, get_event_access, verify_csrf
+from app.errors import Conflict, Invalid, NotFound
+from app.forms import parse_int
+from app.i18n import _
+from app.models.base import MAX_ID
+from app.models.events import PHASE_LABELS, Role
+from app.services import agenda, convergence, notes, photos
+from app.services.access import EventAccess, board_signature_ok, live_path
+from app.services.convergence import AUTO_CHOICES
+from app.templating import render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+BOARD_COOKIE = "osl_board_{event_id}"  # the board link's signature, so the board sees photos
+
+
+def _notes_url(access: EventAccess, topic_id: int, anchor: str = "") -> str:
+    return f"/e/{access.event.slug}/sessions/{topic_id}/notes{anchor}"
+
+
+def _back(access: EventAccess, topic_id: int, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(_notes_url(access, topic_id, anchor), status_code=303)
+
+
+def _live_url(request: Request, access: EventAccess) -> str:
+    audience = "staff" if access.is_staff else "phones"
+    participant_id = access.participant.id if access.participant else None
+    return live_path(
+        event=access.event,
+        audience=audience,
+        participant_id=participant_id,
+        secret=request.app.state.settings.secret,
+    )
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    topic_id: int,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    page = notes.page(session, access=access, topic_id=topic_id)
+    return render(
+        request,
+        "notes/page.html",
+        {
+            **_page_context(access, page),
+            "form": {**page.values, **(form or {})},
+            "errors": errors or {},
+            "live_sync": request.app.state.hub.current(access.event_id),
+            "live_url": _live_url(request, access),
+            "notes_live": notes.live_json(session, event_id=access.event_id),
+        },
+        status_code=status,
+    )
+
+
+def _page_context(access: EventAccess, page: notes.NotesPage) -> dict[str, Any]:
+    plan = page.agenda
+    block = plan.blocks.get(page.cell.block_id)
+    room = plan.room_by_id.get(page.cell.room_id)
+    return {
+        "event": access.event,
+        "access": access,
+        "page": page,
+        "topic_id": page.topic.id,
+        "block": block,
+        "room": room,
+        "starts_at": plan.starts_at(page.cell.block_id) if block else None,
+        "zone": agenda.zone(access.event),
+        "may_delete_photo": {photo.id: photos.may_delete(access, photo) for photo in page.photos},
+    }
+
+
+# --- the notes ---------------------------------------------------------------------------
+
+
+@router.get("/e/{slug}/notes")
+def sessions_index(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    """Every session of the published agenda, with a link to its notes."""
+    access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
+    plan = agenda.load_published(session, event=access.event)
+    return render(
+        request,
+        "notes/index.html",
+        {
+            "event": access.event,
+            "plan": plan,
+            "sessions": notes.ordered_sessions(plan),
+            "with_notes": notes.sessions_with_notes(session, event_id=access.event_id),
+        },
+    )
+
+
+@router.get("/e/{slug}/sessions/{topic_id}/notes")
+def notes_page(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+    return _page(request, session, access, topic_id)
+
+
+@router.get("/e/{slug}/sessions/{topic_id}/notes/fresh")
+def notes_fresh(
+    request: Request, session: SessionDep, access: AccessDep, topic_id: int
+) -> Response:
+    """The page's changing regions (out of band), fetched when the live frame says the notes
+    have a new revision; text fields that someone is typing in are left alone by notes.js."""
+    page = notes.page(session, access=access, topic_id=topic_id)
+    return render(request, "partials/notes/fresh.html", _page_context(access, page))
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+Text = Annotated[str | None, Form()]
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/notes")
+def save_notes(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    base_revision: Annotated[str, Form()] = "",
+    title: Text = None,
+    conveners: Text = None,
+    outcome: Text = None,
+    discussion: Text = None,
+    ideas: Text = None,
+    recommendations: Text = None,
+    questions: Text = None,
+    participant_count: Text = None,
+) -> Response:
+    # The fields sent are the ones saved: autosave sends one, the plain form sends all.
+    sent = {
+        "title": title,
+        "conveners": conveners,
+        "outcome": outcome,
+        "discussion": discussion,
+        "ideas": ideas,
+        "recommendations": recommendations,
+        "questions": questions,
+        "participant_count": participant_count,
+    }
+    changes = {name: value for name, value in sent.items() if value is not None}
+    try:
+        base = int(base_revision) if base_revision.isascii() and base_revision.isdigit() else -1
+        if not 0 <= base <= MAX_ID:
+            raise Invalid(
+                {"base_revision": _("This page is out of date. Reload it and try again.")}
+            )
+        result = notes.save(
+            session, access=access, topic_id=topic_id, base_revision=base, changes=changes
+        )
+    except Invalid as error:
+        session.rollback()
+        if _wants_json(request):
+            return JSONResponse({"errors": error.errors}, status_code=422)
+        return _page(
+            request, session, access, topic_id, form=changes, errors=error.errors, status=422
+        )
+    except Conflict as error:
+        session.rollback()
+        if _wants_json(request):
+            return JSONResponse({"reload": True, "message": error.message}, status_code=409)
+        raise
+    hub.changed(access.event_id)
+    if _wants_json(request):
+        return JSONResponse(
+            {
+                "revision": result.revision,
+                "values": {name: result.values[name] for name in changes},
+                "applied": result.applied,
+                "merged": result.merged,
+                "conflicts": result.conflicts,
+            }
+        )
+    anchor = "#notes-conflicts" if result.conflicts else "#notes-form"
+    return _back(access, topic_id, anchor)
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/notes/presence")
+def presence(
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    field: Annotated[str, Form()] = "",
+) -> Response:
+    if notes.heartbeat(session, access=access, topic_id=topic_id, field=field[:30]):
+        hub.changed(access.event_id)
+    return Response(status_code=204)
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/notes/leave")
+def leave(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    if notes.leave(session, access=access, topic_id=topic_id):
+        hub.changed(access.event_id)
+    return Response(status_code=204)
+
+
+@router.post("/e/{slug}/notes/conflicts/{conflict_id}/done")
+def conflict_done(
+    session: SessionDep, access: AccessDep, hub: HubDep, conflict_id: int
+) -> Response:
+    topic_id = notes.topic_of_conflict(session, access=access, conflict_id=conflict_id)
+    notes.resolve_conflict(session, access=access, conflict_id=conflict_id)
+    hub.changed(access.event_id)
+    return _back(access, topic_id, "#notes-conflicts")
+
+
+# --- proposals and next steps --------------------------------------------------------------
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/proposals")
+def add_proposal(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    proposal: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        notes.add_proposal(session, access=access, topic_id=topic_id, text=proposal)
+    except Invalid as error:
+        session.rollback()
+        return _page(
+            request, session, access, topic_id,
+            form={"proposal": proposal}, errors=error.errors, status=422,
+        )  # fmt: skip
+    _touch_revision(session, access, hub, topic_id)
+    return _back(access, topic_id, "#notes-proposals")
+
+
+@router.post("/e/{slug}/proposals/{proposal_id}/delete")
+def delete_proposal(
+    session: SessionDep, access: AccessDep, hub: HubDep, proposal_id: int
+) -> Response:
+    proposal = notes.delete_proposal(session, access=access, proposal_id=proposal_id)
+    _touch_revision(session, access, hub, proposal.topic_id)
+    return _back(access, proposal.topic_id, "#notes-proposals")
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/steps")
+def add_step(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    action: Annotated[str, Form()] = "",
+    who: Annotated[str, Form()] = "",
+    by_when: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        notes.add_step(
+            session, access=access, topic_id=topic_id, action=action, who=who, by_when=by_when
+        )
+    except Invalid as error:
+        session.rollback()
+        form = {"action": action, "who": who, "by_when": by_when}
+        return _page(request, session, access, topic_id, form=form, errors=error.errors, status=422)
+    _touch_revision(session, access, hub, topic_id)
+    return _back(access, topic_id, "#notes-steps")
+
+
+@router.post("/e/{slug}/steps/{step_id}/delete")
+def delete_step(session: SessionDep, access: AccessDep, hub: HubDep, step_id: int) -> Response:
+    step = notes.delete_step(session, access=access, step_id=step_id)
+    _touch_revision(session, access, hub, step.topic_id)
+    return _back(access, step.topic_id, "#notes-steps")
+
+
+def _touch_revision(session: SessionDep, access: EventAccess, hub: Any, topic_id: int) -> None:
+    """Rows beside the text (proposals, steps, photos) changed: a new revision of the notes
+    tells the screens showing them to fetch the fresh regions."""
+    notes.bump(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+
+
+# --- photos --------------------------------------------------------------------------------
+
+
+@router.post("/e/{slug}/sessions/{topic_id}/photos")
+def upload_photo(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    hub: HubDep,
+    topic_id: int,
+    photo: Annotated[UploadFile | None, File()] = None,
+    caption: Annotated[str, Form()] = "",
+) -> Response:
+    # Read at most one byte past the limit: the size check needs no more.
+    data = photo.file.read(photos.MAX_BYTES + 1) if photo is not None else b""
+    try:
+        photos.add(
+            session,
+            access=access,
+            topic_id=topic_id,
+            data=data,
+            caption=caption,
+            upload_dir=settings.uploads_path,
+        )
+    except Invalid as error:
+        session.rollback()
+        return _page(
+            request, session, access, topic_id,
+            form={"caption": caption}, errors=error.errors, status=422,
+        )  # fmt: skip
+    _touch_revision(session, access, hub, topic_id)
+    return _back(access, topic_id, "#notes-photos")
+
+
+@router.post("/e/{slug}/photos/{photo_id}/delete")
+def delete_photo(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, hub: HubDep, photo_id: int
+) -> Response:
+    photo = photos.delete(
+        session, access=access, photo_id=photo_id, upload_dir=settings.uploads_path
+    )
+    _touch_revision(session, access, hub, photo.topic_id)
+    return _back(access, photo.topic_id, "#notes-photos")
+
+
+def viewer_access(request: Request, slug: str, session: SessionDep) -> EventAccess:
+    """Who may see a photo: someone of the event, or the event's board (by its cookie)."""
+    access = get_event_access(request, slug, session)
+    if access.role is None:
+        signature = request.cookies.get(BOARD_COOKIE.format(event_id=access.event_id))
+        secret = request.app.state.settings.secret
+        if signature and board_signature_ok(access.event, signature, secret):
+            return EventAccess(event=access.event, role=Role.BOARD, user=access.user)
+    return access
+
+
+ViewerDep = Annotated[EventAccess, Depends(viewer_access)]
+
+
+def _photo_file(
+    session: SessionDep, settings: SettingsDep, access: EventAccess, photo_id: int, *, thumb: bool
+) -> Response:
+    photo = photos.viewable(session, access=access, photo_id=photo_id)
+    path = photos.path_of(settings.uploads_path, photo, thumb=thumb)
+    if not path.is_file():
+        raise NotFound(_("This photo's file is missing."))
+    return FileResponse(
+        path,
+        media_type="image/jpeg",
+        headers={
+            "Content-Disposition": "inline",
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/e/{slug}/photos/{photo_id}/full")
+def photo_full(
+    session: SessionDep, settings: SettingsDep, access: ViewerDep, photo_id: int
+) -> Response:
+    return _photo_file(session, settings, access, photo_id, thumb=False)
+
+
+@router.get("/e/{slug}/photos/{photo_id}/thumb")
+def photo_thumb(
+    session: SessionDep, settings: SettingsDep, access: ViewerDep, photo_id: int
+) -> Response:
+    return _photo_file(session, settings, access, photo_id, thumb=True)
+
+
+# --- convergence and action planning: participants -----------------------------------------
+
+
+def _priorities_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    message: str = "",
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    error_proposal: int | None = None,
+    status: int = 200,
+) -> Response:
+    ranked = convergence.priorities(session, event_id=access.event_id)
+    mine = convergence.my_dots(session, access=access)
+    used = sum(mine.values())
+    template = "organiser/priorities.html" if access.is_staff else "notes/priorities.html"
+    return render(
+        request,
+        template,
+        {
+            "event": access.event,
+            "access": access,
+            "user": access.user,
+            "priorities": ranked,
+            "top": convergence.TOP,
+            "mine": mine,
+            "dots_left": max(access.event.dots_per_participant - used, 0),
+            "voting": convergence.convergence_open(access.event),
+            "acting": convergence.actions_open(access.event),
+            "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
+            "message": message,
+            "form": form or {},
+            "errors": errors or {},
+            "error_proposal": error_proposal,
+            "new_key": lambda: secrets.token_urlsafe(12),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/e/{slug}/priorities")
+def priorities_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
+    return _priorities_page(request, session, access)
+
+
+def _dot(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    hub: Any,
+    proposal_id: int,
+    key: str,
+    *,
+    add: bool,
+) -> Response:
+    action = convergence.cast if add else convergence.retract
+    try:
+        result = action(session, access=access, proposal_id=proposal_id, key=key or None)
+    except Conflict as error:
+        session.rollback()
+        return _priorities_page(request, session, access, message=error.message, status=409)
+    if not result.replayed:
+        hub.changed(access.event_id)
+    return RedirectResponse(
+        f"/e/{access.event.slug}/priorities#proposal-{proposal_id}", status_code=303
+    )
+
+
+@router.post("/e/{slug}/proposals/{proposal_id}/vote")
+def vote_proposal(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    proposal_id: int,
+    key: Annotated[str, Form()] = "",
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Response:
+    return _dot(request, session, access, hub, proposal_id, idempotency_key or key, add=True)
+
+
+@router.post("/e/{slug}/proposals/{proposal_id}/unvote")
+def unvote_proposal(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    proposal_id: int,
+    key: Annotated[str, Form()] = "",
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Response:
+    return _dot(request, session, access, hub, proposal_id, idempotency_key or key, add=False)
+
+
+@router.post("/e/{slug}/proposals/{proposal_id}/commit")
+def commit(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    proposal_id: int,
+    who: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "",
+    by_when: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        convergence.commit(
+            session,
+            access=access,
+            proposal_id=proposal_id,
+            who=who,
+            action=action,
+            by_when=by_when,
+        )
+    except Invalid as error:
+        session.rollback()
+        return _priorities_page(
+            request, session, access,
+            form={"who": who, "action": action, "by_when": by_when},
+            errors=error.errors, error_proposal=proposal_id, status=422,
+        )  # fmt: skip
+    except Conflict as error:
+        session.rollback()
+        return _priorities_page(request, session, access, message=error.message, status=409)
+    hub.changed(access.event_id)
+    return _priorities_back(access, proposal_id)
+
+
+def _priorities_back(access: EventAccess, proposal_id: int) -> RedirectResponse:
+    where = (
+        f"/o/{access.event.slug}/priorities"
+        if access.is_staff
+        else (f"/e/{access.event.slug}/priorities")
+    )
+    return RedirectResponse(f"{where}#proposal-{proposal_id}", status_code=303)
+
+
+@router.post("/e/{slug}/commitments/{commitment_id}/withdraw")
+def withdraw_commitment(
+    session: SessionDep, access: AccessDep, hub: HubDep, commitment_id: int
+) -> Response:
+    proposal_id = convergence.withdraw_commitment(
+        session, access=access, commitment_id=commitment_id
+    )
+    hub.changed(access.event_id)
+    return _priorities_back(access, proposal_id)
+
+
+# --- the facilitator: presentation and priorities ------------------------------------------
+
+
+@router.get("/o/{slug}/priorities")
+def staff_priorities(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    access.require_staff()
+    return _priorities_page(request, session, access)
+
+
+def _closing_page(
+    request: Request, session: SessionDep, access: EventAccess, *, status: int = 200
+) -> Response:
+    access.require_staff()
+    slides = convergence.slides(session, event_id=access.event_id)
+    state = convergence.closing_state(session, event_id=access.event_id)
+    return render(
+        request,
+        "organiser/closing.html",
+        {
+            "event": access.event,
+            "access": access,
+            "user": access.user,
+            "slides": slides,
+            "current": convergence.current_index(state, len(slides)),
+            "state": state,
+            "auto_choices": AUTO_CHOICES,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/o/{slug}/closing")
+def closing(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    return _closing_page(request, session, access)
+
+
+def _slide_count(session: SessionDep, access: EventAccess) -> int:
+    access.require_staff()
+    return len(convergence.slides(session, event_id=access.event_id))
+
+
+def _closing_back(access: EventAccess) -> RedirectResponse:
+    return RedirectResponse(f"/o/{access.event.slug}/closing", status_code=303)
+
+
+@router.post("/o/{slug}/closing/next")
+def closing_next(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+    convergence.move(session, access=access, step=1, count=_slide_count(session, access))
+    hub.changed(access.event_id)
+    return _closing_back(access)
+
+
+@router.post("/o/{slug}/closing/previous")
+def closing_previous(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+    convergence.move(session, access=access, step=-1, count=_slide_count(session, access))
+    hub.changed(access.event_id)
+    return _closing_back(access)
+
+
+@router.post("/o/{slug}/closing/show")
+def closing_show(
+    session: SessionDep, access: AccessDep, hub: HubDep, index: Annotated[str, Form()] = ""
+) -> Response:
+    count = _slide_count(session, access)
+    number = parse_int(index, field="index")
+    convergence.show(session, access=access, index=number, count=count)
+    hub.changed(access.event_id)
+    return _closing_back(access)
+
+
+@router.post("/o/{slug}/closing/auto")
+def closing_auto(
+    session: SessionDep,
+    access: AccessDep,
+    hub: HubDep,
+    auto_seconds: Annotated[str, Form()] = "",
+) -> Response:
+    count = _slide_count(session, access)
+    seconds = parse_int(auto_seconds, field="auto_seconds")
+    convergence.set_auto(session, access=access, seconds=seconds, count=count)
+    hub.changed(access.event_id)
+    return _closing_back(access)

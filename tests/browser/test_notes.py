@@ -1,0 +1,230 @@
+"""Session notes in real browsers: what a phone types appears on a laptop viewing the same
+session, a photo uploads from the phone, the closing circle's presentation advances.
+
+The agenda grid has no screen yet on this branch, so a session is published straight into the
+live server's database (as the grid will), with the services the app itself uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.db import make_engine, open_session
+from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
+from app.models.people import Participant
+from app.models.topics import Topic, TopicConvener
+from app.services import events, programme
+from app.services.access import resolve
+from tests.browser.conftest import SECRET
+from tests.browser.helpers import LiveEvent, LiveServer, create_event, join_event
+from tests.notes_helpers import publish_topics
+
+pytestmark = pytest.mark.browser
+
+LIVE_MS = 5_000
+_slugs = itertools.count(1)
+
+
+@contextmanager
+def database(server: LiveServer) -> Iterator[Session]:
+    settings = Settings(data_dir=server.data_dir, secret_key=SECRET, environment="test")
+    engine = make_engine(settings)
+    try:
+        with open_session(engine, write=True) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _event(session: Session, slug: str) -> Event:
+    return session.exec(select(Event).where(Event.slug == slug)).one()
+
+
+def _sessions(server: LiveServer, slug: str, titles: list[str], convener: str) -> list[int]:
+    """Rooms, a slot, topics convened by ``convener`` (who joined already), published."""
+    with database(server) as session:
+        event = _event(session, slug)
+        owner = events.members(session, event_id=event.id or 0)[0][0]
+        staff = resolve(session, event=event, user=owner, session_id=None)
+        day = events.days(session, event_id=event.id or 0)[0]
+        block = programme.add_block(
+            session,
+            access=staff,
+            day_id=day.id or 0,
+            data=TimeBlockCreate(starts_at=dt.time(14), ends_at=dt.time(15), title="Round 1"),
+        )
+        person = session.exec(
+            select(Participant).where(
+                Participant.event_id == event.id, Participant.name == convener
+            )
+        ).one()
+        placements = []
+        for number, title in enumerate(titles):
+            room = programme.add_room(
+                session, access=staff, data=RoomCreate(name=f"Room {number + 1}")
+            )
+            topic = Topic(event_id=event.id or 0, title=title, proposed_by=person.id)
+            session.add(topic)
+            session.flush()
+            session.add(TopicConvener(topic_id=topic.id or 0, participant_id=person.id or 0))
+            placements.append((topic.id or 0, block.id or 0, room.id or 0))
+        publish_topics(session, event, placements)
+        event.phase = Phase.SESSIONS
+        session.add(event)
+        session.commit()
+        return [topic_id for topic_id, _block, _room in placements]
+
+
+def _set_phase(server: LiveServer, slug: str, phase: Phase) -> None:
+    with database(server) as session:
+        event = _event(session, slug)
+        event.phase = phase
+        session.add(event)
+        session.commit()
+
+
+def _new_event(laptop: BrowserContext, name: str) -> LiveEvent:
+    page = laptop.new_page()
+    event = create_event(page, name=name, slug=f"notes-{next(_slugs)}")
+    page.close()
+    return event
+
+
+def _mark_loaded(page: Page) -> None:
+    page.evaluate("window.__sameDocument = true")
+
+
+def _not_reloaded(page: Page) -> bool:
+    return bool(page.evaluate("window.__sameDocument === true"))
+
+
+def test_notes_typed_on_a_phone_appear_on_a_laptop(
+    live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
+) -> None:
+    event = _new_event(organiser_laptop, "Notes live")
+    mobile = phone.new_page()
+    join_event(mobile, code=event.join_code, name="Mira")
+    (topic_id,) = _sessions(live_server, event.slug, ["Housing for families"], "Mira")
+    url = f"/e/{event.slug}/sessions/{topic_id}/notes"
+
+    laptop = organiser_laptop.new_page()
+    laptop.goto(url)
+    expect(laptop.get_by_role("heading", name="Housing for families")).to_be_visible()
+    _mark_loaded(laptop)
+
+    mobile.goto(url)
+    field = mobile.get_by_label("Key discussion points")
+    field.click()
+    expect(laptop.locator("#notes-editors")).to_have_text("Editing now: Mira", timeout=LIVE_MS)
+    field.press_sequentially("- rents **rise**\n- deposits", delay=15)
+    expect(mobile.locator("#notes-autosave")).to_have_text("Saved.", timeout=LIVE_MS)
+
+    expect(laptop.locator("#notes-discussion")).to_have_value(
+        "- rents **rise**\n- deposits", timeout=LIVE_MS
+    )
+    expect(laptop.locator("#view-discussion strong")).to_have_text("rise")
+    expect(laptop.locator("#notes-status")).to_contain_text("by Mira.")
+
+    # The laptop types in another field meanwhile; the phone sees it too.
+    laptop.get_by_label("Outcome in one line").fill("A rent-guarantee pilot")
+    expect(laptop.locator("#notes-autosave")).to_have_text("Saved.", timeout=LIVE_MS)
+    expect(mobile.locator("#notes-outcome")).to_have_value(
+        "A rent-guarantee pilot", timeout=LIVE_MS
+    )
+    expect(field).to_have_value("- rents **rise**\n- deposits")
+    assert _not_reloaded(laptop)
+
+
+def test_a_draft_typed_offline_is_sent_when_back_online(
+    live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
+) -> None:
+    event = _new_event(organiser_laptop, "Notes offline")
+    mobile = phone.new_page()
+    join_event(mobile, code=event.join_code, name="Ivo")
+    (topic_id,) = _sessions(live_server, event.slug, ["Jobs"], "Ivo")
+    url = f"/e/{event.slug}/sessions/{topic_id}/notes"
+    mobile.goto(url)
+    phone.set_offline(True)
+    mobile.get_by_label("Open questions").fill("Who pays for the courses?")
+    expect(mobile.locator("#notes-autosave")).to_contain_text("No connection", timeout=LIVE_MS)
+    phone.set_offline(False)
+    mobile.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(mobile.locator("#notes-autosave")).to_have_text("Saved.", timeout=LIVE_MS)
+    laptop = organiser_laptop.new_page()
+    laptop.goto(url)
+    expect(laptop.locator("#notes-questions")).to_have_value("Who pays for the courses?")
+
+
+def _flipchart() -> bytes:
+    image = Image.new("RGB", (1200, 900), (246, 244, 236))
+    ImageDraw.Draw(image).line((100, 100, 1100, 800), fill=(20, 60, 160), width=12)
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_photo_uploads_from_the_phone(
+    live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
+) -> None:
+    event = _new_event(organiser_laptop, "Notes photo")
+    mobile = phone.new_page()
+    join_event(mobile, code=event.join_code, name="Lina")
+    (topic_id,) = _sessions(live_server, event.slug, ["Schools"], "Lina")
+    mobile.goto(f"/e/{event.slug}/sessions/{topic_id}/notes")
+    mobile.get_by_label("Photo", exact=True).set_input_files(
+        {"name": "flipchart.jpg", "mimeType": "image/jpeg", "buffer": _flipchart()}
+    )
+    mobile.get_by_label("Caption (optional)").fill("Our wall")
+    mobile.get_by_role("button", name="Upload photo").click()
+    image = mobile.locator("#notes-photos img")
+    expect(image).to_have_count(1)
+    expect(image).to_have_attribute("alt", "Our wall")
+    expect(mobile.locator("#notes-photos .caption")).to_have_text("Our wall")
+    width = image.evaluate("img => img.complete ? img.naturalWidth : 0")
+    assert width == 480
+
+
+def test_the_presentation_advances_on_the_board(
+    live_server: LiveServer,
+    organiser_laptop: BrowserContext,
+    projector: BrowserContext,
+    phone: BrowserContext,
+) -> None:
+    event = _new_event(organiser_laptop, "Closing circle")
+    mobile = phone.new_page()
+    join_event(mobile, code=event.join_code, name="Rania")
+    _sessions(live_server, event.slug, ["First session", "Second session"], "Rania")
+    _set_phase(live_server, event.slug, Phase.CLOSING)
+    board = projector.new_page()
+    board.goto(event.board_path)
+    _mark_loaded(board)
+    expect(board.locator("#board-closing .slide:visible .slide-title")).to_have_text(
+        "First session"
+    )
+    control = organiser_laptop.new_page()
+    control.goto(f"/o/{event.slug}/closing")
+    control.keyboard.press("PageDown")  # what a presentation clicker sends
+    expect(control.locator("#closing-current")).to_have_text("Showing 2 of 2: Second session")
+    expect(board.locator("#board-closing .slide:visible .slide-title")).to_have_text(
+        "Second session", timeout=LIVE_MS
+    )
+    control.keyboard.press("ArrowLeft")
+    expect(control.locator("#closing-current")).to_have_text("Showing 1 of 2: First session")
+    expect(board.locator("#board-closing .slide:visible .slide-title")).to_have_text(
+        "First session", timeout=LIVE_MS
+    )
+    control.get_by_role("button", name="Next →").click()  # the buttons work too
+    expect(board.locator("#board-closing .slide:visible .slide-title")).to_have_text(
+        "Second session", timeout=LIVE_MS
+    )
+    assert _not_reloaded(board)

@@ -1,0 +1,49 @@
+"""The demo event's notes, photos, priorities and commitments: a realistic report example."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models.people import Participant
+from app.models.schedule import CheckIn
+from app.services import convergence, notes
+from app.services.demo import load_demo
+
+
+def test_demo_has_notes_in_both_languages_photos_priorities_and_commitments(
+    session: Session, settings: Settings
+) -> None:
+    event, _created = load_demo(session, settings=settings)
+    report = notes.report(session, event_id=event.id or 0, upload_dir=settings.uploads_path)
+    written = [item for item in report if item.revision]
+    assert len(report) == 15  # the demo's topics, published into its slots
+    assert len(written) == 5
+    assert any("Ръководство" in p.text for item in written for p, _dots in item.proposals)
+    assert any(item.outcome.startswith("Кратко ръководство") for item in written)
+    housing = next(item for item in written if item.title.startswith("Housing for refugee"))
+    assert "<strong>unpaid rent</strong>" in housing.html["discussion"]
+    # Attendance comes from the demo agenda's check-ins; only those who consented are named.
+    present = session.exec(
+        select(Participant.name, Participant.consent_report)
+        .join(CheckIn, CheckIn.participant_id == Participant.id)  # type: ignore[arg-type]
+        .where(CheckIn.topic_id == housing.topic_id)
+        .distinct()
+    ).all()
+    assert housing.participant_count == len(present) > 0
+    assert sorted(housing.participant_names) == sorted(name for name, ok in present if ok)
+    assert any(not ok for _name, ok in present)  # someone is counted but not named
+    pictures = [photo for item in report for photo in item.photos]
+    assert len(pictures) == 4
+    for photo in pictures:
+        full = Image.open(io.BytesIO(photo.path.read_bytes()))
+        assert (full.format, dict(full.getexif())) == ("JPEG", {})
+        assert photo.thumb_path.is_file()
+    ranked = convergence.priorities(session, event_id=event.id or 0)
+    assert len(ranked) == 7
+    assert [p.dots for p in ranked] == sorted((p.dots for p in ranked), reverse=True)
+    assert sum(p.dots for p in ranked) > 40
+    assert [c.who for _p, c in convergence.commitments(session, event_id=event.id or 0)] != []
