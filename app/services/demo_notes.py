@@ -130,7 +130,7 @@ NOTES: tuple[DemoNotes, ...] = (
 PROPOSAL_DOTS = {n: (n % 3, (n + 2) % 7, (n * 3) % 7) for n in range(24)}
 COMMITMENTS = (
     (0, 3, "Nov Dom Foundation", "Our foundation will draft the rent-guarantee scheme", "Sept"),
-    (1, 11, "Sofia Municipality, social services", "We will print the GP guide", "July 2026"),
+    (2, 11, "Sofia Municipality, social services", "We will print the GP guide", "July 2026"),
     (0, 12, "Plovdiv Municipality", "We will propose a pilot budget to the council", "Oct"),
 )
 
