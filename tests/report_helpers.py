@@ -2,18 +2,24 @@
 
 Topics, dots and people go through the services; the published grid, check-ins and grid
 history are written as rows (their services live on other branches and have their own tests).
+``add_notes`` then writes session notes, a photo, dots on proposals and commitments through
+the notes, photos and convergence services, as people would.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
+from pathlib import Path
 
+from PIL import Image, ImageDraw
 from sqlmodel import Session
 
 from app.config import Settings
 from app.models.base import utcnow
 from app.models.events import Event, EventUpdate, Phase, RoomCreate, TimeBlockCreate
+from app.models.notes import Proposal
 from app.models.people import Participant, User
 from app.models.schedule import (
     BlockedCell,
@@ -24,7 +30,7 @@ from app.models.schedule import (
     ScheduleVersion,
 )
 from app.models.topics import Topic
-from app.services import events, news, pitches, programme, topics, votes
+from app.services import convergence, events, news, notes, photos, pitches, programme, topics, votes
 from app.services.access import EventAccess
 from tests.factories import access_as, make_participant
 from tests.marketplace_helpers import set_phase
@@ -205,3 +211,104 @@ def _id(access: EventAccess) -> int:
     participant: Participant | None = access.participant
     assert participant is not None and participant.id is not None
     return participant.id
+
+
+# --- notes, a photo, priorities and action plans ---------------------------------------------
+
+DESK = "Open a housing desk"
+FORMULA = "=SUM(A1)"  # a proposal a spreadsheet would run
+MEDIATORS = "Roma mediators in schools"
+
+
+@dataclass
+class Notes:
+    desk: Proposal  # housing: 2 dots, two commitments
+    formula: Proposal  # housing: 1 dot, one commitment
+    mediators: Proposal  # tricky: no dot
+    photo_path: str  # inside the upload folder
+    thumb_path: str
+
+
+def flipchart_jpeg(width: int = 640, height: int = 480) -> bytes:
+    image = Image.new("RGB", (width, height), (246, 244, 236))
+    ImageDraw.Draw(image).line((40, 60, width - 40, 80), fill=(24, 80, 160), width=9)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def add_notes(session: Session, world: World, *, upload_dir: Path) -> Notes:
+    """Notes on the housing session by Mira, Ivo and the organiser; next steps that name
+    people who did or did not agree to be named; a photo; dots; commitments by Mira, Ivo and
+    Dan. The tricky session gets one next step and a proposal without dots."""
+    housing, tricky = world.housing.id or 0, world.tricky.id or 0
+    first = notes.save(
+        session,
+        access=world.mira,
+        topic_id=housing,
+        base_revision=0,
+        changes={
+            "outcome": "A housing desk in every town",
+            "discussion": "- **Rents** are high\n- Deposits",
+            "questions": "   ",
+            "participant_count": "12",
+        },
+    )
+    second = notes.save(
+        session,
+        access=world.ivo,
+        topic_id=housing,
+        base_revision=first.revision,
+        changes={"ideas": "Shared flats"},
+    )
+    notes.save(
+        session,
+        access=world.staff,
+        topic_id=housing,
+        base_revision=second.revision,
+        changes={"recommendations": "Ask the ministry"},
+    )
+    desk = notes.add_proposal(session, access=world.mira, topic_id=housing, text=DESK)
+    formula = notes.add_proposal(session, access=world.ivo, topic_id=housing, text=FORMULA)
+    mediators = notes.add_proposal(session, access=world.staff, topic_id=tricky, text=MEDIATORS)
+    for access, topic_id, action, who, by_when in (
+        (world.mira, housing, "=Write to the mayor", SECRET_NAME, "July"),
+        (world.mira, housing, "Map the landlords", "Zaedno, dan hidden", ""),
+        (world.staff, tricky, "Train mediators", "Mira and Petya", "2027"),
+    ):
+        notes.add_step(
+            session, access=access, topic_id=topic_id, action=action, who=who, by_when=by_when
+        )
+    photo = photos.add(
+        session,
+        access=world.petya,
+        topic_id=housing,
+        data=flipchart_jpeg(),
+        caption="Флипчарт",
+        upload_dir=upload_dir,
+    )
+
+    set_phase(session, world.event, Phase.CONVERGENCE)
+    for who, proposal in ((world.mira, desk), (world.petya, desk), (world.dan, formula)):
+        convergence.cast(session, access=who, proposal_id=proposal.id or 0)
+    set_phase(session, world.event, Phase.ACTIONS)
+    for who, proposal, name, action, by_when in (
+        (world.mira, desk, "Mira", "Zaedno will host the desk", "September"),
+        (world.ivo, desk, SECRET_NAME, "I will ask the mayor", ""),
+        (world.dan, formula, "Dan", "Bring two lawyers", "soon"),
+    ):
+        convergence.commit(
+            session,
+            access=who,
+            proposal_id=proposal.id or 0,
+            who=name,
+            action=action,
+            by_when=by_when,
+        )
+    return Notes(
+        desk=desk,
+        formula=formula,
+        mediators=mediators,
+        photo_path=f"{photo.event_id}/{photo.key}.jpg",
+        thumb_path=f"{photo.event_id}/{photo.key}-thumb.jpg",
+    )

@@ -310,6 +310,43 @@ def next_steps(session: Session, *, event_id: int, topic_id: int) -> list[NextSt
     )
 
 
+def notes_by_topic(session: Session, *, event_id: int) -> dict[int, SessionNotes]:
+    """Every session's notes row, by topic id (one query)."""
+    return {
+        notes.topic_id: notes
+        for notes in session.exec(
+            select(SessionNotes).where(SessionNotes.event_id == event_id)
+        ).all()
+    }
+
+
+def steps_by_topic(session: Session, *, event_id: int) -> dict[int, list[NextStep]]:
+    """Every session's next steps, oldest first, by topic id (one query)."""
+    found: dict[int, list[NextStep]] = {}
+    for step in session.exec(
+        select(NextStep).where(NextStep.event_id == event_id).order_by(col(NextStep.id))
+    ).all():
+        found.setdefault(step.topic_id, []).append(step)
+    return found
+
+
+def authors_by_topic(session: Session, *, event_id: int) -> dict[int, list[str]]:
+    """Who saved each session's notes, first save first, by topic id (one query). A revision
+    records its author's name as it was then, not the person: callers that name people check
+    the names against consent themselves."""
+    found: dict[int, list[str]] = {}
+    for topic_id, author in session.exec(
+        select(SessionNotes.topic_id, NotesRevision.author)
+        .join(SessionNotes, SessionNotes.id == NotesRevision.notes_id)  # type: ignore[arg-type]
+        .where(NotesRevision.event_id == event_id, NotesRevision.author != "")
+        .order_by(col(NotesRevision.id))
+    ).all():
+        names = found.setdefault(topic_id, [])
+        if author not in names:
+            names.append(author)
+    return found
+
+
 def sessions_with_notes(session: Session, *, event_id: int) -> set[int]:
     """Topic ids that have notes: a saved report, a proposal, a next step or a photo.
     For the board and the grid to mark them (four small queries, whatever the event's size)."""
@@ -726,12 +763,7 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
     if event is None:
         return []
     plan = agenda.load_published(session, event=event)
-    all_notes = {
-        notes.topic_id: notes
-        for notes in session.exec(
-            select(SessionNotes).where(SessionNotes.event_id == event_id)
-        ).all()
-    }
+    all_notes = notes_by_topic(session, event_id=event_id)
     dots = dict(
         session.exec(
             select(ProposalVote.proposal_id, func.count(col(ProposalVote.id)))
@@ -746,11 +778,7 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
         proposals.setdefault(proposal.topic_id, []).append(
             (proposal, int(dots.get(proposal.id or 0, 0)))
         )
-    steps: dict[int, list[NextStep]] = {}
-    for step in session.exec(
-        select(NextStep).where(NextStep.event_id == event_id).order_by(col(NextStep.id))
-    ).all():
-        steps.setdefault(step.topic_id, []).append(step)
+    steps = steps_by_topic(session, event_id=event_id)
     pictures = photos.of_event(session, event_id=event_id)
     checkins: dict[int, dict[int, tuple[str, bool]]] = {}
     for topic_id, pid, name, consent in session.exec(

@@ -133,9 +133,15 @@ def folder(upload_dir: Path, event_id: int) -> Path:
     return upload_dir / str(event_id)
 
 
-def path_of(upload_dir: Path, photo: Photo, *, thumb: bool = False) -> Path:
+def relative_path(photo: Photo, *, thumb: bool = False) -> str:
+    """The file's path inside the upload folder (``<event id>/<key>.jpg``), as the
+    proceedings name it: they read photos from the upload folder only."""
     suffix = "-thumb.jpg" if thumb else ".jpg"
-    return folder(upload_dir, photo.event_id) / f"{photo.key}{suffix}"
+    return f"{photo.event_id}/{photo.key}{suffix}"
+
+
+def path_of(upload_dir: Path, photo: Photo, *, thumb: bool = False) -> Path:
+    return upload_dir / relative_path(photo, thumb=thumb)
 
 
 def _write(path: Path, data: bytes) -> None:

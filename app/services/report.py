@@ -9,21 +9,21 @@ Consent: figures count everyone (they are aggregates a funder asks for), but a p
 named only if they agreed to appear in the report (``Participant.consent_report``), in every
 section and every format. Rows about people who did not agree keep an empty name.
 
-Parts of the day that other areas own plug in by filling fields, and every renderer shows
-them only when they hold something:
+Parts of the day that other areas own are read by their services and filled into fields,
+and every renderer shows them only when they hold something:
 
 - ``ReportSession.notes`` (``SessionNotesView``) and ``ReportSession.photos`` (``PhotoView``):
-  session notes and flipchart photos;
+  session notes and flipchart photos (``attach_part_a``);
 - ``Report.priorities`` (``PriorityView``) and ``Report.actions`` (``ActionView``): the
-  convergence vote on outcomes and the action plans;
-- ``Report.maps`` (``MapView``): the mapping exercise.
-
-``attach_part_a`` and ``attach_maps`` below are where their read functions are called.
+  convergence vote on proposals, the sessions' next steps and the commitments
+  (``attach_part_a``);
+- ``Report.maps`` (``MapView``): the mapping exercise (``attach_maps``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,17 +32,18 @@ from typing import NamedTuple
 from babel.dates import format_date
 from sqlmodel import Session, col, select
 
-from app.i18n import LOCALES, _, ngettext, use_locale
+from app.i18n import LOCALES, N_, _, ngettext, use_locale
 from app.models.base import utcnow
 from app.models.events import BLOCK_KIND_LABELS, BlockKind, Event, EventMember, Role
+from app.models.notes import Commitment
 from app.models.people import ORG_TYPE_LABELS, Participant, User
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
 from app.services import agenda as agenda_service
-from app.services import maps
+from app.services import convergence, maps, notes, photos
 from app.services.access import EventAccess
 
-# --- what part A (notes, photos, convergence, action plans) fills ---------------------------
+# --- notes, photos, convergence and action plans (attach_part_a) -----------------------------
 
 
 @dataclass
@@ -99,10 +100,14 @@ class PriorityView:
 
 @dataclass
 class ActionView:
+    """A session's next step, or a commitment made in action planning (``priority`` is then
+    the priority it is for; empty for a next step)."""
+
     what: str
     who: str = ""  # consenting names, or an organisation, as the plan says
     when: str = ""
     session_title: str = ""
+    priority: str = ""
 
 
 # --- what the mapping workshop fills -------------------------------------------------------
@@ -170,10 +175,11 @@ class ReportSession:
     conveners: list[str] = field(default_factory=list)  # consenting conveners only
     other_conveners: int = 0  # conveners who did not agree to be named
     dots: int = 0
-    attendance: int = 0  # distinct participants who checked in
+    # The note-taker's count when given, else the distinct participants who checked in.
+    attendance: int = 0
     attendees: list[str] = field(default_factory=list)  # the consenting ones among them
-    notes: SessionNotesView | None = None  # part A
-    photos: list[PhotoView] = field(default_factory=list)  # part A
+    notes: SessionNotesView | None = None  # None: nothing written, no proposal
+    photos: list[PhotoView] = field(default_factory=list)
 
     @property
     def when(self) -> str:
@@ -277,8 +283,8 @@ class Report:
     organisation_count: int = 0
     organisations_by_type: list[Figure] = field(default_factory=list)
     vote_count: int = 0
-    priorities: list[PriorityView] = field(default_factory=list)  # part A: convergence
-    actions: list[ActionView] = field(default_factory=list)  # part A: action plans
+    priorities: list[PriorityView] = field(default_factory=list)  # convergence
+    actions: list[ActionView] = field(default_factory=list)  # next steps, then commitments
     maps: list[MapView] = field(default_factory=list)  # the mapping workshop
 
     @property
@@ -367,15 +373,153 @@ def build_for_event(session: Session, *, event: Event) -> Report:
     return report
 
 
-def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
-    """Session notes, photos, priorities and action plans (issue #5, part A).
+# The notes' fields in the order of the notes form, labelled as there.
+NOTE_FIELDS = (
+    ("outcome", N_("Outcome")),
+    ("discussion", N_("Key discussion points")),
+    ("ideas", N_("Ideas and proposals")),
+    ("recommendations", N_("Recommendations")),
+    ("questions", N_("Open questions")),
+)
+# Where a "who" typed by hand lists several: "Mira, Ivo", "Mira and Ivo", "Мира и Иво".
+_WHO_PARTS = re.compile(r"(\s*[,;/&+]\s*|\s+(?:and|и)\s+)", re.IGNORECASE)
 
-    Not on this branch yet. When merging, fill here from part A's read functions, in a
-    fixed number of queries and inside ``use_locale(report.locale)`` for the labels:
-    ``report.sessions[i].notes`` (a ``SessionNotesView``; keep only consenting authors),
-    ``report.sessions[i].photos`` (``PhotoView`` with paths relative to the upload folder),
-    ``report.priorities`` and ``report.actions``. Sessions are found by ``topic_id``.
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+@dataclass
+class _People:
+    """The event's participants as far as the report may name them."""
+
+    named: set[int] = field(default_factory=set)  # ids of those who agreed to be named
+    names: set[str] = field(default_factory=set)  # their names, folded
+    hidden: set[str] = field(default_factory=set)  # folded names of those who did not agree
+    organisation: dict[int, str] = field(default_factory=dict)  # theirs, by id
+
+    def may_name(self, name: str) -> bool:
+        """A name recorded as text (a note taker's): only if a participant who agreed to be
+        named has it, and none who did not."""
+        folded = _fold(name)
+        return folded in self.names and folded not in self.hidden
+
+    def screen(self, who: str) -> str:
+        """A "who" typed by hand, with every part that is the name of someone who did not
+        agree to be named (exactly, case and spaces aside) replaced by "a participant"."""
+        parts = _WHO_PARTS.split(who)
+        return "".join(
+            _("a participant") if index % 2 == 0 and _fold(part) in self.hidden else part
+            for index, part in enumerate(parts)
+        )
+
+    def pledger(self, commitment: Commitment) -> str:
+        """Who a commitment is by, as the report may say it. A participant who agreed to be
+        named, or staff: what they typed. A participant who did not (or a commitment whose
+        author is gone): their organisation if they gave one, else "a participant",
+        whatever they typed, since it may be their name."""
+        participant = commitment.participant_id
+        if participant in self.named or (participant is None and commitment.user_id):
+            return self.screen(commitment.who)
+        organisation = self.organisation.get(participant, "") if participant is not None else ""
+        return organisation or _("a participant")
+
+
+def _people(session: Session, *, event_id: int) -> _People:
+    people = _People()
+    for person_id, name, organisation, consent in session.exec(
+        select(
+            Participant.id, Participant.name, Participant.organisation, Participant.consent_report
+        ).where(Participant.event_id == event_id)
+    ).all():
+        if consent:
+            people.named.add(person_id or 0)
+            people.names.add(_fold(name))
+        else:
+            people.hidden.add(_fold(name))
+            people.organisation[person_id or 0] = organisation.strip()
+    return people
+
+
+def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
+    """Session notes, photos, priorities and action plans, in eight queries.
+
+    Per session (found by ``topic_id``): the notes' non-empty fields, labelled as on the
+    notes form; its proposals (oldest first) with their dots when the event had a
+    convergence vote; the note takers, named only if their name is that of a participant who
+    agreed to be named (a revision records a name, not a person); the note-taker's
+    participant count when given (check-ins undercount people without phones); the photos,
+    with paths inside the upload folder.
+
+    ``report.priorities``: the convergence ranking, proposals with at least one dot (and any
+    with a commitment), most dots first. ``report.actions``: each session's next steps in
+    programme order, then the commitments in the priorities' order, each with the priority it
+    is for. A "who" typed by hand never names a participant who did not agree to be named
+    (``_People.screen`` and ``_People.pledger``).
     """
+    event_id = event.id or 0
+    people = _people(session, event_id=event_id)
+    saved = notes.notes_by_topic(session, event_id=event_id)
+    steps = notes.steps_by_topic(session, event_id=event_id)
+    authors = notes.authors_by_topic(session, event_id=event_id)
+    pictures = photos.of_event(session, event_id=event_id)
+    ranked = convergence.priorities(session, event_id=event_id)
+    voted = any(priority.dots for priority in ranked)
+    proposals: dict[int, list[convergence.Priority]] = defaultdict(list)
+    for priority in sorted(ranked, key=lambda item: item.proposal_id):
+        proposals[priority.topic_id].append(priority)
+
+    with use_locale(report.locale):
+        for item in report.sessions:
+            row = saved.get(item.topic_id)
+            fields = [
+                NoteField(_(label), text)
+                for name, label in NOTE_FIELDS
+                if row is not None and (text := getattr(row, name)).strip()
+            ]
+            offered = [
+                ProposalView(priority.text, priority.dots if voted else None)
+                for priority in proposals.get(item.topic_id, [])
+            ]
+            if fields or offered:
+                item.notes = SessionNotesView(
+                    fields=fields,
+                    proposals=offered,
+                    authors=[
+                        name for name in authors.get(item.topic_id, []) if people.may_name(name)
+                    ],
+                )
+            if row is not None and row.participant_count is not None:
+                item.attendance = row.participant_count
+            item.photos = [
+                PhotoView(
+                    path=photos.relative_path(photo),
+                    caption=photo.caption,
+                    thumbnail=photos.relative_path(photo, thumb=True),
+                )
+                for photo in pictures.get(item.topic_id, [])
+            ]
+        report.priorities = [
+            PriorityView(priority.rank, priority.text, priority.dots, priority.session_title)
+            for priority in ranked
+            if priority.dots or priority.commitments
+        ]
+        report.actions = [
+            ActionView(step.action, people.screen(step.who), step.by_when, item.title)
+            for item in report.sessions
+            for step in steps.get(item.topic_id, [])
+        ]
+        report.actions += [
+            ActionView(
+                commitment.action,
+                people.pledger(commitment),
+                commitment.by_when,
+                priority.session_title,
+                priority=priority.text,
+            )
+            for priority in ranked
+            for commitment in priority.commitments
+        ]
 
 
 def attach_maps(session: Session, *, report: Report, event: Event) -> None:

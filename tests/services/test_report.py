@@ -1,4 +1,5 @@
-"""Building the proceedings: figures, programme, sessions, consent, locale, query count."""
+"""Building the proceedings: figures, programme, sessions, notes, photos, priorities, action
+plans, consent, locale, query count."""
 
 from __future__ import annotations
 
@@ -19,12 +20,34 @@ from app.i18n import use_locale
 from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
 from app.models.schedule import PublishedPlacement
-from app.services import agenda, demo, events, programme, report, topics
-from app.services.report import Figure, OrganisationView, PersonView
+from app.services import agenda, demo, demo_notes, events, notes, photos, programme, report, topics
+from app.services.report import (
+    ActionView,
+    Figure,
+    NoteField,
+    OrganisationView,
+    PersonView,
+    PhotoView,
+    PriorityView,
+    ProposalView,
+    SessionNotesView,
+)
 from app.services.report_render import render
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import set_phase
-from tests.report_helpers import HOUSING, SECRET_NAME, SECRET_ORG, TRICKY, World, make_world
+from tests.report_helpers import (
+    DESK,
+    FORMULA,
+    HOUSING,
+    MEDIATORS,
+    SECRET_NAME,
+    SECRET_ORG,
+    TRICKY,
+    World,
+    add_notes,
+    flipchart_jpeg,
+    make_world,
+)
 
 
 @pytest.fixture
@@ -181,13 +204,18 @@ def counting(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def _grow(session: Session, settings: Settings, world: World, *, extra: int) -> None:
-    """More participants, rooms, slots, topics and sessions: the query count must not move."""
+def _grow(
+    session: Session, settings: Settings, world: World, *, extra: int, with_notes: bool
+) -> None:
+    """More participants, rooms, slots, topics and sessions (with notes, a proposal, a next
+    step and a photo each): the query count must not move."""
     staff = world.staff
     day = events.days(session, event_id=staff.event_id)[0]
     version = agenda.latest_version(session, event_id=staff.event_id)
     assert version is not None
+    phase = world.event.phase
     set_phase(session, world.event, Phase.MARKETPLACE)
+    added = []
     for index in range(extra):
         room = programme.add_room(session, access=staff, data=RoomCreate(name=f"Room {index}"))
         block = programme.add_block(
@@ -210,21 +238,48 @@ def _grow(session: Session, settings: Settings, world: World, *, extra: int) -> 
                 room_id=room.id,  # type: ignore[arg-type]
             )
         )
+        added.append((proposer, topic.id or 0))
     session.commit()
+    set_phase(session, world.event, phase)
+    for proposer, topic_id in added if with_notes else ():
+        notes.save(
+            session,
+            access=proposer,
+            topic_id=topic_id,
+            base_revision=0,
+            changes={"outcome": "Done", "discussion": "- a\n- b"},
+        )
+        notes.add_proposal(session, access=proposer, topic_id=topic_id, text="More")
+        notes.add_step(
+            session, access=proposer, topic_id=topic_id, action="Act", who="Us", by_when=""
+        )
+        photos.add(
+            session,
+            access=proposer,
+            topic_id=topic_id,
+            data=flipchart_jpeg(64, 48),
+            caption="",
+            upload_dir=settings.uploads_path,
+        )
 
 
+@pytest.mark.parametrize("with_notes", [False, True])
 def test_report_reads_in_a_fixed_number_of_queries(
-    session: Session, settings: Settings, engine: Engine, world: World
+    session: Session, settings: Settings, engine: Engine, world: World, with_notes: bool
 ) -> None:
+    if with_notes:
+        add_notes(session, world, upload_dir=settings.uploads_path)
     with counting(engine) as small:
         built = report.build_for_event(session, event=world.event)
     assert len(built.sessions) == 2
-    _grow(session, settings, world, extra=6)
+    _grow(session, settings, world, extra=6, with_notes=with_notes)
     with counting(engine) as large:
         built = report.build_for_event(session, event=world.event)
     assert len(built.sessions) == 8
+    assert built.notes_count == (8 if with_notes else 0)
+    assert built.photo_count == (7 if with_notes else 0)
     assert len(large) == len(small)
-    assert len(small) <= 16
+    assert len(small) <= 24
 
 
 def test_acknowledgement_is_at_most_500_characters(session: Session, world: World) -> None:
@@ -278,3 +333,144 @@ def test_demo_map_comes_with_its_counts_in_every_format(
     document = Document(io.BytesIO(render(built, "docx", upload_dir=tmp_path)))
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
     assert {"Възможности", "Финансиране / Funding"} <= cells
+
+
+# --- notes, photos, priorities and action plans ----------------------------------------------
+
+
+def test_notes_photos_priorities_and_actions_come_from_the_services(
+    session: Session, settings: Settings, world: World
+) -> None:
+    added = add_notes(session, world, upload_dir=settings.uploads_path)
+    built = report.build(session, access=world.staff)
+    housing, tricky = built.sessions
+    assert housing.notes == SessionNotesView(
+        fields=[
+            NoteField("Outcome", "A housing desk in every town"),
+            NoteField("Key discussion points", "- **Rents** are high\n- Deposits"),
+            NoteField("Ideas and proposals", "Shared flats"),
+            NoteField("Recommendations", "Ask the ministry"),
+        ],  # the blank open questions are left out
+        proposals=[ProposalView(DESK, 2), ProposalView(FORMULA, 1)],
+        authors=["Mira"],  # Ivo did not agree to be named; Olga is staff, not a participant
+    )
+    assert (housing.attendance, housing.attendees) == (12, ["Mira"])  # the note-taker's count
+    assert housing.photos == [PhotoView(added.photo_path, "Флипчарт", added.thumb_path)]
+    assert (settings.uploads_path / added.photo_path).is_file()
+    assert (settings.uploads_path / added.thumb_path).is_file()
+    assert tricky.notes == SessionNotesView(proposals=[ProposalView(MEDIATORS, 0)])
+    assert (tricky.attendance, tricky.photos) == (2, [])
+    # A proposal without a dot or a commitment is not a priority.
+    assert built.priorities == [
+        PriorityView(1, DESK, 2, HOUSING),
+        PriorityView(2, FORMULA, 1, HOUSING),
+    ]
+    assert built.actions == [
+        ActionView("=Write to the mayor", "a participant", "July", HOUSING),
+        ActionView("Map the landlords", "Zaedno, a participant", "", HOUSING),
+        ActionView("Train mediators", "Mira and Petya", "2027", TRICKY),
+        ActionView("Zaedno will host the desk", "Mira", "September", HOUSING, DESK),
+        # A commitment by someone who did not agree to be named: their organisation...
+        ActionView("I will ask the mayor", SECRET_ORG, "", HOUSING, DESK),
+        # ... or, without one, "a participant".
+        ActionView("Bring two lawyers", "a participant", "soon", HOUSING, FORMULA),
+    ]
+    with use_locale("en"):
+        assert built.figures()[-2:] == [Figure("Sessions with notes", 2), Figure("Photos", 1)]
+    everything = repr(built)
+    assert SECRET_NAME not in everything
+    assert "Dan" not in everything  # "Dan Hidden", who typed "Dan" for his commitment
+
+
+def test_notes_are_labelled_in_the_reports_language(
+    session: Session, settings: Settings, world: World
+) -> None:
+    add_notes(session, world, upload_dir=settings.uploads_path)
+    world.event.languages = ["bg", "en"]
+    built = report.build(session, access=world.staff)
+    notes_view = built.sessions[0].notes
+    assert notes_view is not None
+    assert [field.label for field in notes_view.fields] == [
+        "Резултат",
+        "Основни точки от дискусията",
+        "Идеи и предложения",
+        "Препоръки",
+    ]
+    assert [action.who for action in built.actions] == [
+        "участник",
+        "Zaedno, участник",
+        "Mira and Petya",
+        "Mira",
+        SECRET_ORG,
+        "участник",
+    ]
+
+
+def test_proposals_without_a_convergence_vote_have_no_dots(session: Session, world: World) -> None:
+    notes.add_proposal(session, access=world.mira, topic_id=world.housing.id or 0, text=DESK)
+    built = report.build(session, access=world.staff)
+    assert built.sessions[0].notes == SessionNotesView(proposals=[ProposalView(DESK, None)])
+    assert (built.priorities, built.actions) == ([], [])
+
+
+def test_demo_report_has_its_notes_photos_priorities_and_action_plans(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    event, _created = demo.load_demo(session, settings=settings)
+    built = report.build_for_event(session, event=event)
+    assert built.locale == "bg"
+    with_notes = [item for item in built.sessions if item.notes is not None]
+    outcomes = [item.notes.fields[0] for item in with_notes if item.notes is not None]
+    assert sorted(field.text for field in outcomes) == sorted(
+        seed.outcome for seed in demo_notes.NOTES
+    )
+    assert {field.label for field in outcomes} == {"Резултат"}
+    everything = repr(built)
+    assert "Между решението за статут и личната карта минават **месеци**" in everything
+    assert "Landlords outside Sofia fear **unpaid rent**" in everything
+
+    shown = [photo for item in built.sessions for photo in item.photos]
+    assert sorted(photo.caption for photo in shown) == sorted(
+        caption for seed in demo_notes.NOTES for caption in seed.photos
+    )
+    for photo in shown:
+        assert (settings.uploads_path / photo.path).is_file()
+        assert (settings.uploads_path / photo.thumbnail).is_file()
+    html = render(built, "html", upload_dir=settings.uploads_path).decode()
+    assert html.count('<img src="data:image/jpeg;base64,') == len(shown) == 4
+    assert "The photo file is missing." not in html
+    assert "Файлът на снимката липсва." not in html
+    document = Document(io.BytesIO(render(built, "docx", upload_dir=settings.uploads_path)))
+    assert len(document.inline_shapes) == 4
+
+    assert [(p.rank, p.text, p.dots) for p in built.priorities] == [
+        (1, "Ръководство за личните лекари за регистриране на бежанци", 13),
+        (2, "Rent-guarantee fund run by municipalities with NGOs", 12),
+        (3, "A shared list of landlords open to renting to refugee families", 12),
+        (4, "A roster of therapists in the mother tongue", 7),
+        (5, "Годишна среща на общините за интеграцията", 7),
+        (6, "Образец на споразумение между община и НПО", 6),
+        (7, "Evening Bulgarian classes with childcare", 4),
+    ]
+    steps = [(a.what, a.who, a.when) for a in built.actions if not a.priority]
+    assert sorted(steps) == sorted(step for seed in demo_notes.NOTES for step in seed.steps)
+    assert [(a.what, a.who, a.when, a.priority) for a in built.actions if a.priority] == [
+        (
+            "We will print the GP guide",
+            "Sofia Municipality, social services",
+            "July 2026",
+            "Ръководство за личните лекари за регистриране на бежанци",
+        ),
+        (
+            "Our foundation will draft the rent-guarantee scheme",
+            "Nov Dom Foundation",
+            "Sept",
+            "Rent-guarantee fund run by municipalities with NGOs",
+        ),
+        (
+            "We will propose a pilot budget to the council",
+            "Plovdiv Municipality",
+            "Oct",
+            "Rent-guarantee fund run by municipalities with NGOs",
+        ),
+    ]

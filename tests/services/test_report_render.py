@@ -40,7 +40,17 @@ from app.services.report_render.csvzip import FILES, neutralise
 from app.services.report_render.markdown import escape
 from app.services.report_render.pdf import LocalFetcher
 from tests.factories import make_event, make_user
-from tests.report_helpers import HOUSING, SECRET_NAME, SECRET_ORG, TRICKY, World, make_world
+from tests.report_helpers import (
+    DESK,
+    FORMULA,
+    HOUSING,
+    SECRET_NAME,
+    SECRET_ORG,
+    TRICKY,
+    World,
+    add_notes,
+    make_world,
+)
 
 REPORT_FORMATS = ("html", "pdf", "docx", "md", "csv")
 
@@ -72,8 +82,8 @@ def _photo(folder: Path, name: str, size: tuple[int, int] = (1600, 1200), mode: 
 
 
 def with_part_a(built: Report, uploads: Path) -> Report:
-    """Synthetic notes, photos, priorities, actions and a map, as part A and the mapping
-    workshop will fill them."""
+    """Synthetic notes, photos, priorities, actions and a map, with what the services never
+    give (missing files, paths outside the upload folder, blank fields) to test every case."""
     first, second = built.sessions
     first.notes = SessionNotesView(
         fields=[
@@ -155,6 +165,25 @@ def test_every_format_names_only_consenting_people(
         assert hidden not in text
     assert "Mira" in text
     assert "Petya" in text
+
+
+@pytest.mark.parametrize("fmt", REPORT_FORMATS)
+def test_notes_from_the_services_name_only_consenting_people(
+    session: Session, world: World, uploads: Path, tmp_path: Path, fmt: str
+) -> None:
+    """Ivo and Dan did not agree to be named: Ivo wrote notes, a next step names him and both
+    made commitments (Dan as "Dan"); Mira, who agreed, wrote notes and committed."""
+    add_notes(session, world, upload_dir=uploads)
+    built = report.build(session, access=world.staff)
+    text = text_of(fmt, render(built, fmt, upload_dir=uploads), tmp_path)
+    flat = re.sub(r"\s+", " ", text.replace("\\", ""))
+    for hidden in (SECRET_NAME, "Dan Hidden", "dan hidden", "Dan"):
+        assert hidden not in flat, (fmt, hidden)
+    for shown in ("a participant", "Mira and Petya"):  # short: PDF table cells wrap
+        assert shown in flat, (fmt, shown)
+    if fmt != "csv":  # the tables have no notes, only whether a session has them
+        assert "Notes by Mira" in flat
+        assert "A housing desk in every town" in flat
 
 
 @pytest.mark.parametrize("fmt", ("html", "pdf", "docx", "md"))
@@ -406,7 +435,8 @@ def test_csv_zip_has_every_table_neutralised_with_bom(
         ["Mira", "Zaedno", "NGO"],
         ["Petya", "'=1+2", "Other"],
     ]
-    assert rows("actions.csv") == [["what", "who", "when", "session"]]  # until part A
+    # No next steps and no commitments in this event.
+    assert rows("actions.csv") == [["what", "who", "when", "session", "priority"]]
     assert [row[:3] for row in rows("sessions.csv")] == [
         ["session", "topic", "title"],
         ["1", str(world.housing.id), HOUSING],
@@ -439,8 +469,32 @@ def test_csv_actions_are_neutralised(session: Session, world: World, uploads: Pa
     built = with_part_a(report.build(session, access=world.staff), uploads)
     files = csv_files(render(built, "csv", upload_dir=uploads))
     assert files["actions.csv"].decode("utf-8-sig").splitlines()[1] == (
-        f"'=Draft the letter,Mira,July,{HOUSING}"
+        f"'=Draft the letter,Mira,July,{HOUSING},"
     )
+
+
+def test_csv_actions_hold_next_steps_and_commitments(
+    session: Session, world: World, uploads: Path
+) -> None:
+    add_notes(session, world, upload_dir=uploads)
+    built = report.build(session, access=world.staff)
+    files = csv_files(render(built, "csv", upload_dir=uploads))
+    rows = list(csv.reader(io.StringIO(files["actions.csv"].decode("utf-8-sig"))))
+    assert rows == [
+        ["what", "who", "when", "session", "priority"],
+        ["'=Write to the mayor", "a participant", "July", HOUSING, ""],
+        ["Map the landlords", "Zaedno, a participant", "", HOUSING, ""],
+        ["Train mediators", "Mira and Petya", "2027", TRICKY, ""],
+        ["Zaedno will host the desk", "Mira", "September", HOUSING, DESK],
+        ["I will ask the mayor", SECRET_ORG, "", HOUSING, DESK],
+        ["Bring two lawyers", "a participant", "soon", HOUSING, "'" + FORMULA],
+    ]
+    sessions = list(csv.reader(io.StringIO(files["sessions.csv"].decode("utf-8-sig"))))
+    assert [row[-3:] for row in sessions] == [
+        ["attendance", "has_notes", "photos"],
+        ["12", "yes", "1"],
+        ["2", "yes", "0"],
+    ]
 
 
 # --- photos --------------------------------------------------------------------------------
@@ -503,6 +557,25 @@ def test_a_small_jpeg_is_embedded_as_it_is(tmp_path: Path) -> None:
         300,
         200,
     )
+
+
+def test_uploaded_photos_are_embedded(session: Session, world: World, uploads: Path) -> None:
+    added = add_notes(session, world, upload_dir=uploads)
+    built = report.build(session, access=world.staff)
+    html = render(built, "html", upload_dir=uploads).decode()
+    thumbnail = (uploads / added.thumb_path).read_bytes()
+    assert Image.open(io.BytesIO(thumbnail)).size == (480, 360)
+    # On screen, the stored thumbnail shrunk to 400 px; never the photo itself.
+    assert html.count('<img src="data:image/jpeg;base64,') == 1
+    assert 'width="400" height="300" alt="Флипчарт"' in html
+    document = docx.Document(io.BytesIO(render(built, "docx", upload_dir=uploads)))
+    [shape] = document.inline_shapes
+    embedded = document.part.related_parts[
+        shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+    ]
+    assert Image.open(io.BytesIO(embedded.blob)).size == (640, 480)  # print: the photo
+    headers = [[cell.text for cell in table.rows[0].cells] for table in document.tables]
+    assert ["What", "Who", "When", "Session", "Priority"] in headers
 
 
 def test_stored_thumbnails_are_shown_on_screen_and_photos_printed(

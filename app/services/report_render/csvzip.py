@@ -5,7 +5,8 @@ UTF-8 with a byte order mark, so Excel reads Cyrillic right. A cell that starts 
 otherwise run it as a formula (CSV injection). Names appear only for participants who agreed
 to be named; other rows keep an empty name.
 
-``actions.csv`` has its header only until action plans exist (issue #5, part A).
+``actions.csv`` holds the sessions' next steps and then the commitments made in action
+planning (``priority``: the priority a commitment is for; empty for a next step).
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ def tables(report: Report) -> dict[str, bytes]:
             ],
         ),
         "actions.csv": _csv(
-            ["what", "who", "when", "session"],
-            [[a.what, a.who, a.when, a.session_title] for a in report.actions],
+            ["what", "who", "when", "session", "priority"],
+            [[a.what, a.who, a.when, a.session_title, a.priority] for a in report.actions],
         ),
         "participants.csv": _csv(
             ["name", "organisation", "organisation_type"],

@@ -280,9 +280,19 @@ class _Writer:
             )
         if report.actions:
             self.heading(_("Action plans"), 1)
+            pledged = any(a.priority for a in report.actions)  # commitments: their priority
             self.table(
-                [_("What"), _("Who"), _("When"), _("Session")],
-                [[a.what, a.who, a.when, a.session_title] for a in report.actions],
+                [
+                    _("What"),
+                    _("Who"),
+                    _("When"),
+                    _("Session"),
+                    *([_("Priority")] if pledged else []),
+                ],
+                [
+                    [a.what, a.who, a.when, a.session_title, *([a.priority] if pledged else [])]
+                    for a in report.actions
+                ],
             )
 
     def maps(self) -> None:

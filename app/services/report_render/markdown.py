@@ -127,9 +127,13 @@ def _lines(report: Report) -> list[str]:
         )
     if report.actions:
         out += [f"## {escape(_('Action plans'))}", ""]
+        pledged = any(a.priority for a in report.actions)  # commitments: their priority
         out += _table(
-            [_("What"), _("Who"), _("When"), _("Session")],
-            [[a.what, a.who, a.when, a.session_title] for a in report.actions],
+            [_("What"), _("Who"), _("When"), _("Session"), *([_("Priority")] if pledged else [])],
+            [
+                [a.what, a.who, a.when, a.session_title, *([a.priority] if pledged else [])]
+                for a in report.actions
+            ],
         )
 
     if report.maps:
