@@ -2,17 +2,18 @@
 
 A seeded generator makes an SQLite database with one event: 300 participants (a third agree
 to be named), 2 days × 5 open-space slots × 10 rooms = 100 sessions in a published grid,
-dots, check-ins, and 200 flipchart photos (1600×1200 JPEG files in the upload folder). Session
-notes, photos, priorities, action plans and a map come from issue #5's part A and the
-mapping workshop, whose tables are not on this branch yet: the worker fills those ``Report``
-fields directly (``attach``), as their read functions will.
+dots, check-ins, session notes (every session: all five fields, two proposals; 30 with a next
+step), 900 dots on proposals, 10 commitments, and 200 flipchart photos (1600×1200) put
+through the upload pipeline (``photos.process``: re-encoded, with a 480 px thumbnail) into
+the upload folder. Rows are written straight into the tables, as the services store them
+(the services have their own tests). The mapping exercise is the one part still filled into
+the ``Report`` directly (``attach_map``).
 
 Each format then runs in its own process (so peak memory is that format's alone), which
-builds the report from the database and renders it (``--thumbnails``: with a stored 400 px
-copy of each photo for the screen, as an upload may keep one), and prints one JSON line:
-seconds (build + render, after imports; wall clock), cpu_seconds (the same in CPU time, which
-other work on a shared machine inflates less), peak RSS of the process in MB, and the file's
-size. Targets: HTML ≤ 1 s, DOCX ≤ 5 s, PDF ≤ 20 s, peak ≤ 500 MB.
+builds the report from the database and renders it, and prints one JSON line: seconds (build
++ render, after imports; wall clock), cpu_seconds (the same in CPU time, which other work on
+a shared machine inflates less), peak RSS of the process in MB, and the file's size.
+Targets: HTML ≤ 1 s, DOCX ≤ 5 s, PDF ≤ 20 s, peak ≤ 500 MB.
 
     python bench/report.py
     python bench/report.py --formats pdf --keep /tmp/report-bench   # keep the data and files
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import random
 import resource
@@ -91,9 +93,20 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
 
     from app.db import make_engine
     from app.models.events import Day, Event, EventMember, Room, TimeBlock
+    from app.models.notes import (
+        Commitment,
+        NextStep,
+        NotesRevision,
+        Photo,
+        Proposal,
+        ProposalVote,
+        SessionNotes,
+    )
     from app.models.people import Participant, User
     from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
     from app.models.topics import Topic, TopicConvener, Vote
+    from app.services import photos as photo_files
+    from app.services.notes import values_of
 
     rng = random.Random(seed)
     settings = _settings(folder)
@@ -193,73 +206,108 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
                         arrived_at=start + dt.timedelta(hours=index),
                     )
                 )
+        held = topics[: len(cells)]
+        proposals: list[Proposal] = []
+        for number, topic in enumerate(held):
+            notes = SessionNotes(
+                event_id=event.id,
+                topic_id=topic.id,
+                revision=1,
+                outcome=_sentence(rng, 12),
+                discussion="\n\n".join(_sentence(rng, 60) for _ in range(3)),
+                ideas=_sentence(rng, 25),
+                recommendations="\n".join(f"- {_sentence(rng, 12)}" for _ in range(4)),
+                questions=f"**{_sentence(rng, 4)}**: {_sentence(rng, 20)}",
+                updated_by=people[3].name,
+            )
+            session.add(notes)
+            session.flush()
+            session.add(
+                NotesRevision(
+                    event_id=event.id,
+                    notes_id=notes.id,
+                    revision=1,
+                    fields=values_of(notes),
+                    author=people[3].name,
+                )
+            )
+            for _ in range(2):
+                proposals.append(
+                    Proposal(event_id=event.id, topic_id=topic.id, text=_sentence(rng, 10))
+                )
+            if number < 30:
+                session.add(
+                    NextStep(
+                        event_id=event.id,
+                        topic_id=topic.id,
+                        action=_sentence(rng, 10),
+                        who=f"Организация {number}",
+                        by_when="2026-09",
+                    )
+                )
+        session.add_all(proposals)
+        session.flush()
+        for person in people:
+            for proposal in rng.sample(proposals, 3):
+                session.add(
+                    ProposalVote(
+                        event_id=event.id, participant_id=person.id, proposal_id=proposal.id
+                    )
+                )
+        for number, proposal in enumerate(rng.sample(proposals, 10)):
+            person = people[number * 7]
+            session.add(
+                Commitment(
+                    event_id=event.id,
+                    proposal_id=proposal.id,
+                    participant_id=person.id,
+                    who=person.organisation,
+                    action=_sentence(rng, 10),
+                    by_when="2027",
+                )
+            )
+
+        uploads = settings.uploads_path
+        photo_files.folder(uploads, event.id or 0).mkdir(parents=True, exist_ok=True)
+        for n in range(photos):
+            # A flipchart: a pale page, coloured marker lines and noise, as a phone shoots it.
+            image = Image.effect_noise((1600, 1200), 18).convert("RGB")
+            image = Image.blend(image, Image.new("RGB", image.size, (235, 232, 220)), 0.75)
+            draw = ImageDraw.Draw(image)
+            for _line in range(40):
+                y = rng.randrange(80, 1150)
+                x = rng.randrange(60, 400)
+                draw.line(
+                    (x, y, x + rng.randrange(300, 1100), y + rng.randrange(-8, 8)),
+                    fill=rng.choice([(20, 40, 160), (170, 20, 20), (20, 110, 40), (10, 10, 10)]),
+                    width=rng.randrange(4, 10),
+                )
+            shot = io.BytesIO()
+            image.save(shot, "JPEG", quality=85)
+            processed = photo_files.process(shot.getvalue())
+            photo = Photo(
+                event_id=event.id,
+                topic_id=held[n % len(held)].id,
+                key=f"bench-photo-{n:03d}",
+                caption=_sentence(rng, 4),
+                width=processed.width,
+                height=processed.height,
+                thumb_width=processed.thumb_width,
+                thumb_height=processed.thumb_height,
+                size_bytes=len(processed.full),
+            )
+            photo_files.path_of(uploads, photo).write_bytes(processed.full)
+            photo_files.path_of(uploads, photo, thumb=True).write_bytes(processed.thumb)
+            session.add(photo)
         session.commit()
     engine.dispose()
 
-    uploads = settings.uploads_path
-    uploads.mkdir(parents=True, exist_ok=True)
-    for n in range(photos):
-        # A flipchart: a pale page, coloured marker lines and noise, as a phone would shoot it.
-        image = Image.effect_noise((1600, 1200), 18).convert("RGB")
-        image = Image.blend(image, Image.new("RGB", image.size, (235, 232, 220)), 0.75)
-        draw = ImageDraw.Draw(image)
-        for _line in range(40):
-            y = rng.randrange(80, 1150)
-            x = rng.randrange(60, 400)
-            draw.line(
-                (x, y, x + rng.randrange(300, 1100), y + rng.randrange(-8, 8)),
-                fill=rng.choice([(20, 40, 160), (170, 20, 20), (20, 110, 40), (10, 10, 10)]),
-                width=rng.randrange(4, 10),
-            )
-        image.save(uploads / f"photo-{n:03d}.jpg", quality=85)
-        image.thumbnail((400, 400))
-        image.save(uploads / f"thumb-{n:03d}.jpg", quality=72)
 
-
-def attach(report, *, photos: int, seed: int, thumbnails: bool) -> None:  # type: ignore[no-untyped-def]
-    """What part A and the mapping workshop will fill: notes, photos, priorities, actions."""
-    from app.services.report import (
-        ActionView,
-        MapCardView,
-        MapCategoryView,
-        MapGroupView,
-        MapView,
-        NoteField,
-        PhotoView,
-        PriorityView,
-        ProposalView,
-        SessionNotesView,
-    )
+def attach_map(report, *, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """A mapping exercise of three categories, filled into the ``Report`` directly."""
+    from app.services.report import MapCardView, MapCategoryView, MapGroupView, MapView
 
     rng = random.Random(seed)
-    for index, item in enumerate(report.sessions):
-        item.notes = SessionNotesView(
-            fields=[
-                NoteField("Дискусия", "\n\n".join(_sentence(rng, 60) for _ in range(3))),
-                NoteField("Препоръки", "\n".join(f"- {_sentence(rng, 12)}" for _ in range(4))),
-                NoteField("Следващи стъпки", f"**{_sentence(rng, 4)}**: {_sentence(rng, 20)}"),
-            ],
-            proposals=[ProposalView(_sentence(rng, 10), dots=rng.randrange(12)) for _ in range(2)],
-            authors=["Участник 3"],
-        )
-        per = photos // max(len(report.sessions), 1)
-        numbers = [index * per + k for k in range(per)]
-        item.photos = [
-            PhotoView(
-                f"photo-{n:03d}.jpg",
-                caption=_sentence(rng, 4),
-                thumbnail=f"thumb-{n:03d}.jpg" if thumbnails else "",
-            )
-            for n in numbers
-        ]
-    report.priorities = [
-        PriorityView(rank, _sentence(rng, 10), 40 - rank, report.sessions[rank].title)
-        for rank in range(1, 11)
-    ]
-    report.actions = [
-        ActionView(_sentence(rng, 10), f"Организация {n}", "2026-09", report.sessions[n].title)
-        for n in range(30)
-    ]
     report.maps = [
         MapView(
             "Какви възможности, инициативи и нужди виждаме?",
@@ -283,9 +331,7 @@ def attach(report, *, photos: int, seed: int, thumbnails: bool) -> None:  # type
     ]
 
 
-def worker(
-    folder: Path, fmt: str, *, photos: int, seed: int, thumbnails: bool, output: Path
-) -> None:
+def worker(folder: Path, fmt: str, *, seed: int, output: Path) -> None:
     from sqlmodel import Session, select
 
     from app.db import make_engine
@@ -304,7 +350,7 @@ def worker(
             content = archive.dumps(archive.export_event(session, event=event))
         else:
             built = report.build_for_event(session, event=event)
-            attach(built, photos=photos, seed=seed, thumbnails=thumbnails)
+            attach_map(built, seed=seed)
             content = render(built, fmt, upload_dir=settings.uploads_path)
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
@@ -314,7 +360,6 @@ def worker(
         json.dumps(
             {
                 "format": fmt,
-                "thumbnails": thumbnails,
                 "seconds": round(seconds, 2),
                 "cpu_seconds": round(cpu_seconds, 2),
                 "peak_mb": round(peak_mb),
@@ -331,23 +376,11 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="Folder for the data and files (kept).")
-    parser.add_argument(
-        "--thumbnails",
-        action="store_true",
-        help="Photos come with a stored 400 px copy (as uploads may keep one) for the screen.",
-    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(
-            args.keep,
-            args.worker,
-            photos=args.photos,
-            seed=args.seed,
-            thumbnails=args.thumbnails,
-            output=args.output,
-        )
+        worker(args.keep, args.worker, seed=args.seed, output=args.output)
         return
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
@@ -365,13 +398,10 @@ def main() -> None:
                     fmt,
                     "--keep",
                     str(folder),
-                    "--photos",
-                    str(args.photos),
                     "--seed",
                     str(args.seed),
                     "--output",
                     str(folder / f"report.{fmt}"),
-                    *(["--thumbnails"] if args.thumbnails else []),
                 ],
                 check=True,
             )
