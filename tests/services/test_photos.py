@@ -267,3 +267,12 @@ def test_uploads_are_rate_limited_per_person(
         upload_dir=settings.uploads_path,
     )  # fmt: skip
     assert len(photos.of_session(session, event_id=phone.event_id, topic_id=topic.id or 0)) == 3
+
+
+def test_truncated_jpeg_is_refused_after_the_pdf_renderer_was_loaded() -> None:
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when imported; the PDF renderer
+    turns it off again, so a PDF export never weakens the upload checks."""
+    import app.services.report_render.pdf  # noqa: F401  (the import is what is tested)
+
+    data = jpeg_with_gps(800, 600)
+    assert _message(data[: len(data) // 2]) == "This photo seems damaged. Take it again."

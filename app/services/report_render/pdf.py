@@ -12,12 +12,18 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.services.report import Report
 from app.services.report_render import images
 from app.services.report_render.html import render_document
+
+# Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process, which
+# would let a damaged photo through the upload checks after the first PDF export. Our images
+# are whole (re-encoded on upload), so WeasyPrint does not need it.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 class LocalFetcher(URLFetcher):
