@@ -298,7 +298,12 @@ def import_(
     engine = make_engine(settings)
     try:
         with open_session(engine, write=True) as session:
-            event = archive.import_event(session, data=archive.loads(raw), owner_email=owner)
+            event = archive.import_event(
+                session,
+                data=archive.loads(raw),
+                owner_email=owner,
+                upload_dir=settings.uploads_path,
+            )
     except Invalid as error:
         typer.secho(f"{source}: nothing was imported.", fg="red", err=True)
         for where, message in error.errors.items():

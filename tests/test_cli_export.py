@@ -80,6 +80,18 @@ def test_import_into_the_same_database_makes_a_new_event(demo: Path, tmp_path: P
     result = _run(["import", str(exported), "--owner", "organiser@demo.openspace.invalid"], demo)
     assert result.exit_code == 0, result.output
     assert "as /o/demo-2 (join code " in result.output
+    # The photos got new keys (they are unique) and their files were copied for the new event.
+    again = tmp_path / "again.json"
+    assert _run(["export", "demo-2", "-f", "json", "-o", str(again)], demo).exit_code == 0
+    first = json.loads(exported.read_text())["tables"]["photo"]
+    second = json.loads(again.read_text())["tables"]["photo"]
+    assert len(first) == len(second) == 4
+    assert not {p["key"] for p in first} & {p["key"] for p in second}
+    uploads = demo / "uploads"
+    new_event = second[0]["event_id"]
+    for photo in second:
+        assert (uploads / str(new_event) / f"{photo['key']}.jpg").is_file()
+        assert (uploads / str(new_event) / f"{photo['key']}-thumb.jpg").is_file()
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +65,11 @@ NOT_SECRET_COLUMNS: dict[str, str] = {
     "photo.key": "the photo's file name in the upload folder, which is never served as it is "
     "(photos go out through the event's pages only)",
 }
+
+# Rows naming files in the upload folder as "<event id>/<key>…": the key is unique, so an
+# import gives each row a new one, and copies the files when the folder holds the originals.
+FILE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {"photo": ("key", (".jpg", "-thumb.jpg"))}
+Renamed = list[tuple[str, str, tuple[str, ...]]]  # (old key, new key, file suffixes)
 
 Remap = Callable[[str, Any], Any]  # (table, old id) → new id, or None when unknown
 
@@ -411,11 +418,17 @@ def _check_references(plan_: Plan, result: _Checked, ids: dict[str, set[Any]]) -
 
 
 def import_event(
-    session: Session, *, data: Any, owner_email: str | None = None, metadata: MetaData | None = None
+    session: Session,
+    *,
+    data: Any,
+    owner_email: str | None = None,
+    metadata: MetaData | None = None,
+    upload_dir: Path | None = None,
 ) -> Event:
     """Create a new event from an export (checked first; one transaction). Accounts are
     matched by email; missing ones are created without a usable password. ``owner_email``
-    (an existing account) becomes an organiser of the new event."""
+    (an existing account) becomes an organiser of the new event. Files of the exported event
+    found in ``upload_dir`` (photos) are copied for the new one."""
     plan_ = plan(metadata or SQLModel.metadata)
     rows = check(data, metadata=plan_.metadata)
     owner_id = None
@@ -426,8 +439,9 @@ def import_event(
         ).scalar()
         if owner_id is None:
             raise Invalid({"owner": f"no account with the email {owner_email}"})
+    renamed: Renamed = []
     try:
-        event_id = _insert_all(session, plan_, rows, owner_id=owner_id)
+        event_id = _insert_all(session, plan_, rows, owner_id=owner_id, renamed=renamed)
         session.commit()
     except (IntegrityError, DBAPIError) as error:
         session.rollback()
@@ -438,11 +452,35 @@ def import_event(
         raise
     event = session.get(Event, event_id)
     assert event is not None
+    if upload_dir is not None:
+        _copy_files(upload_dir, rows[ROOT][0]["id"], event_id, renamed)
     return event
 
 
+def _copy_files(
+    upload_dir: Path,
+    old_event: Any,
+    new_event: int,
+    renamed: list[tuple[str, str, tuple[str, ...]]],
+) -> None:
+    source, target = upload_dir / str(old_event), upload_dir / str(new_event)
+    for old_key, new_key, suffixes in renamed:
+        for suffix in suffixes:
+            original = source / f"{old_key}{suffix}"
+            # Keys are random tokens, but the file is the user's: never leave the folder.
+            if "/" in old_key or ".." in old_key or not original.is_file():
+                continue
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(original, target / f"{new_key}{suffix}")
+
+
 def _insert_all(
-    session: Session, plan_: Plan, rows: dict[str, list[dict[str, Any]]], *, owner_id: int | None
+    session: Session,
+    plan_: Plan,
+    rows: dict[str, list[dict[str, Any]]],
+    *,
+    owner_id: int | None,
+    renamed: Renamed,
 ) -> int:
     ids: dict[str, dict[Any, Any]] = defaultdict(dict)
 
@@ -484,6 +522,11 @@ def _insert_all(
                     values[column] = None
                     deferred.append((column, target, old))
             values.update(_new_secrets(table))
+            if name in FILE_KEYS:
+                column, suffixes = FILE_KEYS[name]
+                fresh = new_token(24)
+                renamed.append((str(values[column]), fresh, suffixes))
+                values[column] = fresh
             pending.append((values, deferred))
         for values, deferred, new_id in _insert(session, table, pending, generated):
             if generated:
