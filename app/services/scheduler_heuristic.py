@@ -5,7 +5,9 @@ what "minimal changes" asks for), then adds topics by largest marginal gain of a
 (lazy greedy: a topic's gain in a slot only shrinks as the slot fills).
 
 The annealing draws random neighbours: move a topic to another slot, swap two topics between
-slots, put an unscheduled topic in (displacing one when the slot is full), or take one out. A
+slots, put an unscheduled topic in (displacing one when the slot is full), or take one out.
+A topic whose convener is busy in the target slot can only come in for the topic holding that
+convener: that one goes to the first topic's old slot, or out (a swap in/out). A
 neighbour that gains votes is taken; one that loses d votes is taken with probability
 exp(-d / temperature), the temperature cooling from ``START_TEMPERATURE`` to ``END_TEMPERATURE``;
 on equal votes, only if overflow and moves are no worse. The best plan seen is compared by exact
@@ -183,21 +185,26 @@ def _anneal(
         t = pool[rng.randrange(len(pool))]
         a = plan_now[t]
         b = open_slots[rng.randrange(len(open_slots))]
-        if a == b:
-            continue
         mask_t, conv_t = voters[t], conveners[t]
         u = -1  # the topic t displaces, if any
         if a >= 0 and random_() < REMOVE_SHARE:
-            b = -1  # take t out
+            b = -1  # take t out (also when b == a: with one open slot, nothing else moves t)
             delta = -(mask_t & ~twos[a]).bit_count()
+        elif a == b:
+            continue
+        elif busy[b] & conv_t:
+            # A convener of t is busy in b: t can only come in for the topic holding that
+            # convener, full slot or not (into t's old slot, or out when t was unscheduled).
+            u = next((x for x in members[b] if conveners[x] & conv_t), -1)
+            if u < 0:
+                continue  # the clash is with a locked topic
         elif len(members[b]) < cap[b]:
-            if busy[b] & conv_t:
-                continue
             delta = (mask_t & ~ones[b]).bit_count()
             if a >= 0:
                 delta -= (mask_t & ~twos[a]).bit_count()
         else:
             u = members[b][rng.randrange(len(members[b]))]
+        if u >= 0:
             mask_u, conv_u = voters[u], conveners[u]
             if (busy[b] ^ conv_u) & conv_t:
                 continue

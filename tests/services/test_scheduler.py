@@ -119,6 +119,43 @@ def test_solve_convener_clash_leaves_the_weaker_topic_out(engine: Engine) -> Non
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_solve_swaps_out_a_published_topic_whose_convener_a_better_one_needs(
+    engine: Engine,
+) -> None:
+    # Found by Hypothesis. One slot, two rooms for nobody. t2 (no votes) was published in r0;
+    # t0 has a voter but the same convener p1, so it can only run if t2 goes: then v0 attends
+    # (1 vote) in a room for 0 (1 overflow) and t2 is out (1 move): (1, 1, 1) beats keeping
+    # the published schedule, (0, 0, 0). The free room takes t1 or t3, which change nothing.
+    data = instance(
+        rooms={"r0": 0, "r1": 0},
+        slots=["s0"],
+        topics={"t0": ["p1"], "t1": [], "t2": ["p1"], "t3": []},
+        votes={"v0": ["t0"]},
+        previous=[("t2", "r0", "s0")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST)
+    assert objective(result) == (1, 1, 1)
+    assert "t0" in {p.topic for p in result.assignments}
+    assert "t2" in result.unscheduled
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_takes_out_a_published_topic_that_only_adds_overflow(engine: Engine) -> None:
+    # Found by Hypothesis. One slot, two rooms for nobody; t0 and t1 were both published there
+    # and share their one voter. Both kept: (1, 2, 0); either one out: (1, 1, 1), better.
+    data = instance(
+        rooms={"r0": 0, "r1": 0},
+        slots=["s0"],
+        topics={"t0": [], "t1": []},
+        votes={"v0": ["t0", "t1"]},
+        previous=[("t0", "r0", "s0"), ("t1", "r1", "s0")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST)
+    assert objective(result) == (1, 1, 1)
+    assert len(result.assignments) == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_solve_blocked_cell_is_never_used(engine: Engine) -> None:
     # Room b is blocked: one cell for two topics; t2 has more voters and wins (2 votes).
     data = instance(
