@@ -5,16 +5,20 @@ what "minimal changes" asks for), then adds topics by largest marginal gain of a
 (lazy greedy: a topic's gain in a slot only shrinks as the slot fills).
 
 The annealing draws random neighbours: move a topic to another slot, swap two topics between
-slots, put an unscheduled topic in (displacing one when the slot is full), or take one out. A
+slots, put an unscheduled topic in (displacing one when the slot is full), or take one out.
+A topic whose convener is busy in the target slot can only come in for the topic holding that
+convener: that one goes to the first topic's old slot, or out (a swap in/out). A
 neighbour that gains votes is taken; one that loses d votes is taken with probability
 exp(-d / temperature), the temperature cooling from ``START_TEMPERATURE`` to ``END_TEMPERATURE``;
 on equal votes, only if overflow and moves are no worse. The best plan seen is compared by exact
-integer scores that order plans lexicographically: votes, then overflow, then slot moves.
+integer scores that order plans lexicographically: votes, then overflow, then moves.
 (Late acceptance hill climbing and iterated local search did worse on the benchmark.)
 
 Scoring is incremental. Per slot the search keeps ``ones`` (voters with at least one of their
 topics there) and ``twos`` (at least two) as bitsets: taking topic t out of slot a loses the
-voters ``V_t & ~twos[a]``, putting it into b gains ``V_t & ~ones[b]``.
+voters ``V_t & ~twos[a]``, putting it into b gains ``V_t & ~ones[b]``. Overflow and moves are
+those of the rooms ``rooms_for`` will choose: a topic kept in its published slot still moves if
+a bigger one needs its room (``slot_cost``, exact; no assignment problem unless that happens).
 
 The number of steps grows with topics × slots (times ``effort``), not with the clock, so a run
 is the same for the same seed unless the deadline cuts it short.
@@ -27,7 +31,7 @@ import math
 import random
 import time
 
-from app.services.scheduler_problem import Plan, Problem, slot_overflow
+from app.services.scheduler_problem import Plan, Problem, slot_cost
 
 # Tuned on bench/schedule.py: L within 0.4 % of its best known in 0.6 s, XL 0.2 % in 2 s.
 START_TEMPERATURE = 4.0  # in attendable votes: early on, losing 4 is accepted with p = 1/e
@@ -62,19 +66,18 @@ class _Search:
         self.ones = [0] * n_slots
         self.twos = [0] * n_slots
         self.count = [0] * n_slots
-        self.over = [0] * n_slots
+        self.cost = [0] * n_slots  # per slot: weighted overflow and room changes (slot_cost)
         for s in range(n_slots):
             self._rebuild(s)
         self.votes = sum(self.count)
-        self.overflow = sum(self.over)
-        self.moves = sum(
-            1 for t, slot in enumerate(problem.prev_slot) if slot >= 0 and self.plan[t] != slot
-        )
-        # Exact lexicographic order in one integer: votes dominate overflow, which dominates moves.
-        self.w_overflow = problem.n_previous + 1
-        self.w_votes = (sum(problem.size) + 1) * self.w_overflow
+        self.total_cost = sum(self.cost)
+        self.moves = sum(problem.moved(t, self.plan[t]) for t in problem.movable)
+        # Exact lexicographic order in one integer: votes dominate overflow, which dominates moves
+        # (``total_cost`` holds overflow times ``problem.weight``, more than any number of moves).
+        self.w_votes = (sum(problem.size) + 1) * problem.weight
 
-    def _rebuild(self, s: int) -> None:
+    def _rebuild(self, s: int, cost: int | None = None) -> None:
+        """Coverage of slot ``s`` from its members; its ``slot_cost`` unless known already."""
         ones, twos = self.base_ones[s], self.base_twos[s]
         voters = self.problem.voters
         for t in self.members[s]:
@@ -83,21 +86,17 @@ class _Search:
             ones |= mask
         self.ones[s], self.twos[s] = ones, twos
         self.count[s] = ones.bit_count()
-        self.over[s] = slot_overflow(self.problem, s, self.members[s])
+        self.cost[s] = slot_cost(self.problem, s, self.members[s]) if cost is None else cost
 
     def score(self) -> int:
-        return self.votes * self.w_votes - self.overflow * self.w_overflow - self.moves
-
-    def moved(self, t: int, slot: int) -> int:
-        previous = self.problem.prev_slot[t]
-        return 1 if previous >= 0 and slot != previous else 0
+        return self.votes * self.w_votes - self.total_cost - self.moves
 
     def place(self, t: int, slot: int) -> None:
         """Move topic t to ``slot`` (-1: out), keeping every tally right."""
         old = self.plan[t]
         if old == slot:
             return
-        self.moves += self.moved(t, slot) - self.moved(t, old)
+        self.moves += self.problem.moved(t, slot) - self.problem.moved(t, old)
         self.plan[t] = slot
         conveners = self.problem.conveners[t]
         for s in (old, slot):
@@ -110,10 +109,35 @@ class _Search:
                 self.members[s].append(t)
                 self.busy[s] |= conveners
             self.votes -= self.count[s]
-            self.overflow -= self.over[s]
+            self.total_cost -= self.cost[s]
             self._rebuild(s)
             self.votes += self.count[s]
-            self.overflow += self.over[s]
+            self.total_cost += self.cost[s]
+
+    def shift(self, moving: list[tuple[int, int]], costs: dict[int, int]) -> None:
+        """Move each (topic, slot) of ``moving`` at once, as ``place`` one after the other would.
+
+        ``costs`` is the ``slot_cost`` of every changed slot after the moves, as priced
+        already: each slot is rebuilt once and no cost is computed again.
+        """
+        problem = self.problem
+        for t, slot in moving:
+            old = self.plan[t]
+            self.moves += problem.moved(t, slot) - problem.moved(t, old)
+            self.plan[t] = slot
+            if old >= 0:
+                self.members[old].remove(t)
+                self.busy[old] ^= problem.conveners[t]
+        for t, slot in moving:
+            if slot >= 0:
+                self.members[slot].append(t)
+                self.busy[slot] |= problem.conveners[t]
+        for s, cost in costs.items():
+            self.votes -= self.count[s]
+            self.total_cost -= self.cost[s]
+            self._rebuild(s, cost)
+            self.votes += self.count[s]
+            self.total_cost += self.cost[s]
 
 
 def _greedy(search: _Search, rng: random.Random) -> None:
@@ -164,7 +188,7 @@ def _anneal(
     plan_now, members, busy, cap = search.plan, search.members, search.busy, search.cap
     ones, twos, count = search.ones, search.twos, search.count
     open_slots = problem.open_slots
-    w_votes, w_overflow = search.w_votes, search.w_overflow
+    w_votes, moved = search.w_votes, problem.moved
     log, random_ = math.log, rng.random
 
     current = search.score()
@@ -183,21 +207,26 @@ def _anneal(
         t = pool[rng.randrange(len(pool))]
         a = plan_now[t]
         b = open_slots[rng.randrange(len(open_slots))]
-        if a == b:
-            continue
         mask_t, conv_t = voters[t], conveners[t]
         u = -1  # the topic t displaces, if any
         if a >= 0 and random_() < REMOVE_SHARE:
-            b = -1  # take t out
+            b = -1  # take t out (also when b == a: with one open slot, nothing else moves t)
             delta = -(mask_t & ~twos[a]).bit_count()
+        elif a == b:
+            continue
+        elif busy[b] & conv_t:
+            # A convener of t is busy in b: t can only come in for the topic holding that
+            # convener, full slot or not (into t's old slot, or out when t was unscheduled).
+            u = next((x for x in members[b] if conveners[x] & conv_t), -1)
+            if u < 0:
+                continue  # the clash is with a locked topic
         elif len(members[b]) < cap[b]:
-            if busy[b] & conv_t:
-                continue
             delta = (mask_t & ~ones[b]).bit_count()
             if a >= 0:
                 delta -= (mask_t & ~twos[a]).bit_count()
         else:
             u = members[b][rng.randrange(len(members[b]))]
+        if u >= 0:
             mask_u, conv_u = voters[u], conveners[u]
             if (busy[b] ^ conv_u) & conv_t:
                 continue
@@ -211,7 +240,7 @@ def _anneal(
         if delta < 0 and delta < temperature * log(random_() + 1e-300):
             continue
 
-        # Price overflow and moves of the neighbour exactly: they decide when votes tie.
+        # Price overflow and moves (rooms too) of the neighbour exactly: they decide when votes tie.
         changed: dict[int, list[int]] = {}
         if a >= 0:
             changed[a] = [x for x in members[a] if x != t]
@@ -220,20 +249,15 @@ def _anneal(
         if b >= 0:
             changed[b] = [x for x in members[b] if x != u]
             changed[b].append(t)
-        overflow = search.overflow + sum(
-            slot_overflow(problem, s, topics) - search.over[s] for s, topics in changed.items()
-        )
-        moves = search.moves + search.moved(t, b) - search.moved(t, a)
+        costs = {s: slot_cost(problem, s, topics) for s, topics in changed.items()}
+        total_cost = search.total_cost + sum(cost - search.cost[s] for s, cost in costs.items())
+        moves = search.moves + moved(t, b) - moved(t, a)
         if u >= 0:
-            moves += search.moved(u, a) - search.moved(u, b)
-        candidate = (search.votes + delta) * w_votes - overflow * w_overflow - moves
+            moves += moved(u, a) - moved(u, b)
+        candidate = (search.votes + delta) * w_votes - total_cost - moves
         if delta == 0 and candidate < current:
             continue
-        if u >= 0:
-            search.place(u, -1)
-        search.place(t, b)
-        if u >= 0 and a >= 0:
-            search.place(u, a)
+        search.shift([(t, b), (u, a)] if u >= 0 else [(t, b)], costs)
         current = candidate
         if current > best:
             best, best_plan = current, list(plan_now)
@@ -244,8 +268,9 @@ def _restore(search: _Search) -> None:
     """Move published topics back to their slot wherever that costs no votes and no overflow.
 
     Annealing may wander off the published schedule on plateaus of equal votes; this puts back
-    what it can (directly, or by swapping with the topic that took the place), so a re-run
-    changes only what buys votes or seats.
+    what it can (directly, or by swapping with a topic there, which goes out when the published
+    one was out: also when the slot has a free cell), so a re-run changes only what buys votes
+    or seats. Topics without votes are not in the annealing's pool: this is where they come back.
     """
     problem = search.problem
     improved = True
@@ -256,14 +281,13 @@ def _restore(search: _Search) -> None:
             if home < 0 or a == home or problem.lock_slot[t] >= 0 or not problem.free_rooms[home]:
                 continue
             before = search.score()
-            if len(search.members[home]) < search.cap[home]:
-                if not search.busy[home] & problem.conveners[t]:
-                    search.place(t, home)
-                    if search.score() > before:
-                        improved = True
-                        continue
-                    search.place(t, a)
-                continue
+            free = len(search.members[home]) < search.cap[home]
+            if free and not search.busy[home] & problem.conveners[t]:
+                search.place(t, home)
+                if search.score() > before:
+                    improved = True
+                    continue
+                search.place(t, a)
             for u in list(search.members[home]):
                 conv_t, conv_u = problem.conveners[t], problem.conveners[u]
                 if (search.busy[home] ^ conv_u) & conv_t:

@@ -44,6 +44,12 @@ class Problem:
     prev_slot: list[int]  # per topic: slot in the published schedule, -1 when not in it
     prev_room: list[int]
     n_previous: int
+    home_room: list[int]  # per topic: its published room while that cell is free, else -1
+
+    @property
+    def weight(self) -> int:
+        """Overflow's weight over moves in one integer: more than any number of moves."""
+        return self.n_previous + 1
 
     @property
     def movable(self) -> list[int]:
@@ -55,8 +61,16 @@ class Problem:
 
     def keeps_cell(self, t: int) -> bool:
         """Topic ``t``'s published cell is still free to take (not blocked, locked or frozen)."""
-        slot = self.prev_slot[t]
-        return slot >= 0 and self.prev_room[t] in self.free_rooms[slot]
+        return self.home_room[t] >= 0
+
+    def moved(self, t: int, slot: int) -> int:
+        """1 if topic ``t`` in ``slot`` (-1: out) cannot be where it was published, else 0.
+
+        A topic in its published slot may still have to change rooms there: ``slot_cost``
+        counts that, when its published cell is free; when not, it has moved already here.
+        """
+        previous = self.prev_slot[t]
+        return 1 if previous >= 0 and (slot != previous or self.home_room[t] < 0) else 0
 
     def locked_plan(self) -> Plan:
         return list(self.lock_slot)
@@ -127,9 +141,12 @@ def build_problem(instance: Instance, *, frozen_slots: Collection[str] = ()) -> 
         free_rooms.append(rooms)
 
     prev_slot, prev_room = [-1] * n_topics, [-1] * n_topics
+    home_room = [-1] * n_topics
     for placement in instance.previous:
         t = topic_index[placement.topic]
         prev_slot[t], prev_room[t] = slot_index[placement.slot], room_index[placement.room]
+        if lock_slot[t] < 0 and prev_room[t] in free_rooms[prev_slot[t]]:
+            home_room[t] = prev_room[t]
 
     return Problem(
         instance=instance,
@@ -146,6 +163,7 @@ def build_problem(instance: Instance, *, frozen_slots: Collection[str] = ()) -> 
         prev_slot=prev_slot,
         prev_room=prev_room,
         n_previous=len(instance.previous),
+        home_room=home_room,
     )
 
 
@@ -160,6 +178,43 @@ def slot_overflow(problem: Problem, slot: int, topics: Sequence[int]) -> int:
     return sum(
         max(0, n - capacity[r]) for n, r in zip(sizes, problem.free_rooms[slot], strict=False)
     )
+
+
+def slot_cost(problem: Problem, slot: int, topics: Sequence[int]) -> int:
+    """Least ``overflow * weight + room changes`` of unlocked ``topics`` in ``slot``.
+
+    The room changes counted are those of topics published in this slot whose cell is free
+    (``Problem.moved`` counts every other published topic), so that over all slots, plus
+    ``moved``, this is what ``rooms_for`` gives: overflow first, then moves. Most slots need no
+    assignment problem: when no topic is at home there, or when every one can keep its room
+    and the others take the rest largest first without more overflow.
+    """
+    weight = problem.weight
+    if not problem.n_previous:
+        return slot_overflow(problem, slot, topics) * weight
+    prev_slot, home_room = problem.prev_slot, problem.home_room
+    at_home = {t for t in topics if prev_slot[t] == slot and home_room[t] >= 0}
+    if not at_home:
+        return slot_overflow(problem, slot, topics) * weight
+    size, capacity, rooms = problem.size, problem.capacity, problem.free_rooms[slot]
+    homes = {home_room[t] for t in at_home}
+    staying = sum(max(0, size[t] - capacity[home_room[t]]) for t in at_home)
+    others = sorted((size[t] for t in topics if t not in at_home), reverse=True)
+    rest = [r for r in rooms if r not in homes]
+    staying += sum(max(0, n - capacity[r]) for n, r in zip(others, rest, strict=False))
+    if staying == 0:
+        return 0
+    overflow = slot_overflow(problem, slot, topics)
+    if staying == overflow:
+        return overflow * weight
+    cost = [
+        [
+            max(0, size[t] - capacity[r]) * weight + (t in at_home and r != home_room[t])
+            for r in rooms
+        ]
+        for t in topics
+    ]
+    return sum(cost[row][column] for row, column in enumerate(_hungarian(cost)))
 
 
 def evaluate(instance: Instance, placements: Sequence[Placement]) -> tuple[int, int, int]:
@@ -225,7 +280,8 @@ def fill(problem: Problem, plan: Plan) -> None:
     """Add unscheduled topics wherever they cost nothing (ties broken towards more sessions).
 
     The objective is indifferent to a topic that adds no attendable vote, yet an Open Space gives
-    every convened topic a place when one is free; so a topic goes in when it adds no overflow.
+    every convened topic a place when one is free; so a topic goes in when it adds no overflow
+    and moves no published topic out of its room.
     """
     n_slots = len(problem.slot_ids)
     members: list[list[int]] = [[] for _ in range(n_slots)]
@@ -237,7 +293,7 @@ def fill(problem: Problem, plan: Plan) -> None:
             if problem.lock_slot[t] < 0:
                 members[slot].append(t)
                 busy[slot] |= problem.conveners[t]
-    overflow = [slot_overflow(problem, s, members[s]) for s in range(n_slots)]
+    cost = [slot_cost(problem, s, members[s]) for s in range(n_slots)]
     # Bigger topics first; among equals, those that can stay where they were published.
     waiting = sorted(
         (t for t in problem.movable if plan[t] < 0),
@@ -249,7 +305,9 @@ def fill(problem: Problem, plan: Plan) -> None:
             if len(members[s]) >= len(problem.free_rooms[s]) or busy[s] & problem.conveners[t]:
                 continue
             gain = (problem.voters[t] & ~coverage[s]).bit_count()
-            extra = slot_overflow(problem, s, [*members[s], t]) - overflow[s]
+            # Overflow (weighted) and moves it adds; a published topic back home saves one.
+            extra = slot_cost(problem, s, [*members[s], t]) - cost[s]
+            extra += problem.moved(t, s) - problem.moved(t, -1)
             if gain == 0 and extra > 0:
                 continue
             key = (-gain, extra, 0 if problem.prev_slot[t] == s else 1, s)
@@ -261,7 +319,7 @@ def fill(problem: Problem, plan: Plan) -> None:
             members[s].append(t)
             coverage[s] |= problem.voters[t]
             busy[s] |= problem.conveners[t]
-            overflow[s] += best[1]
+            cost[s] = slot_cost(problem, s, members[s])
 
 
 def _hungarian(cost: list[list[int]]) -> list[int]:

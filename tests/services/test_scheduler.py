@@ -25,7 +25,7 @@ from app.services.scheduler import (
     parse_instance,
     solve,
 )
-from app.services.scheduler_problem import build_problem
+from app.services.scheduler_problem import build_problem, full_score, slot_cost
 
 ENGINES: tuple[Engine, ...] = ("heuristic", "exact")
 FAST = 2.0  # seconds: tiny instances finish far sooner (the exact engine proves optimality)
@@ -116,6 +116,96 @@ def test_solve_convener_clash_leaves_the_weaker_topic_out(engine: Engine) -> Non
     assert [p.topic for p in result.assignments] == ["t1"]
     assert result.attendable_votes == 2
     assert result.reasons == {"t2": "convener clash"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_swaps_out_a_published_topic_whose_convener_a_better_one_needs(
+    engine: Engine,
+) -> None:
+    # Found by Hypothesis. One slot, two rooms for nobody. t2 (no votes) was published in r0;
+    # t0 has a voter but the same convener p1, so it can only run if t2 goes: then v0 attends
+    # (1 vote) in a room for 0 (1 overflow) and t2 is out (1 move): (1, 1, 1) beats keeping
+    # the published schedule, (0, 0, 0). The free room takes t1 or t3, which change nothing.
+    data = instance(
+        rooms={"r0": 0, "r1": 0},
+        slots=["s0"],
+        topics={"t0": ["p1"], "t1": [], "t2": ["p1"], "t3": []},
+        votes={"v0": ["t0"]},
+        previous=[("t2", "r0", "s0")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST)
+    assert objective(result) == (1, 1, 1)
+    assert "t0" in {p.topic for p in result.assignments}
+    assert "t2" in result.unscheduled
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_takes_out_a_published_topic_that_only_adds_overflow(engine: Engine) -> None:
+    # Found by Hypothesis. One slot, two rooms for nobody; t0 and t1 were both published there
+    # and share their one voter. Both kept: (1, 2, 0); either one out: (1, 1, 1), better.
+    data = instance(
+        rooms={"r0": 0, "r1": 0},
+        slots=["s0"],
+        topics={"t0": [], "t1": []},
+        votes={"v0": ["t0", "t1"]},
+        previous=[("t0", "r0", "s0"), ("t1", "r1", "s0")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST)
+    assert objective(result) == (1, 1, 1)
+    assert len(result.assignments) == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_counts_the_room_change_of_a_topic_kept_in_its_slot(engine: Engine) -> None:
+    # Found by Hypothesis. Published in s1: t1 (no votes) in the room for 1, t2 (one voter) in
+    # a room for nobody. Both kept in s1, t2 either overflows (1, 1, 0) or takes t1's room and
+    # t1 moves to r0 (1, 0, 2). Best: t2 to the room for 1 in s2, t1 stays: (1, 0, 1).
+    data = instance(
+        rooms={"r0": 0, "r1": 0, "r2": 1},
+        slots=["s1", "s2"],
+        topics={"t1": [], "t2": []},
+        votes={"v1": ["t2"]},
+        previous=[("t1", "r2", "s1"), ("t2", "r0", "s1")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST)
+    assert objective(result) == (1, 0, 1)
+    assert cells(result) == {("t1", "r2", "s1"), ("t2", "r2", "s2")}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_keeps_the_published_topic_that_needs_no_room_change(engine: Engine) -> None:
+    # Found by Hypothesis. One slot; t0 and t1 have the same two voters, so one of them is
+    # enough. t1 was published in the room for 4: keeping it, t0 out, is (2, 0, 1). Keeping t0
+    # instead, it must leave its room for nobody: (2, 0, 2). Both: t0 overflows by 2.
+    data = instance(
+        rooms={"r0": 0, "r1": 4},
+        slots=["s0"],
+        topics={"t0": ["p2"], "t1": []},
+        votes={"v0": ["t0", "t1"], "v2": ["t0", "t1"]},
+        previous=[("t1", "r1", "s0"), ("t0", "r0", "s0")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST)
+    assert objective(result) == (2, 0, 1)
+    assert cells(result) == {("t1", "r1", "s0")}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_a_topic_whose_published_room_is_blocked_has_moved_anyway(engine: Engine) -> None:
+    # Found by Hypothesis. The big room is blocked now, so t0 and t2 (no votes, published there)
+    # move whatever happens. t3 (v0) shares convener p1 with t1, published in the small room of
+    # s0. Best: t3 in the small room of s1, t1 stays: (1, 0, 2). Putting t3 in s0 instead moves
+    # t1 as well (t2 in s1 still is a move: its room is gone): (1, 0, 3).
+    data = instance(
+        rooms={"r0": 4, "r1": 2},
+        slots=["s0", "s1"],
+        blocked=[("r0", "s0"), ("r0", "s1")],
+        topics={"t0": [], "t1": ["p1"], "t2": [], "t3": ["p3", "p1"]},
+        votes={"v0": ["t3"]},
+        previous=[("t0", "r0", "s0"), ("t1", "r1", "s0"), ("t2", "r0", "s1")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST)
+    assert objective(result) == (1, 0, 2)
+    assert cells(result) == {("t1", "r1", "s0"), ("t3", "r1", "s1")}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -486,6 +576,38 @@ def brute_force(problem: Instance, frozen: list[str]) -> tuple[int, int, int]:
             best = (votes, overflow, moves)
     assert best is not None
     return best
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(small_instances(), st.data())
+def test_slot_costs_price_a_plan_as_its_rooms_do(
+    drawn: tuple[Instance, list[str]], data: st.DataObject
+) -> None:
+    # The heuristic compares plans (a slot per topic) by slot_cost and Problem.moved; rooms_for
+    # then picks the rooms. Both must agree on overflow and moves, room changes included.
+    problem = build_problem(drawn[0], frozen_slots=drawn[1])
+    plan = problem.locked_plan()
+    members: list[list[int]] = [[] for _ in problem.slot_ids]
+    for t in problem.movable:
+        slot = data.draw(st.sampled_from([-1, *problem.open_slots]))
+        if slot >= 0 and len(members[slot]) < len(problem.free_rooms[slot]):
+            plan[t] = slot
+            members[slot].append(t)
+    _, overflow, moves = full_score(problem, plan)
+    locked = [t for t, slot in enumerate(problem.lock_slot) if slot >= 0]  # the same in any plan
+    overflow -= sum(
+        max(0, problem.size[t] - problem.capacity[problem.lock_room[t]]) for t in locked
+    )
+    moves -= sum(
+        1
+        for t in locked
+        if problem.prev_slot[t] >= 0
+        and (problem.lock_slot[t], problem.lock_room[t])
+        != (problem.prev_slot[t], problem.prev_room[t])
+    )
+    priced = sum(slot_cost(problem, s, topics) for s, topics in enumerate(members))
+    priced += sum(problem.moved(t, plan[t]) for t in problem.movable)
+    assert priced == overflow * problem.weight + moves
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
