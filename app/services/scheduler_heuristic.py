@@ -190,6 +190,9 @@ def _anneal(
     open_slots = problem.open_slots
     w_votes, moved = search.w_votes, problem.moved
     log, random_ = math.log, rng.random
+    # int(random() * n) draws as evenly as randrange(n) for lists this short, in a fraction of
+    # the time; the loop draws two or three times per step.
+    n_pool, n_open = len(pool), len(open_slots)
 
     current = search.score()
     best, best_plan = current, list(plan_now)
@@ -204,9 +207,9 @@ def _anneal(
             # run cut short by the deadline still ends cold.
             done = max(step / steps, (now - started) / max(deadline - started, 1e-9))
             temperature = START_TEMPERATURE * (END_TEMPERATURE / START_TEMPERATURE) ** done
-        t = pool[rng.randrange(len(pool))]
+        t = pool[int(random_() * n_pool)]
         a = plan_now[t]
-        b = open_slots[rng.randrange(len(open_slots))]
+        b = open_slots[int(random_() * n_open)]
         mask_t, conv_t = voters[t], conveners[t]
         u = -1  # the topic t displaces, if any
         if a >= 0 and random_() < REMOVE_SHARE:
@@ -225,7 +228,7 @@ def _anneal(
             if a >= 0:
                 delta -= (mask_t & ~twos[a]).bit_count()
         else:
-            u = members[b][rng.randrange(len(members[b]))]
+            u = members[b][int(random_() * len(members[b]))]
         if u >= 0:
             mask_u, conv_u = voters[u], conveners[u]
             if (busy[b] ^ conv_u) & conv_t:
