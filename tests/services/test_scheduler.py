@@ -209,6 +209,24 @@ def test_solve_a_topic_whose_published_room_is_blocked_has_moved_anyway(engine: 
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_solve_moves_the_topic_holding_a_convener_for_a_published_one(engine: Engine) -> None:
+    # Found by Hypothesis. s2 has started (frozen, empty). Published in s0: t2 (p4, no votes) in
+    # the room for 1 and t0 (p4 too, voter v0) in the room for nobody, a clash. t0 in s0 in the
+    # room for 1: t2 out, (1, 0, 2). Best: t0 to the room for 1 in s1, beside t1 in its room,
+    # and t2 stays: (1, 0, 1).
+    data = instance(
+        rooms={"r0": 1, "r1": 0},
+        slots=["s0", "s1", "s2"],
+        topics={"t0": ["p4"], "t1": [], "t2": ["p4"]},
+        votes={"v0": ["t0"]},
+        previous=[("t2", "r0", "s0"), ("t0", "r1", "s0"), ("t1", "r1", "s1")],
+    )
+    result = solve(parse_instance(data), engine=engine, time_limit=FAST, frozen_slots=["s2"])
+    assert objective(result) == (1, 0, 1)
+    assert cells(result) == {("t2", "r0", "s0"), ("t0", "r0", "s1"), ("t1", "r1", "s1")}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_solve_blocked_cell_is_never_used(engine: Engine) -> None:
     # Room b is blocked: one cell for two topics; t2 has more voters and wins (2 votes).
     data = instance(
