@@ -123,11 +123,16 @@ def test_facilitator_fills_drags_keys_and_publishes_and_the_phone_follows(
     expect(page.locator(f"#grid-topic-{other} .grid-pick")).to_have_attribute(
         "aria-pressed", "true"
     )
+    expect(page.locator("#grid")).to_have_class(re.compile(r"\bselecting\b"))
     free = page.locator('#grid td.grid-cell[data-holds=""]').first
     free_block, free_room = free.get_attribute("data-block"), free.get_attribute("data-room")
-    free.locator(".grid-place button").focus()
+    place = free.locator(".grid-place button")
+    expect(place).to_be_visible()
+    place.focus()
+    expect(place).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator("#grid-message")).to_have_text("Moved.")
+    # A busy CI box may take a while to answer; the move itself is what is tested.
+    expect(page.locator("#grid-message")).to_have_text("Moved.", timeout=3 * LIVE_MS)
     placed = page.locator(f"#grid-topic-{other}").locator("xpath=ancestor::td[1]")
     expect(placed).to_have_attribute("data-block", free_block or "")
     expect(placed).to_have_attribute("data-room", free_room or "")
