@@ -153,7 +153,8 @@
     pageRooms();
   }
 
-  ["htmx:wsAfterMessage", "htmx:oobAfterSwap"].forEach(function (name) {
+  // After the settle step too: it puts back the class attributes the server sent.
+  ["htmx:wsAfterMessage", "htmx:oobAfterSwap", "htmx:afterSettle"].forEach(function (name) {
     document.addEventListener(name, refresh);
   });
   document.addEventListener("DOMContentLoaded", function () {

@@ -34,24 +34,25 @@
   }
 
   /* --- select, then place (keyboard and pointer) ------------------------------------- */
+  /* The selection lives in data attributes, never in class: htmx's settle step puts a swapped
+     element's class back as the server sent it, and would drop a selection made meanwhile. */
   function select(topicId) {
     var grid = area();
     var previous = grid.getAttribute("data-selected");
-    Array.prototype.forEach.call(grid.querySelectorAll(".grid-topic.selected"), function (el) {
-      el.classList.remove("selected");
+    Array.prototype.forEach.call(grid.querySelectorAll(".grid-topic[data-chosen]"), function (el) {
+      el.removeAttribute("data-chosen");
       var pick = el.querySelector(".grid-pick");
       if (pick) { pick.setAttribute("aria-pressed", "false"); }
     });
-    if (!topicId || topicId === previous) {
+    var chosen = topicId ? card(topicId) : null;
+    var pick = chosen ? chosen.querySelector(".grid-pick") : null;
+    if (!pick || topicId === previous) {
       grid.setAttribute("data-selected", "");
-      grid.classList.remove("selecting");
       return;
     }
-    var chosen = card(topicId);
-    chosen.classList.add("selected");
-    chosen.querySelector(".grid-pick").setAttribute("aria-pressed", "true");
+    chosen.setAttribute("data-chosen", "");
+    pick.setAttribute("aria-pressed", "true");
     grid.setAttribute("data-selected", topicId);
-    grid.classList.add("selecting");
     say(grid.getAttribute("data-moving-label"));
   }
 
@@ -147,9 +148,22 @@
     });
   }
 
+  var kept = "";  // a selection made while a refetch was on its way: the new grid gets it back
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail && event.detail.target;
     if (target && target.id === "grid") { pending += 1; }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var grid = area();
+    var refetch = event.detail.requestConfig && event.detail.requestConfig.verb === "get";
+    kept = grid && refetch && event.detail.target === grid ? grid.getAttribute("data-selected") || "" : "";
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!kept || event.target.id !== "grid") { return; }
+    var topicId = kept;
+    kept = "";
+    if (area().getAttribute("data-selected") !== topicId) { select(topicId); }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var target = event.detail && event.detail.target;

@@ -195,7 +195,8 @@
     });
   }
 
-  ["htmx:wsAfterMessage", "htmx:oobAfterSwap", "htmx:afterSwap"].forEach(function (name) {
+  // After the settle step too: it puts back the class attributes the server sent.
+  ["htmx:wsAfterMessage", "htmx:oobAfterSwap", "htmx:afterSwap", "htmx:afterSettle"].forEach(function (name) {
     document.addEventListener(name, refresh);
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
