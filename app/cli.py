@@ -127,26 +127,39 @@ def demo() -> None:
     engine.dispose()
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The password from standard input, or asked for twice on the terminal."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        typer.secho("The passwords differ.", fg="red", err=True)
+        raise typer.Exit(2)
+    return password
+
+
+def _refuse(error: Invalid) -> NoReturn:
+    for field, message in error.errors.items():
+        typer.secho(f"{field}: {message}", fg="red", err=True)
+    raise typer.Exit(2)
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
 @cli.command("create-organiser")
 def create_organiser(
     email: Annotated[str, typer.Argument(help="The organiser's email, used to sign in.")],
     name: Annotated[str, typer.Option(help="Name shown to the team.")] = "",
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an organiser account (may create events)."""
     from app.services.accounts import create_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            typer.secho("The passwords differ.", fg="red", err=True)
-            raise typer.Exit(2)
-    settings = _settings()
-    engine = make_engine(settings)
+    password = _read_password(password_stdin)
+    engine = make_engine(_settings())
     with open_session(engine, write=True) as session:
         try:
             user = create_user(
@@ -157,11 +170,28 @@ def create_organiser(
                 can_create_events=True,
             )
         except Invalid as error:
-            for field, message in error.errors.items():
-                typer.secho(f"{field}: {message}", fg="red", err=True)
-            raise typer.Exit(2) from None
+            _refuse(error)
     engine.dispose()
     typer.echo(f"Organiser {user.email} created.")
+
+
+@cli.command("set-password")
+def set_password(
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Give an account a new password and sign it out everywhere."""
+    from app.services.accounts import set_password as set_account_password
+
+    password = _read_password(password_stdin)
+    engine = make_engine(_settings())
+    with open_session(engine, write=True) as session:
+        try:
+            user = set_account_password(session, email=email, password=password)
+        except Invalid as error:
+            _refuse(error)
+    engine.dispose()
+    typer.echo(f"Password of {user.email} set; its sessions are signed out.")
 
 
 @cli.command()

@@ -1,4 +1,5 @@
-"""The ``openspace`` command: migrate, create-organiser, backup, and its error messages."""
+"""The ``openspace`` command: migrate, create-organiser, set-password, backup, and its error
+messages."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 def test_cli_help_lists_every_command() -> None:
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for command in ("serve", "migrate", "demo", "create-organiser", "backup"):
+    for command in ("serve", "migrate", "demo", "create-organiser", "set-password", "backup"):
         assert command in result.output
 
 
@@ -49,6 +50,45 @@ def test_create_organiser_rejects_weak_password_cleanly(env: dict[str, str]) -> 
     assert result.exit_code == 2
     assert "password: Use at least 10 characters." in result.output
     assert "Traceback" not in result.output
+
+
+def test_set_password_resets_an_account_and_refuses_unknown_ones(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    runner.invoke(cli, ["migrate"], env=env)
+    runner.invoke(
+        cli,
+        ["create-organiser", "c@example.org", "--password-stdin"],
+        input="a long enough password\n",
+        env=env,
+    )
+    with closing(sqlite3.connect(tmp_path / "var" / "openspace.db")) as db:
+        (before,) = db.execute("SELECT password_hash FROM user").fetchone()
+
+    result = runner.invoke(
+        cli,
+        ["set-password", "C@example.org", "--password-stdin"],
+        input="another long one\n",
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Password of c@example.org set" in result.output
+    with closing(sqlite3.connect(tmp_path / "var" / "openspace.db")) as db:
+        (after,) = db.execute("SELECT password_hash FROM user").fetchone()
+    assert after != before
+
+    for email, password, message in (
+        ("nobody@example.org", "another long one", "email: There is no account with this email."),
+        ("c@example.org", "short", "password: Use at least 10 characters."),
+    ):
+        refused = runner.invoke(
+            cli, ["set-password", email, "--password-stdin"], input=f"{password}\n", env=env
+        )
+        assert refused.exit_code == 2
+        assert message in refused.output
+        assert "Traceback" not in refused.output
+    with closing(sqlite3.connect(tmp_path / "var" / "openspace.db")) as db:
+        assert db.execute("SELECT password_hash FROM user").fetchone() == (after,)
 
 
 def test_backup_copies_a_consistent_database(env: dict[str, str], tmp_path: Path) -> None:

@@ -69,6 +69,22 @@ def create_user(
     return user
 
 
+def set_password(session: Session, *, email: str, password: str) -> User:
+    """Give an account a new password (the operator's reset, e.g. for an imported account)
+    and sign it out everywhere: a browser signed in with the old password stays out."""
+    email = normalise_email(email)
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is None:
+        raise Invalid({"email": _("There is no account with this email.")})
+    check_password_rules(password, email=email)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.execute(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
+    session.commit()
+    session.refresh(user)
+    return user
+
+
 def authenticate(
     session: Session, *, email: str, password: str, address: str, settings: Settings
 ) -> User:

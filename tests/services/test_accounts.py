@@ -235,3 +235,47 @@ def test_purge_expired_sessions_removes_their_devices(session: Session, settings
     assert accounts.purge_expired_sessions(session) == 1
     session.expire_all()
     assert session.exec(select(ParticipantDevice)).all() == []
+
+
+def test_set_password_replaces_the_old_one_and_signs_out_everywhere(
+    session: Session, settings: Settings
+) -> None:
+    user = make_user(session, email="ana@example.org")
+    other = make_user(session, email="bo@example.org")
+    mine, theirs = new_token(), new_token()
+    accounts.start_session(session, token=mine, user_id=user.id, settings=settings)
+    accounts.start_session(session, token=theirs, user_id=other.id, settings=settings)
+
+    accounts.set_password(session, email=" Ana@Example.org ", password="a brand new secret")
+
+    assert accounts.load_session(session, token=mine) is None
+    assert accounts.load_session(session, token=theirs) is not None  # only that account's
+    found = accounts.authenticate(
+        session,
+        email="ana@example.org",
+        password="a brand new secret",
+        address="10.0.0.1",
+        settings=settings,
+    )
+    assert found.id == user.id
+    with pytest.raises(Invalid):
+        accounts.authenticate(
+            session,
+            email="ana@example.org",
+            password=PASSWORD,
+            address="10.0.0.2",
+            settings=settings,
+        )
+
+
+def test_set_password_refuses_unknown_accounts_and_weak_passwords(session: Session) -> None:
+    user = make_user(session, email="ana@example.org")
+    before = user.password_hash
+    with pytest.raises(Invalid) as unknown:
+        accounts.set_password(session, email="nobody@example.org", password="a brand new secret")
+    assert unknown.value.errors == {"email": "There is no account with this email."}
+    with pytest.raises(Invalid) as weak:
+        accounts.set_password(session, email="ana@example.org", password="short")
+    assert weak.value.errors == {"password": "Use at least 10 characters."}
+    session.refresh(user)
+    assert user.password_hash == before
