@@ -396,7 +396,6 @@ class _People:
     named: set[int] = field(default_factory=set)  # ids of those who agreed to be named
     names: set[str] = field(default_factory=set)  # their names, folded
     hidden: set[str] = field(default_factory=set)  # folded names of those who did not agree
-    organisation: dict[int, str] = field(default_factory=dict)  # theirs, by id
 
     def may_name(self, name: str) -> bool:
         """A name recorded as text (a note taker's): only if a participant who agreed to be
@@ -416,28 +415,26 @@ class _People:
     def pledger(self, commitment: Commitment) -> str:
         """Who a commitment is by, as the report may say it. A participant who agreed to be
         named, or staff: what they typed. A participant who did not (or a commitment whose
-        author is gone): their organisation if they gave one, else "a participant",
-        whatever they typed, since it may be their name."""
+        author is gone): "a participant", whatever they typed, since it may be their name or
+        an organisation that would point to them; the report names neither."""
         participant = commitment.participant_id
         if participant in self.named or (participant is None and commitment.user_id):
             return self.screen(commitment.who)
-        organisation = self.organisation.get(participant, "") if participant is not None else ""
-        return organisation or _("a participant")
+        return _("a participant")
 
 
 def _people(session: Session, *, event_id: int) -> _People:
     people = _People()
-    for person_id, name, organisation, consent in session.exec(
-        select(
-            Participant.id, Participant.name, Participant.organisation, Participant.consent_report
-        ).where(Participant.event_id == event_id)
+    for person_id, name, consent in session.exec(
+        select(Participant.id, Participant.name, Participant.consent_report).where(
+            Participant.event_id == event_id
+        )
     ).all():
         if consent:
             people.named.add(person_id or 0)
             people.names.add(_fold(name))
         else:
             people.hidden.add(_fold(name))
-            people.organisation[person_id or 0] = organisation.strip()
     return people
 
 

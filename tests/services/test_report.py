@@ -370,9 +370,9 @@ def test_notes_photos_priorities_and_actions_come_from_the_services(
         ActionView("Map the landlords", "Zaedno, a participant", "", HOUSING),
         ActionView("Train mediators", "Mira and Petya", "2027", TRICKY),
         ActionView("Zaedno will host the desk", "Mira", "September", HOUSING, DESK),
-        # A commitment by someone who did not agree to be named: their organisation...
-        ActionView("I will ask the mayor", SECRET_ORG, "", HOUSING, DESK),
-        # ... or, without one, "a participant".
+        # A commitment by someone who did not agree to be named: neither their name nor
+        # their organisation, whatever they typed.
+        ActionView("I will ask the mayor", "a participant", "", HOUSING, DESK),
         ActionView("Bring two lawyers", "a participant", "soon", HOUSING, FORMULA),
     ]
     with use_locale("en"):
@@ -380,6 +380,7 @@ def test_notes_photos_priorities_and_actions_come_from_the_services(
     everything = repr(built)
     assert SECRET_NAME not in everything
     assert "Dan" not in everything  # "Dan Hidden", who typed "Dan" for his commitment
+    assert SECRET_ORG not in everything  # nor the organisation of one who did not agree
 
 
 def test_notes_are_labelled_in_the_reports_language(
@@ -401,7 +402,7 @@ def test_notes_are_labelled_in_the_reports_language(
         "Zaedno, участник",
         "Mira and Petya",
         "Mira",
-        SECRET_ORG,
+        "участник",
         "участник",
     ]
 

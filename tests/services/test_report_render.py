@@ -486,7 +486,7 @@ def test_csv_actions_hold_next_steps_and_commitments(
         ["Map the landlords", "Zaedno, a participant", "", HOUSING, ""],
         ["Train mediators", "Mira and Petya", "2027", TRICKY, ""],
         ["Zaedno will host the desk", "Mira", "September", HOUSING, DESK],
-        ["I will ask the mayor", SECRET_ORG, "", HOUSING, DESK],
+        ["I will ask the mayor", "a participant", "", HOUSING, DESK],
         ["Bring two lawyers", "a participant", "soon", HOUSING, "'" + FORMULA],
     ]
     sessions = list(csv.reader(io.StringIO(files["sessions.csv"].decode("utf-8-sig"))))
