@@ -11,6 +11,8 @@ grep -q "libpangoft2-1.0.so.0" <<<"$libraries" || packages+=(libpango-1.0-0 libp
 grep -q "libharfbuzz-subset.so.0" <<<"$libraries" || packages+=(libharfbuzz-subset0)
 # pdftotext and pdffonts read the PDF proceedings back in the tests.
 command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
+# LibreOffice opens the Word proceedings in a test (they must be editable there, not only in Word).
+command -v soffice >/dev/null 2>&1 || packages+=(libreoffice-writer-nogui)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} …"
   sudo_cmd=""

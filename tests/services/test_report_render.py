@@ -351,6 +351,7 @@ def test_docx_opens_in_libreoffice(
     subprocess.run(
         [
             str(LIBREOFFICE),
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",  # not the user's own
             "--headless",
             "--convert-to",
             "pdf",
