@@ -190,8 +190,10 @@ def test_a_photo_uploads_from_the_phone(
     expect(image).to_have_count(1)
     expect(image).to_have_attribute("alt", "Our wall")
     expect(mobile.locator("#notes-photos .caption")).to_have_text("Our wall")
-    width = image.evaluate("img => img.complete ? img.naturalWidth : 0")
-    assert width == 480
+    # The thumbnail loads lazily, and a busy box may take a moment to serve it.
+    image.scroll_into_view_if_needed()
+    mobile.wait_for_function("img => img.complete", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 480  # 0 if it failed to load
 
 
 def test_the_presentation_advances_on_the_board(
