@@ -886,16 +886,53 @@ def edit_card(
     return card
 
 
-def delete_card(session: Session, *, access: EventAccess, card_id: int) -> int:
-    """The author deletes a card while the map is open; its +1s go with it. Duplicates that
-    were merged into it come back as cards of their own, so nobody else's text is lost.
-    Returns the card's map id."""
-    card = _own_card(session, access=access, card_id=card_id)[0]
-    session.execute(
-        update(MapCard)
-        .where(col(MapCard.merged_into_id) == card.id, col(MapCard.status) == CardStatus.MERGED)
-        .values(status=CardStatus.ACTIVE, merged_into_id=None, updated_at=utcnow())
+def _hand_over_duplicates(session: Session, *, card: MapCard) -> None:
+    """Before ``card`` is deleted, hand what others gave it to the duplicates merged into it.
+
+    Merging moved each duplicate's +1s, and its author's support, onto ``card``; which +1 came
+    from which duplicate is not recorded. So the first duplicate takes the card's place: its
+    category, cluster and status (a hidden card's duplicate stays hidden, with the reason,
+    until a facilitator looks), and every +1 but its own author's. The other duplicates are
+    merged into it instead. A card that was itself merged into another passes its duplicates
+    on to that card, which already carries their +1s.
+    """
+    duplicates = list(
+        session.exec(
+            select(MapCard)
+            .where(MapCard.merged_into_id == card.id, MapCard.status == CardStatus.MERGED)
+            .order_by(col(MapCard.id))
+        ).all()
     )
+    if not duplicates:
+        return
+    now = utcnow()
+    if card.status == CardStatus.MERGED and card.merged_into_id is not None:
+        heir_id, others = card.merged_into_id, duplicates
+    else:
+        heir, *others = duplicates
+        heir.status = CardStatus.HIDDEN if card.status == CardStatus.HIDDEN else CardStatus.ACTIVE
+        heir.hidden_reason = card.hidden_reason
+        heir.merged_into_id = None
+        heir.category_id, heir.cluster_id = card.category_id, card.cluster_id
+        heir.updated_at = now
+        session.add(heir)
+        moving = update(MapPlusOne).where(col(MapPlusOne.card_id) == card.id)
+        if heir.participant_id is not None:  # nobody +1s their own card
+            moving = moving.where(col(MapPlusOne.participant_id) != heir.participant_id)
+        session.execute(moving.values(card_id=heir.id))
+        heir_id = heir.id or 0
+    for duplicate in others:
+        duplicate.merged_into_id = heir_id
+        duplicate.updated_at = now
+        session.add(duplicate)
+
+
+def delete_card(session: Session, *, access: EventAccess, card_id: int) -> int:
+    """The author deletes a card while the map is open. Nothing others wrote or gave is lost
+    with it: duplicates merged into it keep their text and its +1s (see
+    ``_hand_over_duplicates``). Returns the card's map id."""
+    card = _own_card(session, access=access, card_id=card_id)[0]
+    _hand_over_duplicates(session, card=card)
     map_id = card.map_id
     session.delete(card)
     session.commit()
