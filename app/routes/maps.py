@@ -148,6 +148,13 @@ def _back(access: EventAccess, map_id: int, anchor: str = "") -> RedirectRespons
     return RedirectResponse(f"/o/{access.event.slug}/maps/{map_id}{anchor}", status_code=303)
 
 
+def _changed(hub: HubDep, access: EventAccess, map_id: int, anchor: str = "") -> RedirectResponse:
+    """After a change the live screens show: tell them, and send the facilitator back to the
+    map's page."""
+    hub.changed(access.event_id)
+    return _back(access, map_id, anchor)
+
+
 def _work_done(
     request: Request,
     session: SessionDep,
@@ -168,6 +175,35 @@ def _work_done(
         "partials/maps/work_response.html",
         context,
         status_code=status,
+    )
+
+
+def _form_refused(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    map_id: int,
+    error: Invalid,
+    *,
+    error_form: str,
+    form: dict[str, str],
+    work_area: bool = False,
+) -> Response:
+    """A form of the map's page that a service refused: nothing of it is kept, and the page
+    comes again (422) with the form as typed and each message next to its field. A form of
+    the work area (``work_area``) sent by htmx gets just the work area with the message."""
+    session.rollback()
+    if work_area and request.headers.get("hx-request") == "true":
+        return _work_done(request, session, access, map_id, "", message=error.message, status=422)
+    return _map_page(
+        request,
+        session,
+        access,
+        map_id,
+        errors=error.errors,
+        error_form=error_form,
+        form=form,
+        status=422,
     )
 
 
@@ -194,54 +230,41 @@ def update_settings(
             layout=layout,
         )
     except Invalid as error:
-        session.rollback()
         form = {
             "question": question,
             "uses_places": "true" if uses_places else "",
             "uses_org_type": "true" if uses_org_type else "",
             "layout": layout,
         }
-        return _map_page(
-            request,
-            session,
-            access,
-            map_id,
-            errors=error.errors,
-            error_form="settings",
-            form=form,
-            status=422,
+        return _form_refused(
+            request, session, access, map_id, error, error_form="settings", form=form
         )
-    hub.changed(access.event_id)
-    return _back(access, map_id, "#settings")
+    return _changed(hub, access, map_id, "#settings")
 
 
 @router.post("/o/{slug}/maps/{map_id}/board")
 def show_on_board(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
     maps.show_on_board(session, access=access, map_id=map_id)
-    hub.changed(access.event_id)
-    return _back(access, map_id)
+    return _changed(hub, access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/unboard")
 def take_off_board(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
     maps.staff_map(session, access=access, map_id=map_id)
     maps.take_off_board(session, access=access)
-    hub.changed(access.event_id)
-    return _back(access, map_id)
+    return _changed(hub, access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/freeze")
 def freeze(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
     maps.set_frozen(session, access=access, map_id=map_id, frozen=True)
-    hub.changed(access.event_id)
-    return _back(access, map_id)
+    return _changed(hub, access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/unfreeze")
 def unfreeze(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
     maps.set_frozen(session, access=access, map_id=map_id, frozen=False)
-    hub.changed(access.event_id)
-    return _back(access, map_id)
+    return _changed(hub, access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/delete")
@@ -267,19 +290,11 @@ def add_category(
     try:
         maps.add_category(session, access=access, map_id=map_id, name=name, colour=colour)
     except Invalid as error:
-        session.rollback()
-        return _map_page(
-            request,
-            session,
-            access,
-            map_id,
-            errors=error.errors,
-            error_form="new-category",
-            form={"name": name, "colour": colour},
-            status=422,
+        form = {"name": name, "colour": colour}
+        return _form_refused(
+            request, session, access, map_id, error, error_form="new-category", form=form
         )
-    hub.changed(access.event_id)
-    return _back(access, map_id, "#categories")
+    return _changed(hub, access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/map-categories/{category_id}")
@@ -292,25 +307,17 @@ def update_category(
     name: Annotated[str, Form()] = "",
     colour: Annotated[str, Form()] = "",
 ) -> Response:
+    map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
     try:
-        category = maps.update_category(
+        maps.update_category(
             session, access=access, category_id=category_id, name=name, colour=colour
         )
     except Invalid as error:
-        session.rollback()
-        category = maps.staff_category(session, access=access, category_id=category_id)
-        return _map_page(
-            request,
-            session,
-            access,
-            category.map_id,
-            errors=error.errors,
-            error_form=f"category-{category_id}",
-            form={"name": name, "colour": colour},
-            status=422,
+        form = {"name": name, "colour": colour}
+        return _form_refused(
+            request, session, access, map_id, error, error_form=f"category-{category_id}", form=form
         )
-    hub.changed(access.event_id)
-    return _back(access, category.map_id, "#categories")
+    return _changed(hub, access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/map-categories/{category_id}/move")
@@ -321,10 +328,9 @@ def move_category(
     category_id: int,
     offset: Annotated[str, Form()] = "",
 ) -> Response:
+    map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
     maps.move_category(session, access=access, category_id=category_id, offset=_offset(offset))
-    hub.changed(access.event_id)
-    category = maps.staff_category(session, access=access, category_id=category_id)
-    return _back(access, category.map_id, "#categories")
+    return _changed(hub, access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/map-categories/{category_id}/delete")
@@ -333,8 +339,7 @@ def delete_category(
 ) -> Response:
     map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
     maps.delete_category(session, access=access, category_id=category_id)
-    hub.changed(access.event_id)
-    return _back(access, map_id, "#categories")
+    return _changed(hub, access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/maps/{map_id}/places")
@@ -349,19 +354,10 @@ def add_place(
     try:
         maps.add_place(session, access=access, map_id=map_id, name=name)
     except Invalid as error:
-        session.rollback()
-        return _map_page(
-            request,
-            session,
-            access,
-            map_id,
-            errors=error.errors,
-            error_form="new-place",
-            form={"name": name},
-            status=422,
+        return _form_refused(
+            request, session, access, map_id, error, error_form="new-place", form={"name": name}
         )
-    hub.changed(access.event_id)
-    return _back(access, map_id, "#places")
+    return _changed(hub, access, map_id, "#places")
 
 
 @router.post("/o/{slug}/map-places/{place_id}")
@@ -373,23 +369,15 @@ def rename_place(
     place_id: int,
     name: Annotated[str, Form()] = "",
 ) -> Response:
+    map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
     try:
-        place = maps.rename_place(session, access=access, place_id=place_id, name=name)
+        maps.rename_place(session, access=access, place_id=place_id, name=name)
     except Invalid as error:
-        session.rollback()
-        place = maps.staff_place(session, access=access, place_id=place_id)
-        return _map_page(
-            request,
-            session,
-            access,
-            place.map_id,
-            errors=error.errors,
-            error_form=f"place-{place_id}",
-            form={"name": name},
-            status=422,
+        form = {"name": name}
+        return _form_refused(
+            request, session, access, map_id, error, error_form=f"place-{place_id}", form=form
         )
-    hub.changed(access.event_id)
-    return _back(access, place.map_id, "#places")
+    return _changed(hub, access, map_id, "#places")
 
 
 @router.post("/o/{slug}/map-places/{place_id}/move")
@@ -400,18 +388,16 @@ def move_place(
     place_id: int,
     offset: Annotated[str, Form()] = "",
 ) -> Response:
+    map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
     maps.move_place(session, access=access, place_id=place_id, offset=_offset(offset))
-    hub.changed(access.event_id)
-    place = maps.staff_place(session, access=access, place_id=place_id)
-    return _back(access, place.map_id, "#places")
+    return _changed(hub, access, map_id, "#places")
 
 
 @router.post("/o/{slug}/map-places/{place_id}/delete")
 def delete_place(session: SessionDep, access: AccessDep, hub: HubDep, place_id: int) -> Response:
     map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
     maps.delete_place(session, access=access, place_id=place_id)
-    hub.changed(access.event_id)
-    return _back(access, map_id, "#places")
+    return _changed(hub, access, map_id, "#places")
 
 
 # --- clustering --------------------------------------------------------------------------
@@ -436,20 +422,9 @@ def move_card(
             raise Invalid({"card": _("Select a card first, then where it goes.")})
         moved = maps.move_card(session, access=access, card_id=card_id, target=target, name=name)
     except Invalid as error:
-        session.rollback()
-        if request.headers.get("hx-request") == "true":
-            return _work_done(
-                request, session, access, map_id, "", message=error.message, status=422
-            )
-        return _map_page(
-            request,
-            session,
-            access,
-            map_id,
-            errors=error.errors,
-            error_form="move",
-            form={"name": name},
-            status=422,
+        form = {"name": name}
+        return _form_refused(
+            request, session, access, map_id, error, error_form="move", form=form, work_area=True
         )
     hub.changed(access.event_id)
     return _work_done(
@@ -472,16 +447,9 @@ def create_cluster(
             session, access=access, map_id=map_id, category_id=_id(category) or 0, name=name
         )
     except Invalid as error:
-        session.rollback()
-        return _map_page(
-            request,
-            session,
-            access,
-            map_id,
-            errors=error.errors,
-            error_form="new-cluster",
-            form={"name": name, "category": category},
-            status=422,
+        form = {"name": name, "category": category}
+        return _form_refused(
+            request, session, access, map_id, error, error_form="new-cluster", form=form
         )
     hub.changed(access.event_id)
     return _work_done(request, session, access, map_id, f"#work-cluster-{cluster.id}")
@@ -500,20 +468,16 @@ def rename_cluster(
     try:
         maps.rename_cluster(session, access=access, cluster_id=cluster_id, name=name)
     except Invalid as error:
-        session.rollback()
-        if request.headers.get("hx-request") == "true":
-            return _work_done(
-                request, session, access, map_id, "", message=error.message, status=422
-            )
-        return _map_page(
+        form = {"name": name}
+        return _form_refused(
             request,
             session,
             access,
             map_id,
-            errors=error.errors,
+            error,
             error_form=f"cluster-{cluster_id}",
-            form={"name": name},
-            status=422,
+            form=form,
+            work_area=True,
         )
     hub.changed(access.event_id)
     return _work_done(
@@ -553,19 +517,11 @@ def add_card_on_behalf(
             place_id=_id(place),
         )
     except Invalid as error:
-        session.rollback()
-        return _map_page(
-            request,
-            session,
-            access,
-            map_id,
-            errors=error.errors,
-            error_form="add-card",
-            form={"text": text, "category": category, "place": place},
-            status=422,
+        form = {"text": text, "category": category, "place": place}
+        return _form_refused(
+            request, session, access, map_id, error, error_form="add-card", form=form
         )
-    hub.changed(access.event_id)
-    return _back(access, map_id, f"#work-card-{card.id}")
+    return _changed(hub, access, map_id, f"#work-card-{card.id}")
 
 
 # --- moderating one card -----------------------------------------------------------------
@@ -617,8 +573,7 @@ def merge_card(
     except Invalid as error:
         session.rollback()
         return _card_page(request, session, access, card_id, errors=error.errors, status=422)
-    hub.changed(access.event_id)
-    return _back(access, kept.map_id, f"#work-card-{kept.id}")
+    return _changed(hub, access, kept.map_id, f"#work-card-{kept.id}")
 
 
 @router.post("/o/{slug}/cards/{card_id}/hide")
@@ -635,15 +590,13 @@ def hide_card(
     except Invalid as error:
         session.rollback()
         return _card_page(request, session, access, card_id, errors=error.errors, status=422)
-    hub.changed(access.event_id)
-    return _back(access, card.map_id, "#hidden-cards")
+    return _changed(hub, access, card.map_id, "#hidden-cards")
 
 
 @router.post("/o/{slug}/cards/{card_id}/unhide")
 def unhide_card(session: SessionDep, access: AccessDep, hub: HubDep, card_id: int) -> Response:
     card = maps.unhide_card(session, access=access, card_id=card_id)
-    hub.changed(access.event_id)
-    return _back(access, card.map_id, f"#work-card-{card.id}")
+    return _changed(hub, access, card.map_id, f"#work-card-{card.id}")
 
 
 # --- summary and export ------------------------------------------------------------------

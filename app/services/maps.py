@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select, update
@@ -266,22 +267,10 @@ class MapView:
 
 def _map_view(session: Session, *, map_: Map) -> MapView:
     """Load one map's view in a fixed number of queries, however many cards it has."""
-    map_id = map_.id
-    categories = session.exec(
-        select(MapCategory)
-        .where(MapCategory.map_id == map_id)
-        .order_by(col(MapCategory.position), col(MapCategory.id))
-    ).all()
-    places = session.exec(
-        select(MapPlace)
-        .where(MapPlace.map_id == map_id)
-        .order_by(col(MapPlace.position), col(MapPlace.id))
-    ).all()
-    clusters = session.exec(
-        select(MapCluster)
-        .where(MapCluster.map_id == map_id)
-        .order_by(col(MapCluster.position), col(MapCluster.id))
-    ).all()
+    map_id = map_.id or 0
+    categories = _in_order(session, MapCategory, map_id=map_id)
+    places = _in_order(session, MapPlace, map_id=map_id)
+    clusters = _in_order(session, MapCluster, map_id=map_id)
     rows = session.exec(
         select(MapCard, Participant.org_type)
         .join(Participant, Participant.id == MapCard.participant_id, isouter=True)  # type: ignore[arg-type]
@@ -332,7 +321,7 @@ def _map_view(session: Session, *, map_: Map) -> MapView:
         else:
             category_views[card.category_id].loose.append(view)
     return MapView(
-        id=map_id or 0,
+        id=map_id,
         question=map_.question,
         uses_places=map_.uses_places,
         uses_org_type=map_.uses_org_type,
@@ -367,45 +356,58 @@ def _in_range(number: int | None) -> bool:
     return number is not None and 0 < number <= MAX_ID
 
 
+# The tables a lookup by id may read: each row carries its event (and, but for a map, its map).
+_EventRow = TypeVar("_EventRow", Map, MapCard, MapCategory, MapPlace, MapCluster)
+_MapRow = TypeVar("_MapRow", MapCard, MapCategory, MapPlace, MapCluster)
+
+
+def _event_row(
+    session: Session, model: type[_EventRow], row_id: int, *, access: EventAccess, missing: str
+) -> _EventRow:
+    """The row of ``model`` with ``row_id`` if it is of the caller's event; else NotFound
+    with the message ``missing``."""
+    row = session.get(model, row_id) if _in_range(row_id) else None
+    if row is None or row.event_id != access.event_id:
+        raise NotFound(missing)
+    return row
+
+
+def _map_row(
+    session: Session, model: type[_MapRow], row_id: int | None, *, map_id: int | None
+) -> _MapRow | None:
+    """The row of ``model`` with ``row_id`` if it is of the map ``map_id``, else None: what a
+    form chose, checked before the service words its message for the field."""
+    row = session.get(model, row_id) if _in_range(row_id) else None
+    return row if row is not None and row.map_id == map_id else None
+
+
 def _map(session: Session, *, access: EventAccess, map_id: int) -> Map:
-    map_ = session.get(Map, map_id) if _in_range(map_id) else None
-    if map_ is None or map_.event_id != access.event_id:
-        raise NotFound(_("There is no such map."))
-    return map_
+    return _event_row(session, Map, map_id, access=access, missing=_("There is no such map."))
 
 
 def _card(session: Session, *, access: EventAccess, card_id: int) -> MapCard:
-    card = session.get(MapCard, card_id) if _in_range(card_id) else None
-    if card is None or card.event_id != access.event_id:
-        raise NotFound(_("There is no such card."))
-    return card
+    return _event_row(session, MapCard, card_id, access=access, missing=_("There is no such card."))
 
 
 def _category(session: Session, *, access: EventAccess, category_id: int) -> MapCategory:
-    category = session.get(MapCategory, category_id) if _in_range(category_id) else None
-    if category is None or category.event_id != access.event_id:
-        raise NotFound(_("There is no such category."))
-    return category
+    missing = _("There is no such category.")
+    return _event_row(session, MapCategory, category_id, access=access, missing=missing)
 
 
 def _place(session: Session, *, access: EventAccess, place_id: int) -> MapPlace:
-    place = session.get(MapPlace, place_id) if _in_range(place_id) else None
-    if place is None or place.event_id != access.event_id:
-        raise NotFound(_("There is no such place."))
-    return place
+    missing = _("There is no such place.")
+    return _event_row(session, MapPlace, place_id, access=access, missing=missing)
 
 
 def _cluster(session: Session, *, access: EventAccess, cluster_id: int) -> MapCluster:
-    cluster = session.get(MapCluster, cluster_id) if _in_range(cluster_id) else None
-    if cluster is None or cluster.event_id != access.event_id:
-        raise NotFound(_("There is no such cluster."))
-    return cluster
+    missing = _("There is no such cluster.")
+    return _event_row(session, MapCluster, cluster_id, access=access, missing=missing)
 
 
 def _card_category(session: Session, *, map_: Map, category_id: int | None) -> MapCategory:
     """The category a card goes in: one of *this* map's, or a message next to the field."""
-    category = session.get(MapCategory, category_id) if _in_range(category_id) else None
-    if category is None or category.map_id != map_.id:
+    category = _map_row(session, MapCategory, category_id, map_id=map_.id)
+    if category is None:
         raise Invalid({"category": _("Choose one of this map's categories.")})
     return category
 
@@ -413,14 +415,29 @@ def _card_category(session: Session, *, map_: Map, category_id: int | None) -> M
 def _card_place(session: Session, *, map_: Map, place_id: int | None) -> MapPlace | None:
     if not map_.uses_places or place_id is None:
         return None  # a form from before places were turned off: nothing to keep
-    place = session.get(MapPlace, place_id) if _in_range(place_id) else None
-    if place is None or place.map_id != map_.id:
+    place = _map_row(session, MapPlace, place_id, map_id=map_.id)
+    if place is None:
         raise Invalid({"place": _("Choose one of this map's places.")})
     return place
 
 
 def _count(session: Session, model: Any, *conditions: Any) -> int:
     return int(session.exec(select(func.count()).select_from(model).where(*conditions)).one())
+
+
+def _checked(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every check of a form at once, so that each message shows next to its field: the
+    checked values by field, or Invalid with every message."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for key, check in checks.items():
+        try:
+            values[key] = check()
+        except Invalid as error:
+            errors.update(error.errors)
+    if errors:
+        raise Invalid(errors)
+    return values
 
 
 def _name(value: str, *, field_name: str, limit: int, empty: str) -> str:
@@ -430,6 +447,20 @@ def _name(value: str, *, field_name: str, limit: int, empty: str) -> str:
     if len(value) > limit:
         raise Invalid({field_name: _("Use at most %(number)d characters.") % {"number": limit}})
     return value
+
+
+def _question(question: str) -> str:
+    return _name(
+        question, field_name="question", limit=QUESTION_MAX, empty=_("Ask the map's question.")
+    )
+
+
+def _layout(layout: str, *, uses_places: bool) -> str:
+    if layout not in set(MapLayout):
+        raise Invalid({"layout": _("Choose one of the listed layouts.")})
+    if layout == MapLayout.MATRIX and not uses_places:
+        raise Invalid({"layout": _("The matrix needs places: let cards carry a place first.")})
+    return layout
 
 
 def _colour(value: str) -> str:
@@ -474,9 +505,7 @@ def create_map(
 ) -> Map:
     """A new map with the default categories, named in the event's main language."""
     access.require_staff()
-    question = _name(
-        question, field_name="question", limit=QUESTION_MAX, empty=_("Ask the map's question.")
-    )
+    question = _question(question)
     existing = _count(session, Map, Map.event_id == access.event_id)
     if existing >= MAX_MAPS_PER_EVENT:
         raise Invalid({"question": _("This event has reached its limit of maps.")})
@@ -519,23 +548,16 @@ def update_map(
 ) -> Map:
     access.require_staff()
     map_ = _map(session, access=access, map_id=map_id)
-    errors: dict[str, str] = {}
-    try:
-        question = _name(
-            question, field_name="question", limit=QUESTION_MAX, empty=_("Ask the map's question.")
-        )
-    except Invalid as error:
-        errors.update(error.errors)
-    if layout not in set(MapLayout):
-        errors["layout"] = _("Choose one of the listed layouts.")
-    elif layout == MapLayout.MATRIX and not uses_places:
-        errors["layout"] = _("The matrix needs places: let cards carry a place first.")
-    if errors:
-        raise Invalid(errors)
-    map_.question = question
+    values = _checked(
+        {
+            "question": lambda: _question(question),
+            "layout": lambda: _layout(layout, uses_places=uses_places),
+        }
+    )
+    map_.question = values["question"]
     map_.uses_places = uses_places
     map_.uses_org_type = uses_org_type
-    map_.layout = layout
+    map_.layout = values["layout"]
     session.add(map_)
     session.commit()
     return map_
@@ -605,24 +627,38 @@ def staff_cluster(session: Session, *, access: EventAccess, cluster_id: int) -> 
 # --- categories and places ---------------------------------------------------------------
 
 
-def categories(session: Session, *, map_id: int) -> list[MapCategory]:
+# What a facilitator puts in an order of their own, within one map.
+_Ordered = TypeVar("_Ordered", MapCategory, MapPlace, MapCluster)
+
+
+def _in_order(session: Session, model: type[_Ordered], *, map_id: int) -> list[_Ordered]:
     return list(
         session.exec(
-            select(MapCategory)
-            .where(MapCategory.map_id == map_id)
-            .order_by(col(MapCategory.position), col(MapCategory.id))
+            select(model)
+            .where(col(model.map_id) == map_id)
+            .order_by(col(model.position), col(model.id))
         ).all()
     )
+
+
+def categories(session: Session, *, map_id: int) -> list[MapCategory]:
+    return _in_order(session, MapCategory, map_id=map_id)
 
 
 def places(session: Session, *, map_id: int) -> list[MapPlace]:
-    return list(
-        session.exec(
-            select(MapPlace)
-            .where(MapPlace.map_id == map_id)
-            .order_by(col(MapPlace.position), col(MapPlace.id))
-        ).all()
-    )
+    return _in_order(session, MapPlace, map_id=map_id)
+
+
+def _reorder(session: Session, item: _Ordered, offset: int) -> None:
+    """Move a category or place one step back (-1) or forward (+1) among its map's."""
+    ordered = _in_order(session, type(item), map_id=item.map_id)
+    index = next(i for i, other in enumerate(ordered) if other.id == item.id)
+    target = min(max(index + max(-1, min(1, offset)), 0), len(ordered) - 1)
+    ordered.insert(target, ordered.pop(index))
+    for position, other in enumerate(ordered):
+        other.position = position
+        session.add(other)
+    session.commit()
 
 
 def _category_name(name: str) -> str:
@@ -636,22 +672,16 @@ def add_category(
 ) -> MapCategory:
     access.require_staff()
     map_ = _map(session, access=access, map_id=map_id)
-    errors: dict[str, str] = {}
-    for check in (lambda: _category_name(name), lambda: _colour(colour)):
-        try:
-            check()
-        except Invalid as error:
-            errors.update(error.errors)
+    values = _checked({"name": lambda: _category_name(name), "colour": lambda: _colour(colour)})
     existing = _count(session, MapCategory, MapCategory.map_id == map_.id)
-    if not errors and existing >= MAX_CATEGORIES:
-        errors["name"] = _("A map has at most %(number)d categories.") % {"number": MAX_CATEGORIES}
-    if errors:
-        raise Invalid(errors)
+    if existing >= MAX_CATEGORIES:
+        message = _("A map has at most %(number)d categories.") % {"number": MAX_CATEGORIES}
+        raise Invalid({"name": message})
     category = MapCategory(
         event_id=access.event_id,
         map_id=map_.id,  # type: ignore[arg-type]
-        name=_category_name(name),
-        colour=_colour(colour),
+        name=values["name"],
+        colour=values["colour"],
         position=existing,
     )
     session.add(category)
@@ -665,36 +695,17 @@ def update_category(
 ) -> MapCategory:
     access.require_staff()
     category = _category(session, access=access, category_id=category_id)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    for key, check in (("name", lambda: _category_name(name)), ("colour", lambda: _colour(colour))):
-        try:
-            values[key] = check()
-        except Invalid as error:
-            errors.update(error.errors)
-    if errors:
-        raise Invalid(errors)
+    values = _checked({"name": lambda: _category_name(name), "colour": lambda: _colour(colour)})
     category.name, category.colour = values["name"], values["colour"]
     session.add(category)
     session.commit()
     return category
 
 
-def _reorder(session: Session, ordered: list[Any], item_id: int, offset: int) -> None:
-    index = next(i for i, item in enumerate(ordered) if item.id == item_id)
-    target = min(max(index + max(-1, min(1, offset)), 0), len(ordered) - 1)
-    ordered.insert(target, ordered.pop(index))
-    for position, item in enumerate(ordered):
-        item.position = position
-        session.add(item)
-    session.commit()
-
-
 def move_category(session: Session, *, access: EventAccess, category_id: int, offset: int) -> None:
     """Move a category one place left (-1) or right (+1)."""
     access.require_staff()
-    category = _category(session, access=access, category_id=category_id)
-    _reorder(session, categories(session, map_id=category.map_id), category_id, offset)
+    _reorder(session, _category(session, access=access, category_id=category_id), offset)
 
 
 def delete_category(session: Session, *, access: EventAccess, category_id: int) -> None:
@@ -743,8 +754,7 @@ def rename_place(session: Session, *, access: EventAccess, place_id: int, name: 
 
 def move_place(session: Session, *, access: EventAccess, place_id: int, offset: int) -> None:
     access.require_staff()
-    place = _place(session, access=access, place_id=place_id)
-    _reorder(session, places(session, map_id=place.map_id), place_id, offset)
+    _reorder(session, _place(session, access=access, place_id=place_id), offset)
 
 
 def delete_place(session: Session, *, access: EventAccess, place_id: int) -> None:
@@ -778,20 +788,13 @@ def _card_values(
     session: Session, *, map_: Map, text: str, category_id: int | None, place_id: int | None
 ) -> tuple[str, MapCategory, MapPlace | None]:
     """Every field checked at once, so the phone shows each message next to its field."""
-    errors: dict[str, str] = {}
-    results: dict[str, Any] = {}
-    checks = (
-        ("text", lambda: _text(text)),
-        ("category", lambda: _card_category(session, map_=map_, category_id=category_id)),
-        ("place", lambda: _card_place(session, map_=map_, place_id=place_id)),
+    results = _checked(
+        {
+            "text": lambda: _text(text),
+            "category": lambda: _card_category(session, map_=map_, category_id=category_id),
+            "place": lambda: _card_place(session, map_=map_, place_id=place_id),
+        }
     )
-    for key, check in checks:
-        try:
-            results[key] = check()
-        except Invalid as error:
-            errors.update(error.errors)
-    if errors:
-        raise Invalid(errors)
     return results["text"], results["category"], results["place"]
 
 
@@ -849,6 +852,14 @@ def _own_card(session: Session, *, access: EventAccess, card_id: int) -> tuple[M
     return card, map_
 
 
+def _own_active_card(session: Session, *, access: EventAccess, card_id: int) -> tuple[MapCard, Map]:
+    """The participant's own card, still on the map, and its map: what they may change."""
+    card, map_ = _own_card(session, access=access, card_id=card_id)
+    if card.status != CardStatus.ACTIVE:
+        raise Conflict(_("This card is no longer on the map, so it cannot be changed."))
+    return card, map_
+
+
 def edit_card(
     session: Session,
     *,
@@ -859,9 +870,7 @@ def edit_card(
     place_id: int | None = None,
 ) -> MapCard:
     """The author changes the card's text, category or place while the map is open."""
-    card, map_ = _own_card(session, access=access, card_id=card_id)
-    if card.status != CardStatus.ACTIVE:
-        raise Conflict(_("This card is no longer on the map, so it cannot be changed."))
+    card, map_ = _own_active_card(session, access=access, card_id=card_id)
     text, category, place = _card_values(
         session, map_=map_, text=text, category_id=category_id, place_id=place_id
     )
@@ -877,16 +886,53 @@ def edit_card(
     return card
 
 
-def delete_card(session: Session, *, access: EventAccess, card_id: int) -> int:
-    """The author deletes a card while the map is open; its +1s go with it. Duplicates that
-    were merged into it come back as cards of their own, so nobody else's text is lost.
-    Returns the card's map id."""
-    card = _own_card(session, access=access, card_id=card_id)[0]
-    session.execute(
-        update(MapCard)
-        .where(col(MapCard.merged_into_id) == card.id, col(MapCard.status) == CardStatus.MERGED)
-        .values(status=CardStatus.ACTIVE, merged_into_id=None, updated_at=utcnow())
+def _hand_over_duplicates(session: Session, *, card: MapCard) -> None:
+    """Before ``card`` is deleted, hand what others gave it to the duplicates merged into it.
+
+    Merging moved each duplicate's +1s, and its author's support, onto ``card``; which +1 came
+    from which duplicate is not recorded. So the first duplicate takes the card's place: its
+    category, cluster and status (a hidden card's duplicate stays hidden, with the reason,
+    until a facilitator looks), and every +1 but its own author's. The other duplicates are
+    merged into it instead. A card that was itself merged into another passes its duplicates
+    on to that card, which already carries their +1s.
+    """
+    duplicates = list(
+        session.exec(
+            select(MapCard)
+            .where(MapCard.merged_into_id == card.id, MapCard.status == CardStatus.MERGED)
+            .order_by(col(MapCard.id))
+        ).all()
     )
+    if not duplicates:
+        return
+    now = utcnow()
+    if card.status == CardStatus.MERGED and card.merged_into_id is not None:
+        heir_id, others = card.merged_into_id, duplicates
+    else:
+        heir, *others = duplicates
+        heir.status = CardStatus.HIDDEN if card.status == CardStatus.HIDDEN else CardStatus.ACTIVE
+        heir.hidden_reason = card.hidden_reason
+        heir.merged_into_id = None
+        heir.category_id, heir.cluster_id = card.category_id, card.cluster_id
+        heir.updated_at = now
+        session.add(heir)
+        moving = update(MapPlusOne).where(col(MapPlusOne.card_id) == card.id)
+        if heir.participant_id is not None:  # nobody +1s their own card
+            moving = moving.where(col(MapPlusOne.participant_id) != heir.participant_id)
+        session.execute(moving.values(card_id=heir.id))
+        heir_id = heir.id or 0
+    for duplicate in others:
+        duplicate.merged_into_id = heir_id
+        duplicate.updated_at = now
+        session.add(duplicate)
+
+
+def delete_card(session: Session, *, access: EventAccess, card_id: int) -> int:
+    """The author deletes a card while the map is open. Nothing others wrote or gave is lost
+    with it: duplicates merged into it keep their text and its +1s (see
+    ``_hand_over_duplicates``). Returns the card's map id."""
+    card = _own_card(session, access=access, card_id=card_id)[0]
+    _hand_over_duplicates(session, card=card)
     map_id = card.map_id
     session.delete(card)
     session.commit()
@@ -966,29 +1012,29 @@ def my_plus_ones(session: Session, *, access: EventAccess, map_id: int) -> set[i
     )
 
 
-def my_cards(session: Session, *, access: EventAccess, map_id: int) -> list[MapCard]:
-    """The participant's own cards on a map, whatever became of them (they should see it)."""
-    if access.participant is None:
-        return []
+def _map_cards(
+    session: Session, access: EventAccess, map_id: int, *conditions: Any
+) -> list[MapCard]:
+    """The cards of a map of the caller's event that meet ``conditions``, oldest first."""
     return list(
         session.exec(
             select(MapCard)
-            .where(
-                MapCard.map_id == map_id,
-                MapCard.event_id == access.event_id,
-                MapCard.participant_id == access.participant.id,
-            )
+            .where(MapCard.map_id == map_id, MapCard.event_id == access.event_id, *conditions)
             .order_by(col(MapCard.id))
         ).all()
     )
 
 
+def my_cards(session: Session, *, access: EventAccess, map_id: int) -> list[MapCard]:
+    """The participant's own cards on a map, whatever became of them (they should see it)."""
+    if access.participant is None:
+        return []
+    return _map_cards(session, access, map_id, MapCard.participant_id == access.participant.id)
+
+
 def own_card(session: Session, *, access: EventAccess, card_id: int) -> MapCard:
     """One of the participant's own active cards, for its edit form."""
-    card = _own_card(session, access=access, card_id=card_id)[0]
-    if card.status != CardStatus.ACTIVE:
-        raise Conflict(_("This card is no longer on the map, so it cannot be changed."))
-    return card
+    return _own_active_card(session, access=access, card_id=card_id)[0]
 
 
 # --- the facilitator's work: clusters, merges, hiding ------------------------------------
@@ -1071,8 +1117,8 @@ def move_card(
     kind, _sep, raw_id = target.partition(":")
     target_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
     if kind == "cluster":
-        cluster = session.get(MapCluster, target_id) if _in_range(target_id) else None
-        if cluster is None or cluster.map_id != map_.id:
+        cluster = _map_row(session, MapCluster, target_id, map_id=map_.id)
+        if cluster is None:
             raise Invalid({"target": _("Choose a cluster or category of this map.")})
         card.category_id, card.cluster_id = cluster.category_id, cluster.id
     elif kind in ("category", "new"):
@@ -1104,8 +1150,8 @@ def merge_cards(
     if source_id == target_id:
         raise Invalid({"target": _("Choose a different card to merge into.")})
     source = _card(session, access=access, card_id=source_id)
-    target = session.get(MapCard, target_id) if _in_range(target_id) else None
-    if target is None or target.event_id != access.event_id or target.map_id != source.map_id:
+    target = _map_row(session, MapCard, target_id, map_id=source.map_id)
+    if target is None or target.event_id != access.event_id:
         raise Invalid({"target": _("Choose a card of the same map.")})
     if source.status != CardStatus.ACTIVE or target.status != CardStatus.ACTIVE:
         raise Conflict(_("Only cards on the map can be merged."))
@@ -1187,11 +1233,7 @@ def card_detail(session: Session, *, access: EventAccess, card_id: int) -> CardD
             author = (
                 f"{person.name} ({person.organisation})" if person.organisation else person.name
             )
-    same_map = session.exec(
-        select(MapCard)
-        .where(MapCard.map_id == card.map_id, MapCard.event_id == access.event_id)
-        .order_by(col(MapCard.id))
-    ).all()
+    same_map = _map_cards(session, access, card.map_id)
     return CardDetail(
         card=card,
         category=category.name if category else "",
@@ -1209,17 +1251,7 @@ def card_detail(session: Session, *, access: EventAccess, card_id: int) -> CardD
 
 def hidden_cards(session: Session, *, access: EventAccess, map_id: int) -> list[MapCard]:
     access.require_staff()
-    return list(
-        session.exec(
-            select(MapCard)
-            .where(
-                MapCard.map_id == map_id,
-                MapCard.event_id == access.event_id,
-                MapCard.status == CardStatus.HIDDEN,
-            )
-            .order_by(col(MapCard.id))
-        ).all()
-    )
+    return _map_cards(session, access, map_id, MapCard.status == CardStatus.HIDDEN)
 
 
 # --- reports and exports -----------------------------------------------------------------

@@ -616,6 +616,95 @@ def test_author_deletes_own_card_and_merged_duplicates_come_back(
     assert plus_ones(session, card_id=duplicate.id or 0) == []
 
 
+@pytest.fixture
+def ana_and_bob(
+    session: Session, settings: Settings, event: Event
+) -> tuple[EventAccess, EventAccess]:
+    """Two more participants, to write duplicates and +1 them."""
+    ana = as_participant(session, settings, event, "Ana")
+    return ana, as_participant(session, settings, event, "Bob")
+
+
+def _merged_into(session: Session, card: MapCard) -> tuple[str, int | None]:
+    """(status, merged_into_id) of a card as stored now."""
+    session.expire_all()
+    stored = session.get(MapCard, card.id)
+    assert stored is not None
+    return stored.status, stored.merged_into_id
+
+
+def test_deleting_a_card_with_merged_duplicates_keeps_their_plus_ones(
+    session: Session,
+    staff: EventAccess,
+    mira: EventAccess,
+    ivo: EventAccess,
+    ana_and_bob: tuple[EventAccess, EventAccess],
+    the_map: Map,
+) -> None:
+    ana, bob = ana_and_bob
+    opportunities, initiatives, _needs = category_ids(session, the_map)
+    kept = _post(session, mira, the_map, "Housing", category=0)
+    first = _post(session, ivo, the_map, "Flats to rent", category=2)
+    second = _post(session, ana, the_map, "Homes")
+    maps.plus_one(session, access=bob, card_id=first.id or 0)
+    maps.plus_one(session, access=ivo, card_id=second.id or 0)
+    maps.move_card(
+        session, access=staff, card_id=kept.id or 0, target=f"new:{initiatives}", name="Living"
+    )
+    cluster = session.exec(select(MapCluster)).one()
+    for duplicate in (first, second):
+        maps.merge_cards(session, access=staff, source_id=duplicate.id or 0, target_id=kept.id or 0)
+    assert plus_ones(session, card_id=kept.id or 0) == sorted([_pid(ana), _pid(bob), _pid(ivo)])
+
+    maps.delete_card(session, access=mira, card_id=kept.id or 0)
+
+    # The first duplicate stands where the deleted card stood, with its +1s but for its own
+    # author's (who supports it as its author now); the second is merged into it instead.
+    assert card_rows(session, map_id=the_map.id or 0) == [
+        ("Flats to rent", initiatives, "active", cluster.id),
+        ("Homes", opportunities, "merged", None),
+    ]
+    assert _merged_into(session, second) == ("merged", first.id)
+    assert plus_ones(session, card_id=first.id or 0) == sorted([_pid(ana), _pid(bob)])
+    board = maps.map_view(session, access=staff, map_id=the_map.id or 0)
+    assert [(c.text, c.plus_ones, c.merged) for c in board.clusters[0].cards] == [
+        ("Flats to rent", 2, 1)
+    ]
+    assert maps.my_plus_ones(session, access=bob, map_id=the_map.id or 0) == {first.id}
+
+
+def test_deleting_a_merged_or_hidden_card_keeps_its_duplicates_where_they_were(
+    session: Session,
+    ana_and_bob: tuple[EventAccess, EventAccess],
+    mira: EventAccess,
+    ivo: EventAccess,
+    staff: EventAccess,
+    the_map: Map,
+) -> None:
+    ana, bob = ana_and_bob
+    kept = _post(session, mira, the_map, "Housing")
+    middle = _post(session, ivo, the_map, "Flats")
+    early = _post(session, ana, the_map, "Homes")
+    maps.plus_one(session, access=bob, card_id=early.id or 0)
+    maps.merge_cards(session, access=staff, source_id=early.id or 0, target_id=middle.id or 0)
+    maps.merge_cards(session, access=staff, source_id=middle.id or 0, target_id=kept.id or 0)
+    # The card its duplicate was merged into was merged in turn: deleting it passes the
+    # duplicate on to the card that carries the +1s.
+    maps.delete_card(session, access=ivo, card_id=middle.id or 0)
+    assert _merged_into(session, early) == ("merged", kept.id)
+    assert plus_ones(session, card_id=kept.id or 0) == sorted([_pid(ana), _pid(bob), _pid(ivo)])
+
+    # A hidden card's duplicate takes its place hidden, with the reason: the facilitator
+    # decides whether it goes back on the board.
+    maps.hide_card(session, access=staff, card_id=kept.id or 0, reason="advertising")
+    maps.delete_card(session, access=mira, card_id=kept.id or 0)
+    assert [
+        (c.text, c.hidden_reason)
+        for c in maps.hidden_cards(session, access=staff, map_id=the_map.id or 0)
+    ] == [("Homes", "advertising")]
+    assert plus_ones(session, card_id=early.id or 0) == sorted([_pid(bob), _pid(ivo)])
+
+
 # --- +1s ---------------------------------------------------------------------------------
 
 
