@@ -84,6 +84,12 @@ def _home(access: EventAccess, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/e/{access.event.slug}{anchor}", status_code=303)
 
 
+def _my_topics_changed(access: EventAccess, hub: Hub) -> RedirectResponse:
+    """One of this person's topics changed: tell the live screens, and show them their topics."""
+    hub.changed(access.event_id)
+    return _home(access, "#my-topics")
+
+
 @router.post("/topics")
 def propose(
     request: Request,
@@ -104,8 +110,7 @@ def propose(
         return participant_page(
             request, session, access, form=form, errors=error.errors, status=422
         )
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
+    return _my_topics_changed(access, hub)
 
 
 @router.get("/topics/similar")
@@ -178,22 +183,19 @@ def edit(
         session.rollback()
         form = {"title": title, "description": description, "language": language}
         return _edit_page(request, session, access, topic_id, form, error.errors, 422)
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
+    return _my_topics_changed(access, hub)
 
 
 @router.post("/topics/{topic_id}/withdraw")
 def withdraw(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
     topics.withdraw(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
+    return _my_topics_changed(access, hub)
 
 
 @router.post("/topics/{topic_id}/cohost")
 def cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
     topics.cohost(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
+    return _my_topics_changed(access, hub)
 
 
 def _vote_response(
@@ -225,8 +227,7 @@ def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Respons
 @router.post("/topics/{topic_id}/leave")
 def leave_cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
     topics.leave_cohost(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
+    return _my_topics_changed(access, hub)
 
 
 @router.post("/topics/{topic_id}/vote")
@@ -258,12 +259,10 @@ def unvote(
 @router.post("/topics/{topic_id}/pitch")
 def line_up(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
     pitches.line_up(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
+    return _my_topics_changed(access, hub)
 
 
 @router.post("/topics/{topic_id}/pitch/leave")
 def leave_queue(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
     pitches.leave(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
+    return _my_topics_changed(access, hub)

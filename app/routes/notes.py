@@ -19,6 +19,7 @@ from app.forms import parse_int
 from app.i18n import _
 from app.models.base import MAX_ID
 from app.models.events import PHASE_LABELS, Role
+from app.realtime.hub import Hub
 from app.services import agenda, convergence, notes, photos
 from app.services.access import EventAccess, board_signature_ok, live_path
 from app.services.convergence import AUTO_CHOICES
@@ -72,6 +73,19 @@ def _page(
         },
         status_code=status,
     )
+
+
+def _notes_refused(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    topic_id: int,
+    error: Invalid,
+    form: dict[str, str],
+) -> Response:
+    """The notes page again (422), with what was typed and why it was refused."""
+    session.rollback()
+    return _page(request, session, access, topic_id, form=form, errors=error.errors, status=422)
 
 
 def _page_context(access: EventAccess, page: notes.NotesPage) -> dict[str, Any]:
@@ -243,11 +257,7 @@ def add_proposal(
     try:
         notes.add_proposal(session, access=access, topic_id=topic_id, text=proposal)
     except Invalid as error:
-        session.rollback()
-        return _page(
-            request, session, access, topic_id,
-            form={"proposal": proposal}, errors=error.errors, status=422,
-        )  # fmt: skip
+        return _notes_refused(request, session, access, topic_id, error, {"proposal": proposal})
     _touch_revision(session, access, hub, topic_id)
     return _back(access, topic_id, "#notes-proposals")
 
@@ -277,9 +287,8 @@ def add_step(
             session, access=access, topic_id=topic_id, action=action, who=who, by_when=by_when
         )
     except Invalid as error:
-        session.rollback()
         form = {"action": action, "who": who, "by_when": by_when}
-        return _page(request, session, access, topic_id, form=form, errors=error.errors, status=422)
+        return _notes_refused(request, session, access, topic_id, error, form)
     _touch_revision(session, access, hub, topic_id)
     return _back(access, topic_id, "#notes-steps")
 
@@ -291,7 +300,7 @@ def delete_step(session: SessionDep, access: AccessDep, hub: HubDep, step_id: in
     return _back(access, step.topic_id, "#notes-steps")
 
 
-def _touch_revision(session: SessionDep, access: EventAccess, hub: Any, topic_id: int) -> None:
+def _touch_revision(session: SessionDep, access: EventAccess, hub: Hub, topic_id: int) -> None:
     """Rows beside the text (proposals, steps, photos) changed: a new revision of the notes
     tells the screens showing them to fetch the fresh regions."""
     notes.bump(session, access=access, topic_id=topic_id)
@@ -324,11 +333,7 @@ def upload_photo(
             upload_dir=settings.uploads_path,
         )
     except Invalid as error:
-        session.rollback()
-        return _page(
-            request, session, access, topic_id,
-            form={"caption": caption}, errors=error.errors, status=422,
-        )  # fmt: skip
+        return _notes_refused(request, session, access, topic_id, error, {"caption": caption})
     _touch_revision(session, access, hub, topic_id)
     return _back(access, topic_id, "#notes-photos")
 
@@ -432,6 +437,14 @@ def _priorities_page(
     )
 
 
+def _priorities_refused(
+    request: Request, session: SessionDep, access: EventAccess, error: Conflict
+) -> Response:
+    """The priorities page again (409), saying why the dot or commitment was refused."""
+    session.rollback()
+    return _priorities_page(request, session, access, message=error.message, status=409)
+
+
 @router.get("/e/{slug}/priorities")
 def priorities_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
     access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
@@ -442,7 +455,7 @@ def _dot(
     request: Request,
     session: SessionDep,
     access: EventAccess,
-    hub: Any,
+    hub: Hub,
     proposal_id: int,
     key: str,
     *,
@@ -452,8 +465,7 @@ def _dot(
     try:
         result = action(session, access=access, proposal_id=proposal_id, key=key or None)
     except Conflict as error:
-        session.rollback()
-        return _priorities_page(request, session, access, message=error.message, status=409)
+        return _priorities_refused(request, session, access, error)
     if not result.replayed:
         hub.changed(access.event_id)
     return RedirectResponse(
@@ -515,8 +527,7 @@ def commit(
             errors=error.errors, error_proposal=proposal_id, status=422,
         )  # fmt: skip
     except Conflict as error:
-        session.rollback()
-        return _priorities_page(request, session, access, message=error.message, status=409)
+        return _priorities_refused(request, session, access, error)
     hub.changed(access.event_id)
     return _priorities_back(access, proposal_id)
 

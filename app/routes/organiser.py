@@ -16,6 +16,7 @@ from app.models.events import (
     BLOCK_KIND_LABELS,
     PHASE_LABELS,
     ROLE_LABELS,
+    Event,
     EventCreate,
     EventUpdate,
     Role,
@@ -37,6 +38,13 @@ TIMEZONES = sorted(available_timezones())
 def _staff(access: EventAccess) -> EventAccess:
     access.require_staff()
     return access
+
+
+def _staff_context(access: EventAccess) -> dict[str, Any]:
+    """What every staff screen's layout needs. It checks who asks first: error paths render
+    these screens too, before any service has checked."""
+    _staff(access)
+    return {"access": access, "event": access.event, "user": access.user}
 
 
 def _back(access: EventAccess, page: str = "") -> RedirectResponse:
@@ -125,15 +133,12 @@ def create_event(
 def overview(
     request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
-    _staff(access)
     event = access.event
     return render(
         request,
         "organiser/overview.html",
         {
-            "access": access,
-            "event": event,
-            "user": access.user,
+            **_staff_context(access),
             "phase_label": PHASE_LABELS.get(event.phase, event.phase),
             "join_url": join_url(settings, event),
             "board_path": events.board_path(event, settings.secret),
@@ -154,14 +159,11 @@ def _edit_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
-    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/edit_event.html",
         {
-            "access": access,
-            "event": access.event,
-            "user": access.user,
+            **_staff_context(access),
             "form": form,
             "errors": errors,
             "timezones": TIMEZONES,
@@ -170,10 +172,9 @@ def _edit_page(
     )
 
 
-@router.get("/{slug}/edit")
-def edit_event_form(request: Request, access: AccessDep) -> Response:
-    event = _staff(access).event
-    form = {
+def _event_values(event: Event) -> dict[str, str]:
+    """The edit form filled in with the event as it is stored."""
+    return {
         "name": event.name,
         "slug": event.slug,
         "languages": ", ".join(event.languages),
@@ -182,7 +183,12 @@ def edit_event_form(request: Request, access: AccessDep) -> Response:
         "description": event.description,
         "report_acknowledgement": event.report_acknowledgement,
     }
-    return _edit_page(request, access, form, {})
+
+
+@router.get("/{slug}/edit")
+def edit_event_form(request: Request, access: AccessDep) -> Response:
+    event = _staff(access).event
+    return _edit_page(request, access, _event_values(event), {})
 
 
 @router.post("/{slug}/edit")
@@ -230,17 +236,7 @@ def delete_event(
     try:
         events.delete_event(session, access=access, confirm_slug=confirm)
     except Invalid as error:
-        event = access.event
-        form = {
-            "name": event.name,
-            "slug": event.slug,
-            "languages": ", ".join(event.languages),
-            "timezone": event.timezone,
-            "venue": event.venue,
-            "description": event.description,
-            "report_acknowledgement": event.report_acknowledgement,
-        }
-        return _edit_page(request, access, form, error.errors, status=422)
+        return _edit_page(request, access, _event_values(access.event), error.errors, status=422)
     return RedirectResponse("/o", status_code=303)
 
 
@@ -269,14 +265,11 @@ def _rooms_page(
     room_errors: dict[int, dict[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
-    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/rooms.html",
         {
-            "access": access,
-            "event": access.event,
-            "user": access.user,
+            **_staff_context(access),
             "rooms": programme.rooms(session, event_id=access.event_id),
             "errors": errors or {},
             "form": form or {"name": "", "capacity": "20", "notes": ""},
@@ -360,14 +353,11 @@ def _programme_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/programme.html",
         {
-            "access": access,
-            "event": access.event,
-            "user": access.user,
+            **_staff_context(access),
             "days": programme.programme(session, event_id=access.event_id),
             "kind_labels": BLOCK_KIND_LABELS,
             "errors": errors or {},
@@ -480,14 +470,11 @@ def _team_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    _staff(access)  # error paths render this too, before any service checked who asks
     return render(
         request,
         "organiser/team.html",
         {
-            "access": access,
-            "event": access.event,
-            "user": access.user,
+            **_staff_context(access),
             "members": events.members(session, event_id=access.event_id),
             "invitations": events.pending_invitations(session, event_id=access.event_id),
             "role_labels": ROLE_LABELS,
@@ -538,9 +525,7 @@ def participants_page(request: Request, session: SessionDep, access: AccessDep) 
         request,
         "organiser/participants.html",
         {
-            "access": access,
-            "event": access.event,
-            "user": access.user,
+            **_staff_context(access),
             "participants": people.participants(session, access=access),
             "org_type_labels": ORG_TYPE_LABELS,
         },

@@ -28,7 +28,9 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _remember_language(request: Request, response: Response, locale: str) -> Response:
+def _home_in_language(request: Request, event: Event, locale: str) -> RedirectResponse:
+    """To the event's home, remembering the person's language for their next visit."""
+    response = RedirectResponse(f"/e/{event.slug}", status_code=303)
     if locale in LOCALES:
         response.set_cookie(
             LANG_COOKIE,
@@ -54,9 +56,18 @@ def _event_for_code(
     )
 
 
+def _code_page(
+    request: Request, *, code: str = "", errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    """The form that asks for an event's code."""
+    return render(
+        request, "participant/code.html", {"errors": errors or {}, "code": code}, status_code=status
+    )
+
+
 @router.get("/join")
 def code_form(request: Request) -> Response:
-    return render(request, "participant/code.html", {"errors": {}, "code": ""})
+    return _code_page(request)
 
 
 @router.post("/join")
@@ -66,12 +77,7 @@ def enter_code(
     try:
         event = _event_for_code(request, session, settings, code)
     except Invalid as error:
-        return render(
-            request,
-            "participant/code.html",
-            {"errors": error.errors, "code": code},
-            status_code=422,
-        )
+        return _code_page(request, code=code, errors=error.errors, status=422)
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
@@ -97,12 +103,7 @@ def join_form(
     try:
         event = _event_for_code(request, session, settings, code)
     except Invalid as error:
-        return render(
-            request,
-            "participant/code.html",
-            {"errors": error.errors, "code": code},
-            status_code=404,
-        )
+        return _code_page(request, code=code, errors=error.errors, status=404)
     access = resolve(session, event=event, user=None, session_id=auth.id if auth else None)
     if access.participant is not None:
         return RedirectResponse(f"/e/{event.slug}", status_code=303)
@@ -145,8 +146,7 @@ def join(
         session.rollback()
         return _join_page(request, event, data.model_dump(), error.errors, status=422)
     hub.changed(event.id or 0)  # the board counts participants
-    response = RedirectResponse(f"/e/{event.slug}", status_code=303)
-    return _remember_language(request, response, locale)
+    return _home_in_language(request, event, locale)
 
 
 @router.get("/e/{slug}")
@@ -154,7 +154,7 @@ def participant_home(request: Request, session: SessionDep, access: AccessDep) -
     if access.participant is None:
         if access.is_staff:
             return RedirectResponse(f"/o/{access.event.slug}", status_code=303)
-        return render(request, "participant/code.html", {"errors": {}, "code": ""})
+        return _code_page(request)
     return participant_page(request, session, access)
 
 
@@ -216,8 +216,7 @@ def update_profile(
         session.rollback()
         return _profile_page(request, access, settings, data.model_dump(), error.errors, status=422)
     hub.changed(access.event_id)  # a new name shows on the topics this person convenes
-    response = RedirectResponse(f"/e/{access.event.slug}", status_code=303)
-    return _remember_language(request, response, locale)
+    return _home_in_language(request, access.event, locale)
 
 
 @router.post("/e/{slug}/me/new-link")
@@ -254,8 +253,7 @@ def claim_personal_link(
         session, event=access.event, token=token, secret=settings.secret
     )
     people.claim(session, participant=participant, auth=ensure_auth(request, session, auth))
-    response = RedirectResponse(f"/e/{access.event.slug}", status_code=303)
-    return _remember_language(request, response, participant.locale)
+    return _home_in_language(request, access.event, participant.locale)
 
 
 @router.get("/e/{slug}/qr.svg")
