@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -49,9 +50,12 @@ logger = logging.getLogger("openspace")
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The web app. It makes its own database engine unless given one (which its owner then
+    disposes of: the tests share one across many apps)."""
     settings = settings or get_settings()
-    engine = make_engine(settings)
+    owns_engine = engine is None
+    engine = engine or make_engine(settings)
     hub = Hub(make_broker(settings.broadcast_url), FrameRenderer(engine))
 
     @asynccontextmanager
@@ -65,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             collector.cancel()
             await hub.stop()
-            engine.dispose()
+            if owns_engine:
+                engine.dispose()
 
     app = FastAPI(
         title="Open Space Lab",

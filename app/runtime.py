@@ -16,7 +16,16 @@ from collections.abc import Callable
 IDLE_SECONDS = 10.0
 
 
+_tuned = False
+
+
 def tune_process() -> None:
+    """Once per process, however many apps it starts (the tests start hundreds): a second
+    gc.freeze() would pin whatever happened to be alive by then for the rest of the process."""
+    global _tuned
+    if _tuned:
+        return
+    _tuned = True
     # A write holds the database lock across several driver calls, each of which gives the GIL
     # back; with the default 5 ms switch interval a writer can wait 5 ms per call while the
     # event loop fans a frame out, and every phone queued behind it waits too.

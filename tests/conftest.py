@@ -62,11 +62,17 @@ def empty_postgres_database() -> Iterator[str]:
     _drop_database(name)
 
 
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The run's SQLite file: every test starts from a fresh copy of the schema in it."""
+    return f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
+
+
 @pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
-    url: str = request.getfixturevalue("postgres_database")
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(
+        "sqlite_url" if request.param == "sqlite" else "postgres_database"
+    )
     return url
 
 
@@ -104,18 +110,34 @@ _EMPTY_POSTGRES = ";".join(
 )
 
 
+@pytest.fixture(scope="session")
+def engines() -> Iterator[dict[str, Engine]]:
+    """One engine per database for the whole run, as in production: SQLAlchemy caches each
+    statement's compiled form per engine, and compiling them afresh for every test (and
+    every test's app) took most of a test's time."""
+    made: dict[str, Engine] = {}
+    yield made
+    for engine in made.values():
+        engine.dispose()
+
+
 @pytest.fixture
-def engine(settings: Settings, sqlite_schema: Path) -> Iterator[Engine]:
-    if settings.is_sqlite:
-        database = make_url(settings.sqlalchemy_url).database
-        assert database is not None
+def engine(settings: Settings, sqlite_schema: Path, engines: dict[str, Engine]) -> Engine:
+    """The run's engine for this test's database, the database emptied first."""
+    url = settings.sqlalchemy_url
+    engine = engines.get(url)
+    if engine is None:
+        engine = engines[url] = make_engine(settings)
+    if engine.dialect.name == "sqlite":
+        engine.dispose()  # close the previous test's connections before replacing the file
+        database = Path(make_url(url).database or "")
+        for leftover in (f"{database}-wal", f"{database}-shm"):
+            Path(leftover).unlink(missing_ok=True)
         shutil.copyfile(sqlite_schema, database)
-    engine = make_engine(settings)
-    if engine.dialect.name != "sqlite":
+    else:
         with engine.begin() as connection:
             connection.exec_driver_sql(_EMPTY_POSTGRES)
-    yield engine
-    engine.dispose()
+    return engine
 
 
 @pytest.fixture
@@ -128,7 +150,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> FastAPI:
-    return create_app(settings)
+    return create_app(settings, engine=engine)
 
 
 @pytest.fixture

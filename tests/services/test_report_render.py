@@ -56,9 +56,9 @@ REPORT_FORMATS = ("html", "pdf", "docx", "md", "csv")
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_url: str) -> str:
     """SQLite only: the renderers never touch the database (the builder runs on both)."""
-    return f"sqlite:///{tmp_path / 'test.db'}"
+    return sqlite_url
 
 
 @pytest.fixture
