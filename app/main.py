@@ -51,39 +51,17 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """The web app. It makes its own database engine unless given one (which its owner then
-    disposes of: the tests share one across many apps)."""
+    """The web app: its routes and middleware, then its state (see ``configure``)."""
     settings = settings or get_settings()
-    owns_engine = engine is None
-    engine = engine or make_engine(settings)
-    hub = Hub(make_broker(settings.broadcast_url), FrameRenderer(engine))
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-        tune_process()
-        await hub.start()
-        collector = asyncio.create_task(collect_when_idle(lambda: hub.last_activity))
-        try:
-            yield
-        finally:
-            collector.cancel()
-            await hub.stop()
-            if owns_engine:
-                engine.dispose()
-
     app = FastAPI(
         title="Open Space Lab",
-        lifespan=lifespan,
+        lifespan=_lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
         dependencies=[Depends(valid_ids), Depends(no_nul_in_forms)],
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.hub = hub
-    app.state.event_ids = {}  # slug → id, for WebSocket handshakes without a query
+    configure(app, settings, engine=engine)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
@@ -112,6 +90,36 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(UploadLimit)  # inside WebMiddleware: it needs the cookie and locale
     app.add_middleware(WebMiddleware, settings=settings)
     return app
+
+
+def configure(app: FastAPI, settings: Settings, *, engine: Engine | None = None) -> None:
+    """Give the app its settings, database engine and live hub: all that requests read from
+    ``app.state``. The app makes its own engine (and disposes of it on shutdown) unless given
+    one. The middleware keeps the settings the app was built with (cookies, security headers).
+
+    Building an app analyses every route, a quarter of a second: the tests build one per
+    database and configure it anew for each test."""
+    app.state.settings = settings
+    app.state.owns_engine = engine is None
+    app.state.engine = engine = engine or make_engine(settings)
+    app.state.hub = Hub(make_broker(settings.broadcast_url), FrameRenderer(engine))
+    app.state.event_ids = {}  # slug → id, for WebSocket handshakes without a query
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    hub: Hub = app.state.hub
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    tune_process()
+    await hub.start()
+    collector = asyncio.create_task(collect_when_idle(lambda: hub.last_activity))
+    try:
+        yield
+    finally:
+        collector.cancel()
+        await hub.stop()
+        if app.state.owns_engine:
+            app.state.engine.dispose()
 
 
 def _error_page(request: Request, message: str, status_code: int) -> HTMLResponse:

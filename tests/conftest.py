@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel
 import app.models
 from app.config import Settings
 from app.db import make_engine, open_session
-from app.main import create_app
+from app.main import configure, create_app
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "OPENSPACE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -148,9 +148,27 @@ def session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session")
+def apps() -> dict[str, FastAPI]:
+    return {}
+
+
 @pytest.fixture
-def app(settings: Settings, engine: Engine) -> FastAPI:
-    return create_app(settings, engine=engine)
+def app(settings: Settings, engine: Engine, apps: dict[str, FastAPI]) -> FastAPI:
+    """One app per database for the whole run, configured anew for each test (its settings,
+    with the test's own data folder, and a fresh hub): building an app analyses every route,
+    which cost each route test a quarter of a second."""
+    built = apps.get(settings.sqlalchemy_url)
+    if built is None or _shaped_differently(built.state.settings, settings):
+        built = apps[settings.sqlalchemy_url] = create_app(settings, engine=engine)
+    else:
+        configure(built, settings, engine=engine)
+    return built
+
+
+def _shaped_differently(built_with: Settings, settings: Settings) -> bool:
+    """Settings that differ in more than the data folder (the middleware keeps its own)."""
+    return built_with.model_copy(update={"data_dir": settings.data_dir}) != settings
 
 
 @pytest.fixture
