@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import timedelta
+from functools import cache
 from zoneinfo import available_timezones
 
 from babel import Locale, UnknownLocaleError
@@ -55,6 +56,12 @@ def _valid_language(code: str) -> bool:
     return bool(re.fullmatch(r"[a-z]{2,3}", code))
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    """The time zones this machine knows (reading them walks the zone database: once)."""
+    return frozenset(available_timezones())
+
+
 def _check_event_fields(
     session: Session, *, values: dict[str, object], event_id: int | None
 ) -> dict[str, str]:
@@ -80,7 +87,7 @@ def _check_event_fields(
         assert isinstance(languages, list)
         if not languages or not all(_valid_language(code) for code in languages):
             errors["languages"] = _("List language codes such as en, bg, uk, ar.")
-    if "timezone" in values and values["timezone"] not in available_timezones():
+    if "timezone" in values and values["timezone"] not in _time_zones():
         errors["timezone"] = _("Choose a time zone such as Europe/Sofia.")
     if "description" in values and len(str(values["description"])) > 4000:
         errors["description"] = _("Use at most 4,000 characters.")
