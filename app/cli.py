@@ -7,9 +7,10 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -19,6 +20,11 @@ from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import DomainError, Invalid
 from app.services.scheduler import DEFAULT_TIME_LIMIT, Engine, parse_instance, solve
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from app.models.people import User
 
 ExportFormat = Literal["html", "pdf", "docx", "md", "json", "csv"]
 
@@ -144,6 +150,20 @@ def _refuse(error: Invalid) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _change_accounts(change: Callable[[Session], User]) -> User:
+    """Run an account change in a write transaction; a refused one ends the command with its
+    messages and exit code 2."""
+    engine = make_engine(_settings())
+    try:
+        with open_session(engine, write=True) as session:
+            try:
+                return change(session)
+            except Invalid as error:
+                _refuse(error)
+    finally:
+        engine.dispose()
+
+
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
@@ -159,19 +179,15 @@ def create_organiser(
     from app.services.accounts import create_user
 
     password = _read_password(password_stdin)
-    engine = make_engine(_settings())
-    with open_session(engine, write=True) as session:
-        try:
-            user = create_user(
-                session,
-                email=email,
-                name=name or email.split("@")[0],
-                password=password,
-                can_create_events=True,
-            )
-        except Invalid as error:
-            _refuse(error)
-    engine.dispose()
+    user = _change_accounts(
+        lambda session: create_user(
+            session,
+            email=email,
+            name=name or email.split("@")[0],
+            password=password,
+            can_create_events=True,
+        )
+    )
     typer.echo(f"Organiser {user.email} created.")
 
 
@@ -184,13 +200,9 @@ def set_password(
     from app.services.accounts import set_password as set_account_password
 
     password = _read_password(password_stdin)
-    engine = make_engine(_settings())
-    with open_session(engine, write=True) as session:
-        try:
-            user = set_account_password(session, email=email, password=password)
-        except Invalid as error:
-            _refuse(error)
-    engine.dispose()
+    user = _change_accounts(
+        lambda session: set_account_password(session, email=email, password=password)
+    )
     typer.echo(f"Password of {user.email} set; its sessions are signed out.")
 
 

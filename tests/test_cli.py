@@ -20,6 +20,17 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {"OPENSPACE_DATA_DIR": str(tmp_path / "var"), "OPENSPACE_DATABASE_URL": ""}
 
 
+def _migrate_with_an_organiser(env: dict[str, str], email: str) -> None:
+    assert runner.invoke(cli, ["migrate"], env=env).exit_code == 0
+    made = runner.invoke(
+        cli,
+        ["create-organiser", email, "--password-stdin"],
+        input="a long enough password\n",
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+
+
 def test_cli_help_lists_every_command() -> None:
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0
@@ -55,13 +66,7 @@ def test_create_organiser_rejects_weak_password_cleanly(env: dict[str, str]) -> 
 def test_set_password_resets_an_account_and_refuses_unknown_ones(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    runner.invoke(cli, ["migrate"], env=env)
-    runner.invoke(
-        cli,
-        ["create-organiser", "c@example.org", "--password-stdin"],
-        input="a long enough password\n",
-        env=env,
-    )
+    _migrate_with_an_organiser(env, "c@example.org")
     with closing(sqlite3.connect(tmp_path / "var" / "openspace.db")) as db:
         (before,) = db.execute("SELECT password_hash FROM user").fetchone()
 
@@ -92,13 +97,7 @@ def test_set_password_resets_an_account_and_refuses_unknown_ones(
 
 
 def test_backup_copies_a_consistent_database(env: dict[str, str], tmp_path: Path) -> None:
-    runner.invoke(cli, ["migrate"], env=env)
-    runner.invoke(
-        cli,
-        ["create-organiser", "b@example.org", "--password-stdin"],
-        input="a long enough password\n",
-        env=env,
-    )
+    _migrate_with_an_organiser(env, "b@example.org")
     target = tmp_path / "copy.db"
     result = runner.invoke(cli, ["backup", str(target)], env=env)
     assert result.exit_code == 0, result.output
