@@ -3,8 +3,11 @@
 set -euo pipefail
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
-fc-list 2>/dev/null | grep -qi "DejaVu Sans" || packages+=(fonts-dejavu-core)
-fc-list 2>/dev/null | grep -qi "Noto Sans" || packages+=(fonts-noto-core)
+# The font list is read whole (not `grep -q`, which stops early: fc-list then dies of SIGPIPE,
+# and pipefail would report the fonts missing every time).
+fonts="$(fc-list : family 2>/dev/null || true)"
+grep -qi "DejaVu Sans" <<<"$fonts" || packages+=(fonts-dejavu-core)
+grep -qi "Noto Sans" <<<"$fonts" || packages+=(fonts-noto-core)
 # WeasyPrint (the PDF proceedings) lays text out with Pango and subsets fonts with HarfBuzz.
 libraries="$(ldconfig -p 2>/dev/null || true)"
 grep -q "libpangoft2-1.0.so.0" <<<"$libraries" || packages+=(libpango-1.0-0 libpangoft2-1.0-0)
