@@ -1,0 +1,14 @@
+"""The adversarial suite: each test replays one attack from the outside audit (issue #10)
+through HTTP or the WebSocket, and fails on the code the audit found.
+
+It uses the route fixtures (a browser per attacker, the event and its organiser)."""
+
+from __future__ import annotations
+
+from tests.routes.conftest import (  # noqa: F401  (fixtures, found by pytest by name)
+    event,
+    fast_password_hashing,
+    new_client,
+    organiser,
+    owner,
+)
