@@ -17,7 +17,13 @@ from app.models.base import MAX_ID
 from app.models.people import AuthSession, User
 from app.realtime.hub import Hub
 from app.services import accounts
-from app.services.access import EventAccess, event_by_slug, resolve
+from app.services.access import (
+    EventAccess,
+    event_by_slug,
+    outsider_error,
+    resolve,
+    unknown_event,
+)
 from app.web import csrf_ok
 
 _ID = TypeAdapter(int)
@@ -135,13 +141,33 @@ def ensure_auth(request: Request, session: Session, auth: AuthSession | None) ->
     return accounts.start_session(session, token=request.state.sid, user_id=None, settings=settings)
 
 
-def get_event_access(request: Request, slug: str, session: SessionDep) -> EventAccess:
+def get_visitor_access(request: Request, slug: str, session: SessionDep) -> EventAccess:
+    """Whoever asks, member or not: for the few pages that let people in by a credential of
+    their own (a personal link, a door sign's key, a calendar key, the board's cookie)."""
     # One worker-thread hop for everything (not one per dependency): under load each hop
     # waits for the event loop, which may be busy fanning a frame out.
     with reading(session):
         auth, user = _identity(request, session)
-        event = event_by_slug(session, slug)
+        try:
+            event = event_by_slug(session, slug)
+        except NotFound:
+            # No slug probing: a stranger gets the same answer for a real event and a made-up
+            # one (see ``unknown_event``).
+            return EventAccess(event=unknown_event(slug), role=None, user=user)
         return resolve(session, event=event, user=user, session_id=auth.id if auth else None)
+
+
+VisitorDep = Annotated[EventAccess, Depends(get_visitor_access)]
+
+
+def get_event_access(request: Request, slug: str, session: SessionDep) -> EventAccess:
+    """Someone of the event (staff or participant). Everyone else is turned away here, before
+    any route looks anything up, so an outsider hears the same whether the event, the topic
+    or the photo they named exists or not."""
+    access = get_visitor_access(request, slug, session)
+    if access.role is None:
+        raise outsider_error(request.url.path, signed_in=access.user is not None)
+    return access
 
 
 AccessDep = Annotated[EventAccess, Depends(get_event_access)]

@@ -28,6 +28,11 @@ class NotSignedIn(DomainError):
     status_code = 401
 
 
+class NotJoined(PermissionDenied):
+    """Someone who is not in the event asks for one of its pages: a page asked for is answered
+    with the form that asks for the event's code."""
+
+
 class Conflict(DomainError):
     status_code = 409
 

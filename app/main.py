@@ -18,10 +18,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.bodylimit import BodyLimit
 from app.config import Settings, get_settings
 from app.db import THREADS, make_engine
 from app.deps import no_nul_in_forms, valid_ids
-from app.errors import DomainError, NotSignedIn
+from app.errors import DomainError, NotJoined, NotSignedIn
 from app.i18n import _
 from app.realtime.broker import make_broker
 from app.realtime.frames import FrameRenderer
@@ -43,7 +44,6 @@ from app.routes import (
 )
 from app.runtime import collect_when_idle, tune_process
 from app.templating import render
-from app.uploads import UploadLimit
 from app.web import WebMiddleware
 
 logger = logging.getLogger("openspace")
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_exception_handler(DataError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_middleware(UploadLimit)  # inside WebMiddleware: it needs the cookie and locale
+    app.add_middleware(BodyLimit)  # inside WebMiddleware: it needs the cookie and locale
     app.add_middleware(WebMiddleware, settings=settings)
     return app
 
@@ -122,8 +122,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.engine.dispose()
 
 
+def _from_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
 def _error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
-    if request.headers.get("hx-request") == "true":
+    if _from_htmx(request):
         # htmx swaps this message into the page's flash area, whatever the target was: a
         # whole error page would land inside a button's corner of the screen.
         return render(request, "partials/flash.html", {"message": message}, status_code=status_code)
@@ -138,6 +142,8 @@ def _error_page(request: Request, message: str, status_code: int) -> HTMLRespons
 async def _domain_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if isinstance(error, NotJoined) and request.method == "GET" and not _from_htmx(request):
+        return RedirectResponse("/join", status_code=303)
     return _error_page(request, error.message, error.status_code)
 
 

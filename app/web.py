@@ -101,6 +101,8 @@ class WebMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 self._security_headers(headers)
+                if not scope["path"].startswith("/static/"):
+                    _no_store(headers, signed_in=not state["sid_is_new"])
                 if state.get("sid_is_new") or state.get("sid_rotated"):
                     headers.append("set-cookie", self._sid_cookie(state["sid"]))
                 headers.add_vary_header("HX-Request")
@@ -130,6 +132,17 @@ class WebMiddleware:
         if self.settings.secure_cookies:
             morsel["secure"] = True
         return morsel.OutputString()
+
+
+def _no_store(headers: MutableHeaders, *, signed_in: bool) -> None:
+    """Pages are made for one browser (its CSRF token, its name, a personal link that is a
+    credential): no cache keeps them, not a proxy's and not the phone's own, which the next
+    person to hold a shared or stolen phone could page back through. A route may allow
+    caching only for what browsers without a session fetch (a calendar app's feed)."""
+    if signed_in:
+        headers["cache-control"] = "no-store"
+    else:
+        headers.setdefault("cache-control", "no-store")
 
 
 def rotate_sid(state: Any) -> str:

@@ -39,6 +39,10 @@ PHASE_LABELS: dict[str, str] = {
 
 
 REPORT_ACKNOWLEDGEMENT_MAX = 500
+# The days an event may have: far-off years are typing mistakes, and dates near the ends of
+# the calendar overflow when a time zone or a day's offset is added to them.
+FIRST_POSSIBLE_DAY = dt.date(2000, 1, 1)
+LAST_POSSIBLE_DAY = dt.date(2100, 12, 31)
 
 
 class EventBase(SQLModel):

@@ -9,26 +9,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, SettingsDep, verify_csrf
+from app.deps import AccessDep, HubDep, SettingsDep, VisitorDep, verify_csrf
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models.base import utcnow
 from app.realtime.frames import live_context
 from app.services import agenda, calendar, checkins, live
-from app.services.access import EventAccess, live_path
+from app.services.access import EventAccess, live_path, outsider_error
 from app.services.qr import qr_svg
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-
-
-def _participant_or_join(access: EventAccess) -> Response | None:
-    """Someone who has not joined goes to the join form (door signs are inside the venue)."""
-    if access.participant is not None:
-        return None
-    if access.is_staff:
-        return None
-    return RedirectResponse(f"/j/{access.event.join_code}", status_code=303)
 
 
 def _phone_context(request: Request, session: SessionDep, access: EventAccess) -> dict[str, Any]:
@@ -58,9 +49,6 @@ def _phone_context(request: Request, session: SessionDep, access: EventAccess) -
 
 @router.get("/e/{slug}/agenda")
 def agenda_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    redirect = _participant_or_join(access)
-    if redirect is not None:
-        return redirect
     context = _phone_context(request, session, access)
     settings = request.app.state.settings
     event = access.event
@@ -118,9 +106,6 @@ def _session_page(
 def session_page(
     request: Request, session: SessionDep, access: AccessDep, topic_id: int
 ) -> Response:
-    redirect = _participant_or_join(access)
-    if redirect is not None:
-        return redirect
     return _session_page(request, session, access, topic_id)
 
 
@@ -147,11 +132,26 @@ def check_out(
 
 
 @router.get("/e/{slug}/rooms/{room_id}/here")
-def door_sign(request: Request, session: SessionDep, access: AccessDep, room_id: int) -> Response:
-    """Where a door sign's QR code leads: the session in this room now (or next)."""
-    redirect = _participant_or_join(access)
-    if redirect is not None:
-        return redirect
+def door_sign(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: VisitorDep,
+    room_id: int,
+    k: str = "",
+) -> Response:
+    """Where a door sign's QR code leads: the session in this room now (or next). Someone who
+    has not joined yet joins from here if the sign's key is right (the sign is in the venue)."""
+    if (
+        access.participant is None
+        and not access.is_staff
+        and checkins.door_key_ok(access.event, room_id=room_id, key=k[:64], secret=settings.secret)
+    ):
+        return RedirectResponse(
+            f"/e/{access.event.slug}/rooms/{room_id}/join?k={k[:64]}", status_code=303
+        )
+    if access.role is None:
+        raise outsider_error(request.url.path, signed_in=access.user is not None)
     grid = agenda.load_published(session, event=access.event)
     if room_id not in grid.room_by_id:
         raise NotFound(_("There is no such room."))
@@ -174,7 +174,7 @@ def _ics(body: bytes, filename: str) -> Response:
 
 @router.get("/e/{slug}/calendar.ics")
 def event_feed(
-    session: SessionDep, settings: SettingsDep, access: AccessDep, k: str = ""
+    session: SessionDep, settings: SettingsDep, access: VisitorDep, k: str = ""
 ) -> Response:
     calendar.check_event_key(access.event, k[:64], settings.secret)
     grid = agenda.load_published(session, event=access.event)
@@ -183,7 +183,11 @@ def event_feed(
 
 @router.get("/e/{slug}/calendar/{participant_id}.ics")
 def personal_feed(
-    session: SessionDep, settings: SettingsDep, access: AccessDep, participant_id: int, k: str = ""
+    session: SessionDep,
+    settings: SettingsDep,
+    access: VisitorDep,
+    participant_id: int,
+    k: str = "",
 ) -> Response:
     participant = calendar.participant_for_key(
         session,
@@ -225,7 +229,9 @@ def door_signs(
     grid = agenda.load_published(session, event=access.event)
     signs = []
     for room in grid.rooms:
-        url = f"{settings.base_url}/e/{access.event.slug}/rooms/{room.id}/here"
+        url = checkins.door_url(
+            access.event, room_id=room.id or 0, base_url=settings.base_url, secret=settings.secret
+        )
         held = sorted(
             (item for item in grid.sessions.values() if item.room_id == room.id),
             key=lambda item: grid.starts_at(item.block_id),

@@ -12,7 +12,7 @@ from app.i18n import _
 from app.realtime.frames import live_context
 from app.routes.notes import BOARD_COOKIE
 from app.services import live
-from app.services.access import board_signature_ok, event_by_slug, live_path
+from app.services.access import board_signature_ok, event_by_slug, live_path, unknown_event
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -23,7 +23,10 @@ router = APIRouter()
 def board(
     request: Request, slug: str, signature: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    event = event_by_slug(session, slug)
+    try:
+        event = event_by_slug(session, slug)
+    except NotFound:
+        event = unknown_event(slug)  # answered like a wrong link: no slug probing
     if not board_signature_ok(event, signature, settings.secret):
         raise NotFound(_("This board link is not valid. Ask the organiser for the current one."))
     url = join_url(settings, event)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, SettingsDep, get_event_access, verify_csrf
+from app.deps import AccessDep, HubDep, SettingsDep, get_visitor_access, verify_csrf
 from app.errors import Conflict, Invalid, NotFound
 from app.forms import parse_int
 from app.i18n import _
@@ -351,13 +351,13 @@ def delete_photo(
 
 def viewer_access(request: Request, slug: str, session: SessionDep) -> EventAccess:
     """Who may see a photo: someone of the event, or the event's board (by its cookie)."""
-    access = get_event_access(request, slug, session)
+    access = get_visitor_access(request, slug, session)
     if access.role is None:
         signature = request.cookies.get(BOARD_COOKIE.format(event_id=access.event_id))
         secret = request.app.state.settings.secret
         if signature and board_signature_ok(access.event, signature, secret):
             return EventAccess(event=access.event, role=Role.BOARD, user=access.user)
-    return access
+    return access  # an outsider: the photos service refuses them before it looks anything up
 
 
 ViewerDep = Annotated[EventAccess, Depends(viewer_access)]

@@ -7,16 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.config import Settings
 from app.db import SessionDep
-from app.deps import AccessDep, AuthDep, HubDep, SettingsDep, ensure_auth, verify_csrf
-from app.errors import Invalid
-from app.i18n import LOCALES
+from app.deps import (
+    AccessDep,
+    AuthDep,
+    HubDep,
+    SettingsDep,
+    VisitorDep,
+    ensure_auth,
+    verify_csrf,
+)
+from app.errors import Invalid, NotFound
+from app.i18n import LOCALES, _
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
 from app.routes.marketplace import participant_page
 from app.security import token_hash
-from app.services import people
-from app.services.access import resolve
+from app.services import checkins, people
+from app.services.access import EventAccess, resolve
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 from app.web import LANG_COOKIE
@@ -28,9 +37,11 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _home_in_language(request: Request, event: Event, locale: str) -> RedirectResponse:
-    """To the event's home, remembering the person's language for their next visit."""
-    response = RedirectResponse(f"/e/{event.slug}", status_code=303)
+def _home_in_language(
+    request: Request, event: Event, locale: str, *, to: str = ""
+) -> RedirectResponse:
+    """To the event's home (or ``to``), remembering the person's language for their next visit."""
+    response = RedirectResponse(to or f"/e/{event.slug}", status_code=303)
     if locale in LOCALES:
         response.set_cookie(
             LANG_COOKIE,
@@ -87,13 +98,52 @@ def _join_page(
     form: dict[str, object],
     errors: dict[str, str],
     status: int = 200,
+    *,
+    action: str = "",
 ) -> Response:
     return render(
         request,
         "participant/join.html",
-        {"event": event, "form": form, "errors": errors, "org_type_labels": ORG_TYPE_LABELS},
+        {
+            "event": event,
+            "form": form,
+            "errors": errors,
+            "org_type_labels": ORG_TYPE_LABELS,
+            "action": action or f"/j/{event.join_code}",
+        },
         status_code=status,
     )
+
+
+def _empty_form(request: Request) -> dict[str, object]:
+    return {
+        "name": "",
+        "organisation": "",
+        "org_type": "",
+        "locale": request.state.locale,
+        "consent_report": False,
+    }
+
+
+def _join_as(
+    request: Request,
+    session: SessionDep,
+    auth: AuthDep,
+    hub: HubDep,
+    event: Event,
+    data: ParticipantCreate,
+    *,
+    action: str = "",
+    then: str = "",
+) -> Response:
+    """Join ``event`` from this browser, or show the form again with what was wrong."""
+    try:
+        people.join(session, event=event, data=data, auth=ensure_auth(request, session, auth))
+    except Invalid as error:
+        session.rollback()
+        return _join_page(request, event, data.model_dump(), error.errors, 422, action=action)
+    hub.changed(event.id or 0)  # the board counts participants
+    return _home_in_language(request, event, data.locale, to=then)
 
 
 @router.get("/j/{code}")
@@ -107,14 +157,27 @@ def join_form(
     access = resolve(session, event=event, user=None, session_id=auth.id if auth else None)
     if access.participant is not None:
         return RedirectResponse(f"/e/{event.slug}", status_code=303)
-    form = {
-        "name": "",
-        "organisation": "",
-        "org_type": "",
-        "locale": request.state.locale,
-        "consent_report": False,
-    }
-    return _join_page(request, event, form, {})
+    return _join_page(request, event, _empty_form(request), {})
+
+
+def _join_form(
+    name: Annotated[str, Form()] = "",
+    organisation: Annotated[str, Form()] = "",
+    org_type: Annotated[str, Form()] = "",
+    locale: Annotated[str, Form()] = "en",
+    consent_report: Annotated[bool, Form()] = False,
+) -> ParticipantCreate:
+    # Not validated here: the service checks every field and words the messages.
+    return ParticipantCreate.model_construct(
+        name=name,
+        organisation=organisation,
+        org_type=org_type,
+        locale=locale,
+        consent_report=consent_report,
+    )
+
+
+JoinForm = Annotated[ParticipantCreate, Depends(_join_form)]
 
 
 @router.post("/j/{code}")
@@ -125,32 +188,60 @@ def join(
     settings: SettingsDep,
     auth: AuthDep,
     hub: HubDep,
-    name: Annotated[str, Form()] = "",
-    organisation: Annotated[str, Form()] = "",
-    org_type: Annotated[str, Form()] = "",
-    locale: Annotated[str, Form()] = "en",
-    consent_report: Annotated[bool, Form()] = False,
+    data: JoinForm,
 ) -> Response:
     event = _event_for_code(request, session, settings, code)
-    # Not validated here: the service checks every field and words the messages.
-    data = ParticipantCreate.model_construct(
-        name=name,
-        organisation=organisation,
-        org_type=org_type,
-        locale=locale,
-        consent_report=consent_report,
+    return _join_as(request, session, auth, hub, event, data)
+
+
+# --- joining from a door sign: its signed key stands in for the code ---------------------
+
+
+def _door_action(access: EventAccess, settings: Settings, room_id: int, key: str) -> str:
+    """Where the door sign's join form posts; an invalid key is refused like a bad link."""
+    key = key[:64]
+    if not checkins.door_key_ok(access.event, room_id=room_id, key=key, secret=settings.secret):
+        raise NotFound(_("This door sign is not valid any more. Ask for the event's code."))
+    return f"/e/{access.event.slug}/rooms/{room_id}/join?k={key}"
+
+
+@router.get("/e/{slug}/rooms/{room_id}/join")
+def door_join_form(
+    request: Request, settings: SettingsDep, access: VisitorDep, room_id: int, k: str = ""
+) -> Response:
+    if access.participant is not None or access.is_staff:
+        return RedirectResponse(f"/e/{access.event.slug}/rooms/{room_id}/here", status_code=303)
+    action = _door_action(access, settings, room_id, k)
+    return _join_page(request, access.event, _empty_form(request), {}, action=action)
+
+
+@router.post("/e/{slug}/rooms/{room_id}/join")
+def door_join(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: AuthDep,
+    access: VisitorDep,
+    hub: HubDep,
+    room_id: int,
+    data: JoinForm,
+    k: str = "",
+) -> Response:
+    action = _door_action(access, settings, room_id, k)
+    return _join_as(
+        request,
+        session,
+        auth,
+        hub,
+        access.event,
+        data,
+        action=action,
+        then=f"/e/{access.event.slug}/rooms/{room_id}/here",
     )
-    try:
-        people.join(session, event=event, data=data, auth=ensure_auth(request, session, auth))
-    except Invalid as error:
-        session.rollback()
-        return _join_page(request, event, data.model_dump(), error.errors, status=422)
-    hub.changed(event.id or 0)  # the board counts participants
-    return _home_in_language(request, event, locale)
 
 
 @router.get("/e/{slug}")
-def participant_home(request: Request, session: SessionDep, access: AccessDep) -> Response:
+def participant_home(request: Request, session: SessionDep, access: VisitorDep) -> Response:
     if access.participant is None:
         if access.is_staff:
             return RedirectResponse(f"/o/{access.event.slug}", status_code=303)
@@ -227,7 +318,7 @@ def reset_personal_link(session: SessionDep, access: AccessDep) -> Response:
 
 @router.get("/e/{slug}/p/{token}")
 def personal_link(
-    request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep, token: str
+    request: Request, session: SessionDep, settings: SettingsDep, access: VisitorDep, token: str
 ) -> Response:
     participant = people.participant_by_token(
         session, event=access.event, token=token, secret=settings.secret
@@ -246,7 +337,7 @@ def claim_personal_link(
     session: SessionDep,
     settings: SettingsDep,
     auth: AuthDep,
-    access: AccessDep,
+    access: VisitorDep,
     token: str,
 ) -> Response:
     participant = people.participant_by_token(
@@ -257,8 +348,9 @@ def claim_personal_link(
 
 
 @router.get("/e/{slug}/qr.svg")
-def join_qr(settings: SettingsDep, access: AccessDep) -> Response:
-    # The QR carries the join code: only those already in the event may pass it on.
+def join_qr(settings: SettingsDep, access: VisitorDep) -> Response:
+    # The QR carries the join code: only those already in the event may pass it on. (A picture,
+    # not a page: an outsider is refused here rather than sent to the code form.)
     access.require(Role.ORGANISER, Role.FACILITATOR, Role.PARTICIPANT)
     svg = qr_svg(join_url(settings, access.event))
     return Response(

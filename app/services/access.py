@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from app.errors import NotFound, NotSignedIn, PermissionDenied
+from app.errors import DomainError, NotFound, NotJoined, NotSignedIn, PermissionDenied
 from app.i18n import _
 from app.models.events import Event, EventMember, Role
 from app.models.people import Participant, ParticipantDevice, User
-from app.security import sign, signature_matches
+from app.security import new_token, sign, signature_matches
 
 STAFF = (Role.ORGANISER, Role.FACILITATOR)
 
@@ -43,11 +43,39 @@ class EventAccess:
         self.require(*STAFF)
 
 
+def outsider_error(path: str, *, signed_in: bool) -> DomainError:
+    """What someone who is not in an event hears from its pages, whether it exists or not:
+    the staff screens ask for a sign-in, the phone pages for the event's code."""
+    if path.startswith("/o/"):
+        if signed_in:
+            return PermissionDenied(_("You do not have access to this page."))
+        return NotSignedIn(_("Please sign in first."))
+    return NotJoined(_("Join the event first."))
+
+
 def event_by_slug(session: Session, slug: str) -> Event:
     event = session.exec(select(Event).where(Event.slug == slug)).first()
     if event is None:
         raise NotFound(_("There is no such event."))
     return event
+
+
+def unknown_event(slug: str) -> Event:
+    """What an address with an unknown slug stands for: an event that nobody is in.
+
+    An outsider must not learn which slugs are real, so an unknown slug is answered as a real
+    event is answered to someone who has not joined it (the code form, "sign in first", an
+    invalid link). Its id matches no row and its secrets are random, so every check of a
+    link, a key or a membership fails as it would for a stranger. It is never stored.
+    """
+    return Event(
+        id=0,
+        slug=slug,
+        name="",
+        join_code="",
+        board_nonce=new_token(12),
+        languages=["en"],
+    )
 
 
 def board_signature_ok(event: Event, signature: str, secret: bytes) -> bool:

@@ -15,9 +15,11 @@ from sqlmodel import Session, col, func, select
 from app.errors import Invalid, NotFound, NotSignedIn
 from app.i18n import _
 from app.models.base import utcnow
+from app.models.events import Event
 from app.models.people import Participant
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus
+from app.security import sign, signature_matches
 from app.services import agenda
 from app.services.access import EventAccess
 from app.services.agenda import Agenda, AgendaSession
@@ -133,3 +135,23 @@ def session_in_room(grid: Agenda, *, room_id: int, now: dt.datetime) -> AgendaSe
     if upcoming:
         return upcoming[0]
     return held[-1] if held else None
+
+
+def door_key(event: Event, *, room_id: int, secret: bytes) -> str:
+    """The key printed in a door sign's QR code: it lets someone who has not joined yet join
+    from the door (as the board's join code would) without the sign carrying the code itself.
+
+    It is bound to the join code, so a new join code retires the printed signs as well.
+    """
+    return sign(secret, "door", event.id or 0, room_id, event.join_code)
+
+
+def door_key_ok(event: Event, *, room_id: int, key: str, secret: bytes) -> bool:
+    return bool(event.join_code) and signature_matches(
+        secret, key, "door", event.id or 0, room_id, event.join_code
+    )
+
+
+def door_url(event: Event, *, room_id: int, base_url: str, secret: bytes) -> str:
+    key = door_key(event, room_id=room_id, secret=secret)
+    return f"{base_url}/e/{event.slug}/rooms/{room_id}/here?k={key}"

@@ -28,6 +28,7 @@ from app.models.events import (
 from app.models.people import Participant, User
 from app.security import new_join_code, new_token, sign, token_hash
 from app.services.access import EventAccess
+from app.services.programme import check_day
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new", "static", "admin", "login", "logout", "join", "board", "o", "e"})
@@ -132,10 +133,19 @@ def create_event(session: Session, *, owner: User, data: EventCreate) -> Event:
     if not slug and not data.name.strip():
         del values["slug"]  # the name's own message says what is missing
     errors = _check_event_fields(session, values=values, event_id=None)
-    if data.first_day is None:
-        errors["first_day"] = _("Choose the first day.")
     if not 1 <= data.day_count <= MAX_DAYS:
         errors["day_count"] = _("An event has between 1 and 14 days.")
+    if data.first_day is None:
+        errors["first_day"] = _("Choose the first day.")
+    else:
+        # The whole range: the last day too must be a day an event can have (checked only
+        # once the first is, so adding the days cannot overflow the calendar).
+        days_after = min(max(data.day_count, 1), MAX_DAYS) - 1
+        try:
+            check_day(data.first_day, field="first_day")
+            check_day(data.first_day + timedelta(days=days_after), field="first_day")
+        except Invalid as error:
+            errors.update(error.errors)
     if errors:
         raise Invalid(errors)
     assert data.first_day is not None

@@ -10,6 +10,8 @@ from sqlmodel import Session, col, func, select
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models.events import (
+    FIRST_POSSIBLE_DAY,
+    LAST_POSSIBLE_DAY,
     BlockKind,
     Day,
     Room,
@@ -154,10 +156,22 @@ def _day(session: Session, *, access: EventAccess, day_id: int) -> Day:
     return day
 
 
+def check_day(date: dt.date, *, field: str) -> None:
+    """Refuse a day outside the years an event can have (year 9999 is a typing mistake)."""
+    if not FIRST_POSSIBLE_DAY <= date <= LAST_POSSIBLE_DAY:
+        raise Invalid(
+            {
+                field: _("Choose a date between %(first)s and %(last)s.")
+                % {"first": FIRST_POSSIBLE_DAY.isoformat(), "last": LAST_POSSIBLE_DAY.isoformat()}
+            }
+        )
+
+
 def add_day(session: Session, *, access: EventAccess, date: dt.date | None, title: str = "") -> Day:
     access.require_staff()
     if date is None:
         raise Invalid({"date": _("Choose a date.")})
+    check_day(date, field="date")
     if len(title) > 120:
         raise Invalid({"title": _("Use at most 120 characters.")})
     if session.exec(

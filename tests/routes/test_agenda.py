@@ -128,11 +128,11 @@ def test_check_in_refuses_what_is_not_on_the_agenda(
     assert snapshot(engine) == before
 
 
-def test_strangers_are_sent_to_join_first(client: TestClient, g: Grid) -> None:
+def test_strangers_are_sent_to_the_code_form_first(client: TestClient, g: Grid) -> None:
     for path in (f"/e/{g.event.slug}/agenda", f"/e/{g.event.slug}/rooms/{g.rooms[0].id}/here"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303
-        assert response.headers["location"] == f"/j/{g.event.join_code}"
+        assert response.headers["location"] == "/join"
 
 
 def test_door_sign_leads_to_the_rooms_session(phone: TestClient, g: Grid) -> None:
@@ -210,7 +210,8 @@ def test_printable_agenda_and_door_signs_are_for_staff(
     assert agenda_page.status_code == 200 and "Topic 2" in agenda_page.text
     assert signs.status_code == 200
     assert signs.text.count('class="door-sign"') == 2
-    assert f"/e/{g.event.slug}/rooms/{g.rooms[0].id}/here" in signs.text
+    key = checkins.door_key(g.event, room_id=g.rooms[0].id or 0, secret=settings.secret)
+    assert f"/e/{g.event.slug}/rooms/{g.rooms[0].id}/here?k={key}" in signs.text
     assert "<svg" in signs.text
     phone = new_client()
     join(phone, settings, g.event)

@@ -70,7 +70,10 @@ def test_board_after_rotation(
 
 
 def test_board_unknown_event(client: TestClient, settings: Settings, event: Event) -> None:
+    # Answered as a wrong link to a real event is: the address does not tell that it exists.
     signature = events.board_path(event, settings.secret).rsplit("/", 1)[1]
     response = client.get(f"/board/no-such-event/{signature}")
-    assert response.status_code == 404
-    assert "There is no such event." in response.text
+    wrong = client.get(f"/board/{event.slug}/{'0' * 32}")
+    assert (response.status_code, wrong.status_code) == (404, 404)
+    assert "This board link is not valid." in response.text
+    assert "This board link is not valid." in wrong.text

@@ -349,7 +349,7 @@ def test_map_links_lead_staff_and_strangers_to_their_pages(
         response = organiser.get(url, follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (303, staff_url)
         response = stranger.get(url, follow_redirects=False)
-        assert (response.status_code, response.headers["location"]) == (303, f"/e/{event.slug}")
+        assert (response.status_code, response.headers["location"]) == (303, "/join")
 
 
 def test_phone_list_and_home_link(
@@ -781,7 +781,7 @@ def test_everything_is_scoped_to_its_event(
     )
     # Mira has not joined the other event: its map's address asks her for its code.
     elsewhere = phone.get(f"{e}/maps/{other_map.id}", follow_redirects=False)
-    assert (elsewhere.status_code, elsewhere.headers["location"]) == (303, e)
+    assert (elsewhere.status_code, elsewhere.headers["location"]) == (303, "/join")
     assert (
         post(phone, settings, f"{e}/maps/{other_map.id}/cards", {"text": "Hi"}).status_code == 403
     )

@@ -249,8 +249,11 @@ def test_similar_suggests_near_duplicates(
 
 
 def test_similar_refused_for_strangers(client: TestClient, market: Event, housing: Topic) -> None:
-    response = client.get(f"/e/{market.slug}/topics/similar", params={"title": "housing"})
-    assert_error_page(response, 403, "You do not have access to this page.")
+    url = f"/e/{market.slug}/topics/similar"
+    response = client.get(url, params={"title": "housing"}, headers={"HX-Request": "true"})
+    assert_flash(response, 403, "Join the event first.")
+    page = client.get(url, params={"title": "housing"}, follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/join")
 
 
 # --- editing, withdrawing, co-hosting ----------------------------------------------------
@@ -434,7 +437,7 @@ def test_vote_by_participant_of_another_event_refused(
     join(stranger, settings, other, "Zoe")
     before = snapshot(engine)
     response = hx(stranger, settings, f"/e/{voting.slug}/topics/{housing.id}/vote")
-    assert_flash(response, 403, "You do not have access to this page.")
+    assert_flash(response, 403, "Join the event first.")
     response = hx(stranger, settings, f"/e/{other.slug}/topics/{housing.id}/vote")
     assert_flash(response, 404, "There is no such topic.")
     assert snapshot(engine) == before

@@ -240,7 +240,7 @@ def test_profile_update_invalid_changes_nothing(
 
 def test_profile_without_joining_redirects(client: TestClient, event: Event) -> None:
     response = client.get(f"/e/{event.slug}/me", follow_redirects=False)
-    assert (response.status_code, response.headers["location"]) == (303, f"/e/{event.slug}")
+    assert (response.status_code, response.headers["location"]) == (303, "/join")
 
 
 def test_other_events_participant_sees_nothing(
@@ -257,14 +257,14 @@ def test_other_events_participant_sees_nothing(
     join(insider, settings, other, name="Secret Sam")
     join(client, settings, event, name="Mira")
     response = client.get(f"/e/{other.slug}/me", follow_redirects=False)
-    assert (response.status_code, response.headers["location"]) == (303, f"/e/{other.slug}")
+    assert (response.status_code, response.headers["location"]) == (303, "/join")
     page = client.get(f"/e/{other.slug}")
     assert "Secret Sam" not in page.text
     assert "Mira" not in page.text
     before = snapshot(engine, skip=("rate_counter",))
     response = post(client, settings, f"/e/{other.slug}/me", {"name": "Hacked", "locale": "en"})
-    assert response.status_code == 404
-    assert post(client, settings, f"/e/{other.slug}/me/new-link").status_code == 404
+    assert (response.status_code, "Join the event first." in response.text) == (403, True)
+    assert post(client, settings, f"/e/{other.slug}/me/new-link").status_code == 403
     assert snapshot(engine, skip=("rate_counter",)) == before
     # A personal link of one event does not open another.
     sam = session.exec(select(Participant).where(Participant.name == "Secret Sam")).one()
@@ -351,7 +351,7 @@ def test_qr_endpoint_returns_svg(
     response = client.get(f"/e/{event.slug}/qr.svg")
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/svg+xml"
-    assert response.headers["cache-control"] == "private, max-age=300"
+    assert response.headers["cache-control"] == "no-store"  # a signed-in browser's: not kept
     assert response.text.startswith("<svg")
     assert response.text.rstrip().endswith("</svg>")
     # It carries the join code: not for those outside the event.
