@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -76,10 +76,28 @@ class NotesRevision(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+# At most one open conflict per editor and field: a later unmerged save of the same person to
+# the same field replaces their kept text (``notes.save`` updates it under the notes' lock; this
+# index makes the database refuse a second one all the same). Rows from before editors were
+# recorded have an empty editor and are left out.
+_ONE_OPEN = text("resolved_at IS NULL AND editor != ''")
+
+
 class NotesConflict(SQLModel, table=True):
     """Text that could not be merged: kept until someone has merged it by hand."""
 
     __tablename__ = "notes_conflict"
+    __table_args__ = (
+        Index(
+            "uq_notes_conflict_open",
+            "notes_id",
+            "field",
+            "editor",
+            unique=True,
+            sqlite_where=_ONE_OPEN,
+            postgresql_where=_ONE_OPEN,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
@@ -88,7 +106,8 @@ class NotesConflict(SQLModel, table=True):
     text: str = Field(max_length=MARKDOWN_MAX)
     base_revision: int
     author: str = Field(default="", max_length=120)
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    editor: str = Field(default="", max_length=24)  # "p<participant id>" or "u<user id>"
+    created_at: dt.datetime = Field(default_factory=utcnow)  # of the latest text kept
     resolved_at: dt.datetime | None = None
 
 
@@ -115,7 +134,16 @@ class Proposal(SQLModel, table=True):
     topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
     text: str = Field(max_length=PROPOSAL_MAX)
     author: str = Field(default="", max_length=120)
+    # Who added it (for who may delete it); both empty on rows from before they were recorded.
+    added_by_participant: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="SET NULL"
+    )
+    added_by_user: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # Deleting only sets these: the row stays, shown in the notes' history, and can come back.
+    deleted_at: dt.datetime | None = None
+    deleted_by: str = Field(default="", max_length=120)
+    deleted_by_staff: bool = False
 
 
 class NextStep(SQLModel, table=True):
@@ -130,7 +158,16 @@ class NextStep(SQLModel, table=True):
     who: str = Field(default="", max_length=WHO_MAX)
     by_when: str = Field(default="", max_length=WHEN_MAX)
     author: str = Field(default="", max_length=120)
+    # Who added it (for who may delete it); both empty on rows from before they were recorded.
+    added_by_participant: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="SET NULL"
+    )
+    added_by_user: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # Deleting only sets these: the row stays, shown in the notes' history, and can come back.
+    deleted_at: dt.datetime | None = None
+    deleted_by: str = Field(default="", max_length=120)
+    deleted_by_staff: bool = False
 
 
 class Photo(SQLModel, table=True):

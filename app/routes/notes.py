@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from app.db import SessionDep
 from app.deps import AccessDep, HubDep, SettingsDep, get_visitor_access, verify_csrf
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied, RateLimited
 from app.forms import parse_int
 from app.i18n import _
 from app.models.base import MAX_ID
@@ -192,6 +192,23 @@ def save_notes(
         return _page(
             request, session, access, topic_id, form=changes, errors=error.errors, status=422
         )
+    except RateLimited as error:
+        # Nothing was saved, and nothing is dropped: the phone keeps its draft and sends it
+        # again after the wait; the plain form comes back with what was typed in it.
+        session.rollback()
+        wait = notes.save_wait()
+        if _wants_json(request):
+            return JSONResponse(
+                {"message": error.message, "retry_after": wait},
+                status_code=429,
+                headers={"Retry-After": str(wait)},
+            )
+        page = _page(
+            request, session, access, topic_id, form=changes,
+            errors={"base_revision": error.message}, status=429,
+        )  # fmt: skip
+        page.headers["Retry-After"] = str(wait)
+        return page
     except Conflict as error:
         session.rollback()
         if _wants_json(request):
@@ -262,11 +279,45 @@ def add_proposal(
     return _back(access, topic_id, "#notes-proposals")
 
 
+def _row_refused(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    topic_id: int,
+    error: DomainError,
+    where: str,
+) -> Response:
+    """The notes page again, saying next to the list (``where``) why a delete or restore was
+    refused; nothing changed."""
+    session.rollback()
+    return _page(
+        request, session, access, topic_id, errors={where: error.message},
+        status=error.status_code,
+    )  # fmt: skip
+
+
 @router.post("/e/{slug}/proposals/{proposal_id}/delete")
 def delete_proposal(
-    session: SessionDep, access: AccessDep, hub: HubDep, proposal_id: int
+    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, proposal_id: int
 ) -> Response:
-    proposal = notes.delete_proposal(session, access=access, proposal_id=proposal_id)
+    try:
+        proposal = notes.delete_proposal(session, access=access, proposal_id=proposal_id)
+    except (PermissionDenied, Conflict) as error:
+        topic_id = notes.topic_of_proposal(session, access=access, proposal_id=proposal_id)
+        return _row_refused(request, session, access, topic_id, error, "proposals")
+    _touch_revision(session, access, hub, proposal.topic_id)
+    return _back(access, proposal.topic_id, "#notes-proposals")
+
+
+@router.post("/e/{slug}/proposals/{proposal_id}/restore")
+def restore_proposal(
+    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, proposal_id: int
+) -> Response:
+    try:
+        proposal = notes.restore_proposal(session, access=access, proposal_id=proposal_id)
+    except PermissionDenied as error:
+        topic_id = notes.topic_of_proposal(session, access=access, proposal_id=proposal_id)
+        return _row_refused(request, session, access, topic_id, error, "history")
     _touch_revision(session, access, hub, proposal.topic_id)
     return _back(access, proposal.topic_id, "#notes-proposals")
 
@@ -294,8 +345,27 @@ def add_step(
 
 
 @router.post("/e/{slug}/steps/{step_id}/delete")
-def delete_step(session: SessionDep, access: AccessDep, hub: HubDep, step_id: int) -> Response:
-    step = notes.delete_step(session, access=access, step_id=step_id)
+def delete_step(
+    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, step_id: int
+) -> Response:
+    try:
+        step = notes.delete_step(session, access=access, step_id=step_id)
+    except PermissionDenied as error:
+        topic_id = notes.topic_of_step(session, access=access, step_id=step_id)
+        return _row_refused(request, session, access, topic_id, error, "steps")
+    _touch_revision(session, access, hub, step.topic_id)
+    return _back(access, step.topic_id, "#notes-steps")
+
+
+@router.post("/e/{slug}/steps/{step_id}/restore")
+def restore_step(
+    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, step_id: int
+) -> Response:
+    try:
+        step = notes.restore_step(session, access=access, step_id=step_id)
+    except PermissionDenied as error:
+        topic_id = notes.topic_of_step(session, access=access, step_id=step_id)
+        return _row_refused(request, session, access, topic_id, error, "history")
     _touch_revision(session, access, hub, step.topic_id)
     return _back(access, step.topic_id, "#notes-steps")
 

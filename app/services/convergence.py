@@ -74,8 +74,10 @@ def _participant_id(access: EventAccess) -> int:
 
 
 def _proposal(session: Session, *, access: EventAccess, proposal_id: int) -> Proposal:
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.event_id != access.event_id:
+    # Locked, as notes.delete_proposal locks it: a dot and a delete at the same moment are
+    # one after the other, so a deleted proposal never gets a dot nor a dotted one deleted.
+    proposal = session.get(Proposal, proposal_id, with_for_update=True, populate_existing=True)
+    if proposal is None or proposal.event_id != access.event_id or proposal.deleted_at is not None:
         raise NotFound(_("There is no such proposal."))
     return proposal
 
@@ -181,7 +183,7 @@ def priorities(session: Session, *, event_id: int) -> list[Priority]:
     rows = session.exec(
         select(Proposal, Topic.title)
         .join(Topic, Topic.id == Proposal.topic_id)  # type: ignore[arg-type]
-        .where(Proposal.event_id == event_id)
+        .where(Proposal.event_id == event_id, col(Proposal.deleted_at).is_(None))
         .order_by(col(Proposal.id))
     ).all()
     pledged: dict[int, list[Commitment]] = {}

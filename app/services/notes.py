@@ -9,12 +9,20 @@ and the text that could not be merged is kept as a conflict beside the field, sh
 editor until someone has merged it by hand.
 
 Every revision's fields are stored (``NotesRevision``), so any base can be found again.
+
+Against flooding and vandalism: each person may save at most ``SAVES_PER_WINDOW`` times a
+minute per event (a fast typist with autosave saves about once in two seconds); a refused save
+changes nothing and the phone keeps the text and sends it again. Each person keeps at most one
+open conflict per field: a later unmerged save replaces their kept text (what they typed last
+holds what they meant). Proposals and next steps are deleted only by whoever added them or by
+staff, and only softly: the row stays, is listed in the notes' history and can be restored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -24,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, func, select
 
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from app.i18n import _
 from app.models.base import utcnow
 from app.models.events import Role
@@ -49,13 +57,18 @@ from app.models.notes import (
 from app.models.people import Participant
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus
-from app.services import agenda, markdown
+from app.services import agenda, markdown, ratelimit
 from app.services.access import STAFF, EventAccess
 
 PRESENCE_SECONDS = 60  # a name shows this long after its last heartbeat
 PRESENCE_REFRESH = 30  # a heartbeat within this of the last one tells nobody
 SINGLE_LINE = ("title", "conveners", "outcome", "participant_count")
 COUNT_MAX = 10_000
+# Autosave waits for a pause of 1.2 s in typing (app/static/js/notes.js), so even a fast typist
+# sends about one save in two seconds: 60 a minute is twice that, and a script is cut off.
+SAVES_PER_WINDOW = 60
+SAVE_WINDOW = 60  # seconds
+_clock = time.time  # the save limit's clock (tests hold it still to stay in one window)
 
 
 # --- merging -------------------------------------------------------------------------------
@@ -207,6 +220,8 @@ class NotesPage:
     editors: list[Editor]
     attendance: Attendance
     agenda: agenda.Agenda
+    history: list[Deletion] = field(default_factory=list)
+    deletable: set[tuple[str, int]] = field(default_factory=set)  # ("proposal" | "step", id)
 
     @property
     def revision(self) -> int:
@@ -255,19 +270,25 @@ def page(session: Session, *, access: EventAccess, topic_id: int) -> NotesPage:
                 .order_by(col(NotesConflict.id))
             ).all()
         )
+    proposals = proposals_with_dots(session, event_id=event_id, topic_id=topic_id)
+    steps = next_steps(session, event_id=event_id, topic_id=topic_id)
+    deletable = {("proposal", p.id or 0) for p, _dots in proposals if may_delete(access, p)}
+    deletable |= {("step", step.id or 0) for step in steps if may_delete(access, step)}
     return NotesPage(
         topic=topic,
         cell=cell,
         notes=notes,
         values=values,
         rendered={name: markdown.render(values[name]) for name in MARKDOWN_FIELDS},
-        proposals=proposals_with_dots(session, event_id=event_id, topic_id=topic_id),
-        steps=next_steps(session, event_id=event_id, topic_id=topic_id),
+        proposals=proposals,
+        steps=steps,
         photos=_photos(session, event_id=event_id, topic_id=topic_id),
         conflicts=conflicts,
         editors=editors(session, event_id=event_id, topic_id=topic_id),
         attendance=attendance(session, event_id=event_id, topic_id=topic_id, notes=notes),
         agenda=plan,
+        history=deletions(session, access=access, topic_id=topic_id),
+        deletable=deletable,
     )
 
 
@@ -286,7 +307,11 @@ def proposals_with_dots(
 ) -> list[tuple[Proposal, int]]:
     found = session.exec(
         select(Proposal)
-        .where(Proposal.event_id == event_id, Proposal.topic_id == topic_id)
+        .where(
+            Proposal.event_id == event_id,
+            Proposal.topic_id == topic_id,
+            col(Proposal.deleted_at).is_(None),
+        )
         .order_by(col(Proposal.id))
     ).all()
     dots = dict(
@@ -304,7 +329,11 @@ def next_steps(session: Session, *, event_id: int, topic_id: int) -> list[NextSt
     return list(
         session.exec(
             select(NextStep)
-            .where(NextStep.event_id == event_id, NextStep.topic_id == topic_id)
+            .where(
+                NextStep.event_id == event_id,
+                NextStep.topic_id == topic_id,
+                col(NextStep.deleted_at).is_(None),
+            )
             .order_by(col(NextStep.id))
         ).all()
     )
@@ -321,10 +350,12 @@ def notes_by_topic(session: Session, *, event_id: int) -> dict[int, SessionNotes
 
 
 def steps_by_topic(session: Session, *, event_id: int) -> dict[int, list[NextStep]]:
-    """Every session's next steps, oldest first, by topic id (one query)."""
+    """Every session's next steps, oldest first, by topic id (one query; deleted ones not)."""
     found: dict[int, list[NextStep]] = {}
     for step in session.exec(
-        select(NextStep).where(NextStep.event_id == event_id).order_by(col(NextStep.id))
+        select(NextStep)
+        .where(NextStep.event_id == event_id, col(NextStep.deleted_at).is_(None))
+        .order_by(col(NextStep.id))
     ).all():
         found.setdefault(step.topic_id, []).append(step)
     return found
@@ -357,10 +388,17 @@ def sessions_with_notes(session: Session, *, event_id: int) -> set[int]:
             )
         ).all()
     )
-    for model in (Proposal, NextStep, Photo):
+    for model in (Proposal, NextStep):
         found.update(
-            session.exec(select(model.topic_id).where(model.event_id == event_id).distinct()).all()
+            session.exec(
+                select(model.topic_id)
+                .where(model.event_id == event_id, col(model.deleted_at).is_(None))
+                .distinct()
+            ).all()
         )
+    found.update(
+        session.exec(select(Photo.topic_id).where(Photo.event_id == event_id).distinct()).all()
+    )
     return found
 
 
@@ -461,6 +499,60 @@ def _base(session: Session, *, notes: SessionNotes, revision: int) -> dict[str, 
     return {name: str(stored.get(name, "")) for name in TEXT_FIELDS}
 
 
+def save_wait(now: float | None = None) -> int:
+    """Seconds until a person over the save limit may save again (the window's end)."""
+    return SAVE_WINDOW - int(now if now is not None else _clock()) % SAVE_WINDOW
+
+
+def _limit_saves(session: Session, *, access: EventAccess) -> None:
+    # Per person, never per address: a whole room shares the venue's Wi-Fi address.
+    key = f"notes-save:{access.event_id}:{_author(access)[0]}"
+    if not ratelimit.hit(
+        session, key=key, limit=SAVES_PER_WINDOW, window=SAVE_WINDOW, now=_clock()
+    ):
+        raise RateLimited(
+            _("That was a lot of saving at once. Your text is kept and sent again in a minute.")
+        )
+
+
+def _keep_aside(
+    session: Session,
+    *,
+    access: EventAccess,
+    notes: SessionNotes,
+    field_name: str,
+    text: str,
+    base_revision: int,
+) -> None:
+    """Keep text that could not be merged as this editor's one open conflict for the field:
+    their earlier unmerged text there is replaced by this later one. The caller holds the
+    notes' lock, so no second save of the same notes reads between this select and its
+    write; the partial unique index on (notes, field, editor) is the backstop."""
+    key, name = _author(access)
+    conflict = session.exec(
+        select(NotesConflict).where(
+            NotesConflict.notes_id == notes.id,
+            NotesConflict.field == field_name,
+            NotesConflict.editor == key,
+            col(NotesConflict.resolved_at).is_(None),
+        )
+    ).first()
+    if conflict is None:
+        conflict = NotesConflict(
+            event_id=access.event_id,
+            notes_id=notes.id or 0,
+            field=field_name,
+            text=text,
+            base_revision=base_revision,
+            author=name,
+            editor=key,
+        )
+    else:
+        conflict.text, conflict.base_revision = text, base_revision
+        conflict.author, conflict.created_at = name, utcnow()
+    session.add(conflict)
+
+
 def _set(notes: SessionNotes, name: str, value: str) -> None:
     if name == "participant_count":
         notes.participant_count = int(value) if value else None
@@ -478,8 +570,11 @@ def save(
 ) -> SaveResult:
     """Apply one save of some fields, started from ``base_revision``; merge with what others
     saved since, and keep what cannot be merged as a conflict (never dropped, never silently
-    overwriting). Commits."""
+    overwriting; one open conflict per editor and field, holding their latest text). Counts
+    the save against the person's limit first (committed at once) and raises RateLimited
+    over it, changing nothing else. Commits."""
     _require_editor(access)
+    _limit_saves(session, access=access)
     require_session(session, access=access, topic_id=topic_id)
     cleaned = _clean(changes)
     notes = _locked_notes(session, event_id=access.event_id, topic_id=topic_id)
@@ -494,15 +589,13 @@ def save(
         theirs = current[field_name]
         merged = merge3(base[field_name], theirs, mine)
         if merged is None:
-            session.add(
-                NotesConflict(
-                    event_id=access.event_id,
-                    notes_id=notes.id or 0,
-                    field=field_name,
-                    text=mine,
-                    base_revision=base_revision,
-                    author=name,
-                )
+            _keep_aside(
+                session,
+                access=access,
+                notes=notes,
+                field_name=field_name,
+                text=mine,
+                base_revision=base_revision,
             )
             result.conflicts.append(field_name)
             continue
@@ -644,6 +737,62 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _adder(access: EventAccess) -> tuple[int | None, int | None]:
+    """(participant id, user id) of whoever adds a row: one of them."""
+    if access.participant is not None:
+        return access.participant.id, None
+    assert access.user is not None
+    return None, access.user.id
+
+
+def _added_by(access: EventAccess, row: Proposal | NextStep) -> bool:
+    if access.participant is not None:
+        return row.added_by_participant is not None and (
+            row.added_by_participant == access.participant.id
+        )
+    if access.user is not None and access.user.id is not None:
+        return row.added_by_user == access.user.id
+    return False
+
+
+def may_delete(access: EventAccess, row: Proposal | NextStep) -> bool:
+    """Whoever added a proposal or next step, or staff (rows from before adders were recorded:
+    staff only)."""
+    return access.is_staff or _added_by(access, row)
+
+
+def may_restore(access: EventAccess, row: Proposal | NextStep) -> bool:
+    """Staff; or whoever added it, unless staff deleted it: moderation is not undone by the
+    person moderated."""
+    return access.is_staff or (_added_by(access, row) and not row.deleted_by_staff)
+
+
+def _mark_deleted(row: Proposal | NextStep, access: EventAccess) -> None:
+    row.deleted_at, row.deleted_by = utcnow(), _author(access)[1]
+    row.deleted_by_staff = access.is_staff
+
+
+def _mark_restored(row: Proposal | NextStep) -> None:
+    row.deleted_at, row.deleted_by, row.deleted_by_staff = None, "", False
+
+
+def _proposal(session: Session, *, access: EventAccess, proposal_id: int) -> Proposal:
+    # Locked (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway) so that a dot
+    # cast at the same moment (convergence.cast locks the row too) and this delete cannot both
+    # see the other not yet done.
+    proposal = session.get(Proposal, proposal_id, with_for_update=True, populate_existing=True)
+    if proposal is None or proposal.event_id != access.event_id:
+        raise NotFound(_("There is no such proposal."))
+    return proposal
+
+
+def _step(session: Session, *, access: EventAccess, step_id: int) -> NextStep:
+    step = session.get(NextStep, step_id, with_for_update=True, populate_existing=True)
+    if step is None or step.event_id != access.event_id:
+        raise NotFound(_("There is no such next step."))
+    return step
+
+
 def add_proposal(session: Session, *, access: EventAccess, topic_id: int, text: str) -> Proposal:
     _require_editor(access)
     require_session(session, access=access, topic_id=topic_id)
@@ -652,8 +801,14 @@ def add_proposal(session: Session, *, access: EventAccess, topic_id: int, text: 
         raise Invalid({"proposal": _("Write the proposal first.")})
     if len(text) > PROPOSAL_MAX:
         raise Invalid({"proposal": _("Use at most 500 characters.")})
+    participant_id, user_id = _adder(access)
     proposal = Proposal(
-        event_id=access.event_id, topic_id=topic_id, text=text, author=_author(access)[1]
+        event_id=access.event_id,
+        topic_id=topic_id,
+        text=text,
+        author=_author(access)[1],
+        added_by_participant=participant_id,
+        added_by_user=user_id,
     )
     session.add(proposal)
     session.commit()
@@ -662,10 +817,17 @@ def add_proposal(session: Session, *, access: EventAccess, topic_id: int, text: 
 
 
 def delete_proposal(session: Session, *, access: EventAccess, proposal_id: int) -> Proposal:
+    """Delete a proposal softly (its adder or staff): it leaves the notes, the proceedings and
+    the convergence vote, and stays in the notes' history to restore. A proposal with dots
+    stays: deleting it would take people's dots away. Commits."""
     _require_editor(access)
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.event_id != access.event_id:
-        raise NotFound(_("There is no such proposal."))
+    proposal = _proposal(session, access=access, proposal_id=proposal_id)
+    if not may_delete(access, proposal):
+        raise PermissionDenied(
+            _("Only the person who added this proposal, or the organisers, can delete it.")
+        )
+    if proposal.deleted_at is not None:  # a second click
+        return proposal
     dots = session.exec(
         select(func.count())
         .select_from(ProposalVote)
@@ -673,7 +835,26 @@ def delete_proposal(session: Session, *, access: EventAccess, proposal_id: int) 
     ).one()
     if dots:
         raise Conflict(_("People have put dots on this proposal, so it stays."))
-    session.delete(proposal)
+    _mark_deleted(proposal, access)
+    session.add(proposal)
+    session.commit()
+    return proposal
+
+
+def restore_proposal(session: Session, *, access: EventAccess, proposal_id: int) -> Proposal:
+    """Bring a deleted proposal back (its adder, unless staff deleted it; or staff). Commits."""
+    _require_editor(access)
+    proposal = _proposal(session, access=access, proposal_id=proposal_id)
+    if proposal.deleted_at is None:  # a second click
+        return proposal
+    if not may_restore(access, proposal):
+        raise PermissionDenied(
+            _("The organisers deleted this proposal: only they can restore it.")
+            if proposal.deleted_by_staff
+            else _("Only the person who added this proposal, or the organisers, can restore it.")
+        )
+    _mark_restored(proposal)
+    session.add(proposal)
     session.commit()
     return proposal
 
@@ -695,6 +876,7 @@ def add_step(
         errors["by_when"] = _("Use at most 80 characters.")
     if errors:
         raise Invalid(errors)
+    participant_id, user_id = _adder(access)
     step = NextStep(
         event_id=access.event_id,
         topic_id=topic_id,
@@ -702,6 +884,8 @@ def add_step(
         who=who,
         by_when=by_when,
         author=_author(access)[1],
+        added_by_participant=participant_id,
+        added_by_user=user_id,
     )
     session.add(step)
     session.commit()
@@ -710,13 +894,87 @@ def add_step(
 
 
 def delete_step(session: Session, *, access: EventAccess, step_id: int) -> NextStep:
+    """Delete a next step softly (its adder or staff); it stays in the notes' history to
+    restore. Commits."""
     _require_editor(access)
-    step = session.get(NextStep, step_id)
-    if step is None or step.event_id != access.event_id:
-        raise NotFound(_("There is no such next step."))
-    session.delete(step)
+    step = _step(session, access=access, step_id=step_id)
+    if not may_delete(access, step):
+        raise PermissionDenied(
+            _("Only the person who added this next step, or the organisers, can delete it.")
+        )
+    if step.deleted_at is None:
+        _mark_deleted(step, access)
+        session.add(step)
+        session.commit()
+    return step
+
+
+def restore_step(session: Session, *, access: EventAccess, step_id: int) -> NextStep:
+    """Bring a deleted next step back (its adder, unless staff deleted it; or staff). Commits."""
+    _require_editor(access)
+    step = _step(session, access=access, step_id=step_id)
+    if step.deleted_at is None:
+        return step
+    if not may_restore(access, step):
+        raise PermissionDenied(
+            _("The organisers deleted this next step: only they can restore it.")
+            if step.deleted_by_staff
+            else _("Only the person who added this next step, or the organisers, can restore it.")
+        )
+    _mark_restored(step)
+    session.add(step)
     session.commit()
     return step
+
+
+def topic_of_proposal(session: Session, *, access: EventAccess, proposal_id: int) -> int:
+    return _proposal(session, access=access, proposal_id=proposal_id).topic_id
+
+
+def topic_of_step(session: Session, *, access: EventAccess, step_id: int) -> int:
+    return _step(session, access=access, step_id=step_id).topic_id
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A deleted proposal or next step, as the notes' history lists it."""
+
+    kind: str  # "proposal" or "step"
+    id: int
+    text: str
+    by: str
+    at: dt.datetime
+    may_restore: bool
+
+
+def deletions(session: Session, *, access: EventAccess, topic_id: int) -> list[Deletion]:
+    """The session's deleted proposals and next steps, the latest deletion first."""
+    rows: list[tuple[str, Proposal | NextStep, str]] = [
+        ("proposal", row, row.text)
+        for row in session.exec(
+            select(Proposal).where(
+                Proposal.event_id == access.event_id,
+                Proposal.topic_id == topic_id,
+                col(Proposal.deleted_at).is_not(None),
+            )
+        ).all()
+    ]
+    rows += [
+        ("step", row, row.action)
+        for row in session.exec(
+            select(NextStep).where(
+                NextStep.event_id == access.event_id,
+                NextStep.topic_id == topic_id,
+                col(NextStep.deleted_at).is_not(None),
+            )
+        ).all()
+    ]
+    found = [
+        Deletion(kind, row.id or 0, text, row.deleted_by, at, may_restore(access, row))
+        for kind, row, text in rows
+        if (at := row.deleted_at) is not None
+    ]
+    return sorted(found, key=lambda item: (item.at, item.kind, item.id), reverse=True)
 
 
 # --- for the proceedings ---------------------------------------------------------------------
@@ -773,7 +1031,9 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
     )
     proposals: dict[int, list[tuple[Proposal, int]]] = {}
     for proposal in session.exec(
-        select(Proposal).where(Proposal.event_id == event_id).order_by(col(Proposal.id))
+        select(Proposal)
+        .where(Proposal.event_id == event_id, col(Proposal.deleted_at).is_(None))
+        .order_by(col(Proposal.id))
     ).all():
         proposals.setdefault(proposal.topic_id, []).append(
             (proposal, int(dots.get(proposal.id or 0, 0)))

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 from sqlmodel import Session, select
 
 from app.config import Settings
@@ -163,6 +163,40 @@ def test_a_draft_typed_offline_is_sent_when_back_online(
     laptop = organiser_laptop.new_page()
     laptop.goto(url)
     expect(laptop.locator("#notes-questions")).to_have_value("Who pays for the courses?")
+
+
+def test_a_save_refused_for_speed_is_kept_and_sent_again(
+    live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
+) -> None:
+    event = _new_event(organiser_laptop, "Notes limited")
+    mobile = phone.new_page()
+    join_event(mobile, code=event.join_code, name="Ana")
+    (topic_id,) = _sessions(live_server, event.slug, ["Health"], "Ana")
+    url = f"/e/{event.slug}/sessions/{topic_id}/notes"
+    mobile.goto(url)
+    refused: list[str] = []
+
+    def first_save_refused(route: Route) -> None:
+        # What the server answers over the save limit (60 a minute is slow to reach here).
+        if route.request.method == "POST" and not refused:
+            refused.append(route.request.post_data or "")
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "2"},
+                json={"message": "That was a lot of saving at once.", "retry_after": 2},
+            )
+            return
+        route.continue_()
+
+    mobile.route(f"**{url}", first_save_refused)
+    mobile.get_by_label("Open questions").fill("Who translates the forms?")
+    expect(mobile.locator("#notes-autosave")).to_contain_text("Saving is paused", timeout=LIVE_MS)
+    expect(mobile.locator("#notes-questions")).to_have_value("Who translates the forms?")
+    expect(mobile.locator("#notes-autosave")).to_have_text("Saved.", timeout=LIVE_MS)
+    assert len(refused) == 1 and "Who translates the forms?" in refused[0]
+    laptop = organiser_laptop.new_page()
+    laptop.goto(url)
+    expect(laptop.locator("#notes-questions")).to_have_value("Who translates the forms?")
 
 
 def _flipchart() -> bytes:

@@ -98,7 +98,11 @@ def test_proposal_dots_only_while_convergence_is_on(
 
 
 def test_priorities_rank_by_dots_then_age(
-    session: Session, settings: Settings, event: Event, proposals: list[Proposal]
+    session: Session,
+    settings: Settings,
+    event: Event,
+    staff: EventAccess,
+    proposals: list[Proposal],
 ) -> None:
     voters = [as_participant(session, settings, event, f"V{n}") for n in range(3)]
     for voter, chosen in zip(voters, ([2, 5], [5, 7], [5]), strict=True):
@@ -112,9 +116,13 @@ def test_priorities_rank_by_dots_then_age(
         (4, "Proposal 0", 0),
     ]
     assert ranked[0].session_title == "Jobs"
-    # A proposal with dots stays: deleting it would take people's dots away.
+    # A proposal with dots stays: deleting it would take people's dots away (even staff, who
+    # may delete any proposal); a voter did not add it, so may not delete it anyway.
     with pytest.raises(Conflict):
+        notes.delete_proposal(session, access=staff, proposal_id=_pid(proposals[5]))
+    with pytest.raises(PermissionDenied):
         notes.delete_proposal(session, access=voters[0], proposal_id=_pid(proposals[5]))
+    assert convergence.priorities(session, event_id=event.id or 0)[0].text == "Proposal 5"
 
 
 def test_commitments_for_top_priorities_during_action_planning(

@@ -7,15 +7,23 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from app.models.events import Event, Phase
-from app.models.notes import NotesConflict, NotesPresence, NotesRevision
+from app.models.notes import (
+    NextStep,
+    NotesConflict,
+    NotesPresence,
+    NotesRevision,
+    Proposal,
+    ProposalVote,
+)
 from app.models.people import User
 from app.models.topics import Topic
-from app.services import notes, topics
+from app.services import convergence, notes, topics
 from app.services.access import EventAccess
 from app.services.notes import merge3
 from tests.factories import access_as, make_event, make_participant, make_user
@@ -354,6 +362,8 @@ def test_proposals_and_steps_are_checked(
     assert proposal.text == "Rent guarantee"
     notes.delete_proposal(session, access=phone, proposal_id=proposal.id or 0)
     assert notes.proposals_with_dots(session, event_id=phone.event_id, topic_id=topic_id) == []
+    kept = session.get(Proposal, proposal.id)
+    assert kept is not None and (kept.text, kept.deleted_by) == ("Rent guarantee", "Mira")
 
 
 def test_attendance_counts_check_ins_and_names_only_who_consented(
@@ -423,3 +433,183 @@ def test_report_gives_each_session_raw_and_safe_text(
         ("Draft", "Nov Dom", "July")
     ]
     assert found[1].updated_at is None
+
+
+# --- flooding, conflicts piling up, deleting others' rows (audit item 6) -------------------
+
+
+def test_saves_are_limited_per_person_and_a_refused_save_changes_nothing(
+    session: Session,
+    sessions: list[Topic],
+    phone: EventAccess,
+    laptop: EventAccess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = 1_800_000_000.0
+    monkeypatch.setattr(notes, "_clock", lambda: now)
+    for number in range(notes.SAVES_PER_WINDOW):
+        _save(session, phone, sessions[0], number, ideas=f"idea {number}")
+    with pytest.raises(RateLimited):
+        _save(session, phone, sessions[0], notes.SAVES_PER_WINDOW, ideas="one too many")
+    session.rollback()
+    assert _stored(session, sessions[0])["ideas"] == "idea 59"
+    # Per person and per event: Ivo saves, and Mira may again in the next minute.
+    assert _save(session, laptop, sessions[1], 0, ideas="Ivo's").revision == 1
+    now += notes.SAVE_WINDOW
+    assert _save(session, phone, sessions[0], 60, ideas="next minute").applied == ["ideas"]
+    assert notes.save_wait(1_800_000_045.0) == 15
+
+
+def test_one_open_conflict_per_editor_and_field_holds_the_latest_text(
+    session: Session,
+    owner: User,
+    event: Event,
+    sessions: list[Topic],
+    phone: EventAccess,
+    laptop: EventAccess,
+) -> None:
+    staff = as_staff(session, event, owner)
+    _save(session, laptop, sessions[0], 0, discussion="theirs", outcome="theirs")
+    for text in ("mine 1", "mine 2"):
+        assert _save(session, phone, sessions[0], 0, discussion=text).conflicts == ["discussion"]
+    _save(session, phone, sessions[0], 0, outcome="my outcome")
+    _save(session, staff, sessions[0], 0, discussion="staff's")
+    assert _conflicts(session) == [
+        ("discussion", "mine 2", "Mira", 0),
+        ("outcome", "my outcome", "Mira", 0),
+        ("discussion", "staff's", "Olga", 0),
+    ]
+    # Merged by hand: the next unmerged text is a new box, and the merged one stays stored.
+    first = session.exec(select(NotesConflict).order_by(col(NotesConflict.id))).first()
+    assert first is not None
+    notes.resolve_conflict(session, access=laptop, conflict_id=first.id or 0)
+    _save(session, phone, sessions[0], 0, discussion="mine 3")
+    assert [row[:2] for row in _conflicts(session)] == [
+        ("discussion", "mine 2"),
+        ("outcome", "my outcome"),
+        ("discussion", "staff's"),
+        ("discussion", "mine 3"),
+    ]
+
+
+def test_the_database_refuses_a_second_open_conflict_of_one_editor(
+    session: Session, sessions: list[Topic], phone: EventAccess, laptop: EventAccess
+) -> None:
+    _save(session, laptop, sessions[0], 0, discussion="theirs")
+    _save(session, phone, sessions[0], 0, discussion="mine")
+    kept = session.exec(select(NotesConflict)).one()
+    assert phone.participant is not None
+    assert kept.editor == f"p{phone.participant.id}"
+    session.add(
+        NotesConflict(
+            event_id=kept.event_id,
+            notes_id=kept.notes_id,
+            field="discussion",
+            text="a second",
+            base_revision=0,
+            editor=kept.editor,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+
+
+def test_only_the_adder_or_staff_delete_and_restore(
+    session: Session,
+    owner: User,
+    event: Event,
+    sessions: list[Topic],
+    phone: EventAccess,
+    laptop: EventAccess,
+) -> None:
+    staff = as_staff(session, event, owner)
+    topic_id = _tid(sessions[0])
+    proposal = notes.add_proposal(session, access=phone, topic_id=topic_id, text="Guarantee")
+    step = notes.add_step(
+        session, access=phone, topic_id=topic_id, action="Call", who="", by_when=""
+    )
+    pid, sid = proposal.id or 0, step.id or 0
+    with pytest.raises(PermissionDenied):
+        notes.delete_proposal(session, access=laptop, proposal_id=pid)
+    with pytest.raises(PermissionDenied):
+        notes.delete_step(session, access=laptop, step_id=sid)
+    session.rollback()
+    notes.delete_proposal(session, access=phone, proposal_id=pid)
+    notes.delete_step(session, access=staff, step_id=sid)
+    history = notes.deletions(session, access=phone, topic_id=topic_id)
+    assert [(d.kind, d.id, d.text, d.by, d.may_restore) for d in history] == [
+        ("step", sid, "Call", "Olga", False),  # staff deleted it: staff restore it
+        ("proposal", pid, "Guarantee", "Mira", True),
+    ]
+    assert [d.may_restore for d in notes.deletions(session, access=laptop, topic_id=topic_id)] == [
+        False,
+        False,
+    ]
+    with pytest.raises(PermissionDenied):
+        notes.restore_step(session, access=phone, step_id=sid)
+    with pytest.raises(PermissionDenied):
+        notes.restore_proposal(session, access=laptop, proposal_id=pid)
+    session.rollback()
+    notes.restore_proposal(session, access=phone, proposal_id=pid)
+    notes.restore_step(session, access=staff, step_id=sid)
+    assert notes.deletions(session, access=staff, topic_id=topic_id) == []
+    assert [
+        p.text for p, _dots in notes.page(session, access=laptop, topic_id=topic_id).proposals
+    ] == ["Guarantee"]
+
+
+def test_rows_from_before_adders_were_recorded_are_deleted_by_staff_only(
+    session: Session, owner: User, event: Event, sessions: list[Topic], phone: EventAccess
+) -> None:
+    old = Proposal(event_id=event.id or 0, topic_id=_tid(sessions[0]), text="Old", author="Mira")
+    session.add(old)
+    session.commit()
+    page = notes.page(session, access=phone, topic_id=_tid(sessions[0]))
+    assert page.deletable == set()
+    with pytest.raises(PermissionDenied):
+        notes.delete_proposal(session, access=phone, proposal_id=old.id or 0)
+    session.rollback()
+    staff = as_staff(session, event, owner)
+    assert notes.delete_proposal(session, access=staff, proposal_id=old.id or 0).deleted_by_staff
+
+
+def test_deleted_rows_leave_every_reader(
+    session: Session,
+    settings: Settings,
+    event: Event,
+    sessions: list[Topic],
+    phone: EventAccess,
+    tmp_path: Path,
+) -> None:
+    topic_id = _tid(sessions[1])
+    proposal = notes.add_proposal(session, access=phone, topic_id=topic_id, text="Gone")
+    kept = notes.add_proposal(session, access=phone, topic_id=topic_id, text="Kept")
+    step = notes.add_step(
+        session, access=phone, topic_id=topic_id, action="Gone", who="", by_when=""
+    )
+    notes.delete_proposal(session, access=phone, proposal_id=proposal.id or 0)
+    notes.delete_step(session, access=phone, step_id=step.id or 0)
+    event_id = event.id or 0
+    assert [
+        p.text for p, _ in notes.proposals_with_dots(session, event_id=event_id, topic_id=topic_id)
+    ] == ["Kept"]
+    assert notes.next_steps(session, event_id=event_id, topic_id=topic_id) == []
+    assert notes.steps_by_topic(session, event_id=event_id) == {}
+    report = {
+        item.topic_id: item
+        for item in notes.report(session, event_id=event_id, upload_dir=tmp_path)
+    }
+    assert [(p.text, dots) for p, dots in report[topic_id].proposals] == [("Kept", 0)]
+    assert report[topic_id].next_steps == []
+    assert [p.text for p in convergence.priorities(session, event_id=event_id)] == ["Kept"]
+    notes.delete_proposal(session, access=phone, proposal_id=kept.id or 0)
+    assert notes.sessions_with_notes(session, event_id=event_id) == set()
+    set_phase(session, event, Phase.CONVERGENCE)
+    voter = as_participant(session, settings, event, "Vera")
+    with pytest.raises(NotFound):
+        convergence.cast(session, access=voter, proposal_id=kept.id or 0)
+    session.rollback()
+    assert session.exec(select(ProposalVote)).all() == []
+    assert len(session.exec(select(Proposal)).all()) == 2  # still stored
+    assert len(session.exec(select(NextStep)).all()) == 1

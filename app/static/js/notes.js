@@ -8,6 +8,7 @@
   var DEBOUNCE_MS = 1200;
   var HEARTBEAT_MS = 20000;
   var PRESENCE_S = 60;
+  var RETRY_MS = 15000;  // a save that got no answer is tried again after this
 
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; }
@@ -36,6 +37,7 @@
     this.fields = {};
     this.timers = {};
     this.sending = {};
+    this.pausedUntil = 0;  // after a 429: no save is sent before this time (ms)
     this.heartbeat = null;
     var self = this;
     Array.prototype.forEach.call(root.querySelectorAll("[data-notes-field]"), function (el) {
@@ -87,6 +89,7 @@
 
   NotesPage.prototype.schedule = function (name, delay) {
     var self = this;
+    delay = Math.max(delay, this.pausedUntil - Date.now());
     clearTimeout(this.timers[name]);
     this.timers[name] = setTimeout(function () { self.send(name); }, delay);
   };
@@ -143,6 +146,16 @@
       self.sending[name] = false;
       var data = answer.data || {};
       if (answer.status === 409 && data.reload) { window.location.reload(); return; }
+      if (answer.status === 429) {
+        // Too many saves: nothing was saved and nothing is dropped. The draft stays on the
+        // phone (localStorage) and this field is sent again when the server says so.
+        var wait = Math.max(Number(data.retry_after) || 0, 1) * 1000;
+        self.pausedUntil = Date.now() + wait;
+        self.keep(name);
+        self.say("limited");
+        self.schedule(name, wait);
+        return;
+      }
       if (answer.status === 422 && data.errors) {
         self.fieldError(name, data.errors[name] || data.errors.base_revision || "");
         self.say("failed");
@@ -171,6 +184,7 @@
     }).catch(function () {
       self.sending[name] = false;
       self.say("offline");  // the draft stays in localStorage; "online" sends it again
+      self.schedule(name, RETRY_MS);  // ...and so does a retry, for Wi-Fi that never says
     });
   };
 
