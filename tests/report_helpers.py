@@ -33,7 +33,7 @@ from app.models.topics import Topic
 from app.services import convergence, events, news, notes, photos, pitches, programme, topics, votes
 from app.services.access import EventAccess
 from tests.factories import access_as, make_participant
-from tests.marketplace_helpers import set_phase
+from tests.marketplace_helpers import cohost, set_phase
 
 HOUSING = "Жилища за бежанци"
 TRICKY = "*Roma* [kids](x) | jobs"
@@ -116,7 +116,7 @@ def make_world(session: Session, settings: Settings, *, event: Event, owner: Use
 
     set_phase(session, event, Phase.MARKETPLACE)
     housing = topics.propose(session, access=mira, title=HOUSING, description="Rents & rooms")
-    topics.cohost(session, access=ivo, topic_id=housing.id)  # type: ignore[arg-type]
+    cohost(session, topic_id=housing.id or 0, asker=ivo, answer=mira)
     tricky = topics.propose(session, access=ivo, title=TRICKY)
     unscheduled = topics.propose(session, access=petya, title="Unscheduled idea")
     duplicate = topics.propose(session, access=dan, title="Housing again")

@@ -25,6 +25,7 @@ from app.models.schedule import (
 )
 from app.models.topics import (
     Announcement,
+    CohostRequest,
     IdempotencyKey,
     PitchEntry,
     Topic,
@@ -38,6 +39,7 @@ __all__ = [
     "BlockedCell",
     "CheckIn",
     "ClosingState",
+    "CohostRequest",
     "Commitment",
     "Day",
     "Event",

@@ -47,8 +47,34 @@ class TopicConvener(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
 
 
+class CohostRequestStatus(StrEnum):
+    PENDING = "pending"
+    DECLINED = "declined"
+
+
+class CohostRequest(SQLModel, table=True):
+    """A participant asks to co-host a topic; a convener (or staff) accepts or declines.
+
+    Accepting makes a ``TopicConvener`` and removes the request; a declined request stays, so
+    the same person cannot ask again and again.
+    """
+
+    __tablename__ = "cohost_request"
+    __table_args__ = (UniqueConstraint("topic_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    status: str = Field(default=CohostRequestStatus.PENDING, max_length=10)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Vote(SQLModel, table=True):
-    """One dot. A participant may put up to the event's per-topic maximum on one topic."""
+    """One dot. A participant may put up to the event's per-topic maximum on one topic.
+
+    Dots on a withdrawn topic stay in the table but count nowhere (not in tallies, not against
+    the voter's budget) until staff restore the topic."""
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")

@@ -12,7 +12,7 @@ from app.deps import AccessDep, HubDep, verify_csrf
 from app.errors import Invalid
 from app.forms import parse_int
 from app.models.events import PHASE_LABELS, Phase
-from app.models.topics import TopicStatus
+from app.models.topics import Topic, TopicStatus
 from app.realtime.frames import live_context
 from app.services import live, news, people, phases, pitches, topics
 from app.services.access import EventAccess, live_path
@@ -35,6 +35,7 @@ def _panel(
     state = live.load(session, event_id=access.event_id)
     assert state is not None
     settings = request.app.state.settings
+    all_topics = topics.staff_topics(session, access=access)
     return render(
         request,
         "organiser/live.html",
@@ -45,11 +46,10 @@ def _panel(
             "user": access.user,
             "phases": [(phase.value, PHASE_LABELS[phase]) for phase in Phase],
             "participants": people.participants(session, access=access),
-            "hidden_topics": [
-                topic
-                for topic in topics.staff_topics(session, access=access)
-                if topic.status == TopicStatus.HIDDEN
-            ],
+            "hidden_topics": [t for t in all_topics if t.status == TopicStatus.HIDDEN],
+            "withdrawn_topics": [t for t in all_topics if t.status == TopicStatus.WITHDRAWN],
+            "cohost_requests": topics.pending_requests(session, access=access),
+            "topic_titles": {t.id: t.title for t in all_topics},
             "errors": errors or {},
             "form": form or {},
             "live_url": live_path(event=access.event, audience="staff", secret=settings.secret),
@@ -230,6 +230,7 @@ def _topic_page(
             "user": access.user,
             "topic": topic,
             "conveners": topics.conveners(session, topic_id=topic_id),
+            "cohost_requests": topics.pending_requests(session, access=access).get(topic_id, []),
             "merge_targets": [
                 t for t in all_topics if t.status == TopicStatus.ACTIVE and t.id != topic_id
             ],
@@ -320,3 +321,40 @@ def merge_topic(
         return _topic_page(request, session, access, topic_id, errors=error.errors, status=422)
     hub.changed(access.event_id)
     return _back(access, f"#staff-topic-{merged.id}")
+
+
+@router.post("/topics/{topic_id}/withdraw")
+def withdraw_topic(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    access.require_staff()
+    topics.withdraw(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _back(access, "#withdrawn-topics")
+
+
+@router.post("/topics/{topic_id}/restore")
+def restore_topic(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    topics.restore(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _back(access, f"#staff-topic-{topic_id}")
+
+
+def _topic_back(access: EventAccess, topic: Topic) -> RedirectResponse:
+    return RedirectResponse(f"/o/{access.event.slug}/topics/{topic.id}", status_code=303)
+
+
+@router.post("/cohost-requests/{request_id}/accept")
+def accept_cohost(session: SessionDep, access: AccessDep, hub: HubDep, request_id: int) -> Response:
+    access.require_staff()
+    topic = topics.accept_cohost(session, access=access, request_id=request_id)
+    hub.changed(access.event_id)
+    return _topic_back(access, topic)
+
+
+@router.post("/cohost-requests/{request_id}/decline")
+def decline_cohost(
+    session: SessionDep, access: AccessDep, hub: HubDep, request_id: int
+) -> Response:
+    access.require_staff()
+    topic = topics.decline_cohost(session, access=access, request_id=request_id)
+    hub.changed(access.event_id)
+    return _topic_back(access, topic)

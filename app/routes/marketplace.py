@@ -53,6 +53,7 @@ def participant_page(
     assert state is not None and access.participant is not None
     settings = request.app.state.settings
     follows = agenda.followed(session, participant_id=access.participant.id or 0)
+    mine = topics.my_topics(session, access=access)
     return render(
         request,
         "participant/home.html",
@@ -64,7 +65,11 @@ def participant_page(
             **my_state(session, access),
             "participant": access.participant,
             "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
-            "my_topics": topics.my_topics(session, access=access),
+            "my_topics": mine,
+            "cohost_requests": topics.pending_requests(
+                session, access=access, topic_ids=[t.id or 0 for t in mine]
+            ),
+            "my_requests": topics.my_requests(session, access=access),
             "can_propose": proposals_open(access.event),
             "can_vote": voting_open(access.event),
             "form": form or {"title": "", "description": "", "language": ""},
@@ -148,6 +153,8 @@ def _edit_page(
             or {"title": topic.title, "description": topic.description, "language": topic.language},
             "errors": errors or {},
             "conveners": topics.conveners(session, topic_id=topic_id),
+            "can_withdraw": access.participant is not None
+            and topic.proposed_by == access.participant.id,
         },
         status_code=status,
     )
@@ -193,8 +200,30 @@ def withdraw(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int)
 
 
 @router.post("/topics/{topic_id}/cohost")
-def cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
-    topics.cohost(session, access=access, topic_id=topic_id)
+def request_cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    topics.request_cohost(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)  # the conveners' phones show the request
+    return _home(access, "#my-requests")
+
+
+@router.post("/topics/{topic_id}/cohost/cancel")
+def cancel_cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+    topics.cancel_cohost_request(session, access=access, topic_id=topic_id)
+    hub.changed(access.event_id)
+    return _home(access, "#my-requests")
+
+
+@router.post("/cohost-requests/{request_id}/accept")
+def accept_cohost(session: SessionDep, access: AccessDep, hub: HubDep, request_id: int) -> Response:
+    topics.accept_cohost(session, access=access, request_id=request_id)
+    return _my_topics_changed(access, hub)
+
+
+@router.post("/cohost-requests/{request_id}/decline")
+def decline_cohost(
+    session: SessionDep, access: AccessDep, hub: HubDep, request_id: int
+) -> Response:
+    topics.decline_cohost(session, access=access, request_id=request_id)
     return _my_topics_changed(access, hub)
 
 

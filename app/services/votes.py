@@ -4,6 +4,11 @@ Each vote request locks its participant's row (PostgreSQL: ``SELECT … FOR UPDA
 the request's ``BEGIN IMMEDIATE`` transaction), then counts and inserts. Thirty simultaneous
 requests against a budget of five therefore store exactly five. A request may carry an
 idempotency key: a phone that retries after a lost response is answered, not counted again.
+
+Only dots on active topics count, in tallies and against the budget. Dots on a withdrawn topic
+are kept, and its voters may spend them elsewhere meanwhile; when staff restore the topic,
+``restore_dots`` locks those voters' rows (in id order, so it cannot deadlock with a vote, which
+locks one row) and brings each voter's dots back as far as their budget allows now.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
-from app.models.events import Role
+from app.models.events import Event, Role
 from app.models.people import Participant
 from app.models.topics import IdempotencyKey, Topic, TopicStatus, Vote
 from app.services.access import EventAccess
@@ -47,7 +52,8 @@ def _lock(session: Session, *, participant_id: int) -> None:
 def _mine(session: Session, *, participant_id: int) -> dict[int, int]:
     rows = session.exec(
         select(Vote.topic_id, func.count(col(Vote.id)))
-        .where(Vote.participant_id == participant_id)
+        .join(Topic, Topic.id == Vote.topic_id)  # type: ignore[arg-type]
+        .where(Vote.participant_id == participant_id, Topic.status == TopicStatus.ACTIVE)
         .group_by(col(Vote.topic_id))
     ).all()
     return {topic_id: int(count) for topic_id, count in rows}
@@ -170,7 +176,37 @@ def my_votes(session: Session, *, access: EventAccess) -> dict[int, int]:
 def tallies(session: Session, *, event_id: int) -> dict[int, int]:
     rows = session.exec(
         select(Vote.topic_id, func.count(col(Vote.id)))
-        .where(Vote.event_id == event_id)
+        .join(Topic, Topic.id == Vote.topic_id)  # type: ignore[arg-type]
+        .where(Vote.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
         .group_by(col(Vote.topic_id))
     ).all()
     return {topic_id: int(count) for topic_id, count in rows}
+
+
+def restore_dots(session: Session, *, event: Event, topic_id: int) -> int:
+    """A withdrawn topic is back on the list (not yet committed): its kept dots count again.
+
+    A voter who spent the freed dots elsewhere meanwhile keeps those, and gets back on this topic
+    only what their budget (and the per-topic maximum, both as they are now) still allows, oldest
+    dots first; the rest are removed, so nobody holds more dots than the rules give. Returns how
+    many dots were removed.
+    """
+    voters = sorted(
+        set(session.exec(select(Vote.participant_id).where(Vote.topic_id == topic_id)).all())
+    )
+    removed = 0
+    for participant_id in voters:
+        _lock(session, participant_id=participant_id)
+        mine = _mine(session, participant_id=participant_id)
+        elsewhere = sum(count for key, count in mine.items() if key != topic_id)
+        allowed = max(min(event.max_dots_per_topic, event.dots_per_participant - elsewhere), 0)
+        extra = session.exec(
+            select(Vote.id)
+            .where(Vote.participant_id == participant_id, Vote.topic_id == topic_id)
+            .order_by(col(Vote.id))
+            .offset(allowed)
+        ).all()
+        if extra:
+            session.execute(delete(Vote).where(col(Vote.id).in_(extra)))
+            removed += len(extra)
+    return removed

@@ -26,7 +26,13 @@ from app.models.topics import Topic
 from app.services import agenda, events, grid, maps, news, people, pitches, programme, topics, votes
 from app.web import LANG_COOKIE
 from tests.factories import PASSWORD, csrf, post
-from tests.marketplace_helpers import as_participant, as_staff, make_facilitator, set_phase
+from tests.marketplace_helpers import (
+    as_participant,
+    as_staff,
+    cohost,
+    make_facilitator,
+    set_phase,
+)
 from tests.routes.helpers import join
 
 CONTROLS = {"input", "select", "textarea"}
@@ -255,7 +261,7 @@ def world(
     session.commit()
     assert post(phone, settings, f"/e/{event.slug}/topics", {"title": "Schools"}).status_code == 303
     schools = session.exec(select(Topic).where(Topic.title == "Schools")).one()
-    topics.cohost(session, access=ivo, topic_id=schools.id)  # type: ignore[arg-type]
+    cohost(session, topic_id=schools.id or 0, asker=ivo, answer=staff)
     for topic in (housing, jobs, schools):
         pitches.line_up(session, access=staff, topic_id=topic.id)  # type: ignore[arg-type]
     pitches.advance(session, access=staff)

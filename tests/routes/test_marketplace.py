@@ -20,7 +20,14 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import Participant, User
-from app.models.topics import Announcement, PitchStatus, Topic, TopicStatus, Vote
+from app.models.topics import (
+    Announcement,
+    CohostRequest,
+    PitchStatus,
+    Topic,
+    TopicStatus,
+    Vote,
+)
 from app.services import pitches, topics
 from tests.factories import csrf, field_error, login, make_event, make_user, post
 from tests.marketplace_helpers import (
@@ -331,15 +338,61 @@ def test_withdraw_unknown_topic_htmx_gets_404_flash(
     assert snapshot(engine) == before
 
 
-def test_cohost_joins_topic(
-    session: Session, settings: Settings, market: Event, other_phone: TestClient, housing: Topic
+def test_cohost_request_then_accept_from_phones(
+    session: Session,
+    settings: Settings,
+    market: Event,
+    phone: TestClient,
+    other_phone: TestClient,
+    housing: Topic,
 ) -> None:
     response = post(other_phone, settings, f"/e/{market.slug}/topics/{housing.id}/cohost")
-    assert response.status_code == 303
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/e/{market.slug}#my-requests",
+    )
     mira, ivo = participant_id(session, market, "Mira"), participant_id(session, market, "Ivo")
+    assert convener_ids(session, topic_id=housing.id or 0) == [mira]
+    asking = other_phone.get(f"/e/{market.slug}")
+    assert f'id="my-request-{housing.id}"' in asking.text
+    assert "Request sent" in asking.text
+    assert f'id="my-topic-{housing.id}"' not in asking.text
+    request = session.exec(select(CohostRequest)).one()
+    accept = f"/e/{market.slug}/cohost-requests/{request.id}/accept"
+    assert f'action="{accept}"' in phone.get(f"/e/{market.slug}").text
+    response = post(phone, settings, accept)
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/e/{market.slug}#my-topics",
+    )
+    sync(session)
     assert convener_ids(session, topic_id=housing.id or 0) == [mira, ivo]
-    page = other_phone.get(f"/e/{market.slug}")
-    assert f'id="my-topic-{housing.id}"' in page.text
+    assert f'id="my-topic-{housing.id}"' in other_phone.get(f"/e/{market.slug}").text
+
+
+def test_cohost_request_cancel_and_decline_from_phones(
+    session: Session,
+    settings: Settings,
+    market: Event,
+    phone: TestClient,
+    other_phone: TestClient,
+    housing: Topic,
+) -> None:
+    base = f"/e/{market.slug}/topics/{housing.id}/cohost"
+    assert post(other_phone, settings, base).status_code == 303
+    assert post(other_phone, settings, base + "/cancel").status_code == 303
+    sync(session)
+    assert session.exec(select(CohostRequest)).all() == []
+    assert post(other_phone, settings, base).status_code == 303
+    sync(session)
+    request = session.exec(select(CohostRequest)).one()
+    response = post(phone, settings, f"/e/{market.slug}/cohost-requests/{request.id}/decline")
+    assert response.status_code == 303
+    assert "Declined by the conveners" in other_phone.get(f"/e/{market.slug}").text
+    again = hx(other_phone, settings, base)
+    assert_flash(again, 409, "The conveners declined your request to co-host this topic.")
+    mira = participant_id(session, market, "Mira")
+    assert convener_ids(session, topic_id=housing.id or 0) == [mira]
 
 
 # --- voting ------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from app.models.events import (
 from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace
 from app.models.notes import Commitment, NextStep, NotesConflict, Photo, Proposal
 from app.models.people import Participant, User
-from app.models.topics import Announcement, Topic
+from app.models.topics import Announcement, CohostRequest, Topic
 from app.services import events, maps, news, people, programme, topics
 from tests.factories import access_as, csrf, field_error, login, make_user, post
 from tests.marketplace_helpers import as_participant, set_phase
@@ -229,6 +229,7 @@ class World:
             "photo_id": Photo,
             "commitment_id": Commitment,
             "conflict_id": NotesConflict,
+            "request_id": CohostRequest,
         }
         return st.sampled_from(self.ids(models[name]))
 

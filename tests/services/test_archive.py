@@ -175,6 +175,7 @@ def test_export_holds_the_whole_event(session: Session, world: World) -> None:
         "published_placement": 2,
         "topic_convener": 5,
         "vote": 6,
+        "cohost_request": 0,
         # The mapping workshop's tables: this event has no map.
         "map": 0,
         "map_card": 0,

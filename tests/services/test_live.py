@@ -12,7 +12,7 @@ from app.services import live, news, pitches, topics, votes
 from app.services.access import EventAccess
 from app.services.live import PitchView, TopicView
 from tests.factories import make_event, make_user
-from tests.marketplace_helpers import as_participant, as_staff, set_phase
+from tests.marketplace_helpers import as_participant, as_staff, cohost, set_phase
 
 
 @pytest.fixture
@@ -72,8 +72,8 @@ def test_load_shows_topics_conveners_tallies_and_ranking(
     jobs = topics.propose(session, access=ivo, title="Jobs")
     school = topics.propose(session, access=lea, title="School")
     hidden = topics.propose(session, access=lea, title="Spam")
-    topics.cohost(session, access=lea, topic_id=housing.id or 0)
-    topics.cohost(session, access=ivo, topic_id=housing.id or 0)
+    cohost(session, topic_id=housing.id or 0, asker=lea, answer=mira)
+    cohost(session, topic_id=housing.id or 0, asker=ivo, answer=mira)
     topics.hide(session, access=staff, topic_id=hidden.id or 0, reason="spam")
     set_phase(session, event, Phase.VOTING)
     for voter, topic in ((mira, jobs), (ivo, jobs), (lea, school), (ivo, housing)):

@@ -18,6 +18,7 @@ from tests.factories import make_event, make_user
 from tests.marketplace_helpers import (
     as_participant,
     as_staff,
+    cohost,
     make_facilitator,
     pitch_rows,
     set_phase,
@@ -102,9 +103,9 @@ def test_line_up_twice_keeps_place(
 
 
 def test_line_up_by_cohost_allowed(
-    session: Session, event: Event, ivo: EventAccess, housing: Topic
+    session: Session, event: Event, mira: EventAccess, ivo: EventAccess, housing: Topic
 ) -> None:
-    topics.cohost(session, access=ivo, topic_id=_id(housing))
+    cohost(session, topic_id=_id(housing), asker=ivo, answer=mira)
     pitches.line_up(session, access=ivo, topic_id=_id(housing))
     assert pitch_rows(session, event_id=event.id or 0) == [(housing.id, WAITING)]
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, NotSignedIn, PermissionDenied
 from app.models.events import Event, Phase, Role
 from app.models.people import User
-from app.models.topics import PitchEntry, Topic, TopicConvener, TopicStatus
+from app.models.topics import CohostRequest, PitchEntry, Topic, TopicConvener, TopicStatus
 from app.services import pitches, topics, votes
 from app.services.access import EventAccess
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import (
     as_participant,
     as_staff,
+    cohost,
     convener_ids,
     dots,
     make_facilitator,
@@ -279,9 +280,11 @@ def test_edit_by_convener_changes_text(session: Session, mira: EventAccess) -> N
     assert stored.updated_at > before
 
 
-def test_edit_by_cohost_allowed(session: Session, mira: EventAccess, ivo: EventAccess) -> None:
+def test_edit_by_accepted_cohost_allowed(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
     topic = _propose(session, mira, "Housing")
-    topics.cohost(session, access=ivo, topic_id=topic.id or 0)
+    cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
     topics.edit(session, access=ivo, topic_id=topic.id or 0, title="Homes", description="")
     assert _fresh(session, topic).title == "Homes"
 
@@ -369,7 +372,7 @@ def test_edit_hidden_or_merged_refused(
         assert caught.value.message == message
 
 
-def test_withdraw_by_convener_returns_dots(
+def test_withdraw_by_proposer_keeps_dots_uncounted(
     session: Session, event: Event, mira: EventAccess, ivo: EventAccess, staff: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
@@ -381,9 +384,46 @@ def test_withdraw_by_convener_returns_dots(
     withdrawn = topics.withdraw(session, access=mira, topic_id=topic.id or 0)
     assert withdrawn.status == TopicStatus.WITHDRAWN
     assert _fresh(session, topic).status == TopicStatus.WITHDRAWN
-    assert dots(session, participant_id=_pid(ivo)) == {other.id: 1}
+    # The rows stay (staff may restore the topic); they count nowhere meanwhile.
+    assert dots(session, participant_id=_pid(ivo)) == {topic.id: 1, other.id: 1}
+    assert votes.my_votes(session, access=ivo) == {other.id: 1}
     assert votes.tallies(session, event_id=event.id or 0) == {other.id: 1}
     assert pitch_rows(session, event_id=event.id or 0) == []
+
+
+def test_withdraw_by_accepted_cohost_refused(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
+    with pytest.raises(PermissionDenied) as caught:
+        topics.withdraw(session, access=ivo, topic_id=topic.id or 0)
+    assert caught.value.message == "Only the person who proposed this topic can withdraw it."
+    assert _fresh(session, topic).status == TopicStatus.ACTIVE
+
+
+def test_withdraw_by_proposer_who_left_refused(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
+    topics.leave_cohost(session, access=mira, topic_id=topic.id or 0)
+    with pytest.raises(PermissionDenied) as caught:
+        topics.withdraw(session, access=mira, topic_id=topic.id or 0)
+    assert caught.value.message == ONLY_CONVENERS
+    assert _fresh(session, topic).status == TopicStatus.ACTIVE
+
+
+def test_withdraw_of_topic_entered_for_nobody_by_staff_only(
+    session: Session, staff: EventAccess, mira: EventAccess
+) -> None:
+    topic = topics.propose_on_behalf(session, access=staff, title="From the wall")
+    cohost(session, topic_id=topic.id or 0, asker=mira, answer=staff)
+    with pytest.raises(PermissionDenied):
+        topics.withdraw(session, access=mira, topic_id=topic.id or 0)
+    assert _fresh(session, topic).status == TopicStatus.ACTIVE
+    topics.withdraw(session, access=staff, topic_id=topic.id or 0)
+    assert _fresh(session, topic).status == TopicStatus.WITHDRAWN
 
 
 def test_withdraw_by_other_participant_refused(
@@ -415,6 +455,67 @@ def test_withdraw_by_staff_any_phase(
     assert _fresh(session, topic).status == TopicStatus.WITHDRAWN
 
 
+def test_restore_brings_topic_back_with_its_dots(
+    session: Session, event: Event, staff: EventAccess, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    set_phase(session, event, Phase.VOTING, max_dots_per_topic=2)
+    votes.cast(session, access=ivo, topic_id=topic.id or 0)
+    votes.cast(session, access=ivo, topic_id=topic.id or 0)
+    votes.cast(session, access=mira, topic_id=topic.id or 0)
+    topics.withdraw(session, access=staff, topic_id=topic.id or 0)
+    assert votes.tallies(session, event_id=event.id or 0) == {}
+    assert topics.restore(session, access=staff, topic_id=topic.id or 0) == 0
+    assert _fresh(session, topic).status == TopicStatus.ACTIVE
+    assert votes.tallies(session, event_id=event.id or 0) == {topic.id: 3}
+    assert votes.my_votes(session, access=ivo) == {topic.id: 2}
+
+
+def test_restore_keeps_each_voter_within_budget(
+    session: Session, event: Event, staff: EventAccess, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    others = [_propose(session, mira, title) for title in ("Jobs", "Schools", "Health")]
+    set_phase(session, event, Phase.VOTING, dots_per_participant=3, max_dots_per_topic=2)
+    votes.cast(session, access=ivo, topic_id=topic.id or 0)
+    votes.cast(session, access=ivo, topic_id=topic.id or 0)
+    votes.cast(session, access=ivo, topic_id=others[0].id or 0)
+    topics.withdraw(session, access=staff, topic_id=topic.id or 0)
+    # Ivo spends the two freed dots elsewhere: one of the two on Housing can come back.
+    votes.cast(session, access=ivo, topic_id=others[1].id or 0)
+    assert topics.restore(session, access=staff, topic_id=topic.id or 0) == 1
+    assert votes.my_votes(session, access=ivo) == {
+        topic.id: 1, others[0].id: 1, others[1].id: 1,
+    }  # fmt: skip
+    assert votes.tallies(session, event_id=event.id or 0)[topic.id or 0] == 1
+
+
+def test_restore_refused_for_participant_and_when_not_withdrawn(
+    session: Session, staff: EventAccess, mira: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    with pytest.raises(Conflict) as caught:
+        topics.restore(session, access=staff, topic_id=topic.id or 0)
+    assert caught.value.message == "This topic is not withdrawn."
+    topics.withdraw(session, access=mira, topic_id=topic.id or 0)
+    with pytest.raises(PermissionDenied):
+        topics.restore(session, access=mira, topic_id=topic.id or 0)
+    assert _fresh(session, topic).status == TopicStatus.WITHDRAWN
+
+
+def test_restore_topic_of_other_event_not_found(
+    session: Session, settings: Settings, owner: User, staff: EventAccess
+) -> None:
+    other = set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
+    zoe = as_participant(session, settings, other, "Zoe")
+    foreign = _propose(session, zoe, "Theirs")
+    topics.withdraw(session, access=zoe, topic_id=foreign.id or 0)
+    for topic_id in (foreign.id or 0, 0, -1, 2**63):
+        with pytest.raises(NotFound):
+            topics.restore(session, access=staff, topic_id=topic_id)
+    assert _fresh(session, foreign).status == TopicStatus.WITHDRAWN
+
+
 def test_withdraw_twice_refused(session: Session, mira: EventAccess) -> None:
     topic = _propose(session, mira, "Housing")
     topics.withdraw(session, access=mira, topic_id=topic.id or 0)
@@ -426,67 +527,192 @@ def test_withdraw_twice_refused(session: Session, mira: EventAccess) -> None:
 # --- co-hosting --------------------------------------------------------------------------
 
 
-def test_cohost_adds_convener_once(session: Session, mira: EventAccess, ivo: EventAccess) -> None:
+def _requests(session: Session, topic: Topic) -> list[tuple[int, str]]:
+    return [
+        (request.participant_id, request.status)
+        for request in session.exec(
+            select(CohostRequest)
+            .where(CohostRequest.topic_id == topic.id)
+            .order_by(col(CohostRequest.id))
+        ).all()
+    ]
+
+
+def test_request_cohost_is_pending_not_convener(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
     topic = _propose(session, mira, "Housing")
-    topics.cohost(session, access=ivo, topic_id=topic.id or 0)
-    topics.cohost(session, access=ivo, topic_id=topic.id or 0)
-    topics.cohost(session, access=mira, topic_id=topic.id or 0)
+    first = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    again = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    assert again.id == first.id
+    assert _requests(session, topic) == [(_pid(ivo), "pending")]
+    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
+    assert topics.my_topics(session, access=ivo) == []
+    assert [(r.id, t.id) for r, t in topics.my_requests(session, access=ivo)] == [
+        (first.id, topic.id)
+    ]
+    pending = topics.pending_requests(session, access=mira, topic_ids=[topic.id or 0])
+    assert [(r.id, p.id) for r, p in pending[topic.id or 0]] == [(first.id, _pid(ivo))]
+
+
+def test_request_cohost_by_convener_refused(session: Session, mira: EventAccess) -> None:
+    topic = _propose(session, mira, "Housing")
+    with pytest.raises(Conflict) as caught:
+        topics.request_cohost(session, access=mira, topic_id=topic.id or 0)
+    assert caught.value.message == "You host this topic already."
+    assert _requests(session, topic) == []
+
+
+def test_accept_by_convener_adds_cohost_once(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    accepted = topics.accept_cohost(session, access=mira, request_id=request.id or 0)
+    assert accepted.id == topic.id
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira), _pid(ivo)]
+    assert _requests(session, topic) == []
     assert [t.id for t in topics.my_topics(session, access=ivo)] == [topic.id]
+    with pytest.raises(NotFound):
+        topics.accept_cohost(session, access=mira, request_id=request.id or 0)
+    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira), _pid(ivo)]
 
 
-def test_cohost_after_proposals_close_refused(
+def test_accept_by_staff_allowed_any_phase(
+    session: Session, event: Event, staff: EventAccess, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    set_phase(session, event, Phase.SESSIONS)
+    topics.accept_cohost(session, access=staff, request_id=request.id or 0)
+    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira), _pid(ivo)]
+
+
+def test_accept_or_decline_by_non_convener_refused(
+    session: Session, settings: Settings, event: Event, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    lea = as_participant(session, settings, event, "Lea")
+    for answer in (topics.accept_cohost, topics.decline_cohost):
+        for who in (ivo, lea):
+            with pytest.raises(PermissionDenied) as caught:
+                answer(session, access=who, request_id=request.id or 0)
+            assert caught.value.message == ONLY_CONVENERS
+    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
+    assert _requests(session, topic) == [(_pid(ivo), "pending")]
+
+
+def test_decline_is_kept_and_cannot_be_asked_again(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    topics.decline_cohost(session, access=mira, request_id=request.id or 0)
+    with pytest.raises(Conflict) as caught:
+        topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    assert caught.value.message == "The conveners declined your request to co-host this topic."
+    with pytest.raises(Conflict) as answered:
+        topics.accept_cohost(session, access=mira, request_id=request.id or 0)
+    assert answered.value.message == "This request was answered already."
+    assert _requests(session, topic) == [(_pid(ivo), "declined")]
+    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
+    assert topics.pending_requests(session, access=mira, topic_ids=[topic.id or 0]) == {}
+
+
+def test_cancel_by_asker_removes_request(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
+    topic = _propose(session, mira, "Housing")
+    topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    with pytest.raises(NotFound):
+        topics.cancel_cohost_request(session, access=mira, topic_id=topic.id or 0)
+    topics.cancel_cohost_request(session, access=ivo, topic_id=topic.id or 0)
+    assert _requests(session, topic) == []
+    with pytest.raises(NotFound) as caught:
+        topics.cancel_cohost_request(session, access=ivo, topic_id=topic.id or 0)
+    assert caught.value.message == "You have no request to co-host this topic."
+
+
+def test_answer_request_of_other_event_not_found(
+    session: Session, settings: Settings, owner: User, staff: EventAccess, mira: EventAccess
+) -> None:
+    other = set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
+    zoe, yan = (as_participant(session, settings, other, name) for name in ("Zoe", "Yan"))
+    foreign = _propose(session, zoe, "Theirs")
+    request = topics.request_cohost(session, access=yan, topic_id=foreign.id or 0)
+    for who in (staff, mira):
+        for request_id in (request.id or 0, 0, -5, 2**63):
+            with pytest.raises(NotFound) as caught:
+                topics.accept_cohost(session, access=who, request_id=request_id)
+            assert caught.value.message == "There is no such request."
+    assert _requests(session, foreign) == [(_pid(yan), "pending")]
+    assert topics.pending_requests(session, access=staff) == {}
+
+
+def test_request_cohost_after_proposals_close_refused(
     session: Session, event: Event, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
     set_phase(session, event, Phase.AGENDA)
     with pytest.raises(Conflict) as caught:
-        topics.cohost(session, access=ivo, topic_id=topic.id or 0)
+        topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert caught.value.message == CLOSED_PROPOSALS
-    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
+    assert _requests(session, topic) == []
 
 
-def test_cohost_hidden_topic_refused(
+def test_request_cohost_hidden_topic_refused(
     session: Session, staff: EventAccess, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
     topics.hide(session, access=staff, topic_id=topic.id or 0, reason="off-topic")
     with pytest.raises(Conflict) as caught:
-        topics.cohost(session, access=ivo, topic_id=topic.id or 0)
+        topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert caught.value.message == NOT_ON_LIST
-    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
+    assert _requests(session, topic) == []
 
 
-def test_cohost_refused_for_staff(session: Session, staff: EventAccess, mira: EventAccess) -> None:
+def test_request_cohost_refused_for_staff(
+    session: Session, staff: EventAccess, mira: EventAccess
+) -> None:
     topic = _propose(session, mira, "Housing")
     with pytest.raises(PermissionDenied):
-        topics.cohost(session, access=staff, topic_id=topic.id or 0)
-    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
+        topics.request_cohost(session, access=staff, topic_id=topic.id or 0)
+    assert _requests(session, topic) == []
 
 
 def test_leave_cohost_removes_only_the_leaver(
     session: Session, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    topics.cohost(session, access=ivo, topic_id=topic.id or 0)
+    cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
     topics.leave_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
     assert topics.my_topics(session, access=ivo) == []
 
 
-def test_leave_cohost_last_convener_refused(session: Session, mira: EventAccess) -> None:
+def test_leave_cohost_last_convener_refused(
+    session: Session, mira: EventAccess, ivo: EventAccess
+) -> None:
     topic = _propose(session, mira, "Housing")
     with pytest.raises(Conflict) as caught:
         topics.leave_cohost(session, access=mira, topic_id=topic.id or 0)
     assert caught.value.message == "You are the only convener: withdraw the topic instead."
-    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
+    cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
+    topics.leave_cohost(session, access=mira, topic_id=topic.id or 0)
+    with pytest.raises(Conflict) as left:
+        topics.leave_cohost(session, access=ivo, topic_id=topic.id or 0)
+    assert left.value.message == (
+        "You are the only convener: ask a facilitator to withdraw the topic."
+    )
+    assert convener_ids(session, topic_id=topic.id or 0) == [_pid(ivo)]
 
 
 def test_leave_cohost_by_non_convener_refused(
     session: Session, settings: Settings, event: Event, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    topics.cohost(session, access=ivo, topic_id=topic.id or 0)
+    cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
     lea = as_participant(session, settings, event, "Lea")
     with pytest.raises(PermissionDenied) as caught:
         topics.leave_cohost(session, access=lea, topic_id=topic.id or 0)
@@ -664,8 +890,8 @@ def test_merge_keeps_both_conveners_once(
     lea = as_participant(session, settings, event, "Lea")
     source = _propose(session, mira, "Housing for refugees")
     target = _propose(session, ivo, "Housing refugees")
-    topics.cohost(session, access=lea, topic_id=source.id or 0)
-    topics.cohost(session, access=lea, topic_id=target.id or 0)
+    cohost(session, topic_id=source.id or 0, asker=lea, answer=mira)
+    cohost(session, topic_id=target.id or 0, asker=lea, answer=ivo)
     merged = topics.merge(session, access=staff, source_id=source.id or 0, target_id=target.id or 0)
     assert merged.id == target.id
     assert convener_ids(session, topic_id=target.id or 0) == [_pid(ivo), _pid(lea), _pid(mira)]
