@@ -1,7 +1,7 @@
 """topics: co-hosting becomes a request that a convener (or staff) accepts
 
 Revision ID: f4c8a1d7b2e9
-Revises: d7a4c2e9f1b3
+Revises: 7c1e5a9d3b20
 Create Date: 2026-12-04 09:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = 'f4c8a1d7b2e9'
-down_revision: str | None = 'd7a4c2e9f1b3'
+down_revision: str | None = '7c1e5a9d3b20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
