@@ -312,9 +312,14 @@ def test_participant_of_one_event_has_no_access_to_another(
     participant, auth = make_participant(session, settings, event=event_a)
     access = access_as(session, event_b, auth=auth)
     assert (access.role, access.participant) == (None, None)
-    # Even a device row pointing across events gives nothing.
+    # Even a device row pointing across events gives nothing, under the current link too.
     session.add(
-        ParticipantDevice(session_id=auth.id, event_id=event_b.id, participant_id=participant.id)  # type: ignore[arg-type]
+        ParticipantDevice(
+            session_id=auth.id,
+            event_id=event_b.id,  # type: ignore[arg-type]
+            participant_id=participant.id,  # type: ignore[arg-type]
+            link_nonce=participant.link_nonce,
+        )
     )
     session.commit()
     access = access_as(session, event_b, auth=auth)
