@@ -63,7 +63,7 @@ def render(
     if isinstance(access, EventAccess) and access.is_staff and "live_url" not in full_context:
         # Every organiser page of an event shows its phase live (the control panel has more).
         full_context["staff_live_url"] = live_path(
-            event=access.event, audience="staff", secret=settings.secret
+            access=access, audience="staff", secret=settings.secret
         )
     return templates.TemplateResponse(
         request, name, full_context, status_code=status_code, headers=headers

@@ -86,7 +86,12 @@ class ParticipantUpdate(SQLModel):
 
 
 class ParticipantDevice(SQLModel, table=True):
-    """Which participant a browser session is, per event (one phone may join several events)."""
+    """Which participant a browser session is, per event (one phone may join several events).
+
+    A binding counts only while its ``link_nonce`` is the participant's current one: resetting
+    the personal link changes the participant's nonce, which ends every binding made before,
+    including one that a device still in the middle of claiming the old link writes later.
+    """
 
     __tablename__ = "participant_device"
     __table_args__ = (UniqueConstraint("session_id", "event_id"),)
@@ -95,6 +100,12 @@ class ParticipantDevice(SQLModel, table=True):
     session_id: str = Field(foreign_key="auth_session.id", index=True, ondelete="CASCADE")
     event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    # The participant's link version (``Participant.link_nonce``) this binding was made under.
+    link_nonce: str = Field(max_length=32)
+    # What the profile page shows to tell devices apart: browser and system, nothing finer
+    # (a whole User-Agent string helps fingerprint a person; this is all we need).
+    label: str = Field(default="", max_length=40)
+    bound_at: datetime = Field(default_factory=utcnow)
 
 
 class RateCounter(SQLModel, table=True):

@@ -7,6 +7,10 @@ one render per ``frame_interval`` for that event: the state is loaded once, each
 that channel's clients. Clients have a one-frame mailbox (the newest frame replaces an unsent
 older one), so a slow phone never holds up the others; one that stays stuck is dropped and
 reconnects with its last (epoch, version).
+
+Revocations travel the same way: ``revoke(...)`` publishes one "revoke" message, and every
+worker closes its own matching sockets with 1008 (the page reloads and asks again) and
+remembers when, so that a ticket issued before it is refused at the next handshake.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
@@ -27,6 +31,8 @@ logger = logging.getLogger("openspace.realtime")
 
 AUDIENCES = ("board", "phones", "staff")
 FANOUT_SLICE = 250
+REMEMBERED_REVOCATIONS = 10_000  # per worker; more than a day of sign-outs, a few hundred KB
+ALL = 0  # the grant id that stands for "every socket of the audience" (ids start at 1)
 
 
 class ChannelKey(NamedTuple):
@@ -108,7 +114,12 @@ class Connection:
 
     socket: Socket
     key: ChannelKey
+    # What the ticket names as granting access (a phone's device binding, a staff member's
+    # row): revoking that grant closes exactly these sockets.
+    grant_id: int = 0
     sent: tuple[str, int] | None = None
+    # Sent when the hub drops the client: 1013 "try again later", or 1008 once revoked.
+    close_code: int = 1013
     # Loop time when a send that had to wait began; the hub's watchdog drops a client stuck
     # too long (a timer per message, as asyncio.wait_for sets, costs more than the send).
     sending_since: float | None = None
@@ -149,6 +160,11 @@ class Connection:
         if self._in_flight is not None:
             self._in_flight.cancel()
 
+    def revoke(self) -> None:
+        """Close with 1008: what let this client in was taken back."""
+        self.close_code = 1008
+        self.dropped.set()
+
 
 def frame_text(epoch: str, version: int, body: str) -> str:
     marker = (
@@ -183,6 +199,8 @@ class Hub:
         self._render_tasks: dict[int, asyncio.Task[None]] = {}
         self._snapshot_locks: dict[ChannelKey, asyncio.Lock] = {}
         self._background: set[asyncio.Task[None]] = set()
+        # (event, audience, grant or ALL) → wall-clock time of its revocation, oldest first.
+        self._revoked: dict[tuple[int, str, int], float] = {}
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -239,6 +257,49 @@ class Hub:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    # --- revocations ---------------------------------------------------------------------
+
+    def revoke(self, event_id: int, audience: str, grant_ids: Iterable[int] | None = None) -> None:
+        """Close the open sockets of ``audience`` in ``event_id`` on every worker: those whose
+        ticket names one of ``grant_ids``, or all of them. Safe to call from any thread; call
+        it after the change that revokes is committed, so a reconnect can't get in again."""
+        loop = self._loop
+        if loop is None:
+            return
+        grants = None if grant_ids is None else sorted(set(grant_ids))
+        if grants == []:
+            return
+        message = json.dumps({"t": "revoke", "e": event_id, "a": audience, "g": grants})
+        loop.call_soon_threadsafe(self._spawn, self._publish_revoke(message))
+
+    async def _publish_revoke(self, message: str) -> None:
+        try:
+            await self.broker.publish(message)
+        except Exception:
+            # Other workers will not hear it; this one's sockets close at least.
+            logger.exception("Could not publish a revocation: %s", message)
+            self._on_message(message)
+
+    def _revoke_local(self, event_id: int, audience: str, grants: frozenset[int] | None) -> None:
+        now = time.time()
+        for grant in grants if grants is not None else (ALL,):
+            entry = (event_id, audience, grant)
+            self._revoked.pop(entry, None)  # re-inserted as the newest
+            self._revoked[entry] = now
+        while len(self._revoked) > REMEMBERED_REVOCATIONS:
+            del self._revoked[next(iter(self._revoked))]
+        for key, members in self.channels.items():
+            if key.event_id != event_id or key.audience != audience:
+                continue
+            for connection in members:
+                if grants is None or connection.grant_id in grants:
+                    connection.revoke()
+
+    def revoked_at(self, event_id: int, audience: str, grant_id: int) -> float | None:
+        """When this worker last heard that the grant (or its whole audience) was revoked."""
+        times = [self._revoked.get((event_id, audience, grant)) for grant in {grant_id, ALL}]
+        return max((t for t in times if t is not None), default=None)
+
     # --- messages from the broker --------------------------------------------------------
 
     def _on_message(self, raw: str) -> None:
@@ -250,7 +311,18 @@ class Hub:
             logger.warning("Ignoring a malformed broker message: %.200r", raw)
             return
         self.last_activity = time.monotonic()
-        if kind == "dirty":
+        if kind == "revoke":
+            grants = message.get("g")
+            if message.get("a") not in AUDIENCES or not (
+                grants is None
+                or (isinstance(grants, list) and all(type(g) is int and g > 0 for g in grants))
+            ):
+                logger.warning("Ignoring a malformed revocation: %.200r", raw)
+                return
+            self._revoke_local(
+                event_id, message["a"], None if grants is None else frozenset(grants)
+            )
+        elif kind == "dirty":
             self._target[event_id] = max(self._target.get(event_id, 0), int(message["v"]))
             if event_id not in self._render_tasks:
                 self._render_tasks[event_id] = asyncio.ensure_future(self._render_loop(event_id))
@@ -368,8 +440,10 @@ class Hub:
                 finished, _rest = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
                 if reader not in finished:
                     # Stalled or broken: 1013 asks the browser to come back later (it reconnects).
+                    # Revoked: 1008, and the page reloads (its old ticket is refused).
+                    code = connection.close_code
                     with contextlib.suppress(Exception):
-                        await asyncio.wait_for(connection.socket.close(code=1013), timeout=1)
+                        await asyncio.wait_for(connection.socket.close(code=code), timeout=1)
                     return
                 message = reader.result()
                 if message is None:

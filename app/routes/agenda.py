@@ -35,12 +35,7 @@ def _phone_context(request: Request, session: SessionDep, access: EventAccess) -
         "follows": follows,
         "mine": agenda.mine(state.agenda, follows) if state.agenda else [],
         "live_sync": request.app.state.hub.current(access.event_id),
-        "live_url": live_path(
-            event=access.event,
-            audience="phones",
-            participant_id=participant.id if participant else None,
-            secret=settings.secret,
-        )
+        "live_url": live_path(access=access, audience="phones", secret=settings.secret)
         if participant
         else None,
     }

@@ -9,10 +9,17 @@ from app.db import SessionDep
 from app.deps import SettingsDep
 from app.errors import NotFound
 from app.i18n import _
+from app.models.events import Role
 from app.realtime.frames import live_context
 from app.routes.notes import BOARD_COOKIE
 from app.services import live
-from app.services.access import board_signature_ok, event_by_slug, live_path, unknown_event
+from app.services.access import (
+    EventAccess,
+    board_signature_ok,
+    event_by_slug,
+    live_path,
+    unknown_event,
+)
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -41,7 +48,11 @@ def board(
             "live_sync": live_sync,
             "join_url": url,
             "qr": qr_svg(url, scale=8),
-            "live_url": live_path(event=event, audience="board", secret=settings.secret),
+            "live_url": live_path(
+                access=EventAccess(event=event, role=Role.BOARD),
+                audience="board",
+                secret=settings.secret,
+            ),
         },
     )
     # The closing circle shows session photos, which only members of the event may see: the

@@ -52,7 +52,7 @@ def _panel(
             "topic_titles": {t.id: t.title for t in all_topics},
             "errors": errors or {},
             "form": form or {},
-            "live_url": live_path(event=access.event, audience="staff", secret=settings.secret),
+            "live_url": live_path(access=access, audience="staff", secret=settings.secret),
         },
         status_code=status,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import anyio
@@ -16,7 +17,13 @@ from app.errors import NotFound
 from app.i18n import get_locale
 from app.realtime.asgi import FrameSocket
 from app.realtime.hub import AUDIENCES, ChannelKey, Connection, Hub
-from app.services.access import event_by_slug, live_ticket_valid, parse_live_token
+from app.services.access import (
+    LiveTicket,
+    event_by_slug,
+    live_ticket_valid,
+    parse_live_token,
+    staff_ticket_current,
+)
 
 router = APIRouter()
 
@@ -38,13 +45,34 @@ def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> 
     return (parsed.scheme, parsed.netloc) == (public.scheme, public.netloc)
 
 
-def _event(engine: Engine, slug: str) -> tuple[int, str] | None:
+@dataclass(frozen=True)
+class _Found:
+    event_id: int
+    board_nonce: str
+    member_current: bool  # a staff ticket's member is still on the team
+
+
+def _lookup(engine: Engine, slug: str, ticket: LiveTicket) -> _Found | None:
     with open_session(engine) as session:
         try:
             event = event_by_slug(session, slug)
         except NotFound:
             return None
-        return event.id or 0, event.board_nonce
+        event_id = event.id or 0
+        member_current = ticket.audience == "staff" and staff_ticket_current(
+            session, event_id=event_id, ticket=ticket
+        )
+        return _Found(event_id, event.board_nonce, member_current)
+
+
+def _revoked(hub: Hub, event_id: int, ticket: LiveTicket) -> bool:
+    """This worker heard that the ticket's grant was revoked after the ticket was issued.
+
+    Whole seconds: a ticket issued in the second of the revocation, or later, still passes
+    (a new binding may get a deleted one's id back on SQLite; it must not be refused).
+    """
+    revoked_at = hub.revoked_at(event_id, ticket.audience, ticket.grant_id)
+    return revoked_at is not None and ticket.issued_at < int(revoked_at)
 
 
 @router.websocket("/ws/{slug}")
@@ -63,30 +91,46 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
     if ticket.expires < now:
         await websocket.close(code=1008)
         return
-    # Phones and staff are checked by signature alone (no query per client in a reconnect
-    # storm); the few boards also check the current board nonce, so a new link cuts old ones.
-    # A slug can pass to another event (renamed, or deleted and made again): a ticket that
-    # fails against the remembered id is checked once more against the database.
+    # Phones are checked by signature alone (no query per client in a reconnect storm), and
+    # against the revocations this worker heard of. The few boards also check the current
+    # board nonce, so a new link cuts old ones; staff check that their membership still
+    # exists, so a removed facilitator stays out. A slug can pass to another event (renamed,
+    # or deleted and made again): a ticket that fails against the remembered id is checked
+    # once more against the database.
     event_id = app.state.event_ids.get(slug)
     if (
         event_id is None
-        or ticket.audience == "board"
+        or ticket.audience != "phones"
         or not live_ticket_valid(ticket, event_id=event_id, secret=settings.secret, now=now)
     ):
-        found = await anyio.to_thread.run_sync(_event, app.state.engine, slug)
+        found = await anyio.to_thread.run_sync(_lookup, app.state.engine, slug, ticket)
         if found is None:
             await websocket.close(code=1008)
             return
-        event_id, board_nonce = found
+        event_id = found.event_id
         app.state.event_ids[slug] = event_id
         if not live_ticket_valid(
-            ticket, event_id=event_id, secret=settings.secret, now=now, board_nonce=board_nonce
-        ):
+            ticket,
+            event_id=event_id,
+            secret=settings.secret,
+            now=now,
+            board_nonce=found.board_nonce,
+        ) or (ticket.audience == "staff" and not found.member_current):
             await websocket.close(code=1008)
             return
+    if _revoked(hub, event_id, ticket):
+        await websocket.close(code=1008)
+        return
     await websocket.accept()
+    # A revocation heard while the handshake waited (for the database, or for accept) would
+    # have missed this socket: the hub only closes those it holds. Serve adds it at once.
+    if _revoked(hub, event_id, ticket):
+        await websocket.close(code=1008)
+        return
     connection = Connection(
-        socket=FrameSocket(websocket), key=ChannelKey(event_id, ticket.audience, get_locale())
+        socket=FrameSocket(websocket),
+        key=ChannelKey(event_id, ticket.audience, get_locale()),
+        grant_id=ticket.grant_id,
     )
 
     async def receive() -> str | None:

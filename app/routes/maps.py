@@ -133,7 +133,7 @@ def _map_page(
             "errors": errors or {},
             "error_form": error_form,
             "form": form or {},
-            "live_url": live_path(event=access.event, audience="staff", secret=settings.secret),
+            "live_url": live_path(access=access, audience="staff", secret=settings.secret),
         },
         status_code=status,
     )
@@ -679,12 +679,7 @@ def _phone_page(
             "my_plus": sorted(maps.my_plus_ones(session, access=access, map_id=map_id)),
             "form": form or {"text": "", "category": "", "place": ""},
             "errors": errors or {},
-            "live_url": live_path(
-                event=access.event,
-                audience="phones",
-                participant_id=access.participant.id,
-                secret=settings.secret,
-            ),
+            "live_url": live_path(access=access, audience="phones", secret=settings.secret),
         },
         status_code=status,
     )

@@ -74,12 +74,7 @@ def participant_page(
             "can_vote": voting_open(access.event),
             "form": form or {"title": "", "description": "", "language": ""},
             "errors": errors or {},
-            "live_url": live_path(
-                event=access.event,
-                audience="phones",
-                participant_id=access.participant.id,
-                secret=settings.secret,
-            ),
+            "live_url": live_path(access=access, audience="phones", secret=settings.secret),
         },
         status_code=status,
     )

@@ -40,13 +40,7 @@ def _back(access: EventAccess, topic_id: int, anchor: str = "") -> RedirectRespo
 
 def _live_url(request: Request, access: EventAccess) -> str:
     audience = "staff" if access.is_staff else "phones"
-    participant_id = access.participant.id if access.participant else None
-    return live_path(
-        event=access.event,
-        audience=audience,
-        participant_id=participant_id,
-        secret=request.app.state.settings.secret,
-    )
+    return live_path(access=access, audience=audience, secret=request.app.state.settings.secret)
 
 
 def _page(

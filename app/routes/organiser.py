@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, SettingsDep, SignedInUser, verify_csrf
+from app.deps import AccessDep, HubDep, SettingsDep, SignedInUser, verify_csrf
 from app.errors import Invalid
 from app.forms import parse_date, parse_int, parse_time
 from app.models.events import (
@@ -241,8 +241,9 @@ def delete_event(
 
 
 @router.post("/{slug}/board-link")
-def rotate_board_link(session: SessionDep, access: AccessDep) -> Response:
+def rotate_board_link(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
     events.rotate_board_link(session, access=access)
+    hub.revoke(access.event_id, "board")  # the screens showing the old link go dark at once
     return _back(access)
 
 
@@ -514,8 +515,9 @@ def revoke_invitation(session: SessionDep, access: AccessDep, invitation_id: int
 
 
 @router.post("/{slug}/team/members/{user_id}/remove")
-def remove_member(session: SessionDep, access: AccessDep, user_id: int) -> Response:
-    events.remove_member(session, access=access, user_id=user_id)
+def remove_member(session: SessionDep, access: AccessDep, hub: HubDep, user_id: int) -> Response:
+    member_id = events.remove_member(session, access=access, user_id=user_id)
+    hub.revoke(access.event_id, "staff", [member_id])  # their open pages lose the live view
     return _back(access, "/team")
 
 

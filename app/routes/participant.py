@@ -24,7 +24,7 @@ from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
 from app.routes.marketplace import participant_page
 from app.security import token_hash
-from app.services import checkins, people
+from app.services import agenda, checkins, people
 from app.services.access import EventAccess, resolve
 from app.services.qr import join_url, qr_svg
 from app.templating import render
@@ -35,6 +35,10 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def _device_label(request: Request) -> str:
+    return people.device_label(request.headers.get("user-agent", ""))
 
 
 def _home_in_language(
@@ -138,7 +142,13 @@ def _join_as(
 ) -> Response:
     """Join ``event`` from this browser, or show the form again with what was wrong."""
     try:
-        people.join(session, event=event, data=data, auth=ensure_auth(request, session, auth))
+        people.join(
+            session,
+            event=event,
+            data=data,
+            auth=ensure_auth(request, session, auth),
+            label=_device_label(request),
+        )
     except Invalid as error:
         session.rollback()
         return _join_page(request, event, data.model_dump(), error.errors, 422, action=action)
@@ -251,6 +261,7 @@ def participant_home(request: Request, session: SessionDep, access: VisitorDep) 
 
 def _profile_page(
     request: Request,
+    session: SessionDep,
     access: AccessDep,
     settings: SettingsDep,
     form: dict[str, object],
@@ -269,16 +280,21 @@ def _profile_page(
             "errors": errors,
             "org_type_labels": ORG_TYPE_LABELS,
             "personal_link": f"{settings.base_url}/e/{access.event.slug}/p/{token}",
+            "devices": people.devices(session, access=access),
+            "this_device": access.device_id,
+            "zone": agenda.zone(access.event),
         },
         status_code=status,
     )
 
 
 @router.get("/e/{slug}/me")
-def profile(request: Request, access: AccessDep, settings: SettingsDep) -> Response:
+def profile(
+    request: Request, session: SessionDep, access: AccessDep, settings: SettingsDep
+) -> Response:
     if access.participant is None:
         return RedirectResponse(f"/e/{access.event.slug}", status_code=303)
-    return _profile_page(request, access, settings, access.participant.model_dump(), {})
+    return _profile_page(request, session, access, settings, access.participant.model_dump(), {})
 
 
 @router.post("/e/{slug}/me")
@@ -305,15 +321,29 @@ def update_profile(
         people.update_profile(session, access=access, data=data)
     except Invalid as error:
         session.rollback()
-        return _profile_page(request, access, settings, data.model_dump(), error.errors, status=422)
+        return _profile_page(
+            request, session, access, settings, data.model_dump(), error.errors, status=422
+        )
     hub.changed(access.event_id)  # a new name shows on the topics this person convenes
     return _home_in_language(request, access.event, locale)
 
 
 @router.post("/e/{slug}/me/new-link")
-def reset_personal_link(session: SessionDep, access: AccessDep) -> Response:
-    people.reset_personal_link(session, access=access)
+def reset_personal_link(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+    signed_out = people.reset_personal_link(session, access=access)
+    hub.revoke(access.event_id, "phones", signed_out)  # their open pages stop updating at once
     return RedirectResponse(f"/e/{access.event.slug}/me", status_code=303)
+
+
+@router.post("/e/{slug}/me/devices/{device_id}/sign-out")
+def sign_out_device(
+    session: SessionDep, access: AccessDep, hub: HubDep, device_id: int
+) -> Response:
+    people.sign_out_device(session, access=access, device_id=device_id)
+    hub.revoke(access.event_id, "phones", [device_id])
+    if device_id == access.device_id:  # this very device: it is nobody here now
+        return RedirectResponse(f"/e/{access.event.slug}", status_code=303)
+    return RedirectResponse(f"/e/{access.event.slug}/me#devices", status_code=303)
 
 
 @router.get("/e/{slug}/p/{token}")
@@ -343,7 +373,12 @@ def claim_personal_link(
     participant = people.participant_by_token(
         session, event=access.event, token=token, secret=settings.secret
     )
-    people.claim(session, participant=participant, auth=ensure_auth(request, session, auth))
+    people.claim(
+        session,
+        participant=participant,
+        auth=ensure_auth(request, session, auth),
+        label=_device_label(request),
+    )
     return _home_in_language(request, access.event, participant.locale)
 
 

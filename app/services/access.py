@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from app.errors import DomainError, NotFound, NotJoined, NotSignedIn, PermissionDenied
 from app.i18n import _
+from app.models.base import MAX_ID
 from app.models.events import Event, EventMember, Role
 from app.models.people import Participant, ParticipantDevice, User
 from app.security import new_token, sign, signature_matches
@@ -22,6 +23,10 @@ class EventAccess:
     role: Role | None
     user: User | None = None
     participant: Participant | None = None
+    # What grants the role: the staff member's EventMember row, the participant's device
+    # binding. Live tickets name them, so revoking one can close exactly its sockets.
+    member_id: int | None = None
+    device_id: int | None = None
 
     @property
     def event_id(self) -> int:
@@ -99,20 +104,27 @@ def resolve(
             )
         ).first()
         if member is not None:
-            return EventAccess(event=event, role=Role(member.role), user=user)
+            return EventAccess(event=event, role=Role(member.role), user=user, member_id=member.id)
     if session_id is not None:
-        participant = session.exec(
-            select(Participant)
+        row = session.exec(
+            select(Participant, ParticipantDevice.id)
             .join(ParticipantDevice, ParticipantDevice.participant_id == Participant.id)  # type: ignore[arg-type]
             .where(
                 ParticipantDevice.session_id == session_id,
                 ParticipantDevice.event_id == event.id,
                 Participant.event_id == event.id,
+                # A binding made under an older personal link (since reset) grants nothing.
+                ParticipantDevice.link_nonce == Participant.link_nonce,
             )
         ).first()
-        if participant is not None:
+        if row is not None:
+            participant, device_id = row
             return EventAccess(
-                event=event, role=Role.PARTICIPANT, user=user, participant=participant
+                event=event,
+                role=Role.PARTICIPANT,
+                user=user,
+                participant=participant,
+                device_id=device_id,
             )
     if board_signature and board_signature_ok(event, board_signature, secret):
         return EventAccess(event=event, role=Role.BOARD, user=user)
@@ -124,46 +136,66 @@ LIVE_TOKEN_SECONDS = 2 * 86400
 
 @dataclass(frozen=True)
 class LiveTicket:
+    """``audience.subject.grant.expires.signature``: who connects, and what lets them.
+
+    Phones: the participant and their device binding. Staff: the user and their EventMember
+    row. Boards: neither (0.0); their signature covers the board nonce instead.
+    """
+
     audience: str
-    participant_id: int | None
+    subject_id: int
+    grant_id: int
     expires: int
     signature: str
 
+    @property
+    def issued_at(self) -> int:
+        return self.expires - LIVE_TOKEN_SECONDS
 
-def live_token(
-    *, event: Event, audience: str, participant_id: int | None, secret: bytes, now: float
-) -> str:
-    """A signed ticket for the page's WebSocket, so a reconnect storm needs no database query
-    per client to check who is connecting. It outlives a long day with the page open.
+
+def _ticket_ids(access: EventAccess, audience: str) -> tuple[int, int]:
+    """(subject, grant) for a ticket; 0 where ``access`` has none (such a staff ticket is
+    refused at the handshake, which checks the member row)."""
+    if audience == "phones":
+        participant_id = access.participant.id if access.participant else None
+        return participant_id or 0, access.device_id or 0
+    if audience == "staff":
+        return (access.user.id if access.user else None) or 0, access.member_id or 0
+    return 0, 0
+
+
+def live_token(*, access: EventAccess, audience: str, secret: bytes, now: float) -> str:
+    """A signed ticket for the page's WebSocket, so a reconnect storm of phones needs no
+    database query per client to check who is connecting. It outlives a long day with the
+    page open.
 
     A board's ticket also signs the board nonce: a new board link cuts off the old screens.
+    Staff tickets name the member row, which the handshake checks still exists.
     """
+    event = access.event
+    subject_id, grant_id = _ticket_ids(access, audience)
     expires = int(now) + LIVE_TOKEN_SECONDS
-    pid = participant_id or 0
     nonce = event.board_nonce if audience == "board" else ""
-    signature = sign(secret, "live", event.id or 0, audience, pid, expires, nonce)
-    return f"{audience}.{pid}.{expires}.{signature}"
+    signature = sign(secret, "live", event.id or 0, audience, subject_id, grant_id, expires, nonce)
+    return f"{audience}.{subject_id}.{grant_id}.{expires}.{signature}"
 
 
-def live_path(
-    *, event: Event, audience: str, secret: bytes, participant_id: int | None = None
-) -> str:
+def live_path(*, access: EventAccess, audience: str, secret: bytes) -> str:
     """Where a page's WebSocket connects, ticket included."""
-    token = live_token(
-        event=event,
-        audience=audience,
-        participant_id=participant_id,
-        secret=secret,
-        now=time.time(),
-    )
-    return f"/ws/{event.slug}?t={token}"
+    token = live_token(access=access, audience=audience, secret=secret, now=time.time())
+    return f"/ws/{access.event.slug}?t={token}"
 
 
 def parse_live_token(token: str) -> LiveTicket | None:
     parts = token.split(".")
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+    # isdigit() alone lets "²" through; the ids must also fit an INTEGER column.
+    numbers = parts[1:4]
+    if len(parts) != 5 or not all(n.isascii() and n.isdigit() and len(n) <= 12 for n in numbers):
         return None
-    return LiveTicket(parts[0], int(parts[1]) or None, int(parts[2]), parts[3])
+    subject_id, grant_id, expires = (int(n) for n in numbers)
+    if subject_id > MAX_ID or grant_id > MAX_ID:
+        return None
+    return LiveTicket(parts[0], subject_id, grant_id, expires, parts[4])
 
 
 def live_ticket_valid(
@@ -176,7 +208,20 @@ def live_ticket_valid(
         "live",
         event_id,
         ticket.audience,
-        ticket.participant_id or 0,
+        ticket.subject_id,
+        ticket.grant_id,
         ticket.expires,
         nonce,
+    )
+
+
+def staff_ticket_current(session: Session, *, event_id: int, ticket: LiveTicket) -> bool:
+    """The member the staff ticket names is still on the event's team (one indexed lookup:
+    staff are few, and a removed facilitator must not get back in with an old ticket)."""
+    member = session.get(EventMember, ticket.grant_id) if ticket.grant_id else None
+    return (
+        member is not None
+        and member.event_id == event_id
+        and member.user_id == ticket.subject_id
+        and member.role in STAFF
     )

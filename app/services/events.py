@@ -328,7 +328,8 @@ def revoke_invitation(session: Session, *, access: EventAccess, invitation_id: i
     session.commit()
 
 
-def remove_member(session: Session, *, access: EventAccess, user_id: int) -> None:
+def remove_member(session: Session, *, access: EventAccess, user_id: int) -> int:
+    """Take a facilitator off the team; returns the membership's id (its live sockets go)."""
     access.require(Role.ORGANISER)
     member = session.exec(
         select(EventMember).where(
@@ -341,3 +342,5 @@ def remove_member(session: Session, *, access: EventAccess, user_id: int) -> Non
         raise Invalid({"member": _("Organisers cannot be removed here.")})
     session.delete(member)
     session.commit()
+    assert member.id is not None
+    return member.id

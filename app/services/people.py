@@ -1,13 +1,23 @@
-"""Participants: joining by code from a phone, the profile, and moving to another device."""
+"""Participants: joining by code from a phone, the profile, and moving to another device.
+
+A device (browser session) is bound to a participant under the personal link's current
+version, ``Participant.link_nonce``; access counts only bindings made under the current one.
+Resetting the link changes the version and deletes the other devices' bindings in the same
+transaction. A device that is claiming the old link at that moment checked the old version
+and writes the binding under it, so even if it commits after the reset, it grants nothing:
+no lock is needed for "reset signs out every other device" to hold.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+import re
+
+from sqlmodel import Session, col, delete, select
 
 from app.config import Settings
 from app.errors import Invalid, NotFound, RateLimited
 from app.i18n import LOCALES, _
-from app.models.base import MAX_ID
+from app.models.base import MAX_ID, utcnow
 from app.models.events import Event
 from app.models.people import (
     AuthSession,
@@ -79,7 +89,7 @@ def _clean(data: ParticipantCreate | ParticipantUpdate, *, event: Event) -> dict
 
 
 def join(
-    session: Session, *, event: Event, data: ParticipantCreate, auth: AuthSession
+    session: Session, *, event: Event, data: ParticipantCreate, auth: AuthSession, label: str = ""
 ) -> Participant:
     """Create a participant and remember it for this browser session.
 
@@ -90,31 +100,78 @@ def join(
     existing = session.exec(
         select(Participant)
         .join(ParticipantDevice, ParticipantDevice.participant_id == Participant.id)  # type: ignore[arg-type]
-        .where(ParticipantDevice.session_id == auth.id, Participant.event_id == event.id)
+        .where(
+            ParticipantDevice.session_id == auth.id,
+            Participant.event_id == event.id,
+            ParticipantDevice.link_nonce == Participant.link_nonce,
+        )
     ).first()
     if existing is not None:
         return existing
     participant = Participant(event_id=event.id, link_nonce=new_token(12), **values)  # type: ignore[arg-type]
     session.add(participant)
     session.flush()
-    _bind(session, auth=auth, event_id=event.id, participant_id=participant.id)  # type: ignore[arg-type]
+    _bind(session, auth=auth, participant=participant, label=label)
     session.commit()
     session.refresh(participant)
     return participant
 
 
-def _bind(session: Session, *, auth: AuthSession, event_id: int, participant_id: int) -> None:
+def _bind(session: Session, *, auth: AuthSession, participant: Participant, label: str) -> None:
+    """This browser is ``participant`` from now on, under the link version ``participant``
+    was read with (the one a personal link was checked against)."""
     device = session.exec(
         select(ParticipantDevice).where(
-            ParticipantDevice.session_id == auth.id, ParticipantDevice.event_id == event_id
+            ParticipantDevice.session_id == auth.id,
+            ParticipantDevice.event_id == participant.event_id,
         )
     ).first()
     if device is None:
         device = ParticipantDevice(
-            session_id=auth.id, event_id=event_id, participant_id=participant_id
+            session_id=auth.id,
+            event_id=participant.event_id,
+            participant_id=participant.id,  # type: ignore[arg-type]
+            link_nonce=participant.link_nonce,
         )
-    device.participant_id = participant_id
+    device.participant_id = participant.id  # type: ignore[assignment]
+    device.link_nonce = participant.link_nonce
+    device.label = label[:40]
+    device.bound_at = utcnow()
     session.add(device)
+
+
+# Browser and system names, in the order to test them (Edge and Opera also say "Chrome").
+_BROWSERS = (
+    ("Edg", "Edge"),
+    ("OPR", "Opera"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("Firefox", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome", "Chrome"),
+    ("Safari", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("CrOS", "ChromeOS"),
+    ("Windows", "Windows"),
+    ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(user_agent: str) -> str:
+    """A short name for a device, such as "Firefox, Android", from its User-Agent header.
+
+    Only the browser's and the system's names are kept, never versions or models: enough
+    to tell one's own devices apart, too little to recognise a person's phone by.
+    """
+    words = set(re.findall(r"[A-Za-z]+", user_agent[:512]))
+    browser = next((name for token, name in _BROWSERS if token in words), "")
+    system = next((name for token, name in _SYSTEMS if token in words), "")
+    return ", ".join(part for part in (browser, system) if part)
 
 
 def update_profile(
@@ -153,21 +210,71 @@ def participant_by_token(
     return participant
 
 
-def claim(session: Session, *, participant: Participant, auth: AuthSession) -> None:
+def claim(
+    session: Session, *, participant: Participant, auth: AuthSession, label: str = ""
+) -> None:
     """Use the personal link on this device: it becomes that participant for the event."""
-    _bind(session, auth=auth, event_id=participant.event_id, participant_id=participant.id)  # type: ignore[arg-type]
+    _bind(session, auth=auth, participant=participant, label=label)
     session.commit()
 
 
-def reset_personal_link(session: Session, *, access: EventAccess) -> Participant:
-    """A new personal link; the old one (say, shared by mistake) stops working."""
+def reset_personal_link(session: Session, *, access: EventAccess) -> list[int]:
+    """A new personal link; the old one (say, shared by mistake) stops working, and every
+    other device that used it is signed out. The device asking stays signed in.
+
+    Returns the ids of the bindings that ended (their open sockets are to be closed).
+    """
     participant = access.participant
-    if participant is None:
+    if participant is None or access.device_id is None:
         raise NotFound(_("Join the event first."))
     participant.link_nonce = new_token(12)
     session.add(participant)
+    this_device = session.get(ParticipantDevice, access.device_id)
+    assert this_device is not None
+    this_device.link_nonce = participant.link_nonce
+    session.add(this_device)
+    others = list(
+        session.exec(
+            select(ParticipantDevice.id).where(
+                ParticipantDevice.participant_id == participant.id,
+                ParticipantDevice.id != access.device_id,
+            )
+        ).all()
+    )
+    if others:
+        session.execute(delete(ParticipantDevice).where(col(ParticipantDevice.id).in_(others)))
     session.commit()
-    return participant
+    return [device_id for device_id in others if device_id is not None]
+
+
+def devices(session: Session, *, access: EventAccess) -> list[ParticipantDevice]:
+    """The devices signed in as this participant, the oldest first."""
+    participant = access.participant
+    if participant is None:
+        raise NotFound(_("Join the event first."))
+    return list(
+        session.exec(
+            select(ParticipantDevice)
+            .where(
+                ParticipantDevice.participant_id == participant.id,
+                ParticipantDevice.link_nonce == participant.link_nonce,
+            )
+            .order_by(col(ParticipantDevice.bound_at), col(ParticipantDevice.id))
+        ).all()
+    )
+
+
+def sign_out_device(session: Session, *, access: EventAccess, device_id: int) -> None:
+    """End one of this participant's device bindings (this device's own too): that browser
+    sees the join form again. Anyone else's device is "not found", whoever it belongs to."""
+    participant = access.participant
+    if participant is None:
+        raise NotFound(_("Join the event first."))
+    device = session.get(ParticipantDevice, device_id) if 0 < device_id <= MAX_ID else None
+    if device is None or device.participant_id != participant.id:
+        raise NotFound(_("This device is not signed in as you."))
+    session.delete(device)
+    session.commit()
 
 
 def participants(session: Session, *, access: EventAccess) -> list[Participant]:

@@ -57,9 +57,9 @@ async def refused(server: Server, path: str, **options: Any) -> int:
     return refusal.value.response.status_code
 
 
-def ticket_of(path: str) -> tuple[str, str, str, str]:
-    audience, pid, expires, signature = path.split("?t=", 1)[1].split(".")
-    return audience, pid, expires, signature
+def ticket_of(path: str) -> tuple[str, str, str, str, str]:
+    audience, subject, grant, expires, signature = path.split("?t=", 1)[1].split(".")
+    return audience, subject, grant, expires, signature
 
 
 async def test_live_socket_from_another_site_is_refused(
@@ -87,19 +87,22 @@ async def test_live_socket_without_a_valid_ticket_is_refused(
         other = await new_event(organiser)
         phone = await joined_phone(stack, server, event)
         path = await phone.live_path(f"/e/{event.slug}")
-        audience, pid, expires, signature = ticket_of(path)
-        ticket = f"{audience}.{pid}.{expires}.{signature}"
+        audience, pid, device, expires, signature = ticket_of(path)
+        ticket = f"{audience}.{pid}.{device}.{expires}.{signature}"
         async with live_socket(server, path, greeting=hello()) as socket:
             assert frame_sync(await socket.next_frame())[0]  # a frame of the current epoch
 
         for bad in (
             "",
             "nonsense",
-            f"{audience}.{pid}.{expires}.{'0' * len(signature)}",  # forged
-            f"staff.{pid}.{expires}.{signature}",  # a phone's ticket is not a facilitator's
-            f"board.{pid}.{expires}.{signature}",
-            f"{audience}.{int(pid) + 1}.{expires}.{signature}",  # someone else's
-            f"{audience}.{pid}.{int(expires) + 86400}.{signature}",  # made to last longer
+            f"{audience}.{pid}.{device}.{expires}.{'0' * len(signature)}",  # forged
+            f"staff.{pid}.{device}.{expires}.{signature}",  # a phone's is not a facilitator's
+            f"board.{pid}.{device}.{expires}.{signature}",
+            f"{audience}.{int(pid) + 1}.{device}.{expires}.{signature}",  # someone else's
+            f"{audience}.{pid}.{int(device) + 1}.{expires}.{signature}",  # another device's
+            f"{audience}.{pid}.{device}.{int(expires) + 86400}.{signature}",  # to last longer
+            f"{audience}.{pid}.{expires}.{signature}",  # the old format, without the device
+            f"{audience}.{pid}.{device}.{'9' * 40}.{signature}",  # a number too big for a date
         ):
             assert await refused(server, f"/ws/{event.slug}?t={bad}") == 403, bad
         assert await refused(server, f"/ws/{event.slug}") == 403
@@ -114,12 +117,14 @@ async def test_live_socket_with_an_expired_ticket_is_refused(
         organiser = await stack.enter_async_context(Browser(server, organiser_cookies))
         event = await new_event(organiser)
         phone = await joined_phone(stack, server, event)
-        audience, pid, _expires, _signature = ticket_of(await phone.live_path(f"/e/{event.slug}"))
+        path = await phone.live_path(f"/e/{event.slug}")
+        audience, pid, device, _expires, _signature = ticket_of(path)
         event_id = server.event_id(event.slug)
 
         def ticket(expires: int) -> str:  # signed with the real key: only its age differs
-            signature = sign(SECRET.encode(), "live", event_id, audience, int(pid), expires, "")
-            return f"{audience}.{pid}.{expires}.{signature}"
+            parts = (audience, int(pid), int(device), expires, "")
+            signature = sign(SECRET.encode(), "live", event_id, *parts)
+            return f"{audience}.{pid}.{device}.{expires}.{signature}"
 
         now = int(time.time())
         assert await refused(server, f"/ws/{event.slug}?t={ticket(now - 5)}") == 403

@@ -41,7 +41,7 @@ from app.models.events import (
 )
 from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace
 from app.models.notes import Commitment, NextStep, NotesConflict, Photo, Proposal
-from app.models.people import Participant, User
+from app.models.people import Participant, ParticipantDevice, User
 from app.models.topics import Announcement, CohostRequest, Topic
 from app.services import events, maps, news, people, programme, topics
 from tests.factories import access_as, csrf, field_error, login, make_user, post
@@ -230,6 +230,7 @@ class World:
             "commitment_id": Commitment,
             "conflict_id": NotesConflict,
             "request_id": CohostRequest,
+            "device_id": ParticipantDevice,
         }
         return st.sampled_from(self.ids(models[name]))
 

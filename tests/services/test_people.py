@@ -312,9 +312,14 @@ def test_participant_of_one_event_has_no_access_to_another(
     participant, auth = make_participant(session, settings, event=event_a)
     access = access_as(session, event_b, auth=auth)
     assert (access.role, access.participant) == (None, None)
-    # Even a device row pointing across events gives nothing.
+    # Even a device row pointing across events gives nothing, under the current link too.
     session.add(
-        ParticipantDevice(session_id=auth.id, event_id=event_b.id, participant_id=participant.id)  # type: ignore[arg-type]
+        ParticipantDevice(
+            session_id=auth.id,
+            event_id=event_b.id,  # type: ignore[arg-type]
+            participant_id=participant.id,  # type: ignore[arg-type]
+            link_nonce=participant.link_nonce,
+        )
     )
     session.commit()
     access = access_as(session, event_b, auth=auth)
@@ -333,3 +338,50 @@ def test_one_browser_in_two_events(session: Session, settings: Settings) -> None
     in_b = people.join(session, event=event_b, data=ParticipantCreate(name="B"), auth=auth)
     assert access_as(session, event_a, auth=auth).participant == in_a
     assert access_as(session, event_b, auth=auth).participant == in_b
+
+
+def test_claim_of_the_old_link_finishing_after_a_reset_grants_nothing(
+    session: Session, settings: Settings
+) -> None:
+    event = make_event(session)
+    participant, phone = make_participant(session, settings, event=event)
+    token = people.personal_token(participant, settings.secret)
+    laptop = _browser(session, settings)
+    session.commit()
+    # The laptop's request checks the link; the phone resets it before the laptop's claim
+    # commits (PostgreSQL lets them interleave; SQLite's write lock would not).
+    with Session(session.get_bind(), expire_on_commit=False) as request:
+        checked = people.participant_by_token(
+            request, event=event, token=token, secret=settings.secret
+        )
+        request.commit()
+        people.reset_personal_link(session, access=access_as(session, event, auth=phone))
+        people.claim(request, participant=checked, auth=laptop)
+    session.expire_all()
+    assert access_as(session, event, auth=laptop).participant is None
+    assert access_as(session, event, auth=phone).participant == participant
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "label"),
+    [
+        (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/124.0.0.0 Mobile Safari/537.36",
+            "Chrome, Android",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80",
+            "Edge, Windows",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+            "Firefox, Linux",
+        ),
+        ("curl/8.5.0", ""),
+        ("", ""),
+    ],
+)
+def test_device_label_names_browser_and_system_only(user_agent: str, label: str) -> None:
+    assert people.device_label(user_agent) == label
