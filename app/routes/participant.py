@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
 from app.deps import AccessDep, AuthDep, HubDep, SettingsDep, ensure_auth, verify_csrf
-from app.errors import Invalid
+from app.errors import Invalid, RateLimited
 from app.i18n import LOCALES
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
@@ -78,6 +78,8 @@ def enter_code(
         event = _event_for_code(request, session, settings, code)
     except Invalid as error:
         return _code_page(request, code=code, errors=error.errors, status=422)
+    except RateLimited as error:
+        return _code_page(request, code=code, errors={"code": error.message}, status=429)
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
@@ -104,6 +106,8 @@ def join_form(
         event = _event_for_code(request, session, settings, code)
     except Invalid as error:
         return _code_page(request, code=code, errors=error.errors, status=404)
+    except RateLimited as error:
+        return _code_page(request, code=code, errors={"code": error.message}, status=429)
     access = resolve(session, event=event, user=None, session_id=auth.id if auth else None)
     if access.participant is not None:
         return RedirectResponse(f"/e/{event.slug}", status_code=303)
