@@ -61,7 +61,10 @@ class Settings(BaseSettings):
         default=14, ge=1, le=365, description="How long a login or a joined phone stays signed in."
     )
     login_attempts: int = Field(
-        default=5, ge=1, description="Failed logins per account per 15 minutes before it waits."
+        default=3,
+        ge=1,
+        description="Wrong passwords in a row for one account after which each next attempt "
+        "waits 2^misses seconds (8, 16, 32 … at most 5 minutes); nothing locks.",
     )
     join_attempts: int = Field(
         default=10, ge=1, description="Wrong join codes per browser session per 10 minutes."
@@ -69,8 +72,9 @@ class Settings(BaseSettings):
     address_attempts: int = Field(
         default=300,
         ge=1,
-        description="Ceiling of login and join attempts per client address per 10 minutes "
-        "(generous: a whole room shares one Wi-Fi address).",
+        description="Wrong passwords, and separately wrong join codes, per client address per "
+        "10 minutes before that address gets no free misses (generous: a whole room shares "
+        "one Wi-Fi address; a right code or password is still accepted).",
     )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",

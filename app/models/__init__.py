@@ -14,7 +14,14 @@ from app.models.notes import (
     ProposalVote,
     SessionNotes,
 )
-from app.models.people import AuthSession, Participant, ParticipantDevice, RateCounter, User
+from app.models.people import (
+    AuthSession,
+    MissStreak,
+    Participant,
+    ParticipantDevice,
+    RateCounter,
+    User,
+)
 from app.models.schedule import (
     BlockedCell,
     CheckIn,
@@ -53,6 +60,7 @@ __all__ = [
     "MapCluster",
     "MapPlace",
     "MapPlusOne",
+    "MissStreak",
     "NextStep",
     "NotesConflict",
     "NotesPresence",

@@ -116,3 +116,14 @@ class RateCounter(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     window_start: int = Field(primary_key=True)  # unix time of the window's start
     count: int = 0
+
+
+class MissStreak(SQLModel, table=True):
+    """Wrong passwords in a row for one account, and when the next attempt may be made: the
+    growing delay of ``app/services/ratelimit.py``, shared by every worker."""
+
+    __tablename__ = "miss_streak"
+
+    key: str = Field(primary_key=True, max_length=200)
+    misses: int = 0
+    next_at: float = 0.0  # unix time before which an attempt is refused unchecked

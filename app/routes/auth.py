@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
 from app.deps import AuthDep, SettingsDep, UserDep, verify_csrf
-from app.errors import Invalid
+from app.errors import Invalid, RateLimited
 from app.forms import safe_next
 from app.i18n import LOCALES
 from app.services import accounts, events
@@ -69,6 +69,13 @@ def login(
             "auth/login.html",
             {"next": next, "errors": error.errors, "email": email},
             status_code=422,
+        )
+    except RateLimited as error:
+        return render(
+            request,
+            "auth/login.html",
+            {"next": next, "errors": {"password": error.message}, "email": email},
+            status_code=429,
         )
     _sign_in(request, session, settings, user.id)  # type: ignore[arg-type]
     return RedirectResponse(safe_next(next, "/o"), status_code=303)

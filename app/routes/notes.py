@@ -20,6 +20,7 @@ from app.i18n import _
 from app.models.base import MAX_ID
 from app.models.events import PHASE_LABELS, Role
 from app.realtime.hub import Hub
+from app.security import token_hash
 from app.services import agenda, convergence, notes, photos
 from app.services.access import EventAccess, board_signature_ok, live_path
 from app.services.convergence import AUTO_CHOICES
@@ -395,9 +396,15 @@ def upload_photo(
             data=data,
             caption=caption,
             upload_dir=settings.uploads_path,
+            browser_key=token_hash(request.state.sid),
         )
     except Invalid as error:
         return _notes_refused(request, session, access, topic_id, error, {"caption": caption})
+    except RateLimited as error:
+        session.rollback()
+        errors = {error.field or "photo": error.message}
+        form = {"caption": caption}
+        return _page(request, session, access, topic_id, form=form, errors=errors, status=429)
     _touch_revision(session, access, hub, topic_id)
     return _back(access, topic_id, "#notes-photos")
 

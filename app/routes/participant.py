@@ -18,7 +18,7 @@ from app.deps import (
     ensure_auth,
     verify_csrf,
 )
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, RateLimited
 from app.i18n import LOCALES, _
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
@@ -93,6 +93,8 @@ def enter_code(
         event = _event_for_code(request, session, settings, code)
     except Invalid as error:
         return _code_page(request, code=code, errors=error.errors, status=422)
+    except RateLimited as error:
+        return _code_page(request, code=code, errors={"code": error.message}, status=429)
     return RedirectResponse(f"/j/{event.join_code}", status_code=303)
 
 
@@ -164,6 +166,8 @@ def join_form(
         event = _event_for_code(request, session, settings, code)
     except Invalid as error:
         return _code_page(request, code=code, errors=error.errors, status=404)
+    except RateLimited as error:
+        return _code_page(request, code=code, errors={"code": error.message}, status=429)
     access = resolve(session, event=event, user=None, session_id=auth.id if auth else None)
     if access.participant is not None:
         return RedirectResponse(f"/e/{event.slug}", status_code=303)

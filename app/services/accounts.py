@@ -8,7 +8,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from app.config import Settings
 from app.errors import Invalid, RateLimited
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.base import utcnow
 from app.models.people import AuthSession, ParticipantDevice, User
 from app.security import DUMMY_HASH, hash_password, token_hash, verify_password
@@ -16,7 +16,7 @@ from app.services import ratelimit
 
 MIN_PASSWORD_LENGTH = 10
 MIN_LOCAL_PART = 3
-LOGIN_WINDOW = 15 * 60
+LOGIN_DELAY_CAP = 5 * 60  # the longest wait between two guesses at one account
 ADDRESS_WINDOW = 10 * 60
 
 
@@ -85,25 +85,75 @@ def set_password(session: Session, *, email: str, password: str) -> User:
     return user
 
 
+def _wait(seconds: int) -> RateLimited:
+    return RateLimited(
+        ngettext(
+            "Too many wrong passwords. Try again in %(seconds)d second.",
+            "Too many wrong passwords. Try again in %(seconds)d seconds.",
+            seconds,
+        )
+        % {"seconds": seconds},
+        field="password",
+    )
+
+
 def authenticate(
     session: Session, *, email: str, password: str, address: str, settings: Settings
 ) -> User:
-    """Check a login. Attempts are counted per account and per client address."""
+    """Check a login. Wrong passwords slow guessing down; nothing locks anyone out.
+
+    Only misses count, so a right password never adds to anything, and it ends its account's
+    streak. Two buckets:
+
+    - Per account (``login:<email>``, known or not, so answers do not reveal which exist):
+      after ``login_attempts`` wrong passwords in a row (default 3) each next attempt waits
+      2^misses seconds, at most ``LOGIN_DELAY_CAP``: 8, 16, 32, 64, 128, 256, then 300 s. Five
+      wrong passwords cost 32 seconds, not a 15-minute lockout. An attempt made before the
+      delay has passed is refused unchecked, with the seconds to wait; it does not count. The
+      streak is forgotten after an hour without a miss. This delay also refuses the right
+      password while it runs (otherwise it would not slow guessing at all), so it is short.
+    - Per address (``login-addr:<address>``, separate from wrong join codes, ``address_attempts``
+      misses per 10 minutes): a room shares one Wi-Fi address, so the ceiling must not refuse
+      anyone's right password because of someone else's misses. It refuses nothing by itself;
+      past it, the free misses end: every wrong password from that address delays its account
+      at once (2, 4, 8 … seconds). A password sprayer from one address thus meets the delay of
+      each account from its first guess.
+
+    Guessing stays infeasible because the account's delay does not care where guesses come
+    from: with the cap, one account takes at most about 12 guesses an hour (under 300 a day)
+    against a password of at least 10 characters. Simultaneous attempts take turns
+    (``ratelimit.take_turn``): a burst gets one check, not one each.
+    """
     email = normalise_email(email)
-    account_ok = ratelimit.hit(
-        session, key=f"login:{email}", limit=settings.login_attempts, window=LOGIN_WINDOW
-    )
-    address_ok = ratelimit.hit(
-        session, key=f"addr:{address}", limit=settings.address_attempts, window=ADDRESS_WINDOW
-    )
-    if not (account_ok and address_ok):
-        raise RateLimited(_("Too many attempts. Wait a few minutes and try again."))
+    account_key = f"login:{email}"
+    wait = ratelimit.take_turn(session, key=account_key)
+    if wait:
+        raise _wait(wait)
     user = session.exec(select(User).where(User.email == email)).first()
     # Hash something even for an unknown email so timing does not reveal which accounts exist.
     valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
     if user is None or not valid:
+        within = ratelimit.hit(
+            session,
+            key=f"login-addr:{address}",
+            limit=settings.address_attempts,
+            window=ADDRESS_WINDOW,
+        )
+        _misses, delay = ratelimit.missed(
+            session,
+            key=account_key,
+            start=settings.login_attempts if within else 1,
+            cap=LOGIN_DELAY_CAP,
+        )
+        if delay:
+            message = ngettext(
+                "Email or password is wrong. Wait %(seconds)d second before trying again.",
+                "Email or password is wrong. Wait %(seconds)d seconds before trying again.",
+                delay,
+            ) % {"seconds": delay}
+            raise Invalid({"password": message})
         raise Invalid({"password": _("Email or password is wrong.")})
-    ratelimit.reset(session, key=f"login:{email}")
+    ratelimit.forgive(session, key=account_key)
     return user
 
 

@@ -50,6 +50,7 @@ EXCLUDED: dict[str, str] = {
     "participant_device": "which browser is which participant: bound to sign-in sessions",
     "idempotency_key": "retry keys of vote requests: only useful for minutes",
     "rate_counter": "login and join attempt counters: not an event's data",
+    "miss_streak": "wrong-password delays of accounts: not an event's data",
     "invitation": "facilitator invitations are secret links that expire in 14 days",
 }
 

@@ -6,17 +6,34 @@ header before anything is decoded, so a decompression bomb costs a few kilobytes
 photo is turned upright (EXIF orientation), re-encoded as JPEG into a fresh image that carries
 no metadata at all (GPS above all), and a thumbnail is made. Files get random names under
 ``<upload dir>/<event id>/``.
+
+Memory is what a hostile upload can exhaust: a PNG of nothing but zeros compresses 40
+megapixels into 115 KB, and decoding is what costs. So:
+
+- ``MAX_PIXELS`` is 24 megapixels, what a phone camera takes (6000×4000); checked from the
+  header, before decoding, below Pillow's own decompression-bomb guard.
+- The decoded picture is shrunk in place to ``FULL_SIDE`` straight away; every later step
+  (whitening, turning, the clean copy, the thumbnail) works on the small one. A 24 MP photo
+  then peaks at about 70 MB in RGB and 160 MB with an alpha channel, the worst mode
+  (``bench/photo_decode.py`` measures it; it was 345 MB in RGB with a full-size copy per step).
+- At most ``DECODES`` photos are decoded at once per process (a semaphore: routes run in
+  worker threads); an upload waits up to ``DECODE_WAIT`` seconds for its turn, then is told
+  to send it again. Worst case per process: DECODES × 160 MB, about 325 MB, whatever arrives.
+- Uploads are counted per person (the participant and the browser, so a second identity in
+  the same browser shares the count) and per event per minute (``EVENT_UPLOADS_PER_MINUTE``),
+  which bounds a room of fresh identities too.
 """
 
 from __future__ import annotations
 
 import io
 import secrets
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session, col, func, select
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, RateLimited
@@ -27,7 +44,7 @@ from app.services import ratelimit
 from app.services.access import STAFF, EventAccess
 
 MAX_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 24_000_000  # a phone camera's 6000×4000
 FULL_SIDE = 2048  # plenty for a flipchart on a projector, a tenth of a phone's file size
 THUMB_SIDE = 480
 QUALITY = 85
@@ -35,6 +52,22 @@ FORMATS = ("JPEG", "PNG", "WEBP")  # what phones send; HEIC is not read (phones 
 PER_SESSION = 30
 UPLOADS_PER_WINDOW = 40  # per person and 10 minutes: a whole flipchart wall, not a flood
 WINDOW = 600
+EVENT_UPLOADS_PER_MINUTE = 30  # a room photographing its flipcharts at the end of a session
+DECODES = 2  # photos decoded at once per process
+DECODE_WAIT = 20.0  # seconds an upload waits for its turn to be decoded
+
+_decoding = threading.BoundedSemaphore(DECODES)
+# EXIF orientation → the turn that makes the picture upright (as ``ImageOps.exif_transpose``).
+ORIENTATION = 0x0112
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 @dataclass(frozen=True)
@@ -48,7 +81,7 @@ class Processed:
 
 
 def _too_many_pixels() -> str:
-    return _("This photo has more than 40 megapixels. Take it at a lower resolution.")
+    return _("This photo has more than 24 megapixels. Take it at a lower resolution.")
 
 
 def _refuse(message: str) -> Invalid:
@@ -80,10 +113,29 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
-def _fit(image: Image.Image, side: int) -> Image.Image:
-    copy = image.copy()
-    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
-    return copy
+def _decode(image: Image.Image) -> Image.Image:
+    """The picture at most ``FULL_SIDE`` wide and high, upright, in RGB: one full-size buffer
+    (the decoded one) and never a full-size copy."""
+    if image.format == "JPEG":
+        # Decode at a reduced scale straight from the JPEG data: a 24 MP photo then needs
+        # a fraction of its full size in memory.
+        image.draft("RGB", (FULL_SIDE, FULL_SIDE))
+    orientation = image.getexif().get(ORIENTATION, 1)
+    image.load()
+    # Shrunk in RGB(A) only: a palette would be shrunk by dropping pixels.
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    wanted = "RGBA" if transparent else "RGB"
+    if image.mode != wanted:
+        image = image.convert(wanted)
+    image.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)  # in place
+    if image.mode == "RGBA":
+        # Transparent parts become white, as on paper.
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    if orientation in UPRIGHT:
+        image = image.transpose(UPRIGHT[orientation])
+    return image
 
 
 def _jpeg(image: Image.Image) -> bytes:
@@ -92,30 +144,16 @@ def _jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def process(data: bytes) -> Processed:
-    """Check and clean one uploaded photo; raise ``Invalid`` (field ``photo``) when it is not
-    one we take."""
-    image = _open(data)
+def _clean(image: Image.Image) -> Processed:
     try:
-        if image.format == "JPEG":
-            # Decode at a reduced scale straight from the JPEG data: a 40 MP photo then needs
-            # a fraction of its full size in memory.
-            image.draft("RGB", (FULL_SIDE, FULL_SIDE))
-        image.load()
-        upright = ImageOps.exif_transpose(image)
+        upright = _decode(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise _refuse(_("This photo seems damaged. Take it again.")) from None
-    if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
-        # Transparent parts become white, as on paper.
-        rgba = upright.convert("RGBA")
-        background = Image.new("RGB", rgba.size, "white")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        upright = background
     # A new image gets the pixels and nothing else: no EXIF, GPS, XMP, ICC or comments.
-    clean = Image.new("RGB", upright.size)
-    clean.paste(upright.convert("RGB"))
-    full = _fit(clean, FULL_SIDE)
-    thumb = _fit(clean, THUMB_SIDE)
+    full = Image.new("RGB", upright.size)
+    full.paste(upright)
+    thumb = full.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return Processed(
         full=_jpeg(full),
         thumb=_jpeg(thumb),
@@ -124,6 +162,21 @@ def process(data: bytes) -> Processed:
         thumb_width=thumb.width,
         thumb_height=thumb.height,
     )
+
+
+def process(data: bytes) -> Processed:
+    """Check and clean one uploaded photo; raise ``Invalid`` (field ``photo``) when it is not
+    one we take, ``RateLimited`` when too many are being decoded to wait for a turn."""
+    image = _open(data)  # the header only: cheap, and refuses what is too large
+    if not _decoding.acquire(timeout=DECODE_WAIT):
+        raise RateLimited(
+            _("Many photos are arriving right now. Send this one again in a minute."),
+            field="photo",
+        )
+    try:
+        return _clean(image)
+    finally:
+        _decoding.release()
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -165,6 +218,26 @@ def _uploader(access: EventAccess) -> tuple[int | None, int | None]:
     return None, access.user.id if access.user else None
 
 
+def _count_upload(session: Session, *, person: str, browser_key: str | None, event_id: int) -> None:
+    # Every bucket counts the attempt (a list, not a short-circuiting all()).
+    keys = [f"photo:{person}"] + ([f"photo-browser:{browser_key}"] if browser_key else [])
+    within = [
+        ratelimit.hit(session, key=key, limit=UPLOADS_PER_WINDOW, window=WINDOW) for key in keys
+    ]
+    if not all(within):
+        raise RateLimited(
+            _("That was a lot of photos at once. Wait a few minutes and try again."),
+            field="photo",
+        )
+    if not ratelimit.hit(
+        session, key=f"photo-event:{event_id}", limit=EVENT_UPLOADS_PER_MINUTE, window=60
+    ):
+        raise RateLimited(
+            _("Many photos are arriving right now. Send this one again in a minute."),
+            field="photo",
+        )
+
+
 def add(
     session: Session,
     *,
@@ -173,8 +246,13 @@ def add(
     data: bytes,
     caption: str,
     upload_dir: Path,
+    browser_key: str | None = None,
 ) -> Photo:
-    """Check, clean and store a photo of a session (participants and staff)."""
+    """Check, clean and store a photo of a session (participants and staff).
+
+    ``browser_key`` names the browser (its session cookie's hash): its uploads count together
+    whichever participant it is.
+    """
     from app.services.notes import require_session  # notes import photos for the report
 
     access.require(Role.PARTICIPANT, *STAFF)
@@ -182,9 +260,12 @@ def add(
     if len(caption) > CAPTION_MAX:
         raise Invalid({"caption": _("Use at most 200 characters.")})
     participant_id, user_id = _uploader(access)
-    key = f"photo:{'p' if participant_id else 'u'}{participant_id or user_id}"
-    if not ratelimit.hit(session, key=key, limit=UPLOADS_PER_WINDOW, window=WINDOW):
-        raise RateLimited(_("That was a lot of photos at once. Wait a few minutes and try again."))
+    _count_upload(
+        session,
+        person=f"{'p' if participant_id else 'u'}{participant_id or user_id}",
+        browser_key=browser_key,
+        event_id=access.event_id,
+    )
     # Decoded and re-encoded outside any transaction: on SQLite a write transaction holds the
     # whole database, and this takes a good part of a second for a large photo.
     processed = process(data)

@@ -1,14 +1,50 @@
-"""Fixed-window attempt counters in the database, so every worker sees the same counts."""
+"""Attempt counters in the database, so every worker sees the same counts.
+
+Two kinds:
+
+- **Fixed windows** (``hit``/``exceeded``/``reset``): at most ``limit`` counted events per key
+  per window, e.g. wrong join codes per browser, photo uploads per person.
+- **Miss streaks** (``take_turn``/``missed``/``forgive``): a growing delay after wrong answers
+  in a row, e.g. wrong passwords for one account. Nothing is ever locked: after a miss the
+  next attempt waits ``backoff`` seconds, and a right answer ends the streak.
+
+A streak is raced safely: an attempt first *takes a turn* with one conditional upsert (only
+one of several simultaneous attempts wins it; the others are told to wait), is checked, and
+then either records the miss (which sets the next turn's time) or forgives the streak. So a
+burst of parallel guesses gets one check, not one each.
+
+The time comes from ``clock()`` (tests replace it) unless a ``now`` is passed.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 
+from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
-from app.models.people import RateCounter
+from app.models.people import MissStreak, RateCounter
+
+TURN = 2.0  # seconds an attempt holds its streak while it is checked
+FORGET = 60 * 60  # a streak with no miss for an hour starts again from nothing
+
+
+def clock() -> float:
+    return time.time()
+
+
+def _now(now: float | None) -> float:
+    return clock() if now is None else now
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+# --- fixed windows -------------------------------------------------------------------------
 
 
 def hit(session: Session, *, key: str, limit: int, window: int, now: float | None = None) -> bool:
@@ -16,10 +52,9 @@ def hit(session: Session, *, key: str, limit: int, window: int, now: float | Non
 
     Commits at once: an attempt must be counted even when the caller then fails.
     """
-    window_start = int((now if now is not None else time.time()) // window * window)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    window_start = int(_now(now) // window * window)
     statement = (
-        insert(RateCounter)
+        _insert(session)(RateCounter)
         .values(key=key, window_start=window_start, count=1)
         .on_conflict_do_update(
             index_elements=["key", "window_start"],
@@ -42,7 +77,7 @@ def exceeded(
     session: Session, *, key: str, limit: int, window: int, now: float | None = None
 ) -> bool:
     """Whether ``limit`` attempts for ``key`` fell in this window already (counts nothing)."""
-    window_start = int((now if now is not None else time.time()) // window * window)
+    window_start = int(_now(now) // window * window)
     count = session.exec(
         select(RateCounter.count).where(
             RateCounter.key == key, RateCounter.window_start == window_start
@@ -53,4 +88,69 @@ def exceeded(
 
 def reset(session: Session, *, key: str) -> None:
     session.execute(delete(RateCounter).where(col(RateCounter.key) == key))
+    session.commit()
+
+
+# --- miss streaks --------------------------------------------------------------------------
+
+
+def backoff(misses: int, *, start: int, cap: int) -> int:
+    """Seconds to wait after ``misses`` wrong answers in a row: none before the ``start``-th,
+    then 2^misses, at most ``cap`` (start=3, cap=300: 0, 0, 8, 16, 32, 64, 128, 256, 300 …)."""
+    if misses < start:
+        return 0
+    return min(2**misses, cap) if misses < 32 else cap
+
+
+def take_turn(session: Session, *, key: str, now: float | None = None) -> int:
+    """Claim the right to check one attempt for ``key``; return 0, or the whole seconds left
+    to wait when the streak's delay (or a simultaneous attempt) has not passed yet.
+
+    Commits at once, so a simultaneous attempt sees the turn taken.
+    """
+    moment = _now(now)
+    table = MissStreak.__table__  # type: ignore[attr-defined]
+    statement = (
+        _insert(session)(MissStreak)
+        .values(key=key, misses=0, next_at=moment + TURN)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "next_at": moment + TURN,
+                "misses": case((table.c.next_at < moment - FORGET, 0), else_=table.c.misses),
+            },
+            where=table.c.next_at <= moment,
+        )
+        .returning(col(MissStreak.key))
+    )
+    won = session.execute(statement).first() is not None
+    session.commit()
+    if won:
+        return 0
+    next_at = session.exec(select(MissStreak.next_at).where(MissStreak.key == key)).first()
+    return max(math.ceil((next_at or moment) - moment), 1)
+
+
+def missed(
+    session: Session, *, key: str, start: int, cap: int, now: float | None = None
+) -> tuple[int, int]:
+    """Record a wrong answer after ``take_turn``; return (misses in a row, seconds until the
+    next attempt may be checked)."""
+    moment = _now(now)
+    misses = 1 + (session.exec(select(MissStreak.misses).where(MissStreak.key == key)).first() or 0)
+    delay = backoff(misses, start=start, cap=cap)
+    session.execute(
+        update(MissStreak)
+        .where(col(MissStreak.key) == key)
+        .values(misses=misses, next_at=moment + delay)
+    )
+    # Streaks that ended long ago are useless; dropping them here needs no cron job.
+    session.execute(delete(MissStreak).where(col(MissStreak.next_at) < moment - FORGET))
+    session.commit()
+    return misses, delay
+
+
+def forgive(session: Session, *, key: str) -> None:
+    """A right answer: the streak is over."""
+    session.execute(delete(MissStreak).where(col(MissStreak.key) == key))
     session.commit()

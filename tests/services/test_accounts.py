@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.errors import Invalid, RateLimited
 from app.models.base import utcnow
-from app.models.people import AuthSession, ParticipantCreate, ParticipantDevice
+from app.models.people import AuthSession, ParticipantCreate, ParticipantDevice, User
 from app.security import new_token, token_hash
-from app.services import accounts, people
+from app.services import accounts, people, ratelimit
 from tests.factories import PASSWORD, make_event, make_participant, make_user
 
 
@@ -93,63 +93,137 @@ def test_authenticate_unknown_email_same_message(session: Session, settings: Set
     assert caught.value.errors == {"password": "Email or password is wrong."}
 
 
-def test_authenticate_rate_limited_after_failures_even_with_right_password(
-    session: Session, settings: Settings
+class Clock:
+    """The time the rate limits see, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(ratelimit, "clock", fake)
+    return fake
+
+
+def _login(session: Session, settings: Settings, password: str, **kwargs: str) -> User:
+    values = {"email": "ana@example.org", "address": "a"} | kwargs
+    return accounts.authenticate(session, password=password, settings=settings, **values)
+
+
+def _miss(session: Session, settings: Settings, **kwargs: str) -> str:
+    with pytest.raises(Invalid) as caught:
+        _login(session, settings, "wrong", **kwargs)
+    return caught.value.errors["password"]
+
+
+def _refused(session: Session, settings: Settings, password: str, **kwargs: str) -> str:
+    with pytest.raises(RateLimited) as caught:
+        _login(session, settings, password, **kwargs)
+    assert caught.value.field == "password"
+    return caught.value.message
+
+
+def test_authenticate_waits_after_failures_even_with_right_password(
+    session: Session, settings: Settings, clock: Clock
 ) -> None:
     make_user(session, email="ana@example.org")
-    for _attempt in range(settings.login_attempts):
-        with pytest.raises(Invalid):
-            accounts.authenticate(
-                session, email="ana@example.org", password="wrong", address="a", settings=settings
-            )
-    with pytest.raises(RateLimited) as caught:
-        accounts.authenticate(
-            session, email="ana@example.org", password=PASSWORD, address="a", settings=settings
-        )
-    assert caught.value.message == "Too many attempts. Wait a few minutes and try again."
+    assert settings.login_attempts == 3
+    assert [_miss(session, settings) for _attempt in range(3)] == [
+        "Email or password is wrong.",
+        "Email or password is wrong.",
+        "Email or password is wrong. Wait 8 seconds before trying again.",
+    ]
+    assert _refused(session, settings, PASSWORD) == (
+        "Too many wrong passwords. Try again in 8 seconds."
+    )
+    clock.now += 7.5
+    assert _refused(session, settings, PASSWORD) == (
+        "Too many wrong passwords. Try again in 1 second."
+    )
+    clock.now += 0.5
+    assert _login(session, settings, PASSWORD).email == "ana@example.org"
 
 
-def test_authenticate_limit_is_per_account(session: Session, settings: Settings) -> None:
+def test_authenticate_delay_grows_and_is_capped(
+    session: Session, settings: Settings, clock: Clock
+) -> None:
+    make_user(session, email="ana@example.org")
+    waits = []
+    for _attempt in range(10):
+        message = _miss(session, settings)
+        waits.append(int(message.split("Wait ")[1].split(" ")[0]) if "Wait" in message else 0)
+        # Refused unchecked while the delay runs: those attempts add nothing.
+        if waits[-1]:
+            _refused(session, settings, "wrong")
+        clock.now += waits[-1]
+    assert waits == [0, 0, 8, 16, 32, 64, 128, 256, 300, 300]
+    assert sum(waits[:5]) == 56  # five wrong passwords cost under a minute, not 15
+
+
+def test_authenticate_streak_forgotten_after_an_hour(
+    session: Session, settings: Settings, clock: Clock
+) -> None:
+    make_user(session, email="ana@example.org")
+    for _attempt in range(4):
+        _miss(session, settings)
+        clock.now += 16
+    clock.now += ratelimit.FORGET + 1
+    assert _miss(session, settings) == "Email or password is wrong."
+
+
+def test_authenticate_limit_is_per_account(
+    session: Session, settings: Settings, clock: Clock
+) -> None:
     make_user(session, email="ana@example.org")
     other = make_user(session, email="ivo@example.org")
-    for _attempt in range(settings.login_attempts + 1):
-        with pytest.raises((Invalid, RateLimited)):
-            accounts.authenticate(
-                session, email="ana@example.org", password="wrong", address="a", settings=settings
-            )
-    found = accounts.authenticate(
-        session, email="ivo@example.org", password=PASSWORD, address="a", settings=settings
-    )
-    assert found.id == other.id
+    for _attempt in range(settings.login_attempts):
+        _miss(session, settings)
+    _refused(session, settings, PASSWORD)
+    assert _login(session, settings, PASSWORD, email="ivo@example.org").id == other.id
 
 
-def test_authenticate_success_resets_account_counter(session: Session, settings: Settings) -> None:
+def test_authenticate_success_resets_account_counter(
+    session: Session, settings: Settings, clock: Clock
+) -> None:
     make_user(session, email="ana@example.org")
     for _round in range(2):
         for _attempt in range(settings.login_attempts - 1):
-            with pytest.raises(Invalid):
-                accounts.authenticate(
-                    session, email="ana@example.org", password="no", address="a", settings=settings
-                )
-        accounts.authenticate(
-            session, email="ana@example.org", password=PASSWORD, address="a", settings=settings
-        )
+            assert _miss(session, settings) == "Email or password is wrong."
+        _login(session, settings, PASSWORD)
 
 
-def test_authenticate_limit_per_address(session: Session, settings: Settings) -> None:
-    tight = settings.model_copy(update={"address_attempts": 2, "login_attempts": 100})
+def test_authenticate_right_password_accepted_past_the_address_ceiling(
+    session: Session, settings: Settings, clock: Clock
+) -> None:
+    tight = settings.model_copy(update={"address_attempts": 2})
     make_user(session, email="ana@example.org")
     for email in ("x@example.org", "y@example.org"):
-        with pytest.raises(Invalid):
-            accounts.authenticate(session, email=email, password="no", address="b", settings=tight)
-    with pytest.raises(RateLimited):
-        accounts.authenticate(
-            session, email="ana@example.org", password=PASSWORD, address="b", settings=tight
-        )
-    found = accounts.authenticate(
-        session, email="ana@example.org", password=PASSWORD, address="c", settings=tight
+        assert _miss(session, tight, email=email, address="b") == "Email or password is wrong."
+    # Others' misses never refuse a right password from the same address...
+    assert _login(session, tight, PASSWORD, address="b").email == "ana@example.org"
+    # ...but past the ceiling a wrong one from there delays its account at once.
+    assert _miss(session, tight, address="b") == (
+        "Email or password is wrong. Wait 2 seconds before trying again."
     )
-    assert found.email == "ana@example.org"
+    assert _refused(session, tight, PASSWORD, address="c").startswith("Too many wrong")
+    clock.now += 2
+    assert _miss(session, tight, address="c") == "Email or password is wrong."
+
+
+def test_authenticate_simultaneous_attempts_take_turns(
+    session: Session, settings: Settings, clock: Clock
+) -> None:
+    make_user(session, email="ana@example.org")
+    assert ratelimit.take_turn(session, key="login:ana@example.org") == 0
+    # A second attempt while the first is being checked waits for it.
+    assert _refused(session, settings, PASSWORD) == (
+        "Too many wrong passwords. Try again in 2 seconds."
+    )
 
 
 def test_start_and_load_session(session: Session, settings: Settings) -> None:

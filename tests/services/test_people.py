@@ -17,7 +17,7 @@ from app.models.people import (
 )
 from app.security import new_token
 from app.services import accounts, people
-from tests.factories import access_as, make_event, make_participant, make_user
+from tests.factories import PASSWORD, access_as, make_event, make_participant, make_user
 
 WRONG_CODE = "ZZZZZZ"  # Z is not in the alphabet, so no event can have it
 
@@ -87,17 +87,38 @@ def test_right_codes_do_not_count(session: Session, settings: Settings) -> None:
         _find(session, tight, WRONG_CODE)
 
 
-def test_wrong_codes_limited_per_address(session: Session, settings: Settings) -> None:
+def test_wrong_codes_past_the_address_ceiling_leave_one_miss_per_browser(
+    session: Session, settings: Settings
+) -> None:
     event = make_event(session)
     tight = settings.model_copy(update={"join_attempts": 100, "address_attempts": 3})
     for browser in ("b1", "b2", "b3"):
         with pytest.raises(Invalid):
             _find(session, tight, WRONG_CODE, browser=browser, address="wifi")
-    with pytest.raises(RateLimited):
-        _find(session, tight, WRONG_CODE, browser="b4", address="wifi")
+    # Others' misses never refuse a right code from the same address.
+    assert _find(session, tight, event.join_code, browser="b4", address="wifi").id == event.id
+    # A browser that missed once is not checked any more there, even with the right code...
+    with pytest.raises(RateLimited) as caught:
+        _find(session, tight, event.join_code, browser="b1", address="wifi")
+    assert caught.value.field == "code"
+    # ...and a new browser's first miss is its last one in this window.
+    with pytest.raises(Invalid):
+        _find(session, tight, WRONG_CODE, browser="b5", address="wifi")
     with pytest.raises(RateLimited):
         _find(session, tight, event.join_code, browser="b5", address="wifi")
-    assert _find(session, tight, event.join_code, browser="b4", address="other").id == event.id
+    assert _find(session, tight, event.join_code, browser="b1", address="other").id == event.id
+
+
+def test_wrong_codes_do_not_count_against_logins(session: Session, settings: Settings) -> None:
+    tight = settings.model_copy(update={"address_attempts": 1})
+    for _attempt in range(3):
+        with pytest.raises((Invalid, RateLimited)):
+            _find(session, tight, WRONG_CODE, address="wifi")
+    user = make_user(session, email="ana@example.org")
+    found = accounts.authenticate(
+        session, email=user.email, password=PASSWORD, address="wifi", settings=tight
+    )
+    assert found.id == user.id
 
 
 # --- joining -----------------------------------------------------------------------------

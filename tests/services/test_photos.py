@@ -161,7 +161,7 @@ def _png_header_only(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize(("width", "height"), [(8000, 5001), (20000, 20000), (60000, 60000)])
+@pytest.mark.parametrize(("width", "height"), [(6000, 4001), (20000, 20000), (60000, 60000)])
 def test_pixel_bomb_is_refused_fast_with_little_memory(width: int, height: int) -> None:
     bomb = _png_header_only(width, height)
     assert len(bomb) < 100
@@ -174,14 +174,15 @@ def test_pixel_bomb_is_refused_fast_with_little_memory(width: int, height: int) 
         tracemalloc.stop()
     assert time.perf_counter() - started < 1.0
     assert peak < 5 * 1024 * 1024
-    assert message == "This photo has more than 40 megapixels. Take it at a lower resolution."
+    assert message == "This photo has more than 24 megapixels. Take it at a lower resolution."
 
 
 def test_just_under_the_pixel_limit_passes_the_header_check() -> None:
-    # 40 MP exactly is allowed by the check (decoding it is not attempted here).
-    assert photos.MAX_PIXELS == 40_000_000
-    image = photos._open(_png_header_only(8000, 5000))
-    assert image.size == (8000, 5000)
+    # 24 MP exactly (a phone camera's 6000×4000) is allowed by the check (decoding it is not
+    # attempted here).
+    assert photos.MAX_PIXELS == 24_000_000
+    image = photos._open(_png_header_only(6000, 4000))
+    assert image.size == (6000, 4000)
 
 
 # --- photos of a session (with the database) ---------------------------------------------

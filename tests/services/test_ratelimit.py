@@ -1,10 +1,10 @@
-"""Fixed-window attempt counters, driven by the ``now`` parameter."""
+"""Attempt counters (fixed windows and miss streaks), driven by the ``now`` parameter."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.models.people import RateCounter
+from app.models.people import MissStreak, RateCounter
 from app.services import ratelimit
 
 WINDOW = 600
@@ -59,3 +59,36 @@ def test_reset_clears_key_only(session: Session) -> None:
     assert _hits(session, "a", [START]) == [True]
     rows = session.exec(select(RateCounter).order_by(RateCounter.key)).all()  # type: ignore[arg-type]
     assert [(row.key, row.count) for row in rows] == [("a", 1), ("b", 1)]
+
+
+# --- miss streaks --------------------------------------------------------------------------
+
+
+def test_backoff_schedule() -> None:
+    waits = [ratelimit.backoff(misses, start=3, cap=300) for misses in range(1, 12)]
+    assert waits == [0, 0, 8, 16, 32, 64, 128, 256, 300, 300, 300]
+    assert ratelimit.backoff(10_000, start=3, cap=300) == 300
+
+
+def test_turns_misses_and_forgiving(session: Session) -> None:
+    assert ratelimit.take_turn(session, key="k", now=START) == 0
+    # Taken: a simultaneous attempt waits for the check to end.
+    assert ratelimit.take_turn(session, key="k", now=START + 0.5) == 2
+    assert ratelimit.missed(session, key="k", start=1, cap=300, now=START + 1) == (1, 2)
+    assert ratelimit.take_turn(session, key="k", now=START + 2) == 1
+    assert ratelimit.take_turn(session, key="k", now=START + 3) == 0
+    assert ratelimit.missed(session, key="k", start=1, cap=300, now=START + 3) == (2, 4)
+    ratelimit.forgive(session, key="k")
+    assert session.exec(select(MissStreak)).all() == []
+    assert ratelimit.take_turn(session, key="k", now=START + 3) == 0
+
+
+def test_old_streaks_are_forgotten_and_dropped(session: Session) -> None:
+    ratelimit.take_turn(session, key="old", now=START)
+    ratelimit.missed(session, key="old", start=1, cap=300, now=START)
+    later = START + ratelimit.FORGET + 10
+    ratelimit.take_turn(session, key="new", now=later)
+    ratelimit.missed(session, key="new", start=1, cap=300, now=later)
+    assert [row.key for row in session.exec(select(MissStreak)).all()] == ["new"]
+    assert ratelimit.take_turn(session, key="old", now=later) == 0
+    assert ratelimit.missed(session, key="old", start=1, cap=300, now=later) == (1, 2)
