@@ -1,12 +1,22 @@
-"""Notes are Markdown; what comes out is sanitised HTML in which nothing can run."""
+"""Notes are Markdown; what comes out is sanitised HTML in which nothing can run, and the
+proceedings read the notes as the notes page does, in every format."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
+import docx
 import pytest
+from docx.text.paragraph import Paragraph
+from markdown_it import MarkdownIt
 
-from app.services.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render
+from app.services import report_render
+from app.services.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, to_markdown
+from app.services.report import NoteField, Report, ReportSession, SessionNotesView
 
 
 def test_render_keeps_the_note_takers_formatting() -> None:
@@ -27,7 +37,7 @@ def test_links_get_rel_and_only_absolute_web_and_mail_addresses() -> None:
     assert html == (
         '<p><a href="https://example.org/a?b=1" rel="noopener nofollow">site</a> '
         '<a href="mailto:ana@example.org" rel="noopener nofollow">mail</a> '
-        '<a rel="noopener nofollow">rel</a></p>\n'
+        "rel</p>\n"  # a link the policy refuses is its text
     )
 
 
@@ -87,3 +97,174 @@ def test_raw_html_is_shown_as_text() -> None:
 def test_htmx_attributes_typed_as_html_are_text_not_attributes() -> None:
     html = render('<span hx-get="/x">x</span>')
     assert html == '<p>&lt;span hx-get="/x"&gt;x&lt;/span&gt;</p>\n'
+
+
+# --- one pipeline: the notes page and every format of the proceedings agree -----------------
+
+TRICKY = (
+    "~~strike~~ [x](ftp://h/x) [y](javascript:alert(1)) <script>alert(1)</script> <b>b</b>\n"
+    'autolinks <https://a.org> <ana@example.org> and hx-get="/x" in text\n\n'
+    "- one\n  - nested\n- [ok](https://a.org/ok)\n"
+)
+# What every format shows: the links the policy allows, struck text, and the literal rest.
+LINKS = ["https://a.org", "mailto:ana@example.org", "https://a.org/ok"]
+STRUCK = ["strike"]
+LITERAL = ("<script>alert(1)</script>", "<b>b</b>", "[y](javascript:alert(1))", 'hx-get="/x"')
+
+
+class _Reading(HTMLParser):
+    """What a reader gets from HTML: its tags, link addresses, struck and visible text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.links: list[str] = []
+        self.struck: list[str] = []
+        self.text = ""
+        self._striking = False
+        self.feed(str(html))  # not Markup: its + would escape the text again
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [value or "" for name, value in attrs if tag == "a" and name == "href"]
+        self._striking = self._striking or tag in ("s", "del")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._striking = self._striking and tag not in ("s", "del")
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+        if self._striking:
+            self.struck.append(data)
+
+
+def _report(text: str) -> Report:
+    session = ReportSession(
+        topic_id=1,
+        number=1,
+        title="Housing",
+        description="",
+        language="en",
+        day="June 9",
+        starts="09:30",
+        ends="10:30",
+        room="Hall",
+        notes=SessionNotesView(fields=[NoteField("Discussion", text)]),
+    )
+    return Report(
+        event_name="Lab",
+        slug="lab",
+        language="en",
+        locale="en",
+        dates="",
+        venue="",
+        description="",
+        organisers=[],
+        acknowledgement="",
+        generated_at=dt.datetime(2026, 6, 9, tzinfo=dt.UTC),
+        sessions=[session],
+    )
+
+
+def _html_proceedings(text: str, tmp_path: Path) -> _Reading:
+    html = report_render.render(_report(text), "html", upload_dir=tmp_path).decode()
+    match = re.search(r'<div class="notes-field">\s*<h4>Discussion</h4>(.*?)</div>', html, re.S)
+    assert match is not None
+    return _Reading(match.group(1))
+
+
+def _markdown_proceedings(text: str, tmp_path: Path) -> _Reading:
+    """The Markdown file as a viewer shows it: raw HTML on, strikethrough and tables on."""
+    exported = report_render.render(_report(text), "md", upload_dir=tmp_path).decode()
+    notes = exported.split("#### Discussion\n\n", 1)[1].split("\n## ", 1)[0]
+    viewer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return _Reading(viewer.render(notes))
+
+
+def _docx_proceedings(text: str, tmp_path: Path) -> list[Paragraph]:
+    document = docx.Document(
+        io.BytesIO(report_render.render(_report(text), "docx", upload_dir=tmp_path))
+    )
+    paragraphs = iter(document.paragraphs)
+    for paragraph in paragraphs:
+        if paragraph.text == "Discussion":
+            break
+    notes = []
+    for paragraph in paragraphs:
+        if paragraph.style is not None and paragraph.style.name.startswith("Heading"):
+            break
+        notes.append(paragraph)
+    return notes
+
+
+def test_notes_page_reads_the_tricky_notes() -> None:
+    page = _Reading(render(TRICKY))
+    assert (page.links, page.struck) == (LINKS, STRUCK)
+    assert all(literal in page.text for literal in LITERAL)
+    assert page.tags.count("ul") == 2  # the nested list
+    assert "script" not in page.tags and "b" not in page.tags
+
+
+def test_html_proceedings_read_like_the_notes_page(tmp_path: Path) -> None:
+    page = _Reading(render(TRICKY))
+    proceedings = _html_proceedings(TRICKY, tmp_path)
+    assert (proceedings.links, proceedings.struck) == (page.links, page.struck)
+    assert proceedings.tags == page.tags
+    assert proceedings.text.strip() == page.text.strip()
+
+
+def test_markdown_proceedings_read_like_the_notes_page(tmp_path: Path) -> None:
+    page = _Reading(render(TRICKY))
+    proceedings = _markdown_proceedings(TRICKY, tmp_path)
+    assert (proceedings.links, proceedings.struck) == (page.links, page.struck)
+    assert proceedings.tags == page.tags
+    assert proceedings.text.strip() == page.text.strip()
+
+
+def test_docx_proceedings_read_like_the_notes_page(tmp_path: Path) -> None:
+    paragraphs = _docx_proceedings(TRICKY, tmp_path)
+    text = "\n".join(paragraph.text for paragraph in paragraphs)
+    struck = [run.text for p in paragraphs for run in p.runs if run.font.strike]
+    links = re.findall(r"(?<= )\((\w+:[^\s()]*)\)", text)  # Word: "text (address)"
+    assert (links, struck) == (LINKS, STRUCK)
+    assert all(literal in text for literal in LITERAL)
+    assert "ftp:" not in text
+    items = [(p.style.name if p.style else "", p.text) for p in paragraphs[1:]]
+    assert items == [
+        ("List Bullet", "one"),
+        ("List Bullet", "nested"),
+        ("List Bullet", "ok (https://a.org/ok)"),
+    ]
+
+
+def test_markdown_written_back_reads_the_same_and_is_stable() -> None:
+    written = to_markdown(TRICKY, heading=4)
+    assert written == (
+        "~~strike~~ x \\[y\\](javascript:alert(1)) &lt;script&gt;alert(1)&lt;/script&gt; "
+        "&lt;b&gt;b&lt;/b&gt;\n"
+        'autolinks <https://a.org> <ana@example.org> and hx-get="/x" in text\n\n'
+        "- one\n  - nested\n- [ok](https://a.org/ok)"
+    )
+    assert render(written) == render(TRICKY)
+    assert to_markdown(written) == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Big\n\n## Small",
+        "1) one\n2) two\n\n3. three",
+        "* loose\n\n  two paragraphs\n* item",
+        "> quoted\n> - list",
+        "| a | b |\n|:-|-:|\n| 1 \\| | `c` |",
+        "```py\nx = '```'\n```\n\n    indented",
+        "\\# not a heading\n\\- not a list\n2026\\. not a number\\\nhard break",
+        'a_b 5 * 3 & co `` a`b `` [t](https://a.org/(x) "title")',
+        "***\n\nbefore ![photo](https://a.org/p.jpg) after \\![not a photo](https://a.org)",
+    ],
+)
+def test_markdown_written_back_renders_as_the_source(text: str) -> None:
+    written = to_markdown(text, heading=4)
+    headings = re.compile(r"<(/?)h[1-6]>")
+    assert headings.sub(r"<\1h4>", render(written)) == headings.sub(r"<\1h4>", render(text))
+    assert to_markdown(written) == written

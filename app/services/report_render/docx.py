@@ -22,17 +22,16 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from app import i18n
 from app.i18n import _, ngettext
+from app.services import markdown
 from app.services.report import Report, ReportSession, convener_text
 from app.services.report_render import images
 
 PHOTO_WIDTH = Cm(8)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_markdown = MarkdownIt("commonmark", {"html": False})
 
 
 def clean(text: object) -> str:
@@ -247,11 +246,22 @@ class _Writer:
                 self.para(photo.caption, "Caption")
 
     def markdown(self, text: str) -> None:
-        """Markdown notes as Word paragraphs: lists, headings as bold lines, bold and italic."""
+        """Markdown notes as Word paragraphs: lists, headings as bold lines, tables, bold,
+        italic and struck-through runs; the tokens come from the notes page's own parser."""
         style_stack: list[str] = []
-        tokens = _markdown.parse(clean(text))
+        rows: list[list[list[Token]]] | None = None  # inside a table: its cells' inlines
+        tokens = markdown.tokens(clean(text))
         for index, token in enumerate(tokens):
-            if token.type == "bullet_list_open":
+            if token.type == "table_open":
+                rows = []
+            elif token.type == "tr_open" and rows is not None:
+                rows.append([])
+            elif token.type == "table_close" and rows is not None:
+                self.note_table(rows)
+                rows = None
+            elif token.type == "inline" and rows is not None:
+                rows[-1].append(token.children or [])
+            elif token.type == "bullet_list_open":
                 style_stack.append("List Bullet")
             elif token.type == "ordered_list_open":
                 style_stack.append("List Number")
@@ -268,6 +278,17 @@ class _Writer:
                 _inline(paragraph, token.children or [], heading=opener == "heading_open")
             elif token.type in ("fence", "code_block"):
                 self.para(token.content.rstrip("\n"), "No Spacing")
+
+    def note_table(self, rows: list[list[list[Token]]]) -> None:
+        """A table in the notes; its first row is the header."""
+        if not rows:
+            return
+        table = self.doc.add_table(rows=len(rows), cols=max(len(row) for row in rows))
+        table.style = self.style("Table Grid")
+        for number, (row, cells) in enumerate(zip(rows, table.rows, strict=True)):
+            for children, cell in zip(row, cells.cells, strict=False):
+                _inline(cell.paragraphs[0], children, heading=number == 0)
+        _repeat_header(table)
 
     def priorities_and_actions(self) -> None:
         report = self.report
@@ -350,6 +371,7 @@ def _repeat_header(table: Table) -> None:
 def _inline(paragraph: Paragraph, children: list[Token], *, heading: bool) -> None:
     bold = heading
     italic = False
+    strike = False
     link = ""
     for child in children:
         if child.type == "strong_open":
@@ -360,6 +382,8 @@ def _inline(paragraph: Paragraph, children: list[Token], *, heading: bool) -> No
             italic = True
         elif child.type == "em_close":
             italic = False
+        elif child.type in ("s_open", "s_close"):
+            strike = child.type == "s_open"
         elif child.type == "link_open":
             link = str(child.attrs.get("href", ""))
         elif child.type == "link_close":
@@ -372,3 +396,4 @@ def _inline(paragraph: Paragraph, children: list[Token], *, heading: bool) -> No
             run = paragraph.add_run(child.content)
             run.bold = bold or None
             run.italic = italic or None
+            run.font.strike = strike or None

@@ -12,27 +12,16 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
-import nh3
 from babel.dates import format_date
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from app import i18n
+from app.services import markdown
 from app.services.report import PhotoView, Report, convener_text
 from app.services.report_render import images
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 CSS_FILE = Path(__file__).resolve().parent.parent.parent / "static" / "css" / "report.css"
-
-# Notes are Markdown. Raw HTML in them stays text (html=False), and the result is cleaned
-# again by nh3 (no scripts, styles, event handlers or iframes). Images are dropped too: an
-# image from elsewhere would be fetched whenever the file is opened.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-_NOTE_TAGS = set(nh3.ALLOWED_TAGS) - {"img"}
-
-
-def markdown_html(text: str) -> Markup:
-    return Markup(nh3.clean(_markdown.render(text), tags=_NOTE_TAGS))  # noqa: S704 (cleaned)
 
 
 @cache
@@ -48,7 +37,8 @@ def environment() -> jinja2.Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
-    env.filters["markdown"] = markdown_html
+    # Notes as on the notes page: app/services/markdown.py (images dropped, links checked).
+    env.filters["markdown"] = markdown.render
     return env
 
 

@@ -2,8 +2,10 @@
 
 Text that people typed is escaped, so a title such as ``*Roma* [kids](x) | jobs`` or a name
 starting with ``#`` reads as typed and never becomes emphasis, a link, a heading or a broken
-table. Session notes are Markdown already and keep their formatting; raw HTML in them is
-escaped as it is on the report page.
+table. Session notes are Markdown already: they are written back from the one parse the
+notes page and every format share (``app.services.markdown.to_markdown``), so they keep
+their formatting, raw HTML in them reads as text as on the report page, and a link the
+policy refused (``ftp:``, relative) is its text only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from babel.dates import format_date
 
 from app import i18n
 from app.i18n import _, ngettext
+from app.services import markdown
 from app.services.report import Report, ReportSession, convener_text
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
@@ -37,14 +40,8 @@ def escape(text: object) -> str:
 
 
 def notes(text: str) -> str:
-    """A note's Markdown, with raw HTML made literal and headings kept below the session's."""
-    lines = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        line = line.replace("<", "&lt;").replace(">", "&gt;")
-        if re.match(r"^ {0,3}#{1,6}(\s|$)", line):
-            line = "#### " + line.lstrip().lstrip("#").strip()
-        lines.append(line)
-    return "\n".join(lines).strip()
+    """A note's Markdown, headings kept below the session's (level 4)."""
+    return markdown.to_markdown(text, heading=4)
 
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
