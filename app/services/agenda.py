@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.models.events import Day, Event, Room, TimeBlock
-from app.models.people import Participant
 from app.models.schedule import BlockedCell, Placement, PublishedPlacement, ScheduleVersion
 from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
+from app.services import conveners
 from app.services.programme import DayProgramme, programme, rooms
 
 Cell = tuple[int, int]  # (block id, room id)
@@ -194,15 +194,10 @@ def _sessions(
             room_id=room_id,
             locked=locked,
         )
-    convener_rows = session.exec(
-        select(TopicConvener.topic_id, Participant.id, Participant.name)
-        .join(Participant, Participant.id == TopicConvener.participant_id)  # type: ignore[arg-type]
-        .where(col(TopicConvener.topic_id).in_(list(views)))
-        .order_by(col(TopicConvener.id))
-    ).all()
-    for topic_id, participant_id, name in convener_rows:
-        views[topic_id].conveners.append(name)
-        views[topic_id].convener_ids.append(participant_id or 0)
+    for topic_id, people in conveners.by_topic(session, event_id=event_id).items():
+        if topic_id in views:
+            views[topic_id].conveners.extend(person.name for person in people)
+            views[topic_id].convener_ids.extend(person.participant_id for person in people)
     return {view.cell: view for view in views.values()}
 
 

@@ -32,8 +32,9 @@ from app.models.schedule import (
     PublishedPlacement,
     ScheduleVersion,
 )
-from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
+from app.models.topics import Topic, TopicStatus, Vote
 from app.services import agenda, scheduler
+from app.services import conveners as convener_queries
 from app.services.access import EventAccess
 from app.services.agenda import Agenda, Cell
 
@@ -389,13 +390,8 @@ def prepare(
         .order_by(col(Topic.id))
     ).all()
     conveners: dict[int, list[int]] = defaultdict(list)
-    for topic_id, participant_id in session.exec(
-        select(TopicConvener.topic_id, TopicConvener.participant_id)
-        .join(Topic, Topic.id == TopicConvener.topic_id)  # type: ignore[arg-type]
-        .where(Topic.event_id == event_id)
-        .order_by(col(TopicConvener.id))
-    ).all():
-        conveners[topic_id].append(participant_id)
+    for topic_id, people in convener_queries.by_topic(session, event_id=event_id).items():
+        conveners[topic_id].extend(person.participant_id for person in people)
     voters = _voters(session, event_id=event_id)
     version = agenda.latest_version(session, event_id=event_id)
     published = agenda.published_cells(session, version_id=version.id or 0) if version else {}

@@ -8,8 +8,19 @@ from sqlmodel import Session, col, func, select
 
 from app.models.events import Event, Phase
 from app.models.people import Participant
-from app.models.topics import Announcement, Topic, TopicConvener, TopicStatus
-from app.services import agenda, checkins, convergence, grid, maps, news, notes, pitches, votes
+from app.models.topics import Announcement, Topic, TopicStatus
+from app.services import (
+    agenda,
+    checkins,
+    conveners,
+    convergence,
+    grid,
+    maps,
+    news,
+    notes,
+    pitches,
+    votes,
+)
 from app.services.agenda import Agenda, Move
 
 
@@ -85,16 +96,10 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         )
         for topic in topics
     }
-    convener_rows = session.exec(
-        select(TopicConvener.topic_id, Participant.id, Participant.name)
-        .join(Participant, Participant.id == TopicConvener.participant_id)  # type: ignore[arg-type]
-        .join(Topic, Topic.id == TopicConvener.topic_id)  # type: ignore[arg-type]
-        .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
-        .order_by(col(TopicConvener.id))
-    ).all()
-    for topic_id, participant_id, name in convener_rows:
-        views[topic_id].conveners.append(name)
-        views[topic_id].convener_ids.append(participant_id or 0)
+    for topic_id, people in conveners.by_topic(session, event_id=event_id).items():
+        if topic_id in views:  # the active topics
+            views[topic_id].conveners.extend(person.name for person in people)
+            views[topic_id].convener_ids.extend(person.participant_id for person in people)
     tallies = votes.tallies(session, event_id=event_id)
     for topic_id, count in tallies.items():
         if topic_id in views:

@@ -38,8 +38,9 @@ from app.models.events import BLOCK_KIND_LABELS, BlockKind, Event, EventMember, 
 from app.models.notes import Commitment
 from app.models.people import ORG_TYPE_LABELS, Participant, User
 from app.models.schedule import CheckIn
-from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
+from app.models.topics import Topic, TopicStatus, Vote
 from app.services import agenda as agenda_service
+from app.services import conveners as convener_queries
 from app.services import convergence, maps, notes, photos
 from app.services.access import EventAccess
 
@@ -591,12 +592,13 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
         .order_by(col(Topic.id))
     ).all()
     topic_ids = [topic.id for topic in topics]
-    convener_rows = session.exec(
-        select(TopicConvener.topic_id, TopicConvener.participant_id)
-        .join(Topic, Topic.id == TopicConvener.topic_id)  # type: ignore[arg-type]
-        .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
-        .order_by(col(TopicConvener.id))
-    ).all()
+    active = set(topic_ids)
+    convener_rows = [
+        (topic_id, person.participant_id)
+        for topic_id, people in convener_queries.by_topic(session, event_id=event_id).items()
+        if topic_id in active  # the active topics
+        for person in people
+    ]
     vote_rows = session.exec(
         select(Vote.topic_id, Vote.participant_id, Vote.created_at)
         .where(Vote.event_id == event_id)
