@@ -9,17 +9,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, SettingsDep, VisitorDep, verify_csrf
+from app.deps import AccessDep, SettingsDep, VisitorDep, verify_csrf
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models.base import utcnow
 from app.realtime.frames import live_context
+from app.realtime.notify import EventRoute
 from app.services import agenda, calendar, checkins, live
 from app.services.access import EventAccess, live_path, outsider_error
 from app.services.qr import qr_svg
 from app.templating import render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 
 def _phone_context(request: Request, session: SessionDep, access: EventAccess) -> dict[str, Any]:
@@ -105,16 +106,13 @@ def session_page(
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/here")
-def check_in(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def check_in(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     checkins.check_in(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
     return RedirectResponse(f"/e/{access.event.slug}/sessions/{topic_id}", status_code=303)
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/leave")
-def check_out(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int
-) -> Response:
+def check_out(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     try:
         checkins.check_out(session, access=access)
     except Invalid as error:
@@ -122,7 +120,6 @@ def check_out(
         return _session_page(
             request, session, access, topic_id, message=error.message, status=error.status_code
         )
-    hub.changed(access.event_id)
     return RedirectResponse(f"/e/{access.event.slug}/sessions/{topic_id}", status_code=303)
 
 

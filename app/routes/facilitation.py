@@ -8,17 +8,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, verify_csrf
+from app.deps import AccessDep, verify_csrf
 from app.errors import Invalid
 from app.forms import parse_int
 from app.models.events import PHASE_LABELS, Phase
 from app.models.topics import Topic, TopicStatus
 from app.realtime.frames import live_context
+from app.realtime.notify import EventRoute
 from app.services import live, news, people, phases, pitches, topics
 from app.services.access import EventAccess, live_path
 from app.templating import render
 
-router = APIRouter(prefix="/o/{slug}", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/o/{slug}", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 
 def _panel(
@@ -69,10 +70,9 @@ def panel(request: Request, session: SessionDep, access: AccessDep) -> Response:
 
 @router.post("/phase")
 def set_phase(
-    session: SessionDep, access: AccessDep, hub: HubDep, phase: Annotated[str, Form()] = ""
+    session: SessionDep, access: AccessDep, phase: Annotated[str, Form()] = ""
 ) -> Response:
     phases.set_phase(session, access=access, phase=phase)
-    hub.changed(access.event_id)
     return _back(access)
 
 
@@ -81,7 +81,6 @@ def update_rules(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     dots_per_participant: Annotated[str, Form()] = "",
     max_dots_per_topic: Annotated[str, Form()] = "",
     pitch_seconds: Annotated[str, Form()] = "",
@@ -112,7 +111,6 @@ def update_rules(
             "proposals_while_voting": "true" if proposals_while_voting else "",
         }
         return _panel(request, session, access, errors=error.errors, form=form, status=422)
-    hub.changed(access.event_id)
     return _back(access, "#rules")
 
 
@@ -121,7 +119,6 @@ def announce(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     text: Annotated[str, Form()] = "",
 ) -> Response:
     try:
@@ -131,46 +128,38 @@ def announce(
         return _panel(
             request, session, access, errors=error.errors, form={"text": text}, status=422
         )
-    hub.changed(access.event_id)
     return _back(access, "#news-form")
 
 
 @router.post("/news/{announcement_id}/withdraw")
-def withdraw_news(
-    session: SessionDep, access: AccessDep, hub: HubDep, announcement_id: int
-) -> Response:
+def withdraw_news(session: SessionDep, access: AccessDep, announcement_id: int) -> Response:
     news.withdraw(session, access=access, announcement_id=announcement_id)
-    hub.changed(access.event_id)
     return _back(access, "#news-form")
 
 
 @router.post("/pitch/next")
-def next_pitch(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+def next_pitch(session: SessionDep, access: AccessDep) -> Response:
     pitches.advance(session, access=access)
-    hub.changed(access.event_id)
     return _back(access, "#pitch")
 
 
 @router.post("/pitch/stop")
-def stop_pitch(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+def stop_pitch(session: SessionDep, access: AccessDep) -> Response:
     pitches.stop(session, access=access)
-    hub.changed(access.event_id)
     return _back(access, "#pitch")
 
 
 @router.post("/pitch/{topic_id}/add")
-def queue_pitch(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def queue_pitch(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     access.require_staff()
     pitches.line_up(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
     return _back(access, "#pitch")
 
 
 @router.post("/pitch/{topic_id}/remove")
-def unqueue_pitch(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def unqueue_pitch(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     access.require_staff()
     pitches.leave(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
     return _back(access, "#pitch")
 
 
@@ -179,7 +168,6 @@ def add_on_behalf(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "",
@@ -203,7 +191,6 @@ def add_on_behalf(
             "convener": convener,
         }
         return _panel(request, session, access, errors=error.errors, form=form, status=422)
-    hub.changed(access.event_id)
     return _back(access, "#add-topic")
 
 
@@ -252,7 +239,6 @@ def edit_topic(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
@@ -274,7 +260,6 @@ def edit_topic(
         return _topic_page(
             request, session, access, topic_id, errors=error.errors, form=form, status=422
         )
-    hub.changed(access.event_id)
     return _back(access, f"#staff-topic-{topic_id}")
 
 
@@ -283,7 +268,6 @@ def hide_topic(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
@@ -292,14 +276,12 @@ def hide_topic(
     except Invalid as error:
         session.rollback()
         return _topic_page(request, session, access, topic_id, errors=error.errors, status=422)
-    hub.changed(access.event_id)
     return _back(access)
 
 
 @router.post("/topics/{topic_id}/unhide")
-def unhide_topic(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def unhide_topic(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     topics.unhide(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
     return _back(access)
 
 
@@ -308,7 +290,6 @@ def merge_topic(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     target: Annotated[str, Form()] = "",
 ) -> Response:
@@ -319,22 +300,19 @@ def merge_topic(
     except Invalid as error:
         session.rollback()
         return _topic_page(request, session, access, topic_id, errors=error.errors, status=422)
-    hub.changed(access.event_id)
     return _back(access, f"#staff-topic-{merged.id}")
 
 
 @router.post("/topics/{topic_id}/withdraw")
-def withdraw_topic(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def withdraw_topic(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     access.require_staff()
     topics.withdraw(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
     return _back(access, "#withdrawn-topics")
 
 
 @router.post("/topics/{topic_id}/restore")
-def restore_topic(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def restore_topic(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     topics.restore(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
     return _back(access, f"#staff-topic-{topic_id}")
 
 
@@ -343,18 +321,14 @@ def _topic_back(access: EventAccess, topic: Topic) -> RedirectResponse:
 
 
 @router.post("/cohost-requests/{request_id}/accept")
-def accept_cohost(session: SessionDep, access: AccessDep, hub: HubDep, request_id: int) -> Response:
+def accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     access.require_staff()
     topic = topics.accept_cohost(session, access=access, request_id=request_id)
-    hub.changed(access.event_id)
     return _topic_back(access, topic)
 
 
 @router.post("/cohost-requests/{request_id}/decline")
-def decline_cohost(
-    session: SessionDep, access: AccessDep, hub: HubDep, request_id: int
-) -> Response:
+def decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     access.require_staff()
     topic = topics.decline_cohost(session, access=access, request_id=request_id)
-    hub.changed(access.event_id)
     return _topic_back(access, topic)

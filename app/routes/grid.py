@@ -9,17 +9,20 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, verify_csrf
+from app.deps import AccessDep, verify_csrf
 from app.errors import DomainError, Invalid
 from app.forms import parse_int
 from app.i18n import _, ngettext
 from app.models.base import MAX_ID
+from app.realtime.notify import EventRoute
 from app.services import agenda, checkins, grid, live
 from app.services.access import EventAccess
 from app.services.agenda import Cell
 from app.templating import render
 
-router = APIRouter(prefix="/o/{slug}/grid", dependencies=[Depends(verify_csrf)])
+router = APIRouter(
+    prefix="/o/{slug}/grid", dependencies=[Depends(verify_csrf)], route_class=EventRoute
+)
 
 
 def _id(raw: str, *, field: str) -> int:
@@ -149,7 +152,6 @@ def move(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic: Annotated[str, Form()] = "",
     from_block: Annotated[str, Form()] = "",
     from_room: Annotated[str, Form()] = "",
@@ -168,7 +170,6 @@ def move(
         )
     except DomainError as error:
         return _failed(request, session, access, error)
-    hub.changed(access.event_id)
     return _answer(request, session, access, message=_("Moved."))
 
 
@@ -177,7 +178,6 @@ def lock(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic: Annotated[str, Form()] = "",
     locked: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -185,7 +185,6 @@ def lock(
         grid.set_locked(session, access=access, topic_id=_id(topic, field="topic"), locked=locked)
     except DomainError as error:
         return _failed(request, session, access, error)
-    hub.changed(access.event_id)
     return _answer(request, session, access, message=_("Locked.") if locked else _("Unlocked."))
 
 
@@ -194,7 +193,6 @@ def block(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     block_id: Annotated[str, Form()] = "",
     room_id: Annotated[str, Form()] = "",
     blocked: Annotated[bool, Form()] = False,
@@ -209,7 +207,6 @@ def block(
         )
     except DomainError as error:
         return _failed(request, session, access, error)
-    hub.changed(access.event_id)
     message = (
         _("The room is not available in this slot now.")
         if blocked
@@ -219,17 +216,16 @@ def block(
 
 
 @router.post("/undo")
-def undo(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+def undo(request: Request, session: SessionDep, access: AccessDep) -> Response:
     try:
         grid.undo(session, access=access)
     except DomainError as error:
         return _failed(request, session, access, error)
-    hub.changed(access.event_id)
     return _answer(request, session, access, message=_("Undone."))
 
 
 def _schedule(
-    request: Request, session: SessionDep, access: EventAccess, hub: HubDep, mode: grid.Mode
+    request: Request, session: SessionDep, access: EventAccess, mode: grid.Mode
 ) -> Response:
     try:
         plan = grid.prepare(session, access=access, mode=mode)
@@ -238,7 +234,6 @@ def _schedule(
         grid.apply(session, access=access, plan=plan)
     except DomainError as error:
         return _failed(request, session, access, error)
-    hub.changed(access.event_id)
     result = plan.result
     assert result is not None
     count = len(result.assignments)
@@ -252,22 +247,21 @@ def _schedule(
 
 
 @router.post("/fill")
-def fill(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
-    return _schedule(request, session, access, hub, "fill")
+def fill(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    return _schedule(request, session, access, "fill")
 
 
 @router.post("/reoptimise")
-def reoptimise(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
-    return _schedule(request, session, access, hub, "reoptimise")
+def reoptimise(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    return _schedule(request, session, access, "reoptimise")
 
 
 @router.post("/publish")
-def publish(request: Request, session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+def publish(request: Request, session: SessionDep, access: AccessDep) -> Response:
     try:
         version = grid.publish(session, access=access)
     except DomainError as error:
         return _failed(request, session, access, error)
-    hub.changed(access.event_id)
     return _answer(
         request,
         session,

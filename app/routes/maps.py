@@ -9,17 +9,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, verify_csrf
+from app.deps import AccessDep, verify_csrf
 from app.errors import Invalid
 from app.i18n import _
 from app.models.base import MAX_ID
 from app.models.events import Role
 from app.models.maps import MAP_LAYOUT_LABELS
+from app.realtime.notify import EventRoute
 from app.services import maps
 from app.services.access import EventAccess, live_path
 from app.templating import render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 _DIGITS = re.compile(r"^\d{1,12}$")
 
@@ -148,13 +149,6 @@ def _back(access: EventAccess, map_id: int, anchor: str = "") -> RedirectRespons
     return RedirectResponse(f"/o/{access.event.slug}/maps/{map_id}{anchor}", status_code=303)
 
 
-def _changed(hub: HubDep, access: EventAccess, map_id: int, anchor: str = "") -> RedirectResponse:
-    """After a change the live screens show: tell them, and send the facilitator back to the
-    map's page."""
-    hub.changed(access.event_id)
-    return _back(access, map_id, anchor)
-
-
 def _work_done(
     request: Request,
     session: SessionDep,
@@ -212,7 +206,6 @@ def update_settings(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     map_id: int,
     question: Annotated[str, Form()] = "",
     uses_places: Annotated[bool, Form()] = False,
@@ -239,38 +232,37 @@ def update_settings(
         return _form_refused(
             request, session, access, map_id, error, error_form="settings", form=form
         )
-    return _changed(hub, access, map_id, "#settings")
+    return _back(access, map_id, "#settings")
 
 
 @router.post("/o/{slug}/maps/{map_id}/board")
-def show_on_board(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
+def show_on_board(session: SessionDep, access: AccessDep, map_id: int) -> Response:
     maps.show_on_board(session, access=access, map_id=map_id)
-    return _changed(hub, access, map_id)
+    return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/unboard")
-def take_off_board(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
+def take_off_board(session: SessionDep, access: AccessDep, map_id: int) -> Response:
     maps.staff_map(session, access=access, map_id=map_id)
     maps.take_off_board(session, access=access)
-    return _changed(hub, access, map_id)
+    return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/freeze")
-def freeze(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
+def freeze(session: SessionDep, access: AccessDep, map_id: int) -> Response:
     maps.set_frozen(session, access=access, map_id=map_id, frozen=True)
-    return _changed(hub, access, map_id)
+    return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/unfreeze")
-def unfreeze(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
+def unfreeze(session: SessionDep, access: AccessDep, map_id: int) -> Response:
     maps.set_frozen(session, access=access, map_id=map_id, frozen=False)
-    return _changed(hub, access, map_id)
+    return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/delete")
-def delete_map(session: SessionDep, access: AccessDep, hub: HubDep, map_id: int) -> Response:
+def delete_map(session: SessionDep, access: AccessDep, map_id: int) -> Response:
     maps.delete_map(session, access=access, map_id=map_id)
-    hub.changed(access.event_id)
     return RedirectResponse(f"/o/{access.event.slug}/maps", status_code=303)
 
 
@@ -282,7 +274,6 @@ def add_category(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     map_id: int,
     name: Annotated[str, Form()] = "",
     colour: Annotated[str, Form()] = "",
@@ -294,7 +285,7 @@ def add_category(
         return _form_refused(
             request, session, access, map_id, error, error_form="new-category", form=form
         )
-    return _changed(hub, access, map_id, "#categories")
+    return _back(access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/map-categories/{category_id}")
@@ -302,7 +293,6 @@ def update_category(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     category_id: int,
     name: Annotated[str, Form()] = "",
     colour: Annotated[str, Form()] = "",
@@ -317,29 +307,26 @@ def update_category(
         return _form_refused(
             request, session, access, map_id, error, error_form=f"category-{category_id}", form=form
         )
-    return _changed(hub, access, map_id, "#categories")
+    return _back(access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/map-categories/{category_id}/move")
 def move_category(
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     category_id: int,
     offset: Annotated[str, Form()] = "",
 ) -> Response:
     map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
     maps.move_category(session, access=access, category_id=category_id, offset=_offset(offset))
-    return _changed(hub, access, map_id, "#categories")
+    return _back(access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/map-categories/{category_id}/delete")
-def delete_category(
-    session: SessionDep, access: AccessDep, hub: HubDep, category_id: int
-) -> Response:
+def delete_category(session: SessionDep, access: AccessDep, category_id: int) -> Response:
     map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
     maps.delete_category(session, access=access, category_id=category_id)
-    return _changed(hub, access, map_id, "#categories")
+    return _back(access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/maps/{map_id}/places")
@@ -347,7 +334,6 @@ def add_place(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     map_id: int,
     name: Annotated[str, Form()] = "",
 ) -> Response:
@@ -357,7 +343,7 @@ def add_place(
         return _form_refused(
             request, session, access, map_id, error, error_form="new-place", form={"name": name}
         )
-    return _changed(hub, access, map_id, "#places")
+    return _back(access, map_id, "#places")
 
 
 @router.post("/o/{slug}/map-places/{place_id}")
@@ -365,7 +351,6 @@ def rename_place(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     place_id: int,
     name: Annotated[str, Form()] = "",
 ) -> Response:
@@ -377,27 +362,26 @@ def rename_place(
         return _form_refused(
             request, session, access, map_id, error, error_form=f"place-{place_id}", form=form
         )
-    return _changed(hub, access, map_id, "#places")
+    return _back(access, map_id, "#places")
 
 
 @router.post("/o/{slug}/map-places/{place_id}/move")
 def move_place(
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     place_id: int,
     offset: Annotated[str, Form()] = "",
 ) -> Response:
     map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
     maps.move_place(session, access=access, place_id=place_id, offset=_offset(offset))
-    return _changed(hub, access, map_id, "#places")
+    return _back(access, map_id, "#places")
 
 
 @router.post("/o/{slug}/map-places/{place_id}/delete")
-def delete_place(session: SessionDep, access: AccessDep, hub: HubDep, place_id: int) -> Response:
+def delete_place(session: SessionDep, access: AccessDep, place_id: int) -> Response:
     map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
     maps.delete_place(session, access=access, place_id=place_id)
-    return _changed(hub, access, map_id, "#places")
+    return _back(access, map_id, "#places")
 
 
 # --- clustering --------------------------------------------------------------------------
@@ -408,7 +392,6 @@ def move_card(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     map_id: int,
     card: Annotated[str, Form()] = "",
     target: Annotated[str, Form()] = "",
@@ -426,7 +409,6 @@ def move_card(
         return _form_refused(
             request, session, access, map_id, error, error_form="move", form=form, work_area=True
         )
-    hub.changed(access.event_id)
     return _work_done(
         request, session, access, map_id, f"#work-card-{moved.id}", message=_("Card moved.")
     )
@@ -437,7 +419,6 @@ def create_cluster(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     map_id: int,
     category: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
@@ -451,7 +432,6 @@ def create_cluster(
         return _form_refused(
             request, session, access, map_id, error, error_form="new-cluster", form=form
         )
-    hub.changed(access.event_id)
     return _work_done(request, session, access, map_id, f"#work-cluster-{cluster.id}")
 
 
@@ -460,7 +440,6 @@ def rename_cluster(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     cluster_id: int,
     name: Annotated[str, Form()] = "",
 ) -> Response:
@@ -479,7 +458,6 @@ def rename_cluster(
             form=form,
             work_area=True,
         )
-    hub.changed(access.event_id)
     return _work_done(
         request, session, access, map_id, f"#work-cluster-{cluster_id}", message=_("Saved.")
     )
@@ -487,11 +465,10 @@ def rename_cluster(
 
 @router.post("/o/{slug}/map-clusters/{cluster_id}/delete")
 def dissolve_cluster(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, cluster_id: int
+    request: Request, session: SessionDep, access: AccessDep, cluster_id: int
 ) -> Response:
     map_id = maps.staff_cluster(session, access=access, cluster_id=cluster_id).map_id
     maps.dissolve_cluster(session, access=access, cluster_id=cluster_id)
-    hub.changed(access.event_id)
     return _work_done(request, session, access, map_id, "#map-work")
 
 
@@ -500,7 +477,6 @@ def add_card_on_behalf(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     map_id: int,
     text: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
@@ -521,7 +497,7 @@ def add_card_on_behalf(
         return _form_refused(
             request, session, access, map_id, error, error_form="add-card", form=form
         )
-    return _changed(hub, access, map_id, f"#work-card-{card.id}")
+    return _back(access, map_id, f"#work-card-{card.id}")
 
 
 # --- moderating one card -----------------------------------------------------------------
@@ -562,7 +538,6 @@ def merge_card(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     card_id: int,
     target: Annotated[str, Form()] = "",
 ) -> Response:
@@ -573,7 +548,7 @@ def merge_card(
     except Invalid as error:
         session.rollback()
         return _card_page(request, session, access, card_id, errors=error.errors, status=422)
-    return _changed(hub, access, kept.map_id, f"#work-card-{kept.id}")
+    return _back(access, kept.map_id, f"#work-card-{kept.id}")
 
 
 @router.post("/o/{slug}/cards/{card_id}/hide")
@@ -581,7 +556,6 @@ def hide_card(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     card_id: int,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
@@ -590,13 +564,13 @@ def hide_card(
     except Invalid as error:
         session.rollback()
         return _card_page(request, session, access, card_id, errors=error.errors, status=422)
-    return _changed(hub, access, card.map_id, "#hidden-cards")
+    return _back(access, card.map_id, "#hidden-cards")
 
 
 @router.post("/o/{slug}/cards/{card_id}/unhide")
-def unhide_card(session: SessionDep, access: AccessDep, hub: HubDep, card_id: int) -> Response:
+def unhide_card(session: SessionDep, access: AccessDep, card_id: int) -> Response:
     card = maps.unhide_card(session, access=access, card_id=card_id)
-    return _changed(hub, access, card.map_id, f"#work-card-{card.id}")
+    return _back(access, card.map_id, f"#work-card-{card.id}")
 
 
 # --- summary and export ------------------------------------------------------------------
@@ -697,7 +671,6 @@ def post_card(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     map_id: int,
     text: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
@@ -719,7 +692,6 @@ def post_card(
         return _phone_page(
             request, session, access, map_id, form=form, errors=error.errors, status=422
         )
-    hub.changed(access.event_id)
     return RedirectResponse(f"/e/{access.event.slug}/maps/{map_id}#my-cards", status_code=303)
 
 
@@ -766,7 +738,6 @@ def edit_card(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     card_id: int,
     text: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
@@ -787,22 +758,19 @@ def edit_card(
         return _edit_page(
             request, session, access, card_id, form=form, errors=error.errors, status=422
         )
-    hub.changed(access.event_id)
     return RedirectResponse(f"/e/{access.event.slug}/maps/{card.map_id}#my-cards", status_code=303)
 
 
 @router.post("/e/{slug}/cards/{card_id}/delete")
-def delete_card(session: SessionDep, access: AccessDep, hub: HubDep, card_id: int) -> Response:
+def delete_card(session: SessionDep, access: AccessDep, card_id: int) -> Response:
     map_id = maps.delete_card(session, access=access, card_id=card_id)
-    hub.changed(access.event_id)
     return RedirectResponse(f"/e/{access.event.slug}/maps/{map_id}#my-cards", status_code=303)
 
 
 def _plus_response(
-    request: Request, access: EventAccess, hub: HubDep, result: maps.PlusResult, message: str
+    request: Request, access: EventAccess, result: maps.PlusResult, message: str
 ) -> Response:
-    """Tell the live screens, and answer the phone: its own +1s for htmx, else the map again."""
-    hub.changed(access.event_id)
+    """Answer the phone: its own +1s for htmx, else the map again."""
     if request.headers.get("hx-request") != "true":
         return RedirectResponse(
             f"/e/{access.event.slug}/maps/{result.map_id}#map-card-{result.card_id}",
@@ -816,19 +784,17 @@ def _plus_response(
 
 
 @router.post("/e/{slug}/cards/{card_id}/plus")
-def plus_one(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, card_id: int
-) -> Response:
+def plus_one(request: Request, session: SessionDep, access: AccessDep, card_id: int) -> Response:
     result = maps.plus_one(session, access=access, card_id=card_id)
-    return _plus_response(request, access, hub, result, _("+1 given."))
+    return _plus_response(request, access, result, _("+1 given."))
 
 
 @router.post("/e/{slug}/cards/{card_id}/unplus")
 def remove_plus_one(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, card_id: int
+    request: Request, session: SessionDep, access: AccessDep, card_id: int
 ) -> Response:
     result = maps.remove_plus_one(session, access=access, card_id=card_id)
-    return _plus_response(request, access, hub, result, _("+1 taken back."))
+    return _plus_response(request, access, result, _("+1 taken back."))
 
 
 @router.get("/e/{slug}/maps/{map_id}/mine")

@@ -9,19 +9,19 @@ from fastapi import APIRouter, Depends, Form, Header, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, verify_csrf
+from app.deps import AccessDep, verify_csrf
 from app.errors import Invalid
 from app.i18n import _
 from app.models.events import PHASE_LABELS, Role
 from app.realtime.frames import live_context
-from app.realtime.hub import Hub
+from app.realtime.notify import EventRoute, unchanged
 from app.services import agenda, live, pitches, topics, votes
 from app.services.access import EventAccess, live_path
 from app.services.phases import proposals_open, voting_open
 from app.services.votes import VoteResult
 from app.templating import render
 
-router = APIRouter(prefix="/e/{slug}", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/e/{slug}", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 
 def my_state(
@@ -84,18 +84,11 @@ def _home(access: EventAccess, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/e/{access.event.slug}{anchor}", status_code=303)
 
 
-def _my_topics_changed(access: EventAccess, hub: Hub) -> RedirectResponse:
-    """One of this person's topics changed: tell the live screens, and show them their topics."""
-    hub.changed(access.event_id)
-    return _home(access, "#my-topics")
-
-
 @router.post("/topics")
 def propose(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "",
@@ -110,7 +103,7 @@ def propose(
         return participant_page(
             request, session, access, form=form, errors=error.errors, status=422
         )
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")
 
 
 @router.get("/topics/similar")
@@ -166,7 +159,6 @@ def edit(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
@@ -185,54 +177,49 @@ def edit(
         session.rollback()
         form = {"title": title, "description": description, "language": language}
         return _edit_page(request, session, access, topic_id, form, error.errors, 422)
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")
 
 
 @router.post("/topics/{topic_id}/withdraw")
-def withdraw(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def withdraw(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     topics.withdraw(session, access=access, topic_id=topic_id)
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")
 
 
 @router.post("/topics/{topic_id}/cohost")
-def request_cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def request_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     topics.request_cohost(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)  # the conveners' phones show the request
     return _home(access, "#my-requests")
 
 
 @router.post("/topics/{topic_id}/cohost/cancel")
-def cancel_cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def cancel_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     topics.cancel_cohost_request(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
     return _home(access, "#my-requests")
 
 
 @router.post("/cohost-requests/{request_id}/accept")
-def accept_cohost(session: SessionDep, access: AccessDep, hub: HubDep, request_id: int) -> Response:
+def accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     topics.accept_cohost(session, access=access, request_id=request_id)
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")
 
 
 @router.post("/cohost-requests/{request_id}/decline")
-def decline_cohost(
-    session: SessionDep, access: AccessDep, hub: HubDep, request_id: int
-) -> Response:
+def decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     topics.decline_cohost(session, access=access, request_id=request_id)
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")
 
 
 def _vote_response(
     request: Request,
     session: SessionDep,
     access: EventAccess,
-    hub: Hub,
     result: VoteResult,
     message: str,
 ) -> Response:
-    """Tell the live screens (unless this was a retry already counted) and answer the phone."""
-    if not result.replayed:
-        hub.changed(access.event_id)
+    """Answer the phone; a retry of a dot already counted tells the live screens nothing."""
+    if result.replayed:
+        unchanged(request)
     return render(
         request,
         "partials/phone/vote_result.html",
@@ -249,9 +236,9 @@ def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Respons
 
 
 @router.post("/topics/{topic_id}/leave")
-def leave_cohost(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def leave_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     topics.leave_cohost(session, access=access, topic_id=topic_id)
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")
 
 
 @router.post("/topics/{topic_id}/vote")
@@ -259,12 +246,11 @@ def vote(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
     result = votes.cast(session, access=access, topic_id=topic_id, key=idempotency_key)
-    return _vote_response(request, session, access, hub, result, _("Dot placed."))
+    return _vote_response(request, session, access, result, _("Dot placed."))
 
 
 @router.post("/topics/{topic_id}/unvote")
@@ -272,21 +258,20 @@ def unvote(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
     result = votes.retract(session, access=access, topic_id=topic_id, key=idempotency_key)
-    return _vote_response(request, session, access, hub, result, _("Dot taken back."))
+    return _vote_response(request, session, access, result, _("Dot taken back."))
 
 
 @router.post("/topics/{topic_id}/pitch")
-def line_up(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def line_up(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     pitches.line_up(session, access=access, topic_id=topic_id)
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")
 
 
 @router.post("/topics/{topic_id}/pitch/leave")
-def leave_queue(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
+def leave_queue(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     pitches.leave(session, access=access, topic_id=topic_id)
-    return _my_topics_changed(access, hub)
+    return _home(access, "#my-topics")

@@ -13,20 +13,20 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, HubDep, SettingsDep, get_visitor_access, verify_csrf
+from app.deps import AccessDep, SettingsDep, get_visitor_access, verify_csrf
 from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied, RateLimited
 from app.forms import parse_int
 from app.i18n import _
 from app.models.base import MAX_ID
 from app.models.events import PHASE_LABELS, Role
-from app.realtime.hub import Hub
+from app.realtime.notify import EventRoute, unchanged
 from app.security import token_hash
 from app.services import agenda, convergence, notes, photos
 from app.services.access import EventAccess, board_signature_ok, live_path
 from app.services.convergence import AUTO_CHOICES
 from app.templating import render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 BOARD_COOKIE = "osl_board_{event_id}"  # the board link's signature, so the board sees photos
 
@@ -147,7 +147,6 @@ def save_notes(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     base_revision: Annotated[str, Form()] = "",
     title: Text = None,
@@ -209,7 +208,6 @@ def save_notes(
         if _wants_json(request):
             return JSONResponse({"reload": True, "message": error.message}, status_code=409)
         raise
-    hub.changed(access.event_id)
     if _wants_json(request):
         return JSONResponse(
             {
@@ -226,31 +224,28 @@ def save_notes(
 
 @router.post("/e/{slug}/sessions/{topic_id}/notes/presence")
 def presence(
+    request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     field: Annotated[str, Form()] = "",
 ) -> Response:
-    if notes.heartbeat(session, access=access, topic_id=topic_id, field=field[:30]):
-        hub.changed(access.event_id)
+    if not notes.heartbeat(session, access=access, topic_id=topic_id, field=field[:30]):
+        unchanged(request)  # the same people in the same fields: nothing to redraw
     return Response(status_code=204)
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/notes/leave")
-def leave(session: SessionDep, access: AccessDep, hub: HubDep, topic_id: int) -> Response:
-    if notes.leave(session, access=access, topic_id=topic_id):
-        hub.changed(access.event_id)
+def leave(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+    if not notes.leave(session, access=access, topic_id=topic_id):
+        unchanged(request)
     return Response(status_code=204)
 
 
 @router.post("/e/{slug}/notes/conflicts/{conflict_id}/done")
-def conflict_done(
-    session: SessionDep, access: AccessDep, hub: HubDep, conflict_id: int
-) -> Response:
+def conflict_done(session: SessionDep, access: AccessDep, conflict_id: int) -> Response:
     topic_id = notes.topic_of_conflict(session, access=access, conflict_id=conflict_id)
     notes.resolve_conflict(session, access=access, conflict_id=conflict_id)
-    hub.changed(access.event_id)
     return _back(access, topic_id, "#notes-conflicts")
 
 
@@ -262,7 +257,6 @@ def add_proposal(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     proposal: Annotated[str, Form()] = "",
 ) -> Response:
@@ -270,7 +264,7 @@ def add_proposal(
         notes.add_proposal(session, access=access, topic_id=topic_id, text=proposal)
     except Invalid as error:
         return _notes_refused(request, session, access, topic_id, error, {"proposal": proposal})
-    _touch_revision(session, access, hub, topic_id)
+    _touch_revision(session, access, topic_id)
     return _back(access, topic_id, "#notes-proposals")
 
 
@@ -293,27 +287,27 @@ def _row_refused(
 
 @router.post("/e/{slug}/proposals/{proposal_id}/delete")
 def delete_proposal(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, proposal_id: int
+    request: Request, session: SessionDep, access: AccessDep, proposal_id: int
 ) -> Response:
     try:
         proposal = notes.delete_proposal(session, access=access, proposal_id=proposal_id)
     except (PermissionDenied, Conflict) as error:
         topic_id = notes.topic_of_proposal(session, access=access, proposal_id=proposal_id)
         return _row_refused(request, session, access, topic_id, error, "proposals")
-    _touch_revision(session, access, hub, proposal.topic_id)
+    _touch_revision(session, access, proposal.topic_id)
     return _back(access, proposal.topic_id, "#notes-proposals")
 
 
 @router.post("/e/{slug}/proposals/{proposal_id}/restore")
 def restore_proposal(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, proposal_id: int
+    request: Request, session: SessionDep, access: AccessDep, proposal_id: int
 ) -> Response:
     try:
         proposal = notes.restore_proposal(session, access=access, proposal_id=proposal_id)
     except PermissionDenied as error:
         topic_id = notes.topic_of_proposal(session, access=access, proposal_id=proposal_id)
         return _row_refused(request, session, access, topic_id, error, "history")
-    _touch_revision(session, access, hub, proposal.topic_id)
+    _touch_revision(session, access, proposal.topic_id)
     return _back(access, proposal.topic_id, "#notes-proposals")
 
 
@@ -322,7 +316,6 @@ def add_step(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     action: Annotated[str, Form()] = "",
     who: Annotated[str, Form()] = "",
@@ -335,41 +328,38 @@ def add_step(
     except Invalid as error:
         form = {"action": action, "who": who, "by_when": by_when}
         return _notes_refused(request, session, access, topic_id, error, form)
-    _touch_revision(session, access, hub, topic_id)
+    _touch_revision(session, access, topic_id)
     return _back(access, topic_id, "#notes-steps")
 
 
 @router.post("/e/{slug}/steps/{step_id}/delete")
-def delete_step(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, step_id: int
-) -> Response:
+def delete_step(request: Request, session: SessionDep, access: AccessDep, step_id: int) -> Response:
     try:
         step = notes.delete_step(session, access=access, step_id=step_id)
     except PermissionDenied as error:
         topic_id = notes.topic_of_step(session, access=access, step_id=step_id)
         return _row_refused(request, session, access, topic_id, error, "steps")
-    _touch_revision(session, access, hub, step.topic_id)
+    _touch_revision(session, access, step.topic_id)
     return _back(access, step.topic_id, "#notes-steps")
 
 
 @router.post("/e/{slug}/steps/{step_id}/restore")
 def restore_step(
-    request: Request, session: SessionDep, access: AccessDep, hub: HubDep, step_id: int
+    request: Request, session: SessionDep, access: AccessDep, step_id: int
 ) -> Response:
     try:
         step = notes.restore_step(session, access=access, step_id=step_id)
     except PermissionDenied as error:
         topic_id = notes.topic_of_step(session, access=access, step_id=step_id)
         return _row_refused(request, session, access, topic_id, error, "history")
-    _touch_revision(session, access, hub, step.topic_id)
+    _touch_revision(session, access, step.topic_id)
     return _back(access, step.topic_id, "#notes-steps")
 
 
-def _touch_revision(session: SessionDep, access: EventAccess, hub: Hub, topic_id: int) -> None:
+def _touch_revision(session: SessionDep, access: EventAccess, topic_id: int) -> None:
     """Rows beside the text (proposals, steps, photos) changed: a new revision of the notes
     tells the screens showing them to fetch the fresh regions."""
     notes.bump(session, access=access, topic_id=topic_id)
-    hub.changed(access.event_id)
 
 
 # --- photos --------------------------------------------------------------------------------
@@ -381,7 +371,6 @@ def upload_photo(
     session: SessionDep,
     settings: SettingsDep,
     access: AccessDep,
-    hub: HubDep,
     topic_id: int,
     photo: Annotated[UploadFile | None, File()] = None,
     caption: Annotated[str, Form()] = "",
@@ -405,18 +394,18 @@ def upload_photo(
         errors = {error.field or "photo": error.message}
         form = {"caption": caption}
         return _page(request, session, access, topic_id, form=form, errors=errors, status=429)
-    _touch_revision(session, access, hub, topic_id)
+    _touch_revision(session, access, topic_id)
     return _back(access, topic_id, "#notes-photos")
 
 
 @router.post("/e/{slug}/photos/{photo_id}/delete")
 def delete_photo(
-    session: SessionDep, settings: SettingsDep, access: AccessDep, hub: HubDep, photo_id: int
+    session: SessionDep, settings: SettingsDep, access: AccessDep, photo_id: int
 ) -> Response:
     photo = photos.delete(
         session, access=access, photo_id=photo_id, upload_dir=settings.uploads_path
     )
-    _touch_revision(session, access, hub, photo.topic_id)
+    _touch_revision(session, access, photo.topic_id)
     return _back(access, photo.topic_id, "#notes-photos")
 
 
@@ -526,7 +515,6 @@ def _dot(
     request: Request,
     session: SessionDep,
     access: EventAccess,
-    hub: Hub,
     proposal_id: int,
     key: str,
     *,
@@ -537,8 +525,8 @@ def _dot(
         result = action(session, access=access, proposal_id=proposal_id, key=key or None)
     except Conflict as error:
         return _priorities_refused(request, session, access, error)
-    if not result.replayed:
-        hub.changed(access.event_id)
+    if result.replayed:
+        unchanged(request)  # a retry of a dot already counted
     return RedirectResponse(
         f"/e/{access.event.slug}/priorities#proposal-{proposal_id}", status_code=303
     )
@@ -549,12 +537,11 @@ def vote_proposal(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     proposal_id: int,
     key: Annotated[str, Form()] = "",
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return _dot(request, session, access, hub, proposal_id, idempotency_key or key, add=True)
+    return _dot(request, session, access, proposal_id, idempotency_key or key, add=True)
 
 
 @router.post("/e/{slug}/proposals/{proposal_id}/unvote")
@@ -562,12 +549,11 @@ def unvote_proposal(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     proposal_id: int,
     key: Annotated[str, Form()] = "",
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return _dot(request, session, access, hub, proposal_id, idempotency_key or key, add=False)
+    return _dot(request, session, access, proposal_id, idempotency_key or key, add=False)
 
 
 @router.post("/e/{slug}/proposals/{proposal_id}/commit")
@@ -575,7 +561,6 @@ def commit(
     request: Request,
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     proposal_id: int,
     who: Annotated[str, Form()] = "",
     action: Annotated[str, Form()] = "",
@@ -599,7 +584,6 @@ def commit(
         )  # fmt: skip
     except Conflict as error:
         return _priorities_refused(request, session, access, error)
-    hub.changed(access.event_id)
     return _priorities_back(access, proposal_id)
 
 
@@ -613,13 +597,10 @@ def _priorities_back(access: EventAccess, proposal_id: int) -> RedirectResponse:
 
 
 @router.post("/e/{slug}/commitments/{commitment_id}/withdraw")
-def withdraw_commitment(
-    session: SessionDep, access: AccessDep, hub: HubDep, commitment_id: int
-) -> Response:
+def withdraw_commitment(session: SessionDep, access: AccessDep, commitment_id: int) -> Response:
     proposal_id = convergence.withdraw_commitment(
         session, access=access, commitment_id=commitment_id
     )
-    hub.changed(access.event_id)
     return _priorities_back(access, proposal_id)
 
 
@@ -669,27 +650,24 @@ def _closing_back(access: EventAccess) -> RedirectResponse:
 
 
 @router.post("/o/{slug}/closing/next")
-def closing_next(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+def closing_next(session: SessionDep, access: AccessDep) -> Response:
     convergence.move(session, access=access, step=1, count=_slide_count(session, access))
-    hub.changed(access.event_id)
     return _closing_back(access)
 
 
 @router.post("/o/{slug}/closing/previous")
-def closing_previous(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
+def closing_previous(session: SessionDep, access: AccessDep) -> Response:
     convergence.move(session, access=access, step=-1, count=_slide_count(session, access))
-    hub.changed(access.event_id)
     return _closing_back(access)
 
 
 @router.post("/o/{slug}/closing/show")
 def closing_show(
-    session: SessionDep, access: AccessDep, hub: HubDep, index: Annotated[str, Form()] = ""
+    session: SessionDep, access: AccessDep, index: Annotated[str, Form()] = ""
 ) -> Response:
     count = _slide_count(session, access)
     number = parse_int(index, field="index")
     convergence.show(session, access=access, index=number, count=count)
-    hub.changed(access.event_id)
     return _closing_back(access)
 
 
@@ -697,11 +675,9 @@ def closing_show(
 def closing_auto(
     session: SessionDep,
     access: AccessDep,
-    hub: HubDep,
     auto_seconds: Annotated[str, Form()] = "",
 ) -> Response:
     count = _slide_count(session, access)
     seconds = parse_int(auto_seconds, field="auto_seconds")
     convergence.set_auto(session, access=access, seconds=seconds, count=count)
-    hub.changed(access.event_id)
     return _closing_back(access)

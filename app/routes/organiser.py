@@ -25,12 +25,13 @@ from app.models.events import (
     TimeBlockCreate,
 )
 from app.models.people import ORG_TYPE_LABELS
+from app.realtime.notify import EventRoute, quiet
 from app.services import events, people, programme
 from app.services.access import EventAccess
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
-router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 TIMEZONES = sorted(available_timezones())
 
@@ -230,6 +231,7 @@ def edit_event(
 
 
 @router.post("/{slug}/delete")
+@quiet  # the event is gone: there is nothing left to render, and no version to keep for it
 def delete_event(
     request: Request, session: SessionDep, access: AccessDep, confirm: Annotated[str, Form()] = ""
 ) -> Response:

@@ -22,6 +22,7 @@ from app.errors import Invalid, NotFound, RateLimited
 from app.i18n import LOCALES, _
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
+from app.realtime.notify import EventRoute, for_event
 from app.routes.marketplace import participant_page
 from app.security import token_hash
 from app.services import agenda, checkins, people
@@ -30,7 +31,7 @@ from app.services.qr import join_url, qr_svg
 from app.templating import render
 from app.web import LANG_COOKIE
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 
 def _address(request: Request) -> str:
@@ -135,7 +136,6 @@ def _join_as(
     request: Request,
     session: SessionDep,
     auth: AuthDep,
-    hub: HubDep,
     event: Event,
     data: ParticipantCreate,
     *,
@@ -154,7 +154,7 @@ def _join_as(
     except Invalid as error:
         session.rollback()
         return _join_page(request, event, data.model_dump(), error.errors, 422, action=action)
-    hub.changed(event.id or 0)  # the board counts participants
+    for_event(request, event.id or 0)  # the board counts participants: tell it
     return _home_in_language(request, event, data.locale, to=then)
 
 
@@ -201,11 +201,10 @@ def join(
     session: SessionDep,
     settings: SettingsDep,
     auth: AuthDep,
-    hub: HubDep,
     data: JoinForm,
 ) -> Response:
     event = _event_for_code(request, session, settings, code)
-    return _join_as(request, session, auth, hub, event, data)
+    return _join_as(request, session, auth, event, data)
 
 
 # --- joining from a door sign: its signed key stands in for the code ---------------------
@@ -236,7 +235,6 @@ def door_join(
     settings: SettingsDep,
     auth: AuthDep,
     access: VisitorDep,
-    hub: HubDep,
     room_id: int,
     data: JoinForm,
     k: str = "",
@@ -246,7 +244,6 @@ def door_join(
         request,
         session,
         auth,
-        hub,
         access.event,
         data,
         action=action,
@@ -307,7 +304,6 @@ def update_profile(
     session: SessionDep,
     settings: SettingsDep,
     access: AccessDep,
-    hub: HubDep,
     name: Annotated[str, Form()] = "",
     organisation: Annotated[str, Form()] = "",
     org_type: Annotated[str, Form()] = "",
@@ -328,7 +324,6 @@ def update_profile(
         return _profile_page(
             request, session, access, settings, data.model_dump(), error.errors, status=422
         )
-    hub.changed(access.event_id)  # a new name shows on the topics this person convenes
     return _home_in_language(request, access.event, locale)
 
 

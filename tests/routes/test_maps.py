@@ -433,7 +433,7 @@ def test_facilitator_creates_and_sets_up_a_map(
         "Needs",
         "Risks",
     ]
-    assert changes == [event.id] * 3  # the place, the category and the settings
+    assert changes == [event.id] * 4  # the map, the place, the category and the settings
 
 
 def test_categories_and_places_are_edited_from_the_map_page(
