@@ -21,6 +21,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -116,3 +117,8 @@ def language_name(code: str) -> str:
 def format_day(day: dt.date) -> str:
     """A day as people say it in the current language ("Tuesday, 9 June 2026")."""
     return format_date(day, format="full", locale=get_locale())
+
+
+def format_number(number: int) -> str:
+    """A number as the current language writes it ("1,000" in English, "1 000" in Bulgarian)."""
+    return format_decimal(number, locale=get_locale())

@@ -11,11 +11,25 @@ from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from app import i18n
+from app.models import events, maps, notes, people, topics
 from app.models.events import BLOCK_KIND_LABELS, PHASE_LABELS
 from app.services.access import EventAccess, live_path
 from app.web import CDN_SCRIPTS, csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+def model_limits() -> dict[str, int]:
+    """Every ``*_MAX`` length of the models, for the forms' ``maxlength``: ``limits.TITLE_MAX``
+    in a template is the same number the column and the service's check use."""
+    found: dict[str, int] = {}
+    for module in (events, maps, notes, people, topics):
+        for name, value in vars(module).items():
+            if not (name.endswith("_MAX") and isinstance(value, int)):
+                continue
+            if found.setdefault(name, value) != value:
+                raise ValueError(f"two models define {name} differently")
+    return found
 
 
 def _environment() -> jinja2.Environment:
@@ -37,6 +51,7 @@ def _environment() -> jinja2.Environment:
     env.globals["phase_labels"] = PHASE_LABELS
     env.globals["kind_labels"] = BLOCK_KIND_LABELS
     env.globals["format_date"] = i18n.format_day
+    env.globals["limits"] = model_limits()
     return env
 
 

@@ -21,6 +21,9 @@ from app.security import new_token, sign
 
 SID_COOKIE = "osl_sid"
 LANG_COOKIE = "osl_lang"
+# The board link's signature, so the board may see session photos (app/routes/board.py sets
+# it, app/routes/notes.py reads it).
+BOARD_COOKIE = "osl_board_{event_id}"
 CDN_ORIGIN = "https://cdn.jsdelivr.net"
 
 HTMX_VERSION = "2.0.11"

@@ -86,7 +86,7 @@ def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize()
 
 
-def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None:
+def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None:  # noqa: C901, PLR0915
     """The event, straight into the tables (the services have their own tests)."""
     from PIL import Image, ImageDraw
     from sqlmodel import Session, SQLModel

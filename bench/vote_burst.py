@@ -333,7 +333,7 @@ def watcher_process(urls: list[str], board: bool, pipe: Connection) -> None:
     asyncio.run(watch(urls, board, pipe))
 
 
-async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:
+async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:  # noqa: PLR0915
     base = server.base
     board_ws, code, topic_ids = await asyncio.to_thread(set_up, base, args)
     participants = await join_all(base, code, args.clients, args.concurrency)

@@ -39,6 +39,14 @@ PHASE_LABELS: dict[str, str] = {
 
 
 REPORT_ACKNOWLEDGEMENT_MAX = 500
+EVENT_NAME_MAX = 160
+EVENT_DESCRIPTION_MAX = 4000
+VENUE_MAX = 300
+INVITATION_NOTE_MAX = 120
+DAY_TITLE_MAX = 120
+ROOM_NAME_MAX = 80
+ROOM_NOTES_MAX = 300
+BLOCK_TITLE_MAX = 160  # a plenary item's title, and its presenter
 # The days an event may have: far-off years are typing mistakes, and dates near the ends of
 # the calendar overflow when a time zone or a day's offset is added to them.
 FIRST_POSSIBLE_DAY = dt.date(2000, 1, 1)
@@ -46,15 +54,15 @@ LAST_POSSIBLE_DAY = dt.date(2100, 12, 31)
 
 
 class EventBase(SQLModel):
-    name: str = Field(max_length=160)
+    name: str = Field(max_length=EVENT_NAME_MAX)
     slug: str = Field(max_length=60, unique=True, index=True)
-    description: str = Field(default="", max_length=4000)
+    description: str = Field(default="", max_length=EVENT_DESCRIPTION_MAX)
     # ISO 639-1 codes; the first is the event's main language (used for the proceedings).
     languages: list[str] = Field(
         default_factory=lambda: ["en"], sa_column=Column(JSON, nullable=False)
     )
     timezone: str = Field(default="UTC", max_length=64)
-    venue: str = Field(default="", max_length=300)
+    venue: str = Field(default="", max_length=VENUE_MAX)
 
 
 class Event(EventBase, table=True):
@@ -131,7 +139,7 @@ class Invitation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(max_length=64, unique=True)
-    note: str = Field(default="", max_length=120)
+    note: str = Field(default="", max_length=INVITATION_NOTE_MAX)
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
@@ -145,13 +153,13 @@ class Day(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     date: dt.date
-    title: str = Field(default="", max_length=120)
+    title: str = Field(default="", max_length=DAY_TITLE_MAX)
 
 
 class RoomBase(SQLModel):
-    name: str = Field(max_length=80)
+    name: str = Field(max_length=ROOM_NAME_MAX)
     capacity: int = Field(default=20, ge=1, le=10000)
-    notes: str = Field(default="", max_length=300)
+    notes: str = Field(default="", max_length=ROOM_NOTES_MAX)
 
 
 class Room(RoomBase, table=True):
@@ -187,8 +195,8 @@ class TimeBlockBase(SQLModel):
     kind: str = Field(default=BlockKind.SLOT, max_length=10)
     starts_at: dt.time
     ends_at: dt.time
-    title: str = Field(default="", max_length=160)
-    presenter: str = Field(default="", max_length=160)
+    title: str = Field(default="", max_length=BLOCK_TITLE_MAX)
+    presenter: str = Field(default="", max_length=BLOCK_TITLE_MAX)
 
 
 class TimeBlock(TimeBlockBase, table=True):

@@ -11,13 +11,17 @@ from sqlmodel import Field, SQLModel
 from app.i18n import N_
 from app.models.base import utcnow
 
+USER_NAME_MAX = 120
+PARTICIPANT_NAME_MAX = 80
+ORGANISATION_MAX = 160
+
 
 class User(SQLModel, table=True):
     """A person who signs in with email and password: an organiser or an invited facilitator."""
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=USER_NAME_MAX)
     password_hash: str = Field(max_length=255)
     # Organisers may create events; facilitators arrive by invitation and may not.
     can_create_events: bool = False
@@ -56,8 +60,8 @@ ORG_TYPE_LABELS: dict[str, str] = {
 
 
 class ParticipantBase(SQLModel):
-    name: str = Field(max_length=80)
-    organisation: str = Field(default="", max_length=160)
+    name: str = Field(max_length=PARTICIPANT_NAME_MAX)
+    organisation: str = Field(default="", max_length=ORGANISATION_MAX)
     org_type: str = Field(default="", max_length=20)
     locale: str = Field(default="en", max_length=8)
     consent_report: bool = False

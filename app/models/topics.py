@@ -12,6 +12,8 @@ from app.models.base import utcnow
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 1000
+HIDDEN_REASON_MAX = 200  # why staff hid a topic
+ANNOUNCEMENT_MAX = 280
 
 
 class TopicStatus(StrEnum):
@@ -28,7 +30,7 @@ class Topic(SQLModel, table=True):
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
     language: str = Field(default="", max_length=8)
     status: str = Field(default=TopicStatus.ACTIVE, max_length=12, index=True)
-    hidden_reason: str = Field(default="", max_length=200)
+    hidden_reason: str = Field(default="", max_length=HIDDEN_REASON_MAX)
     merged_into_id: int | None = Field(default=None, foreign_key="topic.id", ondelete="SET NULL")
     # Who typed it in: a participant on a phone, or a facilitator "on behalf" (proposals written
     # on paper at the wall).
@@ -118,7 +120,7 @@ class Announcement(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    text: str = Field(max_length=280)
+    text: str = Field(max_length=ANNOUNCEMENT_MAX)
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
     hidden: bool = False

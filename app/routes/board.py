@@ -11,7 +11,6 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models.events import Role
 from app.realtime.frames import live_context
-from app.routes.notes import BOARD_COOKIE
 from app.services import live
 from app.services.access import (
     EventAccess,
@@ -22,6 +21,7 @@ from app.services.access import (
 )
 from app.services.qr import join_url, qr_svg
 from app.templating import render
+from app.web import BOARD_COOKIE
 
 router = APIRouter()
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Header, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,72 +11,15 @@ from app.db import SessionDep
 from app.deps import AccessDep, verify_csrf
 from app.errors import Invalid
 from app.i18n import _
-from app.models.events import PHASE_LABELS, Role
-from app.realtime.frames import live_context
+from app.models.events import Role
+from app.pages import my_state, participant_page
 from app.realtime.notify import EventRoute, unchanged
-from app.services import agenda, live, pitches, topics, votes
-from app.services.access import EventAccess, live_path
-from app.services.phases import proposals_open, voting_open
+from app.services import pitches, topics, votes
+from app.services.access import EventAccess
 from app.services.votes import VoteResult
 from app.templating import render
 
 router = APIRouter(prefix="/e/{slug}", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
-
-
-def my_state(
-    session: SessionDep, access: EventAccess, mine: dict[int, int] | None = None
-) -> dict[str, Any]:
-    if mine is None:
-        mine = votes.my_votes(session, access=access)
-    used = sum(mine.values())
-    return {
-        "my_votes_json": json.dumps({str(key): value for key, value in mine.items()}),
-        "dots_left": max(access.event.dots_per_participant - used, 0),
-        "dots_total": access.event.dots_per_participant,
-        "max_per_topic": access.event.max_dots_per_topic,
-    }
-
-
-def participant_page(
-    request: Request,
-    session: SessionDep,
-    access: EventAccess,
-    *,
-    form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    """The participant's home: the live marketplace plus what is theirs."""
-    live_sync = request.app.state.hub.current(access.event_id)
-    state = live.load(session, event_id=access.event_id)
-    assert state is not None and access.participant is not None
-    settings = request.app.state.settings
-    follows = agenda.followed(session, participant_id=access.participant.id or 0)
-    mine = topics.my_topics(session, access=access)
-    return render(
-        request,
-        "participant/home.html",
-        {
-            **live_context(state, "phones"),
-            "follows": follows,
-            "mine": agenda.mine(state.agenda, follows) if state.agenda else [],
-            "live_sync": live_sync,
-            **my_state(session, access),
-            "participant": access.participant,
-            "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
-            "my_topics": mine,
-            "cohost_requests": topics.pending_requests(
-                session, access=access, topic_ids=[t.id or 0 for t in mine]
-            ),
-            "my_requests": topics.my_requests(session, access=access),
-            "can_propose": proposals_open(access.event),
-            "can_vote": voting_open(access.event),
-            "form": form or {"title": "", "description": "", "language": ""},
-            "errors": errors or {},
-            "live_url": live_path(access=access, audience="phones", secret=settings.secret),
-        },
-        status_code=status,
-    )
 
 
 def _home(access: EventAccess, anchor: str = "") -> RedirectResponse:

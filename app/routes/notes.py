@@ -25,10 +25,9 @@ from app.services import agenda, convergence, notes, photos
 from app.services.access import EventAccess, board_signature_ok, live_path
 from app.services.convergence import AUTO_CHOICES
 from app.templating import render
+from app.web import BOARD_COOKIE
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
-
-BOARD_COOKIE = "osl_board_{event_id}"  # the board link's signature, so the board sees photos
 
 
 def _notes_url(access: EventAccess, topic_id: int, anchor: str = "") -> str:

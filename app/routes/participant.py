@@ -22,8 +22,8 @@ from app.errors import Invalid, NotFound, RateLimited
 from app.i18n import LOCALES, _
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
+from app.pages import participant_page
 from app.realtime.notify import EventRoute, for_event
-from app.routes.marketplace import participant_page
 from app.security import token_hash
 from app.services import agenda, checkins, people
 from app.services.access import EventAccess, resolve

@@ -10,11 +10,13 @@ from app.config import Settings
 from app.errors import Invalid, RateLimited
 from app.i18n import _, ngettext
 from app.models.base import utcnow
-from app.models.people import AuthSession, ParticipantDevice, User
+from app.models.people import USER_NAME_MAX, AuthSession, ParticipantDevice, User
 from app.security import DUMMY_HASH, hash_password, token_hash, verify_password
 from app.services import ratelimit
+from app.services.text import check_length, too_long
 
 MIN_PASSWORD_LENGTH = 10
+PASSWORD_MAX = 200
 MIN_LOCAL_PART = 3
 LOGIN_DELAY_CAP = 5 * 60  # the longest wait between two guesses at one account
 ADDRESS_WINDOW = 10 * 60
@@ -27,8 +29,7 @@ def normalise_email(email: str) -> str:
 def check_password_rules(password: str, *, email: str = "", field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid({field: _("Use at least 10 characters.")})
-    if len(password) > 200:
-        raise Invalid({field: _("Use at most 200 characters.")})
+    check_length(password, PASSWORD_MAX, field=field)
     if len(set(password)) < 4:
         raise Invalid({field: _("This password is too easy to guess.")})
     local_part = normalise_email(email).split("@")[0]
@@ -49,8 +50,8 @@ def create_user(
         errors["email"] = _("An account with this email exists already.")
     if not name.strip():
         errors["name"] = _("Enter your name.")
-    elif len(name.strip()) > 120:
-        errors["name"] = _("Use at most 120 characters.")
+    elif message := too_long(name.strip(), USER_NAME_MAX):
+        errors["name"] = message
     try:
         check_password_rules(password, email=email)
     except Invalid as error:

@@ -475,7 +475,7 @@ def _copy_files(
             shutil.copyfile(original, target / f"{new_key}{suffix}")
 
 
-def _insert_all(
+def _insert_all(  # noqa: C901
     session: Session,
     plan_: Plan,
     rows: dict[str, list[dict[str, Any]]],

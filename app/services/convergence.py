@@ -33,6 +33,7 @@ from app.models.notes import (
 from app.models.topics import Topic
 from app.services import notes, votes
 from app.services.access import STAFF, EventAccess
+from app.services.text import too_long
 from app.services.votes import VoteResult
 
 TOP = 10  # priorities on the board, and the ones people commit to
@@ -239,14 +240,14 @@ def commit(
     errors: dict[str, str] = {}
     if not who:
         errors["who"] = _("Say who will do it: your organisation or your name.")
-    elif len(who) > WHO_MAX:
-        errors["who"] = _("Use at most 160 characters.")
+    elif message := too_long(who, WHO_MAX):
+        errors["who"] = message
     if not action:
         errors["action"] = _("Say what you will do.")
-    elif len(action) > ACTION_MAX:
-        errors["action"] = _("Use at most 500 characters.")
-    if len(by_when) > WHEN_MAX:
-        errors["by_when"] = _("Use at most 80 characters.")
+    elif message := too_long(action, ACTION_MAX):
+        errors["action"] = message
+    if message := too_long(by_when, WHEN_MAX):
+        errors["by_when"] = message
     if errors:
         raise Invalid(errors)
     commitment = Commitment(

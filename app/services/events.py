@@ -16,7 +16,11 @@ from app.errors import Invalid, NotFound, PermissionDenied
 from app.i18n import _
 from app.models.base import utcnow
 from app.models.events import (
+    EVENT_DESCRIPTION_MAX,
+    EVENT_NAME_MAX,
+    INVITATION_NOTE_MAX,
     REPORT_ACKNOWLEDGEMENT_MAX,
+    VENUE_MAX,
     Day,
     Event,
     EventCreate,
@@ -29,6 +33,7 @@ from app.models.people import Participant, User
 from app.security import new_join_code, new_token, sign, token_hash
 from app.services.access import EventAccess
 from app.services.programme import check_day
+from app.services.text import check_length, too_long
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new", "static", "admin", "login", "logout", "join", "board", "o", "e"})
@@ -71,8 +76,8 @@ def _check_event_fields(
         name = str(values["name"]).strip()
         if not name:
             errors["name"] = _("Enter the event's name.")
-        elif len(name) > 160:
-            errors["name"] = _("Use at most 160 characters.")
+        elif message := too_long(name, EVENT_NAME_MAX):
+            errors["name"] = message
     if "slug" in values:
         slug = str(values["slug"])
         if not SLUG_PATTERN.fullmatch(slug) or slug in RESERVED_SLUGS:
@@ -90,13 +95,13 @@ def _check_event_fields(
             errors["languages"] = _("List language codes such as en, bg, uk, ar.")
     if "timezone" in values and values["timezone"] not in _time_zones():
         errors["timezone"] = _("Choose a time zone such as Europe/Sofia.")
-    if "description" in values and len(str(values["description"])) > 4000:
-        errors["description"] = _("Use at most 4,000 characters.")
-    if "venue" in values and len(str(values["venue"])) > 300:
-        errors["venue"] = _("Use at most 300 characters.")
-    acknowledgement = values.get("report_acknowledgement")
-    if acknowledgement is not None and len(str(acknowledgement)) > REPORT_ACKNOWLEDGEMENT_MAX:
-        errors["report_acknowledgement"] = _("Use at most 500 characters.")
+    for field, limit in (
+        ("description", EVENT_DESCRIPTION_MAX),
+        ("venue", VENUE_MAX),
+        ("report_acknowledgement", REPORT_ACKNOWLEDGEMENT_MAX),
+    ):
+        if values.get(field) is not None and (message := too_long(str(values[field]), limit)):
+            errors[field] = message
     return errors
 
 
@@ -275,8 +280,7 @@ def pending_invitations(session: Session, *, event_id: int) -> list[Invitation]:
 def invite_facilitator(session: Session, *, access: EventAccess, note: str = "") -> str:
     """Create an invitation and return its token (shown once, as a link to pass on)."""
     access.require(Role.ORGANISER)
-    if len(note) > 120:
-        raise Invalid({"note": _("Use at most 120 characters.")})
+    check_length(note, INVITATION_NOTE_MAX, field="note")
     token = new_token()
     session.add(
         Invitation(

@@ -40,6 +40,7 @@ from app.models.maps import (
 )
 from app.models.people import ORG_TYPE_LABELS, Participant
 from app.services.access import EventAccess
+from app.services.text import check_length
 
 MAX_MAPS_PER_EVENT = 20
 MAX_CATEGORIES = 12
@@ -444,8 +445,7 @@ def _name(value: str, *, field_name: str, limit: int, empty: str) -> str:
     value = " ".join(value.split())
     if not value:
         raise Invalid({field_name: empty})
-    if len(value) > limit:
-        raise Invalid({field_name: _("Use at most %(number)d characters.") % {"number": limit}})
+    check_length(value, limit, field=field_name)
     return value
 
 
@@ -774,8 +774,7 @@ def _text(text: str) -> str:
     text = " ".join(text.split())
     if not text:
         raise Invalid({"text": _("Write something on your card.")})
-    if len(text) > CARD_TEXT_MAX:
-        raise Invalid({"text": _("Use at most 280 characters.")})
+    check_length(text, CARD_TEXT_MAX, field="text")
     return text
 
 

@@ -6,10 +6,9 @@ from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models.topics import Announcement
+from app.models.topics import ANNOUNCEMENT_MAX, Announcement
 from app.services.access import EventAccess
-
-TEXT_MAX = 280
+from app.services.text import check_length
 
 
 def announce(session: Session, *, access: EventAccess, text: str) -> Announcement:
@@ -17,8 +16,7 @@ def announce(session: Session, *, access: EventAccess, text: str) -> Announcemen
     text = text.strip()
     if not text:
         raise Invalid({"text": _("Write the announcement first.")})
-    if len(text) > TEXT_MAX:
-        raise Invalid({"text": _("Use at most 280 characters.")})
+    check_length(text, ANNOUNCEMENT_MAX, field="text")
     announcement = Announcement(
         event_id=access.event_id, text=text, author_id=access.user.id if access.user else None
     )

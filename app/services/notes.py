@@ -59,6 +59,7 @@ from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus
 from app.services import agenda, markdown, ratelimit
 from app.services.access import STAFF, EventAccess
+from app.services.text import check_length, too_long
 
 PRESENCE_SECONDS = 60  # a name shows this long after its last heartbeat
 PRESENCE_REFRESH = 30  # a heartbeat within this of the last one tells nobody
@@ -458,10 +459,8 @@ def _clean(changes: dict[str, str]) -> dict[str, str]:
             text = text.strip()
             if text and not (text.isascii() and text.isdigit() and int(text) <= COUNT_MAX):
                 errors[name] = _("Enter a whole number, or leave it empty.")
-        elif name in SINGLE_LINE and len(text) > LINE_MAX:
-            errors[name] = _("Use at most 200 characters.")
-        elif len(text) > MARKDOWN_MAX:
-            errors[name] = _("Use at most 20,000 characters.")
+        elif message := too_long(text, LINE_MAX if name in SINGLE_LINE else MARKDOWN_MAX):
+            errors[name] = message
         cleaned[name] = text
     if errors:
         raise Invalid(errors)
@@ -799,8 +798,7 @@ def add_proposal(session: Session, *, access: EventAccess, topic_id: int, text: 
     text = _one_line(text)
     if not text:
         raise Invalid({"proposal": _("Write the proposal first.")})
-    if len(text) > PROPOSAL_MAX:
-        raise Invalid({"proposal": _("Use at most 500 characters.")})
+    check_length(text, PROPOSAL_MAX, field="proposal")
     participant_id, user_id = _adder(access)
     proposal = Proposal(
         event_id=access.event_id,
@@ -868,12 +866,12 @@ def add_step(
     errors: dict[str, str] = {}
     if not action:
         errors["action"] = _("Write the next step first.")
-    elif len(action) > ACTION_MAX:
-        errors["action"] = _("Use at most 500 characters.")
-    if len(who) > WHO_MAX:
-        errors["who"] = _("Use at most 160 characters.")
-    if len(by_when) > WHEN_MAX:
-        errors["by_when"] = _("Use at most 80 characters.")
+    elif message := too_long(action, ACTION_MAX):
+        errors["action"] = message
+    if message := too_long(who, WHO_MAX):
+        errors["who"] = message
+    if message := too_long(by_when, WHEN_MAX):
+        errors["by_when"] = message
     if errors:
         raise Invalid(errors)
     participant_id, user_id = _adder(access)

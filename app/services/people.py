@@ -20,6 +20,8 @@ from app.i18n import LOCALES, _
 from app.models.base import MAX_ID, utcnow
 from app.models.events import Event
 from app.models.people import (
+    ORGANISATION_MAX,
+    PARTICIPANT_NAME_MAX,
     AuthSession,
     OrgType,
     Participant,
@@ -30,6 +32,7 @@ from app.models.people import (
 from app.security import new_token, normalise_join_code, sign, signature_matches
 from app.services import ratelimit
 from app.services.access import EventAccess
+from app.services.text import too_long
 
 JOIN_WINDOW = 10 * 60
 
@@ -93,12 +96,12 @@ def _clean(data: ParticipantCreate | ParticipantUpdate, *, event: Event) -> dict
         values["name"] = " ".join(str(values["name"] or "").split())
         if not values["name"]:
             errors["name"] = _("Enter a name; a first name or a nickname is fine.")
-        elif len(values["name"]) > 80:
-            errors["name"] = _("Use at most 80 characters.")
+        elif message := too_long(values["name"], PARTICIPANT_NAME_MAX):
+            errors["name"] = message
     if "organisation" in values:
         values["organisation"] = " ".join(str(values["organisation"] or "").split())
-        if len(values["organisation"]) > 160:
-            errors["organisation"] = _("Use at most 160 characters.")
+        if message := too_long(values["organisation"], ORGANISATION_MAX):
+            errors["organisation"] = message
     if "org_type" in values:
         values["org_type"] = values["org_type"] or ""
         if values["org_type"] and values["org_type"] not in set(OrgType):

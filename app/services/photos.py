@@ -42,6 +42,7 @@ from app.models.events import Role
 from app.models.notes import CAPTION_MAX, Photo
 from app.services import ratelimit
 from app.services.access import STAFF, EventAccess
+from app.services.text import check_length
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 24_000_000  # a phone camera's 6000×4000
@@ -257,8 +258,7 @@ def add(
 
     access.require(Role.PARTICIPANT, *STAFF)
     caption = " ".join(caption.split())
-    if len(caption) > CAPTION_MAX:
-        raise Invalid({"caption": _("Use at most 200 characters.")})
+    check_length(caption, CAPTION_MAX, field="caption")
     participant_id, user_id = _uploader(access)
     _count_upload(
         session,

@@ -10,8 +10,12 @@ from sqlmodel import Session, col, func, select
 from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models.events import (
+    BLOCK_TITLE_MAX,
+    DAY_TITLE_MAX,
     FIRST_POSSIBLE_DAY,
     LAST_POSSIBLE_DAY,
+    ROOM_NAME_MAX,
+    ROOM_NOTES_MAX,
     BlockKind,
     Day,
     Room,
@@ -21,6 +25,7 @@ from app.models.events import (
     TimeBlockCreate,
 )
 from app.services.access import EventAccess
+from app.services.text import check_length, too_long
 
 MAX_ROOMS = 100
 
@@ -61,8 +66,8 @@ def _check_room(
         name = str(values["name"])
         if not name:
             errors["name"] = _("Enter the room's name.")
-        elif len(name) > 80:
-            errors["name"] = _("Use at most 80 characters.")
+        elif message := too_long(name, ROOM_NAME_MAX):
+            errors["name"] = message
         else:
             clash = session.exec(
                 select(Room.id).where(
@@ -75,8 +80,8 @@ def _check_room(
         capacity = values["capacity"]
         if not isinstance(capacity, int) or not 1 <= capacity <= 10000:
             errors["capacity"] = _("Enter a number of seats between 1 and 10,000.")
-    if "notes" in values and len(str(values["notes"])) > 300:
-        errors["notes"] = _("Use at most 300 characters.")
+    if "notes" in values and (message := too_long(str(values["notes"]), ROOM_NOTES_MAX)):
+        errors["notes"] = message
     if errors:
         raise Invalid(errors)
 
@@ -172,8 +177,7 @@ def add_day(session: Session, *, access: EventAccess, date: dt.date | None, titl
     if date is None:
         raise Invalid({"date": _("Choose a date.")})
     check_day(date, field="date")
-    if len(title) > 120:
-        raise Invalid({"title": _("Use at most 120 characters.")})
+    check_length(title, DAY_TITLE_MAX, field="title")
     if session.exec(
         select(Day.id).where(Day.event_id == access.event_id, Day.date == date)
     ).first():
@@ -201,10 +205,10 @@ def _check_block(
         errors["ends_at"] = _("The end must be after the start.")
     if data.kind == BlockKind.PLENARY and not data.title.strip():
         errors["title"] = _("A plenary item needs a title.")
-    if len(data.title) > 160:
-        errors["title"] = _("Use at most 160 characters.")
-    if len(data.presenter) > 160:
-        errors["presenter"] = _("Use at most 160 characters.")
+    if message := too_long(data.title, BLOCK_TITLE_MAX):
+        errors["title"] = message
+    if message := too_long(data.presenter, BLOCK_TITLE_MAX):
+        errors["presenter"] = message
     if "ends_at" not in errors:
         others = session.exec(select(TimeBlock).where(TimeBlock.day_id == day.id)).all()
         for other in others:

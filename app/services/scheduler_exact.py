@@ -59,7 +59,7 @@ def _groups(problem: Problem, topics: list[int]) -> tuple[dict[Group, int], int]
 class _Model:
     """Shared part of both models: slot variables, cell and convener limits, coverage."""
 
-    def __init__(self, problem: Problem, topics: list[int], *, rooms: bool) -> None:
+    def __init__(self, problem: Problem, topics: list[int], *, rooms: bool) -> None:  # noqa: C901
         self.problem = problem
         self.model = cp_model.CpModel()
         model = self.model

@@ -185,7 +185,7 @@ def check_locks(
             convener_at[person, lock.slot] = where
 
 
-def parse_instance(data: object) -> Instance:
+def parse_instance(data: object) -> Instance:  # noqa: C901, PLR0915
     """Check a decoded JSON instance and turn it into an ``Instance``.
 
     Raises ``ScheduleFormatError`` naming the first offending entry. Unknown keys are ignored.

@@ -179,7 +179,7 @@ def _greedy(search: _Search, rng: random.Random) -> None:
             heapq.heappush(heap, (-gain, tie, t, s))
 
 
-def _anneal(
+def _anneal(  # noqa: C901, PLR0915
     search: _Search, rng: random.Random, pool: list[int], *, steps: int, deadline: float
 ) -> tuple[int, Plan]:
     """Simulated annealing from the current plan; the best score and plan seen."""

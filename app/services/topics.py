@@ -28,6 +28,7 @@ from app.models.events import Role
 from app.models.people import Participant
 from app.models.topics import (
     DESCRIPTION_MAX,
+    HIDDEN_REASON_MAX,
     TITLE_MAX,
     CohostRequest,
     CohostRequestStatus,
@@ -40,6 +41,7 @@ from app.models.topics import (
 from app.services import grid, votes
 from app.services.access import EventAccess
 from app.services.phases import proposals_open
+from app.services.text import check_length, too_long
 
 MAX_TOPICS_PER_EVENT = 1000
 # Two titles are similar when most words of the shorter one are found in the other. Words that
@@ -69,10 +71,10 @@ def _clean(
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = _("Give your topic a title.")
-    elif len(title) > TITLE_MAX:
-        errors["title"] = _("Use at most 120 characters.")
-    if len(description) > DESCRIPTION_MAX:
-        errors["description"] = _("Use at most 1,000 characters.")
+    elif message := too_long(title, TITLE_MAX):
+        errors["title"] = message
+    if message := too_long(description, DESCRIPTION_MAX):
+        errors["description"] = message
     if language and language not in event_languages:
         errors["language"] = _("Choose one of the event's languages.")
     if errors:
@@ -485,8 +487,7 @@ def hide(session: Session, *, access: EventAccess, topic_id: int, reason: str) -
     reason = " ".join(reason.split())
     if not reason:
         raise Invalid({"reason": _("Say why, for the record.")})
-    if len(reason) > 200:
-        raise Invalid({"reason": _("Use at most 200 characters.")})
+    check_length(reason, HIDDEN_REASON_MAX, field="reason")
     topic.status = TopicStatus.HIDDEN
     grid.remove_inactive(session, event_id=access.event_id, topic_id=topic_id)
     topic.hidden_reason = reason

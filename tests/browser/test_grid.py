@@ -60,7 +60,7 @@ def _cell(grid: Page, room_index: int, slot_index: int) -> str:
     )
 
 
-def test_facilitator_fills_drags_keys_and_publishes_and_the_phone_follows(
+def test_facilitator_fills_drags_keys_and_publishes_and_the_phone_follows(  # noqa: PLR0915
     organiser_laptop: BrowserContext, phone: BrowserContext, second_phone: BrowserContext
 ) -> None:
     page = organiser_laptop.new_page()

@@ -19,7 +19,7 @@ def _field_of(control: Locator) -> Locator:
     return control.locator("xpath=ancestor::div[contains(@class, 'field')][1]")
 
 
-def test_organiser_sets_up_event_with_rooms_and_slots(
+def test_organiser_sets_up_event_with_rooms_and_slots(  # noqa: PLR0915
     laptop: BrowserContext, organiser: Organiser
 ) -> None:
     page = laptop.new_page()

@@ -63,7 +63,7 @@ class Audit(HTMLParser):
     def __post_init__(self) -> None:
         HTMLParser.__init__(self, convert_charrefs=True)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: C901
         values = {name: value or "" for name, value in attrs}
         if "id" in values:
             self.ids.append(values["id"])
@@ -115,7 +115,7 @@ class Audit(HTMLParser):
         if self._button is not None:
             self._button[1].append(data)
 
-    def report(self, *, whole_page: bool) -> list[str]:
+    def report(self, *, whole_page: bool) -> list[str]:  # noqa: C901
         problems = list(self.problems)
         if whole_page:
             if not self.html_lang:

@@ -18,8 +18,8 @@ from app.models.topics import IdempotencyKey, Topic
 from app.services import convergence, notes
 from app.services.access import EventAccess
 from app.services.votes import VoteResult
-from tests.factories import access_as, make_event, make_participant, make_user
-from tests.marketplace_helpers import as_participant, as_staff, set_phase
+from tests.factories import access_as, make_participant
+from tests.marketplace_helpers import as_participant, set_phase
 from tests.notes_helpers import publish
 from tests.services.test_vote_concurrency import REQUESTS, _together
 
@@ -27,23 +27,8 @@ KEY = "proposal-retry-key-1"
 
 
 @pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return make_event(session, owner=owner)
-
-
-@pytest.fixture
 def sessions(session: Session, settings: Settings, event: Event, owner: User) -> list[Topic]:
     return publish(session, settings, event, owner, ["Housing", "Jobs"])
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
 
 
 @pytest.fixture

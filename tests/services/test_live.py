@@ -11,23 +11,14 @@ from app.models.people import User
 from app.services import live, news, pitches, topics, votes
 from app.services.access import EventAccess
 from app.services.live import PitchView, TopicView
-from tests.factories import make_event, make_user
-from tests.marketplace_helpers import as_participant, as_staff, cohost, set_phase
+from tests.factories import make_event
+from tests.marketplace_helpers import as_participant, cohost, set_phase
 
 
 @pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
+def event(session: Session, event: Event) -> Event:
+    """The shared event (tests/services/conftest.py), in the marketplace."""
+    return set_phase(session, event, Phase.MARKETPLACE)
 
 
 def _load(session: Session, event: Event) -> live.LiveState:

@@ -25,7 +25,7 @@ from app.models.maps import CardStatus, Map, MapCard, MapCategory, MapCluster
 from app.models.people import User
 from app.services import events, live, maps
 from app.services.access import EventAccess
-from tests.factories import access_as, make_event, make_participant, make_user
+from tests.factories import access_as, make_event, make_participant
 from tests.maps_helpers import (
     card_rows,
     category_ids,
@@ -40,31 +40,6 @@ from tests.marketplace_helpers import as_participant, as_staff, make_facilitator
 CLOSED = re.escape("This map is closed: cards can no longer be added or changed.")
 NO_ACCESS = "You do not have access to this page."
 DEFAULTS_EN = [("Opportunities", "#7bd389"), ("Initiatives", "#8ecae6"), ("Needs", "#f4a261")]
-
-
-@pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return make_event(session, owner=owner)
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
-
-
-@pytest.fixture
-def mira(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Mira")
-
-
-@pytest.fixture
-def ivo(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Ivo")
 
 
 @pytest.fixture

@@ -12,23 +12,8 @@ from app.models.people import User
 from app.models.topics import Announcement
 from app.services import news
 from app.services.access import EventAccess
-from tests.factories import make_event, make_user
+from tests.factories import make_event
 from tests.marketplace_helpers import as_participant, as_staff, make_facilitator
-
-
-@pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return make_event(session, owner=owner)
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
 
 
 def _stored(session: Session) -> list[tuple[str, bool]]:

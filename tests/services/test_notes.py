@@ -26,7 +26,7 @@ from app.models.topics import Topic
 from app.services import convergence, notes, topics
 from app.services.access import EventAccess
 from app.services.notes import merge3
-from tests.factories import access_as, make_event, make_participant, make_user
+from tests.factories import access_as, make_event, make_participant
 from tests.marketplace_helpers import as_participant, as_staff, set_phase
 from tests.notes_helpers import check_in, publish
 
@@ -67,16 +67,6 @@ def test_merge3_refuses_overlapping_changes(base: str, theirs: str, mine: str) -
 
 
 # --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return make_event(session, owner=owner)
 
 
 @pytest.fixture

@@ -24,21 +24,6 @@ RULES = {
 }
 
 
-@pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return make_event(session, owner=owner)
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
-
-
 def _rules(event: Event) -> dict[str, object]:
     return {key: getattr(event, key) for key in RULES}
 

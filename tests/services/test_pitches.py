@@ -14,7 +14,7 @@ from app.models.people import User
 from app.models.topics import PitchStatus, Topic
 from app.services import pitches, topics
 from app.services.access import EventAccess
-from tests.factories import make_event, make_user
+from tests.factories import make_event
 from tests.marketplace_helpers import (
     as_participant,
     as_staff,
@@ -28,28 +28,9 @@ WAITING, CURRENT, DONE = PitchStatus.WAITING, PitchStatus.CURRENT, PitchStatus.D
 
 
 @pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
-
-
-@pytest.fixture
-def mira(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Mira")
-
-
-@pytest.fixture
-def ivo(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Ivo")
+def event(session: Session, event: Event) -> Event:
+    """The shared event (tests/services/conftest.py), in the marketplace."""
+    return set_phase(session, event, Phase.MARKETPLACE)
 
 
 @pytest.fixture

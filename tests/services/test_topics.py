@@ -33,28 +33,9 @@ NO_ACCESS = "You do not have access to this page."
 
 
 @pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
-
-
-@pytest.fixture
-def mira(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Mira")
-
-
-@pytest.fixture
-def ivo(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Ivo")
+def event(session: Session, event: Event) -> Event:
+    """The shared event (tests/services/conftest.py), in the marketplace."""
+    return set_phase(session, event, Phase.MARKETPLACE)
 
 
 def _pid(access: EventAccess) -> int:

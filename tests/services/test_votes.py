@@ -13,8 +13,8 @@ from app.models.topics import IdempotencyKey, Topic, Vote
 from app.services import phases, topics, votes
 from app.services.access import EventAccess
 from app.services.votes import VoteResult
-from tests.factories import access_as, make_event, make_participant, make_user
-from tests.marketplace_helpers import as_participant, as_staff, dots, set_phase
+from tests.factories import access_as, make_event, make_participant
+from tests.marketplace_helpers import as_participant, dots, set_phase
 
 CLOSED = "Voting is closed right now."
 SPENT = "You have used all your dots. Take one back to vote for this topic."
@@ -26,28 +26,9 @@ KEY = "retry-key-0001"
 
 
 @pytest.fixture
-def owner(session: Session) -> User:
-    return make_user(session, name="Olga")
-
-
-@pytest.fixture
-def event(session: Session, owner: User) -> Event:
-    return set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
-
-
-@pytest.fixture
-def staff(session: Session, event: Event, owner: User) -> EventAccess:
-    return as_staff(session, event, owner)
-
-
-@pytest.fixture
-def mira(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Mira")
-
-
-@pytest.fixture
-def ivo(session: Session, settings: Settings, event: Event) -> EventAccess:
-    return as_participant(session, settings, event, "Ivo")
+def event(session: Session, event: Event) -> Event:
+    """The shared event (tests/services/conftest.py), in the marketplace."""
+    return set_phase(session, event, Phase.MARKETPLACE)
 
 
 @pytest.fixture
