@@ -54,7 +54,7 @@ def participant_page(
     mine = topics.my_topics(session, access=access)
     return render(
         request,
-        "participant/home.html",
+        "topics/marketplace.html",
         {
             **live_context(state, "phones"),
             "follows": follows,

@@ -39,7 +39,7 @@ def _panel(
     all_topics = topics.staff_topics(session, access=access)
     return render(
         request,
-        "organiser/live.html",
+        "events/live.html",
         {
             **live_context(state, "staff"),
             "live_sync": live_sync,
@@ -210,7 +210,7 @@ def _topic_page(
         return _back(access)
     return render(
         request,
-        "organiser/topic.html",
+        "topics/staff_topic.html",
         {
             "access": access,
             "event": access.event,

@@ -53,7 +53,7 @@ def similar(request: Request, session: SessionDep, access: AccessDep, title: str
     access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
     return render(
         request,
-        "partials/phone/similar.html",
+        "partials/topics/similar.html",
         {
             "event": access.event,
             "similar": topics.similar(session, access=access, title=title[:200]),
@@ -75,7 +75,7 @@ def _edit_page(
         return _home(access)
     return render(
         request,
-        "participant/topic_edit.html",
+        "topics/phone_edit.html",
         {
             "event": access.event,
             "topic": topic,
@@ -164,7 +164,7 @@ def _vote_response(
         unchanged(request)
     return render(
         request,
-        "partials/phone/vote_result.html",
+        "partials/topics/vote_result.html",
         {**my_state(session, access, result.mine), "message": message},
     )
 
@@ -174,7 +174,7 @@ def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Respons
     """This phone's own dots, asked for when a topic it had dots on left the list (merged or
     hidden): the shared frame cannot say where one person's dots went."""
     access.require(Role.PARTICIPANT)
-    return render(request, "partials/phone/my_state.html", my_state(session, access))
+    return render(request, "partials/topics/my_state.html", my_state(session, access))
 
 
 @router.post("/topics/{topic_id}/leave")

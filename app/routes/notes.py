@@ -471,7 +471,11 @@ def _priorities_page(
     ranked = convergence.priorities(session, event_id=access.event_id)
     mine = convergence.my_dots(session, access=access)
     used = sum(mine.values())
-    template = "organiser/priorities.html" if access.is_staff else "notes/priorities.html"
+    template = (
+        "convergence/staff_priorities.html"
+        if access.is_staff
+        else "convergence/phone_priorities.html"
+    )
     return render(
         request,
         template,
@@ -620,7 +624,7 @@ def _closing_page(
     state = convergence.closing_state(session, event_id=access.event_id)
     return render(
         request,
-        "organiser/closing.html",
+        "convergence/closing.html",
         {
             "event": access.event,
             "access": access,

@@ -57,7 +57,7 @@ def dashboard(request: Request, session: SessionDep, user: SignedInUser) -> Resp
     rows = events.events_for_user(session, user=user)
     return render(
         request,
-        "organiser/dashboard.html",
+        "events/dashboard.html",
         {"user": user, "rows": rows, "role_labels": ROLE_LABELS},
     )
 
@@ -67,7 +67,7 @@ def _event_form(
 ) -> Response:
     return render(
         request,
-        "organiser/new_event.html",
+        "events/new.html",
         {"user": user, "form": form, "errors": errors, "timezones": TIMEZONES},
         status_code=status,
     )
@@ -137,7 +137,7 @@ def overview(
     event = access.event
     return render(
         request,
-        "organiser/overview.html",
+        "events/overview.html",
         {
             **_staff_context(access),
             "phase_label": PHASE_LABELS.get(event.phase, event.phase),
@@ -162,7 +162,7 @@ def _edit_page(
 ) -> Response:
     return render(
         request,
-        "organiser/edit_event.html",
+        "events/edit.html",
         {
             **_staff_context(access),
             "form": form,
@@ -270,7 +270,7 @@ def _rooms_page(
 ) -> Response:
     return render(
         request,
-        "organiser/rooms.html",
+        "programme/rooms.html",
         {
             **_staff_context(access),
             "rooms": programme.rooms(session, event_id=access.event_id),
@@ -358,7 +358,7 @@ def _programme_page(
 ) -> Response:
     return render(
         request,
-        "organiser/programme.html",
+        "programme/days.html",
         {
             **_staff_context(access),
             "days": programme.programme(session, event_id=access.event_id),
@@ -475,7 +475,7 @@ def _team_page(
 ) -> Response:
     return render(
         request,
-        "organiser/team.html",
+        "events/team.html",
         {
             **_staff_context(access),
             "members": events.members(session, event_id=access.event_id),
@@ -527,7 +527,7 @@ def remove_member(session: SessionDep, access: AccessDep, hub: HubDep, user_id: 
 def participants_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
     return render(
         request,
-        "organiser/participants.html",
+        "people/participants.html",
         {
             **_staff_context(access),
             "participants": people.participants(session, access=access),
@@ -542,6 +542,6 @@ def poster(request: Request, settings: SettingsDep, access: AccessDep) -> Respon
     url = join_url(settings, event)
     return render(
         request,
-        "organiser/poster.html",
+        "events/poster.html",
         {"event": event, "join_url": url, "qr": qr_svg(url, scale=12)},
     )

@@ -77,7 +77,7 @@ def _code_page(
 ) -> Response:
     """The form that asks for an event's code."""
     return render(
-        request, "participant/code.html", {"errors": errors or {}, "code": code}, status_code=status
+        request, "people/code.html", {"errors": errors or {}, "code": code}, status_code=status
     )
 
 
@@ -110,7 +110,7 @@ def _join_page(
 ) -> Response:
     return render(
         request,
-        "participant/join.html",
+        "people/join.html",
         {
             "event": event,
             "form": form,
@@ -273,7 +273,7 @@ def _profile_page(
     token = people.personal_token(access.participant, settings.secret)
     return render(
         request,
-        "participant/me.html",
+        "people/me.html",
         {
             "event": access.event,
             "participant": access.participant,
@@ -355,7 +355,7 @@ def personal_link(
     # Opening a link changes nothing: the person confirms with a button (no state change on GET).
     return render(
         request,
-        "participant/claim.html",
+        "people/claim.html",
         {"event": access.event, "participant": participant, "token": token},
     )
 

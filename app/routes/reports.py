@@ -30,7 +30,7 @@ def report_page(
     proceedings = report.build(session, access=access)
     return render(
         request,
-        "organiser/report.html",
+        "proceedings/report.html",
         {
             "access": access,
             "event": access.event,
