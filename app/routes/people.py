@@ -1,4 +1,5 @@
-"""The participant's phone: entering the code, the join form, home, profile, personal link."""
+"""People in an event. On the phone: entering the code, joining (also from a door sign), home,
+profile, devices, the personal link and the join QR; for organisers, the participants list."""
 
 from __future__ import annotations
 
@@ -389,4 +390,23 @@ def join_qr(settings: SettingsDep, access: VisitorDep) -> Response:
     svg = qr_svg(join_url(settings, access.event))
     return Response(
         svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=300"}
+    )
+
+
+# --- for organisers: the participants ----------------------------------------------------
+
+
+@router.get("/o/{slug}/participants")
+def participants_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    access.require_staff()
+    return render(
+        request,
+        "people/participants.html",
+        {
+            "access": access,
+            "event": access.event,
+            "user": access.user,
+            "participants": people.participants(session, access=access),
+            "org_type_labels": ORG_TYPE_LABELS,
+        },
     )
