@@ -31,16 +31,18 @@ from app.routes import (
     agenda,
     auth,
     board,
-    facilitation,
-    grid,
+    convergence,
+    events,
     health,
     live,
     maps,
-    marketplace,
+    news,
     notes,
-    organiser,
-    participant,
-    reports,
+    people,
+    proceedings,
+    programme,
+    schedule,
+    topics,
 )
 from app.runtime import collect_when_idle, tune_process
 from app.templating import render
@@ -67,19 +69,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for module in (
         health,
         auth,
-        organiser,
-        reports,
-        facilitation,
-        grid,
+        events,
+        programme,
+        people,
+        topics,
+        news,
+        schedule,
         agenda,
-        participant,
-        marketplace,
         notes,
+        convergence,
+        proceedings,
+        maps,
         board,
         live,
     ):
         app.include_router(module.router)
-    app.include_router(maps.router)  # the mapping workshop
 
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -1,8 +1,11 @@
 """Pages that more than one router renders.
 
-The participant's home is shown by ``GET /e/<event>`` (app/routes/participant.py) and shown
-again, with the form's errors, when a proposal is refused (app/routes/marketplace.py). Routers
-never import each other, so what both render lives here, beside ``render``.
+The participant's home is shown by ``GET /e/<event>`` (app/routes/people.py) and shown again,
+with the form's errors, when a proposal is refused (app/routes/topics.py). The facilitator's
+control panel is shown by ``GET /o/<event>/live`` (app/routes/events.py) and again, with the
+form's errors, by a refused rule change (events), topic added on someone's behalf (topics) or
+announcement (news). Routers never import each other, so what they share lives here, beside
+``render``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.models.events import PHASE_LABELS
+from app.models.events import PHASE_LABELS, Phase
+from app.models.topics import TopicStatus
 from app.realtime.frames import live_context
-from app.services import agenda, live, topics, votes
+from app.services import agenda, live, people, topics, votes
 from app.services.access import EventAccess, live_path
 from app.services.phases import proposals_open, voting_open
 from app.templating import render
@@ -54,7 +58,7 @@ def participant_page(
     mine = topics.my_topics(session, access=access)
     return render(
         request,
-        "participant/home.html",
+        "topics/marketplace.html",
         {
             **live_context(state, "phones"),
             "follows": follows,
@@ -73,6 +77,44 @@ def participant_page(
             "form": form or {"title": "", "description": "", "language": ""},
             "errors": errors or {},
             "live_url": live_path(access=access, audience="phones", secret=settings.secret),
+        },
+        status_code=status,
+    )
+
+
+def control_panel(
+    request: Request,
+    session: Session,
+    access: EventAccess,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The facilitator's control panel: phase, rules, pitch queue, news, topics, participants."""
+    access.require_staff()
+    live_sync = request.app.state.hub.current(access.event_id)
+    state = live.load(session, event_id=access.event_id)
+    assert state is not None
+    settings = request.app.state.settings
+    all_topics = topics.staff_topics(session, access=access)
+    return render(
+        request,
+        "events/live.html",
+        {
+            **live_context(state, "staff"),
+            "live_sync": live_sync,
+            "access": access,
+            "user": access.user,
+            "phases": [(phase.value, PHASE_LABELS[phase]) for phase in Phase],
+            "participants": people.participants(session, access=access),
+            "hidden_topics": [t for t in all_topics if t.status == TopicStatus.HIDDEN],
+            "withdrawn_topics": [t for t in all_topics if t.status == TopicStatus.WITHDRAWN],
+            "cohost_requests": topics.pending_requests(session, access=access),
+            "topic_titles": {t.id: t.title for t in all_topics},
+            "errors": errors or {},
+            "form": form or {},
+            "live_url": live_path(access=access, audience="staff", secret=settings.secret),
         },
         status_code=status,
     )

@@ -184,8 +184,8 @@ def test_imports_flow_one_way() -> None:
         ),
         (
             "app.services.report_render.html",
-            "from ...routes.reports import router\n",
-            "app/x.py:1 imports app.routes.reports: services sits below routes",
+            "from ...routes.proceedings import router\n",
+            "app/x.py:1 imports app.routes.proceedings: services sits below routes",
         ),
         (
             "app.models.topics",

@@ -57,7 +57,7 @@ def agenda_page(request: Request, session: SessionDep, access: AccessDep) -> Res
             f"{settings.base_url}/e/{event.slug}/calendar/{access.participant.id}.ics"
             f"?k={calendar.personal_feed_key(access.participant, settings.secret)}"
         )
-    return render(request, "participant/agenda.html", context)
+    return render(request, "agenda/phone.html", context)
 
 
 def _session_page(
@@ -81,7 +81,7 @@ def _session_page(
     )
     return render(
         request,
-        "participant/session.html",
+        "agenda/session.html",
         {
             "event": access.event,
             "access": access,
@@ -208,7 +208,7 @@ def printable_agenda(request: Request, session: SessionDep, access: AccessDep) -
     grid = agenda.load_published(session, event=access.event)
     return render(
         request,
-        "organiser/agenda_print.html",
+        "agenda/print.html",
         {"event": access.event, "access": access, "user": access.user, "grid": grid},
     )
 
@@ -231,7 +231,7 @@ def door_signs(
         signs.append({"room": room, "url": url, "qr": qr_svg(url, scale=6), "sessions": held})
     return render(
         request,
-        "organiser/signs.html",
+        "agenda/signs.html",
         {
             "event": access.event,
             "access": access,

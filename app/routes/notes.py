@@ -1,29 +1,27 @@
-"""Session notes, flipchart photos, the closing circle, convergence and action planning.
+"""Session notes and flipchart photos.
 
 Participants and staff read and write notes at ``/e/<event>/sessions/<topic>/notes``; the
-facilitator runs the presentation and sees the priorities under ``/o/<event>/…``.
+board sees the photos by its link's cookie. What the notes lead to (priorities, commitments,
+the closing circle) is app/routes/convergence.py.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from app.db import SessionDep
 from app.deps import AccessDep, SettingsDep, get_visitor_access, verify_csrf
 from app.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied, RateLimited
-from app.forms import parse_int
 from app.i18n import _
 from app.models.base import MAX_ID
-from app.models.events import PHASE_LABELS, Role
+from app.models.events import Role
 from app.realtime.notify import EventRoute, unchanged
 from app.security import token_hash
-from app.services import agenda, convergence, notes, photos
+from app.services import agenda, notes, photos
 from app.services.access import EventAccess, board_signature_ok, live_path
-from app.services.convergence import AUTO_CHOICES
 from app.templating import render
 from app.web import BOARD_COOKIE
 
@@ -248,7 +246,7 @@ def conflict_done(session: SessionDep, access: AccessDep, conflict_id: int) -> R
     return _back(access, topic_id, "#notes-conflicts")
 
 
-# --- proposals and next steps --------------------------------------------------------------
+# --- proposals and next steps ------------------------------------------------------------
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/proposals")
@@ -361,7 +359,7 @@ def _touch_revision(session: SessionDep, access: EventAccess, topic_id: int) -> 
     notes.bump(session, access=access, topic_id=topic_id)
 
 
-# --- photos --------------------------------------------------------------------------------
+# --- photos ------------------------------------------------------------------------------
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/photos")
@@ -452,231 +450,3 @@ def photo_thumb(
     session: SessionDep, settings: SettingsDep, access: ViewerDep, photo_id: int
 ) -> Response:
     return _photo_file(session, settings, access, photo_id, thumb=True)
-
-
-# --- convergence and action planning: participants -----------------------------------------
-
-
-def _priorities_page(
-    request: Request,
-    session: SessionDep,
-    access: EventAccess,
-    *,
-    message: str = "",
-    form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    error_proposal: int | None = None,
-    status: int = 200,
-) -> Response:
-    ranked = convergence.priorities(session, event_id=access.event_id)
-    mine = convergence.my_dots(session, access=access)
-    used = sum(mine.values())
-    template = "organiser/priorities.html" if access.is_staff else "notes/priorities.html"
-    return render(
-        request,
-        template,
-        {
-            "event": access.event,
-            "access": access,
-            "user": access.user,
-            "priorities": ranked,
-            "top": convergence.TOP,
-            "mine": mine,
-            "dots_left": max(access.event.dots_per_participant - used, 0),
-            "voting": convergence.convergence_open(access.event),
-            "acting": convergence.actions_open(access.event),
-            "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
-            "message": message,
-            "form": form or {},
-            "errors": errors or {},
-            "error_proposal": error_proposal,
-            "new_key": lambda: secrets.token_urlsafe(12),
-        },
-        status_code=status,
-    )
-
-
-def _priorities_refused(
-    request: Request, session: SessionDep, access: EventAccess, error: Conflict
-) -> Response:
-    """The priorities page again (409), saying why the dot or commitment was refused."""
-    session.rollback()
-    return _priorities_page(request, session, access, message=error.message, status=409)
-
-
-@router.get("/e/{slug}/priorities")
-def priorities_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
-    return _priorities_page(request, session, access)
-
-
-def _dot(
-    request: Request,
-    session: SessionDep,
-    access: EventAccess,
-    proposal_id: int,
-    key: str,
-    *,
-    add: bool,
-) -> Response:
-    action = convergence.cast if add else convergence.retract
-    try:
-        result = action(session, access=access, proposal_id=proposal_id, key=key or None)
-    except Conflict as error:
-        return _priorities_refused(request, session, access, error)
-    if result.replayed:
-        unchanged(request)  # a retry of a dot already counted
-    return RedirectResponse(
-        f"/e/{access.event.slug}/priorities#proposal-{proposal_id}", status_code=303
-    )
-
-
-@router.post("/e/{slug}/proposals/{proposal_id}/vote")
-def vote_proposal(
-    request: Request,
-    session: SessionDep,
-    access: AccessDep,
-    proposal_id: int,
-    key: Annotated[str, Form()] = "",
-    idempotency_key: Annotated[str | None, Header()] = None,
-) -> Response:
-    return _dot(request, session, access, proposal_id, idempotency_key or key, add=True)
-
-
-@router.post("/e/{slug}/proposals/{proposal_id}/unvote")
-def unvote_proposal(
-    request: Request,
-    session: SessionDep,
-    access: AccessDep,
-    proposal_id: int,
-    key: Annotated[str, Form()] = "",
-    idempotency_key: Annotated[str | None, Header()] = None,
-) -> Response:
-    return _dot(request, session, access, proposal_id, idempotency_key or key, add=False)
-
-
-@router.post("/e/{slug}/proposals/{proposal_id}/commit")
-def commit(
-    request: Request,
-    session: SessionDep,
-    access: AccessDep,
-    proposal_id: int,
-    who: Annotated[str, Form()] = "",
-    action: Annotated[str, Form()] = "",
-    by_when: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        convergence.commit(
-            session,
-            access=access,
-            proposal_id=proposal_id,
-            who=who,
-            action=action,
-            by_when=by_when,
-        )
-    except Invalid as error:
-        session.rollback()
-        return _priorities_page(
-            request, session, access,
-            form={"who": who, "action": action, "by_when": by_when},
-            errors=error.errors, error_proposal=proposal_id, status=422,
-        )  # fmt: skip
-    except Conflict as error:
-        return _priorities_refused(request, session, access, error)
-    return _priorities_back(access, proposal_id)
-
-
-def _priorities_back(access: EventAccess, proposal_id: int) -> RedirectResponse:
-    where = (
-        f"/o/{access.event.slug}/priorities"
-        if access.is_staff
-        else (f"/e/{access.event.slug}/priorities")
-    )
-    return RedirectResponse(f"{where}#proposal-{proposal_id}", status_code=303)
-
-
-@router.post("/e/{slug}/commitments/{commitment_id}/withdraw")
-def withdraw_commitment(session: SessionDep, access: AccessDep, commitment_id: int) -> Response:
-    proposal_id = convergence.withdraw_commitment(
-        session, access=access, commitment_id=commitment_id
-    )
-    return _priorities_back(access, proposal_id)
-
-
-# --- the facilitator: presentation and priorities ------------------------------------------
-
-
-@router.get("/o/{slug}/priorities")
-def staff_priorities(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    access.require_staff()
-    return _priorities_page(request, session, access)
-
-
-def _closing_page(
-    request: Request, session: SessionDep, access: EventAccess, *, status: int = 200
-) -> Response:
-    access.require_staff()
-    slides = convergence.slides(session, event_id=access.event_id)
-    state = convergence.closing_state(session, event_id=access.event_id)
-    return render(
-        request,
-        "organiser/closing.html",
-        {
-            "event": access.event,
-            "access": access,
-            "user": access.user,
-            "slides": slides,
-            "current": convergence.current_index(state, len(slides)),
-            "state": state,
-            "auto_choices": AUTO_CHOICES,
-        },
-        status_code=status,
-    )
-
-
-@router.get("/o/{slug}/closing")
-def closing(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    return _closing_page(request, session, access)
-
-
-def _slide_count(session: SessionDep, access: EventAccess) -> int:
-    access.require_staff()
-    return len(convergence.slides(session, event_id=access.event_id))
-
-
-def _closing_back(access: EventAccess) -> RedirectResponse:
-    return RedirectResponse(f"/o/{access.event.slug}/closing", status_code=303)
-
-
-@router.post("/o/{slug}/closing/next")
-def closing_next(session: SessionDep, access: AccessDep) -> Response:
-    convergence.move(session, access=access, step=1, count=_slide_count(session, access))
-    return _closing_back(access)
-
-
-@router.post("/o/{slug}/closing/previous")
-def closing_previous(session: SessionDep, access: AccessDep) -> Response:
-    convergence.move(session, access=access, step=-1, count=_slide_count(session, access))
-    return _closing_back(access)
-
-
-@router.post("/o/{slug}/closing/show")
-def closing_show(
-    session: SessionDep, access: AccessDep, index: Annotated[str, Form()] = ""
-) -> Response:
-    count = _slide_count(session, access)
-    number = parse_int(index, field="index")
-    convergence.show(session, access=access, index=number, count=count)
-    return _closing_back(access)
-
-
-@router.post("/o/{slug}/closing/auto")
-def closing_auto(
-    session: SessionDep,
-    access: AccessDep,
-    auto_seconds: Annotated[str, Form()] = "",
-) -> Response:
-    count = _slide_count(session, access)
-    seconds = parse_int(auto_seconds, field="auto_seconds")
-    convergence.set_auto(session, access=access, seconds=seconds, count=count)
-    return _closing_back(access)

@@ -1,4 +1,5 @@
-"""The participant's phone: entering the code, the join form, home, profile, personal link."""
+"""People in an event. On the phone: entering the code, joining (also from a door sign), home,
+profile, devices, the personal link and the join QR; for organisers, the participants list."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def _code_page(
 ) -> Response:
     """The form that asks for an event's code."""
     return render(
-        request, "participant/code.html", {"errors": errors or {}, "code": code}, status_code=status
+        request, "people/code.html", {"errors": errors or {}, "code": code}, status_code=status
     )
 
 
@@ -110,7 +111,7 @@ def _join_page(
 ) -> Response:
     return render(
         request,
-        "participant/join.html",
+        "people/join.html",
         {
             "event": event,
             "form": form,
@@ -273,7 +274,7 @@ def _profile_page(
     token = people.personal_token(access.participant, settings.secret)
     return render(
         request,
-        "participant/me.html",
+        "people/me.html",
         {
             "event": access.event,
             "participant": access.participant,
@@ -355,7 +356,7 @@ def personal_link(
     # Opening a link changes nothing: the person confirms with a button (no state change on GET).
     return render(
         request,
-        "participant/claim.html",
+        "people/claim.html",
         {"event": access.event, "participant": participant, "token": token},
     )
 
@@ -389,4 +390,23 @@ def join_qr(settings: SettingsDep, access: VisitorDep) -> Response:
     svg = qr_svg(join_url(settings, access.event))
     return Response(
         svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=300"}
+    )
+
+
+# --- for organisers: the participants ----------------------------------------------------
+
+
+@router.get("/o/{slug}/participants")
+def participants_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    access.require_staff()
+    return render(
+        request,
+        "people/participants.html",
+        {
+            "access": access,
+            "event": access.event,
+            "user": access.user,
+            "participants": people.participants(session, access=access),
+            "org_type_labels": ORG_TYPE_LABELS,
+        },
     )

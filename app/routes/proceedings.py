@@ -7,11 +7,12 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.deps import AccessDep, SettingsDep, verify_csrf
+from app.realtime.notify import EventRoute
 from app.services import exports, report
 from app.services.report_render.html import render_body
 from app.templating import render
 
-router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 FORMAT_LABELS = {
     "html": "HTML",
@@ -30,7 +31,7 @@ def report_page(
     proceedings = report.build(session, access=access)
     return render(
         request,
-        "organiser/report.html",
+        "proceedings/report.html",
         {
             "access": access,
             "event": access.event,

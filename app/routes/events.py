@@ -1,4 +1,6 @@
-"""Organiser and facilitator screens (laptop): events, rooms, programme, team, poster."""
+"""Events for organisers and facilitators (laptop): the list, a new event, its overview and
+settings, links and codes, the poster, the team; and running it live: the control panel, the
+phase and the rules."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.db import SessionDep
 from app.deps import AccessDep, HubDep, SettingsDep, SignedInUser, verify_csrf
 from app.errors import Invalid
-from app.forms import parse_date, parse_int, parse_time
+from app.forms import parse_date, parse_int
 from app.models.events import (
     BLOCK_KIND_LABELS,
     PHASE_LABELS,
@@ -20,13 +22,10 @@ from app.models.events import (
     EventCreate,
     EventUpdate,
     Role,
-    RoomCreate,
-    RoomUpdate,
-    TimeBlockCreate,
 )
-from app.models.people import ORG_TYPE_LABELS
+from app.pages import control_panel
 from app.realtime.notify import EventRoute, quiet
-from app.services import events, people, programme
+from app.services import events, phases, programme
 from app.services.access import EventAccess
 from app.services.qr import join_url, qr_svg
 from app.templating import render
@@ -57,7 +56,7 @@ def dashboard(request: Request, session: SessionDep, user: SignedInUser) -> Resp
     rows = events.events_for_user(session, user=user)
     return render(
         request,
-        "organiser/dashboard.html",
+        "events/dashboard.html",
         {"user": user, "rows": rows, "role_labels": ROLE_LABELS},
     )
 
@@ -67,7 +66,7 @@ def _event_form(
 ) -> Response:
     return render(
         request,
-        "organiser/new_event.html",
+        "events/new.html",
         {"user": user, "form": form, "errors": errors, "timezones": TIMEZONES},
         status_code=status,
     )
@@ -137,7 +136,7 @@ def overview(
     event = access.event
     return render(
         request,
-        "organiser/overview.html",
+        "events/overview.html",
         {
             **_staff_context(access),
             "phase_label": PHASE_LABELS.get(event.phase, event.phase),
@@ -162,7 +161,7 @@ def _edit_page(
 ) -> Response:
     return render(
         request,
-        "organiser/edit_event.html",
+        "events/edit.html",
         {
             **_staff_context(access),
             "form": form,
@@ -255,213 +254,18 @@ def regenerate_join_code(session: SessionDep, access: AccessDep) -> Response:
     return _back(access)
 
 
-# --- rooms -------------------------------------------------------------------------------
-
-
-def _rooms_page(
-    request: Request,
-    session: SessionDep,
-    access: EventAccess,
-    *,
-    errors: dict[str, str] | None = None,
-    form: dict[str, str] | None = None,
-    room_errors: dict[int, dict[str, str]] | None = None,
-    status: int = 200,
-) -> Response:
+@router.get("/{slug}/poster")
+def poster(request: Request, settings: SettingsDep, access: AccessDep) -> Response:
+    event = _staff(access).event
+    url = join_url(settings, event)
     return render(
         request,
-        "organiser/rooms.html",
-        {
-            **_staff_context(access),
-            "rooms": programme.rooms(session, event_id=access.event_id),
-            "errors": errors or {},
-            "form": form or {"name": "", "capacity": "20", "notes": ""},
-            "room_errors": room_errors or {},
-        },
-        status_code=status,
+        "events/poster.html",
+        {"event": event, "join_url": url, "qr": qr_svg(url, scale=12)},
     )
 
 
-@router.get("/{slug}/rooms")
-def rooms_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    return _rooms_page(request, session, _staff(access))
-
-
-@router.post("/{slug}/rooms")
-def add_room(
-    request: Request,
-    session: SessionDep,
-    access: AccessDep,
-    name: Annotated[str, Form()] = "",
-    capacity: Annotated[str, Form()] = "",
-    notes: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        # Not validated here: the service checks every field and words the messages.
-        data = RoomCreate.model_construct(
-            name=name, capacity=parse_int(capacity, field="capacity"), notes=notes
-        )
-        programme.add_room(session, access=access, data=data)
-    except Invalid as error:
-        form = {"name": name, "capacity": capacity, "notes": notes}
-        return _rooms_page(request, session, access, errors=error.errors, form=form, status=422)
-    return _back(access, "/rooms")
-
-
-@router.post("/{slug}/rooms/{room_id}")
-def update_room(
-    request: Request,
-    session: SessionDep,
-    access: AccessDep,
-    room_id: int,
-    name: Annotated[str, Form()] = "",
-    capacity: Annotated[str, Form()] = "",
-    notes: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        data = RoomUpdate(name=name, capacity=parse_int(capacity, field="capacity"), notes=notes)
-        programme.update_room(session, access=access, room_id=room_id, data=data)
-    except Invalid as error:
-        session.rollback()
-        return _rooms_page(
-            request, session, access, room_errors={room_id: error.errors}, status=422
-        )
-    return _back(access, "/rooms")
-
-
-@router.post("/{slug}/rooms/{room_id}/move")
-def move_room(
-    session: SessionDep, access: AccessDep, room_id: int, offset: Annotated[int, Form()] = 0
-) -> Response:
-    programme.move_room(session, access=access, room_id=room_id, offset=max(-1, min(1, offset)))
-    return _back(access, "/rooms")
-
-
-@router.post("/{slug}/rooms/{room_id}/delete")
-def delete_room(session: SessionDep, access: AccessDep, room_id: int) -> Response:
-    programme.delete_room(session, access=access, room_id=room_id)
-    return _back(access, "/rooms")
-
-
-# --- programme ---------------------------------------------------------------------------
-
-
-def _programme_page(
-    request: Request,
-    session: SessionDep,
-    access: EventAccess,
-    *,
-    errors: dict[str, str] | None = None,
-    error_day: int | None = None,
-    form: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    return render(
-        request,
-        "organiser/programme.html",
-        {
-            **_staff_context(access),
-            "days": programme.programme(session, event_id=access.event_id),
-            "kind_labels": BLOCK_KIND_LABELS,
-            "errors": errors or {},
-            "error_day": error_day,
-            "form": form or {},
-        },
-        status_code=status,
-    )
-
-
-@router.get("/{slug}/programme")
-def programme_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    return _programme_page(request, session, _staff(access))
-
-
-@router.post("/{slug}/days")
-def add_day(
-    request: Request,
-    session: SessionDep,
-    access: AccessDep,
-    date: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        programme.add_day(session, access=access, date=parse_date(date, field="date"), title=title)
-    except Invalid as error:
-        return _programme_page(
-            request,
-            session,
-            access,
-            errors=error.errors,
-            form={"date": date, "title": title},
-            status=422,
-        )
-    return _back(access, "/programme")
-
-
-@router.post("/{slug}/days/{day_id}/delete")
-def delete_day(session: SessionDep, access: AccessDep, day_id: int) -> Response:
-    programme.delete_day(session, access=access, day_id=day_id)
-    return _back(access, "/programme")
-
-
-def _block_data(
-    kind: str, starts_at: str, ends_at: str, title: str, presenter: str
-) -> TimeBlockCreate:
-    errors: dict[str, str] = {}
-    times = {}
-    for field, raw in (("starts_at", starts_at), ("ends_at", ends_at)):
-        try:
-            times[field] = parse_time(raw, field=field)
-        except Invalid as error:
-            errors.update(error.errors)
-    if errors:
-        raise Invalid(errors)
-    # Not validated here: the service checks every field and words the messages.
-    return TimeBlockCreate.model_construct(
-        kind=kind,
-        starts_at=times["starts_at"],
-        ends_at=times["ends_at"],
-        title=title,
-        presenter=presenter,
-    )
-
-
-@router.post("/{slug}/days/{day_id}/blocks")
-def add_block(
-    request: Request,
-    session: SessionDep,
-    access: AccessDep,
-    day_id: int,
-    kind: Annotated[str, Form()] = "slot",
-    starts_at: Annotated[str, Form()] = "",
-    ends_at: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
-    presenter: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        data = _block_data(kind, starts_at, ends_at, title, presenter)
-        programme.add_block(session, access=access, day_id=day_id, data=data)
-    except Invalid as error:
-        form = {
-            "kind": kind,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "title": title,
-            "presenter": presenter,
-        }
-        return _programme_page(
-            request, session, access, errors=error.errors, error_day=day_id, form=form, status=422
-        )
-    return _back(access, "/programme")
-
-
-@router.post("/{slug}/blocks/{block_id}/delete")
-def delete_block(session: SessionDep, access: AccessDep, block_id: int) -> Response:
-    programme.delete_block(session, access=access, block_id=block_id)
-    return _back(access, "/programme")
-
-
-# --- team and participants ---------------------------------------------------------------
+# --- the team ----------------------------------------------------------------------------
 
 
 def _team_page(
@@ -475,7 +279,7 @@ def _team_page(
 ) -> Response:
     return render(
         request,
-        "organiser/team.html",
+        "events/team.html",
         {
             **_staff_context(access),
             "members": events.members(session, event_id=access.event_id),
@@ -523,25 +327,55 @@ def remove_member(session: SessionDep, access: AccessDep, hub: HubDep, user_id: 
     return _back(access, "/team")
 
 
-@router.get("/{slug}/participants")
-def participants_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    return render(
-        request,
-        "organiser/participants.html",
-        {
-            **_staff_context(access),
-            "participants": people.participants(session, access=access),
-            "org_type_labels": ORG_TYPE_LABELS,
-        },
-    )
+# --- running the event: the control panel, phase and rules -------------------------------
 
 
-@router.get("/{slug}/poster")
-def poster(request: Request, settings: SettingsDep, access: AccessDep) -> Response:
-    event = _staff(access).event
-    url = join_url(settings, event)
-    return render(
-        request,
-        "organiser/poster.html",
-        {"event": event, "join_url": url, "qr": qr_svg(url, scale=12)},
-    )
+@router.get("/{slug}/live")
+def panel(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    return control_panel(request, session, access)
+
+
+@router.post("/{slug}/phase")
+def set_phase(
+    session: SessionDep, access: AccessDep, phase: Annotated[str, Form()] = ""
+) -> Response:
+    phases.set_phase(session, access=access, phase=phase)
+    return _back(access, "/live")
+
+
+@router.post("/{slug}/rules")
+def update_rules(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    dots_per_participant: Annotated[str, Form()] = "",
+    max_dots_per_topic: Annotated[str, Form()] = "",
+    pitch_seconds: Annotated[str, Form()] = "",
+    blind_voting: Annotated[bool, Form()] = False,
+    board_hides_tallies: Annotated[bool, Form()] = False,
+    proposals_while_voting: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        phases.update_rules(
+            session,
+            access=access,
+            dots_per_participant=parse_int(dots_per_participant, field="dots_per_participant"),
+            max_dots_per_topic=parse_int(max_dots_per_topic, field="max_dots_per_topic"),
+            pitch_seconds=parse_int(pitch_seconds, field="pitch_seconds"),
+            blind_voting=blind_voting,
+            board_hides_tallies=board_hides_tallies,
+            proposals_while_voting=proposals_while_voting,
+        )
+    except Invalid as error:
+        session.rollback()
+        form = {
+            "dots_per_participant": dots_per_participant,
+            "max_dots_per_topic": max_dots_per_topic,
+            "pitch_seconds": pitch_seconds,
+            # Boxes come back as ticked, not as stored ("" is unticked).
+            "blind_voting": "true" if blind_voting else "",
+            "board_hides_tallies": "true" if board_hides_tallies else "",
+            "proposals_while_voting": "true" if proposals_while_voting else "",
+        }
+        return control_panel(request, session, access, errors=error.errors, form=form, status=422)
+    return _back(access, "/live#rules")

@@ -98,14 +98,14 @@ def _answer(
     if request.headers.get("hx-request") == "true":
         return render(
             request,
-            "partials/grid/grid.html",
+            "partials/schedule/grid.html",
             context,
             status_code=status,
             headers={"Vary": "HX-Request"},
         )
     if status == 200 and not reasons:
         return RedirectResponse(f"/o/{access.event.slug}/grid", status_code=303)
-    return render(request, "organiser/grid.html", context, status_code=status)
+    return render(request, "schedule/grid.html", context, status_code=status)
 
 
 def _failed(
@@ -128,7 +128,7 @@ def page(
     context = grid_context(session, access, query=q[:120], selected=selected)
     return render(
         request,
-        "organiser/grid.html",
+        "schedule/grid.html",
         {**context, "live_sync": request.app.state.hub.current(access.event_id)},
     )
 
@@ -141,7 +141,7 @@ def fragment(
     message = _("Another facilitator changed the grid.") if changed else ""
     return render(
         request,
-        "partials/grid/grid.html",
+        "partials/schedule/grid.html",
         grid_context(session, access, query=q[:120], message=message),
         headers={"Vary": "HX-Request"},
     )

@@ -1,0 +1,242 @@
+"""An event's programme for organisers (laptop): its rooms, its days and their time blocks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.db import SessionDep
+from app.deps import AccessDep, verify_csrf
+from app.errors import Invalid
+from app.forms import parse_date, parse_int, parse_time
+from app.models.events import BLOCK_KIND_LABELS, RoomCreate, RoomUpdate, TimeBlockCreate
+from app.realtime.notify import EventRoute
+from app.services import programme
+from app.services.access import EventAccess
+from app.templating import render
+
+router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
+
+
+def _staff(access: EventAccess) -> EventAccess:
+    access.require_staff()
+    return access
+
+
+def _staff_context(access: EventAccess) -> dict[str, Any]:
+    """What every staff screen's layout needs. It checks who asks first: error paths render
+    these screens too, before any service has checked."""
+    _staff(access)
+    return {"access": access, "event": access.event, "user": access.user}
+
+
+def _back(access: EventAccess, page: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/o/{access.event.slug}{page}", status_code=303)
+
+
+# --- rooms -------------------------------------------------------------------------------
+
+
+def _rooms_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    room_errors: dict[int, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "programme/rooms.html",
+        {
+            **_staff_context(access),
+            "rooms": programme.rooms(session, event_id=access.event_id),
+            "errors": errors or {},
+            "form": form or {"name": "", "capacity": "20", "notes": ""},
+            "room_errors": room_errors or {},
+        },
+        status_code=status,
+    )
+
+
+@router.get("/{slug}/rooms")
+def rooms_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    return _rooms_page(request, session, _staff(access))
+
+
+@router.post("/{slug}/rooms")
+def add_room(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    name: Annotated[str, Form()] = "",
+    capacity: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        # Not validated here: the service checks every field and words the messages.
+        data = RoomCreate.model_construct(
+            name=name, capacity=parse_int(capacity, field="capacity"), notes=notes
+        )
+        programme.add_room(session, access=access, data=data)
+    except Invalid as error:
+        form = {"name": name, "capacity": capacity, "notes": notes}
+        return _rooms_page(request, session, access, errors=error.errors, form=form, status=422)
+    return _back(access, "/rooms")
+
+
+@router.post("/{slug}/rooms/{room_id}")
+def update_room(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    room_id: int,
+    name: Annotated[str, Form()] = "",
+    capacity: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        data = RoomUpdate(name=name, capacity=parse_int(capacity, field="capacity"), notes=notes)
+        programme.update_room(session, access=access, room_id=room_id, data=data)
+    except Invalid as error:
+        session.rollback()
+        return _rooms_page(
+            request, session, access, room_errors={room_id: error.errors}, status=422
+        )
+    return _back(access, "/rooms")
+
+
+@router.post("/{slug}/rooms/{room_id}/move")
+def move_room(
+    session: SessionDep, access: AccessDep, room_id: int, offset: Annotated[int, Form()] = 0
+) -> Response:
+    programme.move_room(session, access=access, room_id=room_id, offset=max(-1, min(1, offset)))
+    return _back(access, "/rooms")
+
+
+@router.post("/{slug}/rooms/{room_id}/delete")
+def delete_room(session: SessionDep, access: AccessDep, room_id: int) -> Response:
+    programme.delete_room(session, access=access, room_id=room_id)
+    return _back(access, "/rooms")
+
+
+# --- days and time blocks ----------------------------------------------------------------
+
+
+def _programme_page(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    *,
+    errors: dict[str, str] | None = None,
+    error_day: int | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "programme/days.html",
+        {
+            **_staff_context(access),
+            "days": programme.programme(session, event_id=access.event_id),
+            "kind_labels": BLOCK_KIND_LABELS,
+            "errors": errors or {},
+            "error_day": error_day,
+            "form": form or {},
+        },
+        status_code=status,
+    )
+
+
+@router.get("/{slug}/programme")
+def programme_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    return _programme_page(request, session, _staff(access))
+
+
+@router.post("/{slug}/days")
+def add_day(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    date: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        programme.add_day(session, access=access, date=parse_date(date, field="date"), title=title)
+    except Invalid as error:
+        return _programme_page(
+            request,
+            session,
+            access,
+            errors=error.errors,
+            form={"date": date, "title": title},
+            status=422,
+        )
+    return _back(access, "/programme")
+
+
+@router.post("/{slug}/days/{day_id}/delete")
+def delete_day(session: SessionDep, access: AccessDep, day_id: int) -> Response:
+    programme.delete_day(session, access=access, day_id=day_id)
+    return _back(access, "/programme")
+
+
+def _block_data(
+    kind: str, starts_at: str, ends_at: str, title: str, presenter: str
+) -> TimeBlockCreate:
+    errors: dict[str, str] = {}
+    times = {}
+    for field, raw in (("starts_at", starts_at), ("ends_at", ends_at)):
+        try:
+            times[field] = parse_time(raw, field=field)
+        except Invalid as error:
+            errors.update(error.errors)
+    if errors:
+        raise Invalid(errors)
+    # Not validated here: the service checks every field and words the messages.
+    return TimeBlockCreate.model_construct(
+        kind=kind,
+        starts_at=times["starts_at"],
+        ends_at=times["ends_at"],
+        title=title,
+        presenter=presenter,
+    )
+
+
+@router.post("/{slug}/days/{day_id}/blocks")
+def add_block(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    day_id: int,
+    kind: Annotated[str, Form()] = "slot",
+    starts_at: Annotated[str, Form()] = "",
+    ends_at: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    presenter: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        data = _block_data(kind, starts_at, ends_at, title, presenter)
+        programme.add_block(session, access=access, day_id=day_id, data=data)
+    except Invalid as error:
+        form = {
+            "kind": kind,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "title": title,
+            "presenter": presenter,
+        }
+        return _programme_page(
+            request, session, access, errors=error.errors, error_day=day_id, form=form, status=422
+        )
+    return _back(access, "/programme")
+
+
+@router.post("/{slug}/blocks/{block_id}/delete")
+def delete_block(session: SessionDep, access: AccessDep, block_id: int) -> Response:
+    programme.delete_block(session, access=access, block_id=block_id)
+    return _back(access, "/programme")
