@@ -16,9 +16,11 @@ from sqlmodel import Session
 
 from app.models.events import PHASE_LABELS
 from app.realtime.frames import live_context
-from app.services import agenda, live, topics, votes
+from app.services import live
 from app.services.access import EventAccess, live_path
-from app.services.phases import proposals_open, voting_open
+from app.services.events.phases import proposals_open, voting_open
+from app.services.schedule import agenda
+from app.services.topics import topics, votes
 from app.templating import render
 
 

@@ -11,8 +11,9 @@ from app.config import Settings
 from app.models.events import BlockKind, Event, Phase, Room, RoomCreate, TimeBlock, TimeBlockCreate
 from app.models.people import Participant
 from app.models.topics import Topic, Vote
-from app.services import events, programme, topics
 from app.services.access import EventAccess
+from app.services.events import events, programme
+from app.services.topics import topics
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import set_phase
 

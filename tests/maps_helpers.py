@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.models.maps import Map, MapCard, MapCategory, MapPlace, MapPlusOne
-from app.services import maps
 from app.services.access import EventAccess
+from app.services.maps import maps
 
 
 def new_map(

@@ -8,8 +8,9 @@ from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import User
 from app.models.topics import PitchEntry, Topic, TopicConvener, Vote
-from app.services import events, topics
 from app.services.access import EventAccess
+from app.services.events import events
+from app.services.topics import topics
 from tests.factories import access_as, make_participant, make_user
 
 

@@ -30,8 +30,11 @@ from app.models.schedule import (
     ScheduleVersion,
 )
 from app.models.topics import Topic
-from app.services import convergence, events, news, notes, photos, pitches, programme, topics, votes
 from app.services.access import EventAccess
+from app.services.convergence import convergence
+from app.services.events import events, programme
+from app.services.notes import notes, photos
+from app.services.topics import news, pitches, topics, votes
 from tests.factories import access_as, make_participant
 from tests.marketplace_helpers import cohost, set_phase
 

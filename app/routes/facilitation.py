@@ -15,8 +15,11 @@ from app.models.events import PHASE_LABELS, Phase
 from app.models.topics import Topic, TopicStatus
 from app.realtime.frames import live_context
 from app.realtime.notify import EventRoute
-from app.services import live, news, people, phases, pitches, topics
+from app.services import live
 from app.services.access import EventAccess, live_path
+from app.services.events import phases
+from app.services.people import participants
+from app.services.topics import news, pitches, topics
 from app.templating import render
 
 router = APIRouter(prefix="/o/{slug}", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
@@ -46,7 +49,7 @@ def _panel(
             "access": access,
             "user": access.user,
             "phases": [(phase.value, PHASE_LABELS[phase]) for phase in Phase],
-            "participants": people.participants(session, access=access),
+            "participants": participants.participants(session, access=access),
             "hidden_topics": [t for t in all_topics if t.status == TopicStatus.HIDDEN],
             "withdrawn_topics": [t for t in all_topics if t.status == TopicStatus.WITHDRAWN],
             "cohost_requests": topics.pending_requests(session, access=access),

@@ -16,8 +16,8 @@ from app.models.base import MAX_ID
 from app.models.events import Role
 from app.models.maps import MAP_LAYOUT_LABELS
 from app.realtime.notify import EventRoute
-from app.services import maps
 from app.services.access import EventAccess, live_path
+from app.services.maps import maps
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)

@@ -14,9 +14,9 @@ from app.i18n import _
 from app.models.events import Role
 from app.pages import my_state, participant_page
 from app.realtime.notify import EventRoute, unchanged
-from app.services import pitches, topics, votes
 from app.services.access import EventAccess
-from app.services.votes import VoteResult
+from app.services.topics import pitches, topics, votes
+from app.services.topics.votes import VoteResult
 from app.templating import render
 
 router = APIRouter(prefix="/e/{slug}", dependencies=[Depends(verify_csrf)], route_class=EventRoute)

@@ -21,9 +21,11 @@ from app.models.base import MAX_ID
 from app.models.events import PHASE_LABELS, Role
 from app.realtime.notify import EventRoute, unchanged
 from app.security import token_hash
-from app.services import agenda, convergence, notes, photos
 from app.services.access import EventAccess, board_signature_ok, live_path
-from app.services.convergence import AUTO_CHOICES
+from app.services.convergence import convergence
+from app.services.convergence.convergence import AUTO_CHOICES
+from app.services.notes import notes, photos
+from app.services.schedule import agenda
 from app.templating import render
 from app.web import BOARD_COOKIE
 

@@ -26,8 +26,9 @@ from app.models.events import (
 )
 from app.models.people import ORG_TYPE_LABELS
 from app.realtime.notify import EventRoute, quiet
-from app.services import events, people, programme
 from app.services.access import EventAccess
+from app.services.events import events, programme
+from app.services.people import participants
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -530,7 +531,7 @@ def participants_page(request: Request, session: SessionDep, access: AccessDep) 
         "organiser/participants.html",
         {
             **_staff_context(access),
-            "participants": people.participants(session, access=access),
+            "participants": participants.participants(session, access=access),
             "org_type_labels": ORG_TYPE_LABELS,
         },
     )

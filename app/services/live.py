@@ -9,19 +9,12 @@ from sqlmodel import Session, col, func, select
 from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicStatus
-from app.services import (
-    agenda,
-    checkins,
-    conveners,
-    convergence,
-    grid,
-    maps,
-    news,
-    notes,
-    pitches,
-    votes,
-)
-from app.services.agenda import Agenda, Move
+from app.services.convergence import convergence
+from app.services.maps import maps
+from app.services.notes import notes
+from app.services.schedule import agenda, checkins, grid
+from app.services.schedule.agenda import Agenda, Move
+from app.services.topics import conveners, news, pitches, votes
 
 
 @dataclass
@@ -68,7 +61,7 @@ class LiveState:
     grid_revision: int = 0
     # The map on the board (the mapping workshop), shown there instead of the topics.
     map: maps.MapView | None = None
-    # Session notes and what follows them (app/services/notes.py, convergence.py).
+    # Session notes and what follows them (app/services/notes/, convergence/).
     notes_json: str = "{}"
     closing: ClosingView | None = None
     priorities: list[convergence.Priority] = field(default_factory=list)

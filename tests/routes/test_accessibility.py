@@ -23,7 +23,11 @@ from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.maps import Map, MapCard, MapCluster
 from app.models.people import Participant, User
 from app.models.topics import Topic
-from app.services import agenda, events, grid, maps, news, people, pitches, programme, topics, votes
+from app.services.events import events, programme
+from app.services.maps import maps
+from app.services.people import participants
+from app.services.schedule import agenda, grid
+from app.services.topics import news, pitches, topics, votes
 from app.web import LANG_COOKIE
 from tests.factories import PASSWORD, csrf, post
 from tests.marketplace_helpers import (
@@ -279,7 +283,7 @@ def world(
         phone=phone,
         stranger=stranger,
         invitation_token=invitation_token,
-        personal_token=people.personal_token(mira, settings.secret),
+        personal_token=participants.personal_token(mira, settings.secret),
         my_topic_id=schools.id,  # type: ignore[arg-type]
         hidden_topic_id=spam.id,  # type: ignore[arg-type]
         active_topic_id=housing.id,  # type: ignore[arg-type]

@@ -19,8 +19,9 @@ from app.config import Settings
 from app.models.events import Event
 from app.models.maps import Map, MapCard, MapCluster
 from app.models.people import Participant, User
-from app.services import events, maps
 from app.services.access import EventAccess
+from app.services.events import events
+from app.services.maps import maps
 from app.web import LANG_COOKIE
 from tests.factories import csrf, field_error, login, make_event, make_user, post
 from tests.maps_helpers import (

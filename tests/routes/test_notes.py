@@ -20,7 +20,8 @@ from app.models.notes import Commitment, NotesConflict, Photo, ProposalVote
 from app.models.people import Participant, User
 from app.models.schedule import CheckIn
 from app.models.topics import Topic
-from app.services import events, notes, photos
+from app.services.events import events
+from app.services.notes import notes, photos
 from app.web import BOARD_COOKIE
 from tests.factories import csrf, field_error, post
 from tests.marketplace_helpers import as_staff, set_phase

@@ -12,7 +12,8 @@ from sqlmodel import Session
 from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import User
-from app.services import convergence, notes
+from app.services.convergence import convergence
+from app.services.notes import notes
 from tests.factories import csrf
 from tests.marketplace_helpers import as_staff, set_phase
 from tests.notes_helpers import publish
@@ -108,7 +109,7 @@ def test_notes_pages(
 def test_board_in_the_closing_and_convergence_phases(
     session: Session, settings: Settings, event: Event, full: tuple[TestClient, int, int]
 ) -> None:
-    from app.services import events
+    from app.services.events import events
 
     phone, _topic_id, proposal_id = full
     for phase in (Phase.CLOSING, Phase.CONVERGENCE, Phase.ACTIONS):

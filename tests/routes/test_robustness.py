@@ -43,7 +43,10 @@ from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace
 from app.models.notes import Commitment, NextStep, NotesConflict, Photo, Proposal
 from app.models.people import Participant, ParticipantDevice, User
 from app.models.topics import Announcement, CohostRequest, Topic
-from app.services import events, maps, news, people, programme, topics
+from app.services.events import events, programme
+from app.services.maps import maps
+from app.services.people import participants
+from app.services.topics import news, topics
 from tests.factories import access_as, csrf, field_error, login, make_user, post
 from tests.marketplace_helpers import as_participant, set_phase
 from tests.notes_helpers import publish_topics
@@ -205,7 +208,7 @@ class World:
                 select(Participant).where(Participant.event_id == self.event_id)
             ).first()
             assert participant is not None
-            token = people.personal_token(participant, self.settings.secret)
+            token = participants.personal_token(participant, self.settings.secret)
             return st.sampled_from([token, self.invitation_token])
         if name == "user_id":
             members = self.session.exec(

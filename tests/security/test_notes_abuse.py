@@ -21,7 +21,7 @@ from app.models.events import Event
 from app.models.notes import NextStep, NotesConflict, Proposal
 from app.models.people import User
 from app.models.topics import Topic
-from app.services import notes
+from app.services.notes import notes
 from tests.factories import csrf, field_error, post
 from tests.notes_helpers import publish
 from tests.routes.helpers import join, sync

@@ -15,9 +15,10 @@ from app.models.events import Event, Phase
 from app.models.notes import ClosingState, Proposal, ProposalVote
 from app.models.people import AuthSession, User
 from app.models.topics import IdempotencyKey, Topic
-from app.services import convergence, notes
 from app.services.access import EventAccess
-from app.services.votes import VoteResult
+from app.services.convergence import convergence
+from app.services.notes import notes
+from app.services.topics.votes import VoteResult
 from tests.factories import access_as, make_participant
 from tests.marketplace_helpers import as_participant, set_phase
 from tests.notes_helpers import publish

@@ -8,10 +8,11 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from app.config import Settings
+from app.demo import load_demo
 from app.models.people import Participant
 from app.models.schedule import CheckIn
-from app.services import convergence, notes
-from app.services.demo import load_demo
+from app.services.convergence import convergence
+from app.services.notes import notes
 
 
 def test_demo_has_notes_in_both_languages_photos_priorities_and_commitments(

@@ -23,8 +23,10 @@ from app.i18n import use_locale
 from app.models.events import Event, EventCreate
 from app.models.maps import CardStatus, Map, MapCard, MapCategory, MapCluster
 from app.models.people import User
-from app.services import events, live, maps
+from app.services import live
 from app.services.access import EventAccess
+from app.services.events import events
+from app.services.maps import maps
 from tests.factories import access_as, make_event, make_participant
 from tests.maps_helpers import (
     card_rows,
@@ -1208,7 +1210,7 @@ def test_cards_csv_neutralises_formulas(
 
 
 def test_every_palette_colour_reads_well_and_has_its_css_class() -> None:
-    css = (Path(maps.__file__).parents[1] / "static" / "css" / "app.css").read_text()
+    css = (Path(maps.__file__).parents[2] / "static" / "css" / "app.css").read_text()
     for colour in maps.PALETTE:
         text = maps.text_colour(colour)
         assert maps.contrast(colour, text) >= 4.5, colour

@@ -23,9 +23,11 @@ from app.models.notes import (
 )
 from app.models.people import User
 from app.models.topics import Topic
-from app.services import convergence, notes, topics
 from app.services.access import EventAccess
-from app.services.notes import merge3
+from app.services.convergence import convergence
+from app.services.notes import notes
+from app.services.notes.notes import merge3
+from app.services.topics import topics
 from tests.factories import access_as, make_event, make_participant
 from tests.marketplace_helpers import as_participant, as_staff, set_phase
 from tests.notes_helpers import check_in, publish

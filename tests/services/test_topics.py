@@ -10,8 +10,8 @@ from app.errors import Conflict, Invalid, NotFound, NotSignedIn, PermissionDenie
 from app.models.events import Event, Phase, Role
 from app.models.people import User
 from app.models.topics import CohostRequest, PitchEntry, Topic, TopicConvener, TopicStatus
-from app.services import pitches, topics, votes
 from app.services.access import EventAccess
+from app.services.topics import pitches, topics, votes
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import (
     as_participant,
