@@ -26,7 +26,7 @@ from app.models.topics import Announcement, Topic, TopicConvener, Vote
 from app.security import new_token
 from app.services.access import EventAccess, resolve
 from app.services.events import events, programme
-from app.services.maps import maps
+from app.services.maps import clustering, lookups, setup
 from app.services.people import accounts
 from app.services.schedule import agenda, grid
 
@@ -572,14 +572,14 @@ def _map(session: Session, *, access: EventAccess) -> None:
     """The mapping workshop of the first morning: about forty cards in Bulgarian and English,
     named clusters, a merged duplicate and +1s. Open for cards, and not on the board (which
     shows the dot voting): a facilitator puts it there from Maps."""
-    the_map = maps.create_map(
+    the_map = setup.create_map(
         session, access=access, question=MAP_QUESTION, uses_places=True, uses_org_type=True
     )
     map_id = the_map.id or 0
-    places = [maps.add_place(session, access=access, map_id=map_id, name=n) for n in MAP_PLACES]
-    categories = maps.categories(session, map_id=map_id)
+    places = [setup.add_place(session, access=access, map_id=map_id, name=n) for n in MAP_PLACES]
+    categories = lookups.categories(session, map_id=map_id)
     clusters = {
-        key: maps.create_cluster(
+        key: clustering.create_cluster(
             session,
             access=access,
             map_id=map_id,

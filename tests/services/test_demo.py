@@ -15,7 +15,7 @@ from app.models.people import OrgType, Participant, User
 from app.models.topics import Vote
 from app.services import live
 from app.services.events import events, programme
-from app.services.maps import maps
+from app.services.maps import export
 from app.services.people import accounts
 from app.services.schedule import agenda, checkins, grid
 from tests.factories import access_as
@@ -270,7 +270,7 @@ def test_load_demo_map_has_cards_in_both_languages_clusters_and_plus_ones(
     session: Session, settings: Settings
 ) -> None:
     event, _created = load_demo(session, settings=settings)
-    (report,) = maps.report_tables(session, event_id=event.id or 0)
+    (report,) = export.report_tables(session, event_id=event.id or 0)
     the_map = report.map
     assert (the_map.uses_places, the_map.uses_org_type, the_map.frozen, the_map.on_board) == (
         True,

@@ -41,7 +41,7 @@ from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus, Vote
 from app.services.access import EventAccess
 from app.services.convergence import convergence
-from app.services.maps import maps
+from app.services.maps import export, views
 from app.services.notes import notes, photos
 from app.services.schedule import agenda as agenda_service
 from app.services.topics import conveners as convener_queries
@@ -526,7 +526,7 @@ def attach_maps(session: Session, *, report: Report, event: Event) -> None:
     """The mapping exercise: each map's cards by category and cluster, and its counts by
     category, place and organisation type (a fixed number of queries per map)."""
     with use_locale(report.locale):
-        for found in maps.report_tables(session, event_id=event.id or 0):
+        for found in export.report_tables(session, event_id=event.id or 0):
             categories = [category.name for category in found.categories]
             view = MapView(question=found.map.question)
             for category in found.categories:
@@ -571,7 +571,7 @@ def attach_maps(session: Session, *, report: Report, event: Event) -> None:
             report.maps.append(view)
 
 
-def _map_card(card: maps.CardView) -> MapCardView:
+def _map_card(card: views.CardView) -> MapCardView:
     return MapCardView(text=card.text, place=card.place, votes=card.plus_ones)
 
 
