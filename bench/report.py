@@ -106,7 +106,7 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
     from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
     from app.models.topics import Topic, TopicConvener, Vote
     from app.services.notes import photos as photo_files
-    from app.services.notes.notes import values_of
+    from app.services.notes.shared import values_of
 
     rng = random.Random(seed)
     settings = _settings(folder)

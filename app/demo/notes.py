@@ -31,7 +31,7 @@ from app.models.notes import (
 from app.models.people import Participant
 from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
 from app.models.topics import Topic
-from app.services.notes import notes, photos
+from app.services.notes import photos, shared
 from app.services.schedule import agenda
 
 
@@ -232,7 +232,7 @@ def _notes(session: Session, *, event_id: int, topic_id: int, seed: DemoNotes) -
             event_id=event_id,
             notes_id=row.id or 0,
             revision=1,
-            fields=notes.values_of(row),
+            fields=shared.values_of(row),
             author="Demo",
         )
     )

@@ -11,7 +11,7 @@ from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicStatus
 from app.services.convergence import convergence
 from app.services.maps import views as maps_views
-from app.services.notes import notes
+from app.services.notes import reading
 from app.services.schedule import agenda, checkins, grid
 from app.services.schedule.agenda import Agenda, Move
 from app.services.topics import conveners, news, pitches, votes
@@ -122,7 +122,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         attendance=checkins.attendance(session, event_id=event_id),
         grid_revision=grid.revision(session, event_id=event_id),
         map=maps_views.board_state(session, event_id=event_id),
-        notes_json=notes.live_json(session, event_id=event_id),
+        notes_json=reading.live_json(session, event_id=event_id),
         closing=closing,
         priorities=priorities,
     )

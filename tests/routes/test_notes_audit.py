@@ -13,7 +13,7 @@ from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import User
 from app.services.convergence import convergence
-from app.services.notes import notes
+from app.services.notes import editing, items
 from tests.factories import csrf
 from tests.marketplace_helpers import as_staff, set_phase
 from tests.notes_helpers import publish
@@ -35,16 +35,18 @@ def full(
     housing, _jobs = publish(session, settings, event, owner, ["Housing", "Jobs"])
     staff = as_staff(session, event, owner)
     topic_id = housing.id or 0
-    notes.save(
+    editing.save(
         session,
         access=staff,
         topic_id=topic_id,
         base_revision=0,
         changes={"outcome": "Pilot", "discussion": "- a\n- b", "participant_count": "9"},
     )
-    notes.save(session, access=staff, topic_id=topic_id, base_revision=0, changes={"outcome": "X"})
-    proposal = notes.add_proposal(session, access=staff, topic_id=topic_id, text="Guarantee")
-    notes.add_step(session, access=staff, topic_id=topic_id, action="Call", who="Us", by_when="May")
+    editing.save(
+        session, access=staff, topic_id=topic_id, base_revision=0, changes={"outcome": "X"}
+    )
+    proposal = items.add_proposal(session, access=staff, topic_id=topic_id, text="Guarantee")
+    items.add_step(session, access=staff, topic_id=topic_id, action="Call", who="Us", by_when="May")
     phone = new_client()
     join(phone, settings, event)
     response = phone.post(

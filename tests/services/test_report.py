@@ -23,7 +23,7 @@ from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
 from app.models.schedule import PublishedPlacement
 from app.services.events import events, programme
-from app.services.notes import notes, photos
+from app.services.notes import editing, items, photos
 from app.services.proceedings import build
 from app.services.proceedings.build import (
     ActionView,
@@ -248,15 +248,15 @@ def _grow(
     session.commit()
     set_phase(session, world.event, phase)
     for proposer, topic_id in added if with_notes else ():
-        notes.save(
+        editing.save(
             session,
             access=proposer,
             topic_id=topic_id,
             base_revision=0,
             changes={"outcome": "Done", "discussion": "- a\n- b"},
         )
-        notes.add_proposal(session, access=proposer, topic_id=topic_id, text="More")
-        notes.add_step(
+        items.add_proposal(session, access=proposer, topic_id=topic_id, text="More")
+        items.add_step(
             session, access=proposer, topic_id=topic_id, action="Act", who="Us", by_when=""
         )
         photos.add(
@@ -414,7 +414,7 @@ def test_notes_are_labelled_in_the_reports_language(
 
 
 def test_proposals_without_a_convergence_vote_have_no_dots(session: Session, world: World) -> None:
-    notes.add_proposal(session, access=world.mira, topic_id=world.housing.id or 0, text=DESK)
+    items.add_proposal(session, access=world.mira, topic_id=world.housing.id or 0, text=DESK)
     built = build.build(session, access=world.staff)
     assert built.sessions[0].notes == SessionNotesView(proposals=[ProposalView(DESK, None)])
     assert (built.priorities, built.actions) == ([], [])

@@ -32,7 +32,7 @@ from app.models.notes import (
 )
 from app.models.topics import Topic
 from app.services.access import STAFF, EventAccess
-from app.services.notes import notes
+from app.services.notes import report
 from app.services.text import too_long
 from app.services.topics import votes
 from app.services.topics.votes import VoteResult
@@ -296,7 +296,7 @@ class Slide:
 def slides(session: Session, *, event_id: int) -> list[Slide]:
     """One slide per session of the published agenda, in grid order (fixed number of queries)."""
     found = []
-    for item in notes.report(session, event_id=event_id, upload_dir=Path()):
+    for item in report.report(session, event_id=event_id, upload_dir=Path()):
         found.append(
             Slide(
                 topic_id=item.topic_id,

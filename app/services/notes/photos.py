@@ -254,7 +254,7 @@ def add(
     ``browser_key`` names the browser (its session cookie's hash): its uploads count together
     whichever participant it is.
     """
-    from app.services.notes.notes import require_session  # notes import photos for the report
+    from app.services.notes.shared import require_session
 
     access.require(Role.PARTICIPANT, *STAFF)
     caption = " ".join(caption.split())

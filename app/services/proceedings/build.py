@@ -42,7 +42,7 @@ from app.models.topics import Topic, TopicStatus, Vote
 from app.services.access import EventAccess
 from app.services.convergence import convergence
 from app.services.maps import export, views
-from app.services.notes import notes, photos
+from app.services.notes import photos, reading
 from app.services.schedule import agenda as agenda_service
 from app.services.topics import conveners as convener_queries
 
@@ -459,9 +459,9 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
     """
     event_id = event.id or 0
     people = _people(session, event_id=event_id)
-    saved = notes.notes_by_topic(session, event_id=event_id)
-    steps = notes.steps_by_topic(session, event_id=event_id)
-    authors = notes.authors_by_topic(session, event_id=event_id)
+    saved = reading.notes_by_topic(session, event_id=event_id)
+    steps = reading.steps_by_topic(session, event_id=event_id)
+    authors = reading.authors_by_topic(session, event_id=event_id)
     pictures = photos.of_event(session, event_id=event_id)
     ranked = convergence.priorities(session, event_id=event_id)
     voted = any(priority.dots for priority in ranked)
