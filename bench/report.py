@@ -305,7 +305,7 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
 
 def attach_map(report, *, seed: int) -> None:  # type: ignore[no-untyped-def]
     """A mapping exercise of three categories, filled into the ``Report`` directly."""
-    from app.services.proceedings.build import MapCardView, MapCategoryView, MapGroupView, MapView
+    from app.services.proceedings.report import MapCardView, MapCategoryView, MapGroupView, MapView
 
     rng = random.Random(seed)
     report.maps = [

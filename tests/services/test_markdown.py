@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from app.services.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, to_markdown
 from app.services.proceedings import render as proceedings_render
-from app.services.proceedings.build import NoteField, Report, ReportSession, SessionNotesView
+from app.services.proceedings.report import NoteField, Report, ReportSession, SessionNotesView
 
 
 def test_render_keeps_the_note_takers_formatting() -> None:

@@ -24,8 +24,9 @@ from app.models.people import User
 from app.models.schedule import PublishedPlacement
 from app.services.events import events, programme
 from app.services.notes import editing, items, photos
-from app.services.proceedings import build
-from app.services.proceedings.build import (
+from app.services.proceedings import build, report
+from app.services.proceedings.render import render
+from app.services.proceedings.report import (
     ActionView,
     Figure,
     NoteField,
@@ -36,7 +37,6 @@ from app.services.proceedings.build import (
     ProposalView,
     SessionNotesView,
 )
-from app.services.proceedings.render import render
 from app.services.schedule import agenda
 from app.services.topics import topics
 from tests.factories import access_as, make_event, make_participant, make_user
@@ -131,7 +131,7 @@ def test_sessions_name_only_consenting_people(session: Session, world: World) ->
         (2, TRICKY, "June 9, 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
     ]
     with use_locale("en"):
-        assert [build.convener_text(s) for s in built.sessions] == [
+        assert [report.convener_text(s) for s in built.sessions] == [
             "Mira and 2 more",
             "1 convener",
         ]

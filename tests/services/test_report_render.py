@@ -22,7 +22,11 @@ from sqlmodel import Session
 from app.config import Settings
 from app.models.people import User
 from app.services.proceedings import build
-from app.services.proceedings.build import (
+from app.services.proceedings.render import images, render
+from app.services.proceedings.render.csvzip import FILES, neutralise
+from app.services.proceedings.render.markdown import escape
+from app.services.proceedings.render.pdf import LocalFetcher
+from app.services.proceedings.report import (
     ActionView,
     MapCardView,
     MapCategoryView,
@@ -35,10 +39,6 @@ from app.services.proceedings.build import (
     Report,
     SessionNotesView,
 )
-from app.services.proceedings.render import images, render
-from app.services.proceedings.render.csvzip import FILES, neutralise
-from app.services.proceedings.render.markdown import escape
-from app.services.proceedings.render.pdf import LocalFetcher
 from tests.factories import make_event, make_user
 from tests.report_helpers import (
     DESK,

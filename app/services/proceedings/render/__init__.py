@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from app.services.proceedings.build import Report
+from app.services.proceedings.report import Report
 
 Renderer = Callable[..., bytes]
 

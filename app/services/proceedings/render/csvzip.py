@@ -17,7 +17,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from app.services.proceedings.build import Report
+from app.services.proceedings.report import Report
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FILES = (

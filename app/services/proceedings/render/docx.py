@@ -27,8 +27,8 @@ from markdown_it.token import Token
 from app import i18n
 from app.i18n import _, ngettext
 from app.services import markdown
-from app.services.proceedings.build import Report, ReportSession, convener_text
 from app.services.proceedings.render import images
+from app.services.proceedings.report import Report, ReportSession, convener_text
 
 PHOTO_WIDTH = Cm(8)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

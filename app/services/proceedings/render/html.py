@@ -17,8 +17,8 @@ from markupsafe import Markup
 
 from app import i18n
 from app.services import markdown
-from app.services.proceedings.build import PhotoView, Report, convener_text
 from app.services.proceedings.render import images
+from app.services.proceedings.report import PhotoView, Report, convener_text
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates"
 CSS_FILE = Path(__file__).resolve().parents[3] / "static" / "css" / "report.css"

@@ -18,7 +18,7 @@ from babel.dates import format_date
 from app import i18n
 from app.i18n import _, ngettext
 from app.services import markdown
-from app.services.proceedings.build import Report, ReportSession, convener_text
+from app.services.proceedings.report import Report, ReportSession, convener_text
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
 # What only means something at the start of a line: a list item or a numbered one.

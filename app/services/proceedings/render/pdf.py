@@ -16,9 +16,9 @@ from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from app.services.proceedings.build import Report
 from app.services.proceedings.render import images
 from app.services.proceedings.render.html import render_document
+from app.services.proceedings.report import Report
 
 # Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process, which
 # would let a damaged photo through the upload checks after the first PDF export. Our images
