@@ -20,7 +20,7 @@ from app.services import live
 from app.services.access import EventAccess, live_path
 from app.services.events.phases import proposals_open, voting_open
 from app.services.schedule import agenda
-from app.services.topics import topics, votes
+from app.services.topics import cohosting, topics, votes
 from app.templating import render
 
 
@@ -66,10 +66,10 @@ def participant_page(
             "participant": access.participant,
             "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
             "my_topics": mine,
-            "cohost_requests": topics.pending_requests(
+            "cohost_requests": cohosting.pending_requests(
                 session, access=access, topic_ids=[t.id or 0 for t in mine]
             ),
-            "my_requests": topics.my_requests(session, access=access),
+            "my_requests": cohosting.my_requests(session, access=access),
             "can_propose": proposals_open(access.event),
             "can_vote": voting_open(access.event),
             "form": form or {"title": "", "description": "", "language": ""},

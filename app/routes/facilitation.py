@@ -19,7 +19,7 @@ from app.services import live
 from app.services.access import EventAccess, live_path
 from app.services.events import phases
 from app.services.people import participants
-from app.services.topics import news, pitches, topics
+from app.services.topics import cohosting, news, pitches, topics
 from app.templating import render
 
 router = APIRouter(prefix="/o/{slug}", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
@@ -52,7 +52,7 @@ def _panel(
             "participants": participants.participants(session, access=access),
             "hidden_topics": [t for t in all_topics if t.status == TopicStatus.HIDDEN],
             "withdrawn_topics": [t for t in all_topics if t.status == TopicStatus.WITHDRAWN],
-            "cohost_requests": topics.pending_requests(session, access=access),
+            "cohost_requests": cohosting.pending_requests(session, access=access),
             "topic_titles": {t.id: t.title for t in all_topics},
             "errors": errors or {},
             "form": form or {},
@@ -220,7 +220,7 @@ def _topic_page(
             "user": access.user,
             "topic": topic,
             "conveners": topics.conveners(session, topic_id=topic_id),
-            "cohost_requests": topics.pending_requests(session, access=access).get(topic_id, []),
+            "cohost_requests": cohosting.pending_requests(session, access=access).get(topic_id, []),
             "merge_targets": [
                 t for t in all_topics if t.status == TopicStatus.ACTIVE and t.id != topic_id
             ],
@@ -326,12 +326,12 @@ def _topic_back(access: EventAccess, topic: Topic) -> RedirectResponse:
 @router.post("/cohost-requests/{request_id}/accept")
 def accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     access.require_staff()
-    topic = topics.accept_cohost(session, access=access, request_id=request_id)
+    topic = cohosting.accept_cohost(session, access=access, request_id=request_id)
     return _topic_back(access, topic)
 
 
 @router.post("/cohost-requests/{request_id}/decline")
 def decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     access.require_staff()
-    topic = topics.decline_cohost(session, access=access, request_id=request_id)
+    topic = cohosting.decline_cohost(session, access=access, request_id=request_id)
     return _topic_back(access, topic)

@@ -15,7 +15,7 @@ from app.models.events import Role
 from app.pages import my_state, participant_page
 from app.realtime.notify import EventRoute, unchanged
 from app.services.access import EventAccess
-from app.services.topics import pitches, topics, votes
+from app.services.topics import cohosting, hints, pitches, topics, votes
 from app.services.topics.votes import VoteResult
 from app.templating import render
 
@@ -56,7 +56,7 @@ def similar(request: Request, session: SessionDep, access: AccessDep, title: str
         "partials/phone/similar.html",
         {
             "event": access.event,
-            "similar": topics.similar(session, access=access, title=title[:200]),
+            "similar": hints.similar(session, access=access, title=title[:200]),
         },
     )
 
@@ -130,25 +130,25 @@ def withdraw(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
 
 @router.post("/topics/{topic_id}/cohost")
 def request_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    topics.request_cohost(session, access=access, topic_id=topic_id)
+    cohosting.request_cohost(session, access=access, topic_id=topic_id)
     return _home(access, "#my-requests")
 
 
 @router.post("/topics/{topic_id}/cohost/cancel")
 def cancel_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    topics.cancel_cohost_request(session, access=access, topic_id=topic_id)
+    cohosting.cancel_cohost_request(session, access=access, topic_id=topic_id)
     return _home(access, "#my-requests")
 
 
 @router.post("/cohost-requests/{request_id}/accept")
 def accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
-    topics.accept_cohost(session, access=access, request_id=request_id)
+    cohosting.accept_cohost(session, access=access, request_id=request_id)
     return _home(access, "#my-topics")
 
 
 @router.post("/cohost-requests/{request_id}/decline")
 def decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
-    topics.decline_cohost(session, access=access, request_id=request_id)
+    cohosting.decline_cohost(session, access=access, request_id=request_id)
     return _home(access, "#my-topics")
 
 
@@ -179,7 +179,7 @@ def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Respons
 
 @router.post("/topics/{topic_id}/leave")
 def leave_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    topics.leave_cohost(session, access=access, topic_id=topic_id)
+    cohosting.leave_cohost(session, access=access, topic_id=topic_id)
     return _home(access, "#my-topics")
 
 
