@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import N_, _
 from app.models.notes import LINE_MAX, MARKDOWN_MAX
-from app.services.photos import MAX_BYTES
+from app.services.notes.photos import MAX_BYTES
 from app.templating import render
 
 FORM_BODY = 64 * 1024

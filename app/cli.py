@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import DomainError, Invalid
-from app.services.scheduler import DEFAULT_TIME_LIMIT, Engine, parse_instance, solve
+from app.services.schedule.solver.scheduler import DEFAULT_TIME_LIMIT, Engine, parse_instance, solve
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -108,7 +108,7 @@ def migrate() -> None:
 @cli.command()
 def demo() -> None:
     """Load the demo event (slug "demo") unless it is there already, and print its links."""
-    from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+    from app.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 
     settings = _settings()
     engine = make_engine(settings)
@@ -118,7 +118,7 @@ def demo() -> None:
         except DomainError as error:
             typer.secho(error.message, fg="red", err=True)
             raise typer.Exit(2) from None
-        from app.services.events import board_path
+        from app.services.events.events import board_path
         from app.services.qr import join_url
 
         typer.echo("Demo event " + ("loaded." if created else "already present."))
@@ -176,7 +176,7 @@ def create_organiser(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an organiser account (may create events)."""
-    from app.services.accounts import create_user
+    from app.services.people.accounts import create_user
 
     password = _read_password(password_stdin)
     user = _change_accounts(
@@ -197,7 +197,7 @@ def set_password(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Give an account a new password and sign it out everywhere."""
-    from app.services.accounts import set_password as set_account_password
+    from app.services.people.accounts import set_password as set_account_password
 
     password = _read_password(password_stdin)
     user = _change_accounts(
@@ -291,7 +291,7 @@ def export(
 ) -> None:
     """Export an event's proceedings, or all of its data as JSON."""
     from app.services.access import event_by_slug
-    from app.services.exports import export_event
+    from app.services.proceedings.exports import export_event
 
     settings = _settings()
     if not output.parent.is_dir():
@@ -329,7 +329,7 @@ def import_(
     ] = None,
 ) -> None:
     """Import an event from a JSON export, as a new event (the database may hold others)."""
-    from app.services import archive
+    from app.services.proceedings import archive
 
     try:
         raw = source.read_bytes()

@@ -17,7 +17,6 @@ from app.models.base import MAX_ID
 from app.models.people import AuthSession, User
 from app.realtime.hub import Hub
 from app.realtime.notify import for_event
-from app.services import accounts
 from app.services.access import (
     EventAccess,
     event_by_slug,
@@ -25,6 +24,7 @@ from app.services.access import (
     resolve,
     unknown_event,
 )
+from app.services.people import accounts
 from app.web import csrf_ok
 
 _ID = TypeAdapter(int)

@@ -20,9 +20,12 @@ from sqlmodel import Session
 from app.models.events import PHASE_LABELS, Phase
 from app.models.topics import TopicStatus
 from app.realtime.frames import live_context
-from app.services import agenda, live, people, topics, votes
+from app.services import live
 from app.services.access import EventAccess, live_path
-from app.services.phases import proposals_open, voting_open
+from app.services.events.phases import proposals_open, voting_open
+from app.services.people import participants
+from app.services.schedule import agenda
+from app.services.topics import cohosting, topics, votes
 from app.templating import render
 
 
@@ -68,10 +71,10 @@ def participant_page(
             "participant": access.participant,
             "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
             "my_topics": mine,
-            "cohost_requests": topics.pending_requests(
+            "cohost_requests": cohosting.pending_requests(
                 session, access=access, topic_ids=[t.id or 0 for t in mine]
             ),
-            "my_requests": topics.my_requests(session, access=access),
+            "my_requests": cohosting.my_requests(session, access=access),
             "can_propose": proposals_open(access.event),
             "can_vote": voting_open(access.event),
             "form": form or {"title": "", "description": "", "language": ""},
@@ -107,10 +110,10 @@ def control_panel(
             "access": access,
             "user": access.user,
             "phases": [(phase.value, PHASE_LABELS[phase]) for phase in Phase],
-            "participants": people.participants(session, access=access),
+            "participants": participants.participants(session, access=access),
             "hidden_topics": [t for t in all_topics if t.status == TopicStatus.HIDDEN],
             "withdrawn_topics": [t for t in all_topics if t.status == TopicStatus.WITHDRAWN],
-            "cohost_requests": topics.pending_requests(session, access=access),
+            "cohost_requests": cohosting.pending_requests(session, access=access),
             "topic_titles": {t.id: t.title for t in all_topics},
             "errors": errors or {},
             "form": form or {},

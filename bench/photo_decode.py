@@ -1,4 +1,4 @@
-"""Peak memory of one photo decode: the figure behind the photo limits (``app/services/photos``).
+"""Peak memory of one photo decode: the figure behind the photo limits (``services/notes/photos``).
 
 Each case runs ``photos.process`` in a fresh subprocess and reads the peak resident set size
 (``ru_maxrss``) before and after; the difference is what one decode costs. Pillow allocates
@@ -41,7 +41,7 @@ def zero_png(width: int, height: int, *, alpha: bool = False) -> bytes:
 CHILD = """
 import resource, sys
 from app.errors import DomainError
-from app.services import photos
+from app.services.notes import photos
 data = sys.stdin.buffer.read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--alpha", action="store_true", help="RGBA PNGs (4 bytes a pixel)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from app.services import photos
+    from app.services.notes import photos
 
     for size in args.sizes:
         width, height = (int(part) for part in size.split("x"))

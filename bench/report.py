@@ -105,8 +105,8 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
     from app.models.people import Participant, User
     from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
     from app.models.topics import Topic, TopicConvener, Vote
-    from app.services import photos as photo_files
-    from app.services.notes import values_of
+    from app.services.notes import photos as photo_files
+    from app.services.notes.shared import values_of
 
     rng = random.Random(seed)
     settings = _settings(folder)
@@ -305,7 +305,7 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
 
 def attach_map(report, *, seed: int) -> None:  # type: ignore[no-untyped-def]
     """A mapping exercise of three categories, filled into the ``Report`` directly."""
-    from app.services.report import MapCardView, MapCategoryView, MapGroupView, MapView
+    from app.services.proceedings.report import MapCardView, MapCategoryView, MapGroupView, MapView
 
     rng = random.Random(seed)
     report.maps = [
@@ -336,8 +336,8 @@ def worker(folder: Path, fmt: str, *, seed: int, output: Path) -> None:
 
     from app.db import make_engine
     from app.models.events import Event
-    from app.services import archive, report
-    from app.services.report_render import render, renderer
+    from app.services.proceedings import archive, build
+    from app.services.proceedings.render import render, renderer
 
     settings = _settings(folder)
     engine = make_engine(settings)
@@ -349,7 +349,7 @@ def worker(folder: Path, fmt: str, *, seed: int, output: Path) -> None:
         if fmt == "json":
             content = archive.dumps(archive.export_event(session, event=event))
         else:
-            built = report.build_for_event(session, event=event)
+            built = build.build_for_event(session, event=event)
             attach_map(built, seed=seed)
             content = render(built, fmt, upload_dir=settings.uploads_path)
         seconds = time.perf_counter() - started

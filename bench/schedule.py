@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.services.scheduler import (
+from app.services.schedule.solver.scheduler import (
     DEFAULT_TIME_LIMIT,
     ENGINES,
     FORMAT,

@@ -15,8 +15,9 @@ from app.config import Settings
 from app.models.events import Event, EventCreate
 from app.models.people import AuthSession, Participant, ParticipantCreate, User
 from app.security import new_token
-from app.services import accounts, events, people
 from app.services.access import EventAccess, resolve
+from app.services.events import events
+from app.services.people import accounts, participants
 from app.web import SID_COOKIE, csrf_token
 
 PASSWORD = "correct horse battery"
@@ -59,7 +60,7 @@ def make_participant(
     session: Session, settings: Settings, *, event: Event, name: str = "Mira", **values: object
 ) -> tuple[Participant, AuthSession]:
     auth = accounts.start_session(session, token=new_token(), user_id=None, settings=settings)
-    participant = people.join(
+    participant = participants.join(
         session, event=event, data=ParticipantCreate(name=name, **values), auth=auth
     )  # type: ignore[arg-type]
     return participant, auth

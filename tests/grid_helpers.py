@@ -11,8 +11,9 @@ from app.config import Settings
 from app.models.events import BlockKind, Event, Phase, Room, RoomCreate, TimeBlock, TimeBlockCreate
 from app.models.people import Participant
 from app.models.topics import Topic, Vote
-from app.services import events, programme, topics
 from app.services.access import EventAccess
+from app.services.events import events, programme
+from app.services.topics import topics as topics_topics
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import set_phase
 
@@ -83,7 +84,7 @@ def make_grid(
     for index in range(topic_count):
         convener = grid.people[index % people].id if people else None
         grid.topics.append(
-            topics.propose_on_behalf(
+            topics_topics.propose_on_behalf(
                 session, access=staff, title=f"Topic {index}", convener_id=convener
             )
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.models.maps import Map, MapCard, MapCategory, MapPlace, MapPlusOne
-from app.services import maps
 from app.services.access import EventAccess
+from app.services.maps import lookups, setup
 
 
 def new_map(
@@ -18,7 +18,7 @@ def new_map(
     uses_org_type: bool = False,
 ) -> Map:
     """A map with the default categories and, when given, places (in that order)."""
-    map_ = maps.create_map(
+    map_ = setup.create_map(
         session,
         access=staff,
         question=question,
@@ -26,16 +26,16 @@ def new_map(
         uses_org_type=uses_org_type,
     )
     for name in places:
-        maps.add_place(session, access=staff, map_id=map_.id or 0, name=name)
+        setup.add_place(session, access=staff, map_id=map_.id or 0, name=name)
     return map_
 
 
 def category_ids(session: Session, map_: Map) -> list[int]:
-    return [category.id or 0 for category in maps.categories(session, map_id=map_.id or 0)]
+    return [category.id or 0 for category in lookups.categories(session, map_id=map_.id or 0)]
 
 
 def place_ids(session: Session, map_: Map) -> list[int]:
-    return [place.id or 0 for place in maps.places(session, map_id=map_.id or 0)]
+    return [place.id or 0 for place in lookups.places(session, map_id=map_.id or 0)]
 
 
 def fresh(session: Session) -> None:

@@ -8,8 +8,9 @@ from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import User
 from app.models.topics import PitchEntry, Topic, TopicConvener, Vote
-from app.services import events, topics
 from app.services.access import EventAccess
+from app.services.events import events
+from app.services.topics import cohosting
 from tests.factories import access_as, make_participant, make_user
 
 
@@ -35,8 +36,8 @@ def make_facilitator(session: Session, event: Event, owner: User, name: str = "F
 
 def cohost(session: Session, *, topic_id: int, asker: EventAccess, answer: EventAccess) -> None:
     """``asker`` asks to co-host the topic and ``answer`` (a convener, or staff) accepts."""
-    request = topics.request_cohost(session, access=asker, topic_id=topic_id)
-    topics.accept_cohost(session, access=answer, request_id=request.id or 0)
+    request = cohosting.request_cohost(session, access=asker, topic_id=topic_id)
+    cohosting.accept_cohost(session, access=answer, request_id=request.id or 0)
 
 
 def set_phase(session: Session, event: Event, phase: Phase, **rules: object) -> Event:

@@ -11,8 +11,9 @@ from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
 from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
 from app.models.topics import Topic
-from app.services import events, programme, topics
 from app.services.access import EventAccess
+from app.services.events import events, programme
+from app.services.topics import topics
 from tests.marketplace_helpers import as_participant, as_staff, set_phase
 
 

@@ -30,8 +30,11 @@ from app.models.schedule import (
     ScheduleVersion,
 )
 from app.models.topics import Topic
-from app.services import convergence, events, news, notes, photos, pitches, programme, topics, votes
 from app.services.access import EventAccess
+from app.services.convergence import convergence
+from app.services.events import events, programme
+from app.services.notes import editing, items, photos
+from app.services.topics import news, pitches, topics, votes
 from tests.factories import access_as, make_participant
 from tests.marketplace_helpers import cohost, set_phase
 
@@ -242,7 +245,7 @@ def add_notes(session: Session, world: World, *, upload_dir: Path) -> Notes:
     people who did or did not agree to be named; a photo; dots; commitments by Mira, Ivo and
     Dan. The tricky session gets one next step and a proposal without dots."""
     housing, tricky = world.housing.id or 0, world.tricky.id or 0
-    first = notes.save(
+    first = editing.save(
         session,
         access=world.mira,
         topic_id=housing,
@@ -254,29 +257,29 @@ def add_notes(session: Session, world: World, *, upload_dir: Path) -> Notes:
             "participant_count": "12",
         },
     )
-    second = notes.save(
+    second = editing.save(
         session,
         access=world.ivo,
         topic_id=housing,
         base_revision=first.revision,
         changes={"ideas": "Shared flats"},
     )
-    notes.save(
+    editing.save(
         session,
         access=world.staff,
         topic_id=housing,
         base_revision=second.revision,
         changes={"recommendations": "Ask the ministry"},
     )
-    desk = notes.add_proposal(session, access=world.mira, topic_id=housing, text=DESK)
-    formula = notes.add_proposal(session, access=world.ivo, topic_id=housing, text=FORMULA)
-    mediators = notes.add_proposal(session, access=world.staff, topic_id=tricky, text=MEDIATORS)
+    desk = items.add_proposal(session, access=world.mira, topic_id=housing, text=DESK)
+    formula = items.add_proposal(session, access=world.ivo, topic_id=housing, text=FORMULA)
+    mediators = items.add_proposal(session, access=world.staff, topic_id=tricky, text=MEDIATORS)
     for access, topic_id, action, who, by_when in (
         (world.mira, housing, "=Write to the mayor", SECRET_NAME, "July"),
         (world.mira, housing, "Map the landlords", "Zaedno, dan hidden", ""),
         (world.staff, tricky, "Train mediators", "Mira and Petya", "2027"),
     ):
-        notes.add_step(
+        items.add_step(
             session, access=access, topic_id=topic_id, action=action, who=who, by_when=by_when
         )
     photo = photos.add(

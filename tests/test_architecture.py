@@ -20,6 +20,10 @@ below it (read with ``ast``, so nothing is imported to check it; imports under
 6. **entry points**: ``app.main`` (``create_app`` wires everything) and ``app.cli``. The CLI
    drives services only: nothing web-facing, no routers, no realtime.
 
+Beside them, **demo**: ``app.demo``, the demo event's seed data and loaders. It builds the event
+through the services, as an organiser would, so it sits above them and imports only what the CLI
+may import; only the CLI imports it, since nothing in the running app depends on seed data.
+
 A module that fits no layer fails the test too, so a new top-level module is placed on purpose.
 """
 
@@ -53,6 +57,7 @@ LAYERS: dict[str, str] = {
     "app.routes": "routes",
     "app.main": "main",
     "app.cli": "cli",
+    "app.demo": "demo",
 }
 ORDER = ("foundation", "models", "services", "edge", "routes", "main")
 
@@ -70,7 +75,15 @@ FORBIDDEN["cli"] = {
     "routes": "the CLI drives services, not routers",
     "main": "the CLI starts the app by its import string, it does not import it",
 }
-NO_WEB_FRAMEWORK = {"models", "services"}  # domain code: no fastapi, no starlette
+FORBIDDEN["demo"] = {
+    "edge": "the demo loads data through services, not the web edge",
+    "routes": "the demo loads data through services, not routers",
+    "main": "the demo loads data through services, it does not start the app",
+    "cli": "the CLI is an entry point",
+}
+for _layer in ORDER:
+    FORBIDDEN[_layer]["demo"] = "only the CLI loads the demo: the app does not depend on seed data"
+NO_WEB_FRAMEWORK = {"models", "services", "demo"}  # domain code: no fastapi, no starlette
 WEB_FRAMEWORKS = ("fastapi", "starlette")
 
 
@@ -168,29 +181,29 @@ def test_imports_flow_one_way() -> None:
             "app/x.py:1 imports app.routes.notes: a router never imports another router",
         ),
         (
-            "app.services.topics",
+            "app.services.topics.topics",
             "import fastapi\n",
             "app/x.py:1 imports fastapi: services do not import fastapi",
         ),
         (
-            "app.services.topics",
+            "app.services.topics.topics",
             "from starlette.requests import Request\n",
             "app/x.py:1 imports starlette.requests: services do not import starlette",
         ),
         (
-            "app.services.topics",
+            "app.services.topics.topics",
             "from app.templating import render\n",
             "app/x.py:1 imports app.templating: services sits below edge",
         ),
         (
-            "app.services.report_render.html",
-            "from ...routes.proceedings import router\n",
+            "app.services.proceedings.render.html",
+            "from ....routes.proceedings import router\n",
             "app/x.py:1 imports app.routes.proceedings: services sits below routes",
         ),
         (
             "app.models.topics",
-            "if TYPE_CHECKING:\n    from app.services.topics import propose\n",
-            "app/x.py:2 imports app.services.topics: models sits below services",
+            "if TYPE_CHECKING:\n    from app.services.topics.topics import propose\n",
+            "app/x.py:2 imports app.services.topics.topics: models sits below services",
         ),
         (
             "app.realtime.frames",
@@ -198,6 +211,16 @@ def test_imports_flow_one_way() -> None:
             "app/x.py:1 imports app.routes.live: edge sits below routes",
         ),
         ("app.cli", "from app.main import create_app\n", "app/x.py:1 imports app.main: the CLI"),
+        (
+            "app.services.topics.topics",
+            "from app.demo import load_demo\n",
+            "app/x.py:1 imports app.demo: only the CLI loads the demo",
+        ),
+        (
+            "app.demo.event",
+            "from app.routes.board import router\n",
+            "app/x.py:1 imports app.routes.board",
+        ),
         ("app.newthing", "", "app/x.py: app.newthing is in no layer"),
     ],
 )
@@ -210,10 +233,18 @@ def test_contract_catches(module: str, source: str, expected: str) -> None:
     ("module", "source"),
     [
         ("app.routes.board", "from app.services import live\nfrom app.web import BOARD_COOKIE\n"),
-        ("app.services.topics", "from app.models.topics import TITLE_MAX\nfrom app import i18n\n"),
+        (
+            "app.services.topics.topics",
+            "from app.models.topics import TITLE_MAX\nfrom app import i18n\n",
+        ),
         ("app.pages", "from app.realtime.frames import live_context\n"),
         ("app.main", "from app.routes import board, notes\n"),
-        ("app.services.report_render.html", "from . import csvzip\nfrom ..report import Report\n"),
+        ("app.cli", "from app.demo import DEMO_EMAIL, load_demo\n"),
+        ("app.demo.event", "from app.services.topics import topics\nfrom app.demo import notes\n"),
+        (
+            "app.services.proceedings.render.html",
+            "from . import csvzip\nfrom ..build import Report\n",
+        ),
     ],
 )
 def test_contract_allows(module: str, source: str) -> None:

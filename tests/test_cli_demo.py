@@ -11,10 +11,10 @@ from typer.testing import CliRunner, Result
 from app.cli import cli
 from app.config import Settings
 from app.db import make_engine, open_session
+from app.demo import DEMO_EMAIL, DEMO_PASSWORD
 from app.models.events import Event
 from app.models.people import User
-from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD
-from app.services.events import board_path
+from app.services.events.events import board_path
 
 BASE_URL = "http://lab.example:8000"
 

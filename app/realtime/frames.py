@@ -12,8 +12,9 @@ from app.i18n import use_locale
 from app.models.base import utcnow
 from app.models.events import Phase
 from app.realtime.hub import ChannelKey
-from app.services import agenda, live
-from app.services.phases import proposals_open, tallies_visible, voting_open
+from app.services import live
+from app.services.events.phases import proposals_open, tallies_visible, voting_open
+from app.services.schedule import agenda
 from app.templating import templates
 
 TEMPLATES = {

@@ -15,9 +15,10 @@ from app.i18n import _
 from app.models.base import utcnow
 from app.realtime.frames import live_context
 from app.realtime.notify import EventRoute
-from app.services import agenda, calendar, checkins, live
+from app.services import live
 from app.services.access import EventAccess, live_path, outsider_error
 from app.services.qr import qr_svg
+from app.services.schedule import agenda, calendar, checkins
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)

@@ -12,7 +12,8 @@ from app.deps import AuthDep, SettingsDep, UserDep, verify_csrf
 from app.errors import Invalid, RateLimited
 from app.forms import safe_next
 from app.i18n import LOCALES
-from app.services import accounts, events
+from app.services.events import events
+from app.services.people import accounts
 from app.templating import render
 from app.web import LANG_COOKIE, rotate_sid
 

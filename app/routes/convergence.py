@@ -16,9 +16,9 @@ from app.errors import Conflict, Invalid
 from app.forms import parse_int
 from app.models.events import PHASE_LABELS, Role
 from app.realtime.notify import EventRoute, unchanged
-from app.services import convergence
 from app.services.access import EventAccess
-from app.services.convergence import AUTO_CHOICES
+from app.services.convergence import convergence
+from app.services.convergence.convergence import AUTO_CHOICES
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)

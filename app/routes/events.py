@@ -25,8 +25,8 @@ from app.models.events import (
 )
 from app.pages import control_panel
 from app.realtime.notify import EventRoute, quiet
-from app.services import events, phases, programme
 from app.services.access import EventAccess
+from app.services.events import events, phases, programme
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 

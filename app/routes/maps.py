@@ -16,8 +16,8 @@ from app.models.base import MAX_ID
 from app.models.events import Role
 from app.models.maps import MAP_LAYOUT_LABELS
 from app.realtime.notify import EventRoute
-from app.services import maps
 from app.services.access import EventAccess, live_path
+from app.services.maps import cards, clustering, colours, export, lookups, setup, views
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
@@ -57,8 +57,8 @@ def _list_page(
             "access": access,
             "event": access.event,
             "user": access.user,
-            "maps": maps.event_maps(session, access=access),
-            "counts": maps.card_counts(session, access=access),
+            "maps": setup.event_maps(session, access=access),
+            "counts": setup.card_counts(session, access=access),
             "form": form or {"question": "", "uses_places": "", "uses_org_type": ""},
             "errors": errors or {},
         },
@@ -81,7 +81,7 @@ def create_map(
     uses_org_type: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
-        created = maps.create_map(
+        created = setup.create_map(
             session,
             access=access,
             question=question,
@@ -100,7 +100,7 @@ def create_map(
 
 
 def _work_context(session: SessionDep, access: EventAccess, map_id: int) -> dict[str, Any]:
-    view = maps.map_view(session, access=access, map_id=map_id)
+    view = views.map_view(session, access=access, map_id=map_id)
     return {"access": access, "event": access.event, "user": access.user, "m": view}
 
 
@@ -117,7 +117,7 @@ def _map_page(
 ) -> Response:
     """The facilitator's page of one map: clustering, moderation, set-up. ``error_form`` says
     which of its forms the ``errors`` belong to."""
-    map_ = maps.staff_map(session, access=access, map_id=map_id)
+    map_ = setup.staff_map(session, access=access, map_id=map_id)
     settings = request.app.state.settings
     context = _work_context(session, access, map_id)
     return render(
@@ -126,10 +126,10 @@ def _map_page(
         {
             **context,
             "map": map_,
-            "categories": maps.categories(session, map_id=map_id),
-            "places": maps.places(session, map_id=map_id),
-            "hidden": maps.hidden_cards(session, access=access, map_id=map_id),
-            "palette": maps.PALETTE,
+            "categories": lookups.categories(session, map_id=map_id),
+            "places": lookups.places(session, map_id=map_id),
+            "hidden": clustering.hidden_cards(session, access=access, map_id=map_id),
+            "palette": colours.PALETTE,
             "layouts": MAP_LAYOUT_LABELS,
             "errors": errors or {},
             "error_form": error_form,
@@ -213,7 +213,7 @@ def update_settings(
     layout: Annotated[str, Form()] = "columns",
 ) -> Response:
     try:
-        maps.update_map(
+        setup.update_map(
             session,
             access=access,
             map_id=map_id,
@@ -237,32 +237,32 @@ def update_settings(
 
 @router.post("/o/{slug}/maps/{map_id}/board")
 def show_on_board(session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    maps.show_on_board(session, access=access, map_id=map_id)
+    setup.show_on_board(session, access=access, map_id=map_id)
     return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/unboard")
 def take_off_board(session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    maps.staff_map(session, access=access, map_id=map_id)
-    maps.take_off_board(session, access=access)
+    setup.staff_map(session, access=access, map_id=map_id)
+    setup.take_off_board(session, access=access)
     return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/freeze")
 def freeze(session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    maps.set_frozen(session, access=access, map_id=map_id, frozen=True)
+    setup.set_frozen(session, access=access, map_id=map_id, frozen=True)
     return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/unfreeze")
 def unfreeze(session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    maps.set_frozen(session, access=access, map_id=map_id, frozen=False)
+    setup.set_frozen(session, access=access, map_id=map_id, frozen=False)
     return _back(access, map_id)
 
 
 @router.post("/o/{slug}/maps/{map_id}/delete")
 def delete_map(session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    maps.delete_map(session, access=access, map_id=map_id)
+    setup.delete_map(session, access=access, map_id=map_id)
     return RedirectResponse(f"/o/{access.event.slug}/maps", status_code=303)
 
 
@@ -279,7 +279,7 @@ def add_category(
     colour: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        maps.add_category(session, access=access, map_id=map_id, name=name, colour=colour)
+        setup.add_category(session, access=access, map_id=map_id, name=name, colour=colour)
     except Invalid as error:
         form = {"name": name, "colour": colour}
         return _form_refused(
@@ -297,9 +297,9 @@ def update_category(
     name: Annotated[str, Form()] = "",
     colour: Annotated[str, Form()] = "",
 ) -> Response:
-    map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
+    map_id = setup.staff_category(session, access=access, category_id=category_id).map_id
     try:
-        maps.update_category(
+        setup.update_category(
             session, access=access, category_id=category_id, name=name, colour=colour
         )
     except Invalid as error:
@@ -317,15 +317,15 @@ def move_category(
     category_id: int,
     offset: Annotated[str, Form()] = "",
 ) -> Response:
-    map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
-    maps.move_category(session, access=access, category_id=category_id, offset=_offset(offset))
+    map_id = setup.staff_category(session, access=access, category_id=category_id).map_id
+    setup.move_category(session, access=access, category_id=category_id, offset=_offset(offset))
     return _back(access, map_id, "#categories")
 
 
 @router.post("/o/{slug}/map-categories/{category_id}/delete")
 def delete_category(session: SessionDep, access: AccessDep, category_id: int) -> Response:
-    map_id = maps.staff_category(session, access=access, category_id=category_id).map_id
-    maps.delete_category(session, access=access, category_id=category_id)
+    map_id = setup.staff_category(session, access=access, category_id=category_id).map_id
+    setup.delete_category(session, access=access, category_id=category_id)
     return _back(access, map_id, "#categories")
 
 
@@ -338,7 +338,7 @@ def add_place(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        maps.add_place(session, access=access, map_id=map_id, name=name)
+        setup.add_place(session, access=access, map_id=map_id, name=name)
     except Invalid as error:
         return _form_refused(
             request, session, access, map_id, error, error_form="new-place", form={"name": name}
@@ -354,9 +354,9 @@ def rename_place(
     place_id: int,
     name: Annotated[str, Form()] = "",
 ) -> Response:
-    map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
+    map_id = setup.staff_place(session, access=access, place_id=place_id).map_id
     try:
-        maps.rename_place(session, access=access, place_id=place_id, name=name)
+        setup.rename_place(session, access=access, place_id=place_id, name=name)
     except Invalid as error:
         form = {"name": name}
         return _form_refused(
@@ -372,15 +372,15 @@ def move_place(
     place_id: int,
     offset: Annotated[str, Form()] = "",
 ) -> Response:
-    map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
-    maps.move_place(session, access=access, place_id=place_id, offset=_offset(offset))
+    map_id = setup.staff_place(session, access=access, place_id=place_id).map_id
+    setup.move_place(session, access=access, place_id=place_id, offset=_offset(offset))
     return _back(access, map_id, "#places")
 
 
 @router.post("/o/{slug}/map-places/{place_id}/delete")
 def delete_place(session: SessionDep, access: AccessDep, place_id: int) -> Response:
-    map_id = maps.staff_place(session, access=access, place_id=place_id).map_id
-    maps.delete_place(session, access=access, place_id=place_id)
+    map_id = setup.staff_place(session, access=access, place_id=place_id).map_id
+    setup.delete_place(session, access=access, place_id=place_id)
     return _back(access, map_id, "#places")
 
 
@@ -398,12 +398,14 @@ def move_card(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     """The keyboard path and drag and drop alike: a selected card and where it goes."""
-    maps.staff_map(session, access=access, map_id=map_id)
+    setup.staff_map(session, access=access, map_id=map_id)
     card_id = _id(card)
     try:
         if card_id is None:
             raise Invalid({"card": _("Select a card first, then where it goes.")})
-        moved = maps.move_card(session, access=access, card_id=card_id, target=target, name=name)
+        moved = clustering.move_card(
+            session, access=access, card_id=card_id, target=target, name=name
+        )
     except Invalid as error:
         form = {"name": name}
         return _form_refused(
@@ -424,7 +426,7 @@ def create_cluster(
     name: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        cluster = maps.create_cluster(
+        cluster = clustering.create_cluster(
             session, access=access, map_id=map_id, category_id=_id(category) or 0, name=name
         )
     except Invalid as error:
@@ -443,9 +445,9 @@ def rename_cluster(
     cluster_id: int,
     name: Annotated[str, Form()] = "",
 ) -> Response:
-    map_id = maps.staff_cluster(session, access=access, cluster_id=cluster_id).map_id
+    map_id = setup.staff_cluster(session, access=access, cluster_id=cluster_id).map_id
     try:
-        maps.rename_cluster(session, access=access, cluster_id=cluster_id, name=name)
+        clustering.rename_cluster(session, access=access, cluster_id=cluster_id, name=name)
     except Invalid as error:
         form = {"name": name}
         return _form_refused(
@@ -467,8 +469,8 @@ def rename_cluster(
 def dissolve_cluster(
     request: Request, session: SessionDep, access: AccessDep, cluster_id: int
 ) -> Response:
-    map_id = maps.staff_cluster(session, access=access, cluster_id=cluster_id).map_id
-    maps.dissolve_cluster(session, access=access, cluster_id=cluster_id)
+    map_id = setup.staff_cluster(session, access=access, cluster_id=cluster_id).map_id
+    clustering.dissolve_cluster(session, access=access, cluster_id=cluster_id)
     return _work_done(request, session, access, map_id, "#map-work")
 
 
@@ -484,7 +486,7 @@ def add_card_on_behalf(
 ) -> Response:
     access.require_staff()
     try:
-        card = maps.post_card(
+        card = cards.post_card(
             session,
             access=access,
             map_id=map_id,
@@ -512,7 +514,7 @@ def _card_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    detail = maps.card_detail(session, access=access, card_id=card_id)
+    detail = clustering.card_detail(session, access=access, card_id=card_id)
     return render(
         request,
         "maps/staff_card.html",
@@ -521,7 +523,7 @@ def _card_page(
             "event": access.event,
             "user": access.user,
             "d": detail,
-            "map": maps.staff_map(session, access=access, map_id=detail.card.map_id),
+            "map": setup.staff_map(session, access=access, map_id=detail.card.map_id),
             "errors": errors or {},
         },
         status_code=status,
@@ -542,7 +544,7 @@ def merge_card(
     target: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        kept = maps.merge_cards(
+        kept = clustering.merge_cards(
             session, access=access, source_id=card_id, target_id=_id(target) or 0
         )
     except Invalid as error:
@@ -560,7 +562,7 @@ def hide_card(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        card = maps.hide_card(session, access=access, card_id=card_id, reason=reason)
+        card = clustering.hide_card(session, access=access, card_id=card_id, reason=reason)
     except Invalid as error:
         session.rollback()
         return _card_page(request, session, access, card_id, errors=error.errors, status=422)
@@ -569,7 +571,7 @@ def hide_card(
 
 @router.post("/o/{slug}/cards/{card_id}/unhide")
 def unhide_card(session: SessionDep, access: AccessDep, card_id: int) -> Response:
-    card = maps.unhide_card(session, access=access, card_id=card_id)
+    card = clustering.unhide_card(session, access=access, card_id=card_id)
     return _back(access, card.map_id, f"#work-card-{card.id}")
 
 
@@ -578,7 +580,7 @@ def unhide_card(session: SessionDep, access: AccessDep, card_id: int) -> Respons
 
 @router.get("/o/{slug}/maps/{map_id}/summary")
 def summary(request: Request, session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    report = maps.summary(session, access=access, map_id=map_id)
+    report = export.summary(session, access=access, map_id=map_id)
     return render(
         request,
         "maps/summary.html",
@@ -588,7 +590,7 @@ def summary(request: Request, session: SessionDep, access: AccessDep, map_id: in
 
 @router.get("/o/{slug}/maps/{map_id}/cards.csv")
 def cards_csv(session: SessionDep, access: AccessDep, map_id: int) -> Response:
-    text = maps.cards_csv(session, access=access, map_id=map_id)
+    text = export.cards_csv(session, access=access, map_id=map_id)
     filename = f"{access.event.slug}-map-{map_id}-cards.csv"
     return Response(
         # A byte-order mark, so that spreadsheet programs read the Cyrillic as UTF-8.
@@ -621,7 +623,7 @@ def phone_list(request: Request, session: SessionDep, access: AccessDep) -> Resp
     return render(
         request,
         "maps/phone_list.html",
-        {"event": access.event, "maps": maps.event_maps(session, access=access)},
+        {"event": access.event, "maps": setup.event_maps(session, access=access)},
     )
 
 
@@ -638,8 +640,8 @@ def _phone_page(
     access.require(Role.PARTICIPANT)
     assert access.participant is not None
     live_sync = request.app.state.hub.current(access.event_id)
-    view = maps.map_view(session, access=access, map_id=map_id)
-    mine = maps.my_cards(session, access=access, map_id=map_id)
+    view = views.map_view(session, access=access, map_id=map_id)
+    mine = cards.my_cards(session, access=access, map_id=map_id)
     settings = request.app.state.settings
     return render(
         request,
@@ -650,7 +652,7 @@ def _phone_page(
             "live_sync": live_sync,
             "my_cards": mine,
             "my_card_ids": [card.id for card in mine],
-            "my_plus": sorted(maps.my_plus_ones(session, access=access, map_id=map_id)),
+            "my_plus": sorted(cards.my_plus_ones(session, access=access, map_id=map_id)),
             "form": form or {"text": "", "category": "", "place": ""},
             "errors": errors or {},
             "live_url": live_path(access=access, audience="phones", secret=settings.secret),
@@ -678,7 +680,7 @@ def post_card(
 ) -> Response:
     access.require(Role.PARTICIPANT)
     try:
-        maps.post_card(
+        cards.post_card(
             session,
             access=access,
             map_id=map_id,
@@ -705,8 +707,8 @@ def _edit_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    card = maps.own_card(session, access=access, card_id=card_id)
-    view = maps.map_view(session, access=access, map_id=card.map_id)
+    card = cards.own_card(session, access=access, card_id=card_id)
+    view = views.map_view(session, access=access, map_id=card.map_id)
     return render(
         request,
         "maps/phone_card_edit.html",
@@ -744,7 +746,7 @@ def edit_card(
     place: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        card = maps.edit_card(
+        card = cards.edit_card(
             session,
             access=access,
             card_id=card_id,
@@ -763,12 +765,12 @@ def edit_card(
 
 @router.post("/e/{slug}/cards/{card_id}/delete")
 def delete_card(session: SessionDep, access: AccessDep, card_id: int) -> Response:
-    map_id = maps.delete_card(session, access=access, card_id=card_id)
+    map_id = cards.delete_card(session, access=access, card_id=card_id)
     return RedirectResponse(f"/e/{access.event.slug}/maps/{map_id}#my-cards", status_code=303)
 
 
 def _plus_response(
-    request: Request, access: EventAccess, result: maps.PlusResult, message: str
+    request: Request, access: EventAccess, result: cards.PlusResult, message: str
 ) -> Response:
     """Answer the phone: its own +1s for htmx, else the map again."""
     if request.headers.get("hx-request") != "true":
@@ -785,7 +787,7 @@ def _plus_response(
 
 @router.post("/e/{slug}/cards/{card_id}/plus")
 def plus_one(request: Request, session: SessionDep, access: AccessDep, card_id: int) -> Response:
-    result = maps.plus_one(session, access=access, card_id=card_id)
+    result = cards.plus_one(session, access=access, card_id=card_id)
     return _plus_response(request, access, result, _("+1 given."))
 
 
@@ -793,7 +795,7 @@ def plus_one(request: Request, session: SessionDep, access: AccessDep, card_id: 
 def remove_plus_one(
     request: Request, session: SessionDep, access: AccessDep, card_id: int
 ) -> Response:
-    result = maps.remove_plus_one(session, access=access, card_id=card_id)
+    result = cards.remove_plus_one(session, access=access, card_id=card_id)
     return _plus_response(request, access, result, _("+1 taken back."))
 
 
@@ -802,9 +804,9 @@ def my_plus_ones(request: Request, session: SessionDep, access: AccessDep, map_i
     """This phone's own +1s, asked for when a card it supported left the map (merged or
     hidden): the shared frame cannot say where one person's +1 went."""
     access.require(Role.PARTICIPANT)
-    maps.map_view(session, access=access, map_id=map_id)  # the map must be this event's
+    views.map_view(session, access=access, map_id=map_id)  # the map must be this event's
     return render(
         request,
         "partials/maps/my_plus.html",
-        {"my_plus": sorted(maps.my_plus_ones(session, access=access, map_id=map_id))},
+        {"my_plus": sorted(cards.my_plus_ones(session, access=access, map_id=map_id))},
     )

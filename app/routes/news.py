@@ -12,8 +12,8 @@ from app.deps import AccessDep, verify_csrf
 from app.errors import Invalid
 from app.pages import control_panel
 from app.realtime.notify import EventRoute
-from app.services import news
 from app.services.access import EventAccess
+from app.services.topics import news
 
 router = APIRouter(prefix="/o/{slug}", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 

@@ -20,8 +20,9 @@ from app.models.base import MAX_ID
 from app.models.events import Role
 from app.realtime.notify import EventRoute, unchanged
 from app.security import token_hash
-from app.services import agenda, notes, photos
 from app.services.access import EventAccess, board_signature_ok, live_path
+from app.services.notes import editing, items, photos, reading, report
+from app.services.schedule import agenda
 from app.templating import render
 from app.web import BOARD_COOKIE
 
@@ -51,7 +52,7 @@ def _page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    page = notes.page(session, access=access, topic_id=topic_id)
+    page = reading.page(session, access=access, topic_id=topic_id)
     return render(
         request,
         "notes/page.html",
@@ -61,7 +62,7 @@ def _page(
             "errors": errors or {},
             "live_sync": request.app.state.hub.current(access.event_id),
             "live_url": _live_url(request, access),
-            "notes_live": notes.live_json(session, event_id=access.event_id),
+            "notes_live": reading.live_json(session, event_id=access.event_id),
         },
         status_code=status,
     )
@@ -80,7 +81,7 @@ def _notes_refused(
     return _page(request, session, access, topic_id, form=form, errors=error.errors, status=422)
 
 
-def _page_context(access: EventAccess, page: notes.NotesPage) -> dict[str, Any]:
+def _page_context(access: EventAccess, page: reading.NotesPage) -> dict[str, Any]:
     plan = page.agenda
     block = plan.blocks.get(page.cell.block_id)
     room = plan.room_by_id.get(page.cell.room_id)
@@ -111,8 +112,8 @@ def sessions_index(request: Request, session: SessionDep, access: AccessDep) -> 
         {
             "event": access.event,
             "plan": plan,
-            "sessions": notes.ordered_sessions(plan),
-            "with_notes": notes.sessions_with_notes(session, event_id=access.event_id),
+            "sessions": report.ordered_sessions(plan),
+            "with_notes": reading.sessions_with_notes(session, event_id=access.event_id),
         },
     )
 
@@ -128,7 +129,7 @@ def notes_fresh(
 ) -> Response:
     """The page's changing regions (out of band), fetched when the live frame says the notes
     have a new revision; text fields that someone is typing in are left alone by notes.js."""
-    page = notes.page(session, access=access, topic_id=topic_id)
+    page = reading.page(session, access=access, topic_id=topic_id)
     return render(request, "partials/notes/fresh.html", _page_context(access, page))
 
 
@@ -173,7 +174,7 @@ def save_notes(
             raise Invalid(
                 {"base_revision": _("This page is out of date. Reload it and try again.")}
             )
-        result = notes.save(
+        result = editing.save(
             session, access=access, topic_id=topic_id, base_revision=base, changes=changes
         )
     except Invalid as error:
@@ -187,7 +188,7 @@ def save_notes(
         # Nothing was saved, and nothing is dropped: the phone keeps its draft and sends it
         # again after the wait; the plain form comes back with what was typed in it.
         session.rollback()
-        wait = notes.save_wait()
+        wait = editing.save_wait()
         if _wants_json(request):
             return JSONResponse(
                 {"message": error.message, "retry_after": wait},
@@ -227,22 +228,22 @@ def presence(
     topic_id: int,
     field: Annotated[str, Form()] = "",
 ) -> Response:
-    if not notes.heartbeat(session, access=access, topic_id=topic_id, field=field[:30]):
+    if not editing.heartbeat(session, access=access, topic_id=topic_id, field=field[:30]):
         unchanged(request)  # the same people in the same fields: nothing to redraw
     return Response(status_code=204)
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/notes/leave")
 def leave(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    if not notes.leave(session, access=access, topic_id=topic_id):
+    if not editing.leave(session, access=access, topic_id=topic_id):
         unchanged(request)
     return Response(status_code=204)
 
 
 @router.post("/e/{slug}/notes/conflicts/{conflict_id}/done")
 def conflict_done(session: SessionDep, access: AccessDep, conflict_id: int) -> Response:
-    topic_id = notes.topic_of_conflict(session, access=access, conflict_id=conflict_id)
-    notes.resolve_conflict(session, access=access, conflict_id=conflict_id)
+    topic_id = editing.topic_of_conflict(session, access=access, conflict_id=conflict_id)
+    editing.resolve_conflict(session, access=access, conflict_id=conflict_id)
     return _back(access, topic_id, "#notes-conflicts")
 
 
@@ -258,7 +259,7 @@ def add_proposal(
     proposal: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        notes.add_proposal(session, access=access, topic_id=topic_id, text=proposal)
+        items.add_proposal(session, access=access, topic_id=topic_id, text=proposal)
     except Invalid as error:
         return _notes_refused(request, session, access, topic_id, error, {"proposal": proposal})
     _touch_revision(session, access, topic_id)
@@ -287,9 +288,9 @@ def delete_proposal(
     request: Request, session: SessionDep, access: AccessDep, proposal_id: int
 ) -> Response:
     try:
-        proposal = notes.delete_proposal(session, access=access, proposal_id=proposal_id)
+        proposal = items.delete_proposal(session, access=access, proposal_id=proposal_id)
     except (PermissionDenied, Conflict) as error:
-        topic_id = notes.topic_of_proposal(session, access=access, proposal_id=proposal_id)
+        topic_id = items.topic_of_proposal(session, access=access, proposal_id=proposal_id)
         return _row_refused(request, session, access, topic_id, error, "proposals")
     _touch_revision(session, access, proposal.topic_id)
     return _back(access, proposal.topic_id, "#notes-proposals")
@@ -300,9 +301,9 @@ def restore_proposal(
     request: Request, session: SessionDep, access: AccessDep, proposal_id: int
 ) -> Response:
     try:
-        proposal = notes.restore_proposal(session, access=access, proposal_id=proposal_id)
+        proposal = items.restore_proposal(session, access=access, proposal_id=proposal_id)
     except PermissionDenied as error:
-        topic_id = notes.topic_of_proposal(session, access=access, proposal_id=proposal_id)
+        topic_id = items.topic_of_proposal(session, access=access, proposal_id=proposal_id)
         return _row_refused(request, session, access, topic_id, error, "history")
     _touch_revision(session, access, proposal.topic_id)
     return _back(access, proposal.topic_id, "#notes-proposals")
@@ -319,7 +320,7 @@ def add_step(
     by_when: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        notes.add_step(
+        items.add_step(
             session, access=access, topic_id=topic_id, action=action, who=who, by_when=by_when
         )
     except Invalid as error:
@@ -332,9 +333,9 @@ def add_step(
 @router.post("/e/{slug}/steps/{step_id}/delete")
 def delete_step(request: Request, session: SessionDep, access: AccessDep, step_id: int) -> Response:
     try:
-        step = notes.delete_step(session, access=access, step_id=step_id)
+        step = items.delete_step(session, access=access, step_id=step_id)
     except PermissionDenied as error:
-        topic_id = notes.topic_of_step(session, access=access, step_id=step_id)
+        topic_id = items.topic_of_step(session, access=access, step_id=step_id)
         return _row_refused(request, session, access, topic_id, error, "steps")
     _touch_revision(session, access, step.topic_id)
     return _back(access, step.topic_id, "#notes-steps")
@@ -345,9 +346,9 @@ def restore_step(
     request: Request, session: SessionDep, access: AccessDep, step_id: int
 ) -> Response:
     try:
-        step = notes.restore_step(session, access=access, step_id=step_id)
+        step = items.restore_step(session, access=access, step_id=step_id)
     except PermissionDenied as error:
-        topic_id = notes.topic_of_step(session, access=access, step_id=step_id)
+        topic_id = items.topic_of_step(session, access=access, step_id=step_id)
         return _row_refused(request, session, access, topic_id, error, "history")
     _touch_revision(session, access, step.topic_id)
     return _back(access, step.topic_id, "#notes-steps")
@@ -356,7 +357,7 @@ def restore_step(
 def _touch_revision(session: SessionDep, access: EventAccess, topic_id: int) -> None:
     """Rows beside the text (proposals, steps, photos) changed: a new revision of the notes
     tells the screens showing them to fetch the fresh regions."""
-    notes.bump(session, access=access, topic_id=topic_id)
+    editing.bump(session, access=access, topic_id=topic_id)
 
 
 # --- photos ------------------------------------------------------------------------------

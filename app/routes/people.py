@@ -26,9 +26,10 @@ from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpd
 from app.pages import participant_page
 from app.realtime.notify import EventRoute, for_event
 from app.security import token_hash
-from app.services import agenda, checkins, people
 from app.services.access import EventAccess, resolve
+from app.services.people import participants
 from app.services.qr import join_url, qr_svg
+from app.services.schedule import agenda, checkins
 from app.templating import render
 from app.web import LANG_COOKIE
 
@@ -40,7 +41,7 @@ def _address(request: Request) -> str:
 
 
 def _device_label(request: Request) -> str:
-    return people.device_label(request.headers.get("user-agent", ""))
+    return participants.device_label(request.headers.get("user-agent", ""))
 
 
 def _home_in_language(
@@ -64,7 +65,7 @@ def _event_for_code(
     request: Request, session: SessionDep, settings: SettingsDep, code: str
 ) -> Event:
     # Wrong codes count per browser (its cookie) and, more generously, per address.
-    return people.find_event_by_code(
+    return participants.find_event_by_code(
         session,
         code=code,
         browser_key=token_hash(request.state.sid),
@@ -145,7 +146,7 @@ def _join_as(
 ) -> Response:
     """Join ``event`` from this browser, or show the form again with what was wrong."""
     try:
-        people.join(
+        participants.join(
             session,
             event=event,
             data=data,
@@ -271,7 +272,7 @@ def _profile_page(
     status: int = 200,
 ) -> Response:
     assert access.participant is not None
-    token = people.personal_token(access.participant, settings.secret)
+    token = participants.personal_token(access.participant, settings.secret)
     return render(
         request,
         "people/me.html",
@@ -282,7 +283,7 @@ def _profile_page(
             "errors": errors,
             "org_type_labels": ORG_TYPE_LABELS,
             "personal_link": f"{settings.base_url}/e/{access.event.slug}/p/{token}",
-            "devices": people.devices(session, access=access),
+            "devices": participants.devices(session, access=access),
             "this_device": access.device_id,
             "zone": agenda.zone(access.event),
         },
@@ -319,7 +320,7 @@ def update_profile(
         consent_report=consent_report,
     )
     try:
-        people.update_profile(session, access=access, data=data)
+        participants.update_profile(session, access=access, data=data)
     except Invalid as error:
         session.rollback()
         return _profile_page(
@@ -330,7 +331,7 @@ def update_profile(
 
 @router.post("/e/{slug}/me/new-link")
 def reset_personal_link(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
-    signed_out = people.reset_personal_link(session, access=access)
+    signed_out = participants.reset_personal_link(session, access=access)
     hub.revoke(access.event_id, "phones", signed_out)  # their open pages stop updating at once
     return RedirectResponse(f"/e/{access.event.slug}/me", status_code=303)
 
@@ -339,7 +340,7 @@ def reset_personal_link(session: SessionDep, access: AccessDep, hub: HubDep) -> 
 def sign_out_device(
     session: SessionDep, access: AccessDep, hub: HubDep, device_id: int
 ) -> Response:
-    people.sign_out_device(session, access=access, device_id=device_id)
+    participants.sign_out_device(session, access=access, device_id=device_id)
     hub.revoke(access.event_id, "phones", [device_id])
     if device_id == access.device_id:  # this very device: it is nobody here now
         return RedirectResponse(f"/e/{access.event.slug}", status_code=303)
@@ -350,7 +351,7 @@ def sign_out_device(
 def personal_link(
     request: Request, session: SessionDep, settings: SettingsDep, access: VisitorDep, token: str
 ) -> Response:
-    participant = people.participant_by_token(
+    participant = participants.participant_by_token(
         session, event=access.event, token=token, secret=settings.secret
     )
     # Opening a link changes nothing: the person confirms with a button (no state change on GET).
@@ -370,10 +371,10 @@ def claim_personal_link(
     access: VisitorDep,
     token: str,
 ) -> Response:
-    participant = people.participant_by_token(
+    participant = participants.participant_by_token(
         session, event=access.event, token=token, secret=settings.secret
     )
-    people.claim(
+    participants.claim(
         session,
         participant=participant,
         auth=ensure_auth(request, session, auth),
@@ -406,7 +407,7 @@ def participants_page(request: Request, session: SessionDep, access: AccessDep) 
             "access": access,
             "event": access.event,
             "user": access.user,
-            "participants": people.participants(session, access=access),
+            "participants": participants.participants(session, access=access),
             "org_type_labels": ORG_TYPE_LABELS,
         },
     )

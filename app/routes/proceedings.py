@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.deps import AccessDep, SettingsDep, verify_csrf
 from app.realtime.notify import EventRoute
-from app.services import exports, report
-from app.services.report_render.html import render_body
+from app.services.proceedings import build, exports
+from app.services.proceedings.render.html import render_body
 from app.templating import render
 
 router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
@@ -28,7 +28,7 @@ FORMAT_LABELS = {
 def report_page(
     request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
-    proceedings = report.build(session, access=access)
+    proceedings = build.build(session, access=access)
     return render(
         request,
         "proceedings/report.html",

@@ -13,8 +13,8 @@ from app.errors import Invalid
 from app.forms import parse_date, parse_int, parse_time
 from app.models.events import BLOCK_KIND_LABELS, RoomCreate, RoomUpdate, TimeBlockCreate
 from app.realtime.notify import EventRoute
-from app.services import programme
 from app.services.access import EventAccess
+from app.services.events import programme
 from app.templating import render
 
 router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)], route_class=EventRoute)

@@ -15,9 +15,10 @@ from app.forms import parse_int
 from app.i18n import _, ngettext
 from app.models.base import MAX_ID
 from app.realtime.notify import EventRoute
-from app.services import agenda, checkins, grid, live
+from app.services import live
 from app.services.access import EventAccess
-from app.services.agenda import Cell
+from app.services.schedule import agenda, checkins, grid
+from app.services.schedule.agenda import Cell
 from app.templating import render
 
 router = APIRouter(

@@ -18,9 +18,9 @@ from app.models.events import Role
 from app.models.topics import Topic, TopicStatus
 from app.pages import control_panel, my_state, participant_page
 from app.realtime.notify import EventRoute, unchanged
-from app.services import pitches, topics, votes
 from app.services.access import EventAccess
-from app.services.votes import VoteResult
+from app.services.topics import cohosting, hints, pitches, topics, votes
+from app.services.topics.votes import VoteResult
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
@@ -63,7 +63,7 @@ def similar(request: Request, session: SessionDep, access: AccessDep, title: str
         "partials/topics/similar.html",
         {
             "event": access.event,
-            "similar": topics.similar(session, access=access, title=title[:200]),
+            "similar": hints.similar(session, access=access, title=title[:200]),
         },
     )
 
@@ -137,25 +137,25 @@ def withdraw(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
 
 @router.post("/e/{slug}/topics/{topic_id}/cohost")
 def request_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    topics.request_cohost(session, access=access, topic_id=topic_id)
+    cohosting.request_cohost(session, access=access, topic_id=topic_id)
     return _home(access, "#my-requests")
 
 
 @router.post("/e/{slug}/topics/{topic_id}/cohost/cancel")
 def cancel_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    topics.cancel_cohost_request(session, access=access, topic_id=topic_id)
+    cohosting.cancel_cohost_request(session, access=access, topic_id=topic_id)
     return _home(access, "#my-requests")
 
 
 @router.post("/e/{slug}/cohost-requests/{request_id}/accept")
 def accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
-    topics.accept_cohost(session, access=access, request_id=request_id)
+    cohosting.accept_cohost(session, access=access, request_id=request_id)
     return _home(access, "#my-topics")
 
 
 @router.post("/e/{slug}/cohost-requests/{request_id}/decline")
 def decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
-    topics.decline_cohost(session, access=access, request_id=request_id)
+    cohosting.decline_cohost(session, access=access, request_id=request_id)
     return _home(access, "#my-topics")
 
 
@@ -189,7 +189,7 @@ def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Respons
 
 @router.post("/e/{slug}/topics/{topic_id}/leave")
 def leave_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    topics.leave_cohost(session, access=access, topic_id=topic_id)
+    cohosting.leave_cohost(session, access=access, topic_id=topic_id)
     return _home(access, "#my-topics")
 
 
@@ -319,7 +319,7 @@ def _topic_page(
             "user": access.user,
             "topic": topic,
             "conveners": topics.conveners(session, topic_id=topic_id),
-            "cohost_requests": topics.pending_requests(session, access=access).get(topic_id, []),
+            "cohost_requests": cohosting.pending_requests(session, access=access).get(topic_id, []),
             "merge_targets": [
                 t for t in all_topics if t.status == TopicStatus.ACTIVE and t.id != topic_id
             ],
@@ -425,12 +425,12 @@ def _topic_back(access: EventAccess, topic: Topic) -> RedirectResponse:
 @router.post("/o/{slug}/cohost-requests/{request_id}/accept")
 def staff_accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     access.require_staff()
-    topic = topics.accept_cohost(session, access=access, request_id=request_id)
+    topic = cohosting.accept_cohost(session, access=access, request_id=request_id)
     return _topic_back(access, topic)
 
 
 @router.post("/o/{slug}/cohost-requests/{request_id}/decline")
 def staff_decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
     access.require_staff()
-    topic = topics.decline_cohost(session, access=access, request_id=request_id)
+    topic = cohosting.decline_cohost(session, access=access, request_id=request_id)
     return _topic_back(access, topic)

@@ -9,19 +9,12 @@ from sqlmodel import Session, col, func, select
 from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicStatus
-from app.services import (
-    agenda,
-    checkins,
-    conveners,
-    convergence,
-    grid,
-    maps,
-    news,
-    notes,
-    pitches,
-    votes,
-)
-from app.services.agenda import Agenda, Move
+from app.services.convergence import convergence
+from app.services.maps import views as maps_views
+from app.services.notes import reading
+from app.services.schedule import agenda, checkins, grid
+from app.services.schedule.agenda import Agenda, Move
+from app.services.topics import conveners, news, pitches, votes
 
 
 @dataclass
@@ -67,8 +60,8 @@ class LiveState:
     attendance: dict[int, int] = field(default_factory=dict)
     grid_revision: int = 0
     # The map on the board (the mapping workshop), shown there instead of the topics.
-    map: maps.MapView | None = None
-    # Session notes and what follows them (app/services/notes.py, convergence.py).
+    map: maps_views.MapView | None = None
+    # Session notes and what follows them (app/services/notes/, convergence/).
     notes_json: str = "{}"
     closing: ClosingView | None = None
     priorities: list[convergence.Priority] = field(default_factory=list)
@@ -128,8 +121,8 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         moves=published.moves({view.id: view.title for view in views.values()}),
         attendance=checkins.attendance(session, event_id=event_id),
         grid_revision=grid.revision(session, event_id=event_id),
-        map=maps.board_state(session, event_id=event_id),
-        notes_json=notes.live_json(session, event_id=event_id),
+        map=maps_views.board_state(session, event_id=event_id),
+        notes_json=reading.live_json(session, event_id=event_id),
         closing=closing,
         priorities=priorities,
     )

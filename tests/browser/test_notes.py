@@ -23,8 +23,8 @@ from app.db import make_engine, open_session
 from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import Participant
 from app.models.topics import Topic, TopicConvener
-from app.services import events, programme
 from app.services.access import resolve
+from app.services.events import events, programme
 from tests.browser.conftest import SECRET
 from tests.browser.helpers import LiveEvent, LiveServer, create_event, join_event
 from tests.notes_helpers import publish_topics

@@ -23,7 +23,11 @@ from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.maps import Map, MapCard, MapCluster
 from app.models.people import Participant, User
 from app.models.topics import Topic
-from app.services import agenda, events, grid, maps, news, people, pitches, programme, topics, votes
+from app.services.events import events, programme
+from app.services.maps import cards, clustering, lookups, setup
+from app.services.people import participants
+from app.services.schedule import agenda, grid
+from app.services.topics import news, pitches, topics, votes
 from app.web import LANG_COOKIE
 from tests.factories import PASSWORD, csrf, post
 from tests.marketplace_helpers import (
@@ -279,7 +283,7 @@ def world(
         phone=phone,
         stranger=stranger,
         invitation_token=invitation_token,
-        personal_token=people.personal_token(mira, settings.secret),
+        personal_token=participants.personal_token(mira, settings.secret),
         my_topic_id=schools.id,  # type: ignore[arg-type]
         hidden_topic_id=spam.id,  # type: ignore[arg-type]
         active_topic_id=housing.id,  # type: ignore[arg-type]
@@ -624,27 +628,29 @@ class MapWorld:
 def map_world(session: Session, settings: Settings, world: World, owner: User) -> MapWorld:
     """A map on the board with places, organisation types, a cluster, a merge and a hidden card."""
     staff = as_staff(session, world.event, owner)
-    the_map = maps.create_map(
+    the_map = setup.create_map(
         session, access=staff, question="What do we need?", uses_places=True, uses_org_type=True
     )
     map_id = the_map.id or 0
-    place = maps.add_place(session, access=staff, map_id=map_id, name="Sofia")
-    maps.add_place(session, access=staff, map_id=map_id, name="Varna")
-    category = maps.categories(session, map_id=map_id)[0]
+    place = setup.add_place(session, access=staff, map_id=map_id, name="Sofia")
+    setup.add_place(session, access=staff, map_id=map_id, name="Varna")
+    category = lookups.categories(session, map_id=map_id)[0]
     ivo = as_participant(session, settings, world.event, name="Ivo B")
-    other = maps.post_card(
+    other = cards.post_card(
         session, access=ivo, map_id=map_id, text="Jobs", category_id=category.id, place_id=place.id
     )
-    duplicate = maps.post_card(
+    duplicate = cards.post_card(
         session, access=ivo, map_id=map_id, text="Work", category_id=category.id
     )
-    hidden = maps.post_card(
+    hidden = cards.post_card(
         session, access=ivo, map_id=map_id, text="Spam", category_id=category.id
     )
-    maps.merge_cards(session, access=staff, source_id=duplicate.id or 0, target_id=other.id or 0)
-    maps.hide_card(session, access=staff, card_id=hidden.id or 0, reason="spam")
-    maps.move_card(session, access=staff, card_id=other.id or 0, target=f"new:{category.id}")
-    maps.show_on_board(session, access=staff, map_id=map_id)
+    clustering.merge_cards(
+        session, access=staff, source_id=duplicate.id or 0, target_id=other.id or 0
+    )
+    clustering.hide_card(session, access=staff, card_id=hidden.id or 0, reason="spam")
+    clustering.move_card(session, access=staff, card_id=other.id or 0, target=f"new:{category.id}")
+    setup.show_on_board(session, access=staff, map_id=map_id)
     session.commit()
     form = {"text": "Schools", "category": str(category.id), "place": str(place.id)}
     assert (
@@ -700,7 +706,7 @@ def test_map_pages(session: Session, world: World, map_world: MapWorld, layout: 
 
 
 def test_frozen_map_pages(session: Session, world: World, map_world: MapWorld, owner: User) -> None:
-    maps.set_frozen(
+    setup.set_frozen(
         session, access=as_staff(session, world.event, owner), map_id=map_world.map_id, frozen=True
     )
     session.commit()

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.models.people import Participant
 from app.models.topics import Vote
-from app.services import calendar, checkins, grid
+from app.services.schedule import calendar, checkins, grid
 from tests.factories import login, post
 from tests.grid_helpers import Grid, make_grid, vote
 from tests.routes.helpers import join, snapshot, sync

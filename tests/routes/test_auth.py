@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.models.events import Event, EventMember, Invitation, Role
 from app.models.people import AuthSession, User
-from app.services import events, ratelimit
+from app.services import ratelimit
+from app.services.events import events
 from app.web import LANG_COOKIE, SID_COOKIE
 from tests.factories import PASSWORD, access_as, field_error, login, make_user, post
 from tests.routes.helpers import input_value, join, sync

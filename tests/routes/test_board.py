@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.models.events import Event
-from app.services import events
+from app.services.events import events
 from tests.factories import make_event, post
 from tests.routes.helpers import sync
 

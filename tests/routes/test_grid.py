@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import Settings
-from app.services import agenda, grid
+from app.services.schedule import agenda, grid
 from tests.factories import csrf, login, post
 from tests.grid_helpers import Grid, make_grid, vote
 from tests.routes.helpers import join, snapshot, sync

@@ -19,8 +19,9 @@ from app.config import Settings
 from app.models.events import Event
 from app.models.maps import Map, MapCard, MapCluster
 from app.models.people import Participant, User
-from app.services import events, maps
 from app.services.access import EventAccess
+from app.services.events import events
+from app.services.maps import clustering, lookups, setup
 from app.web import LANG_COOKIE
 from tests.factories import csrf, field_error, login, make_event, make_user, post
 from tests.maps_helpers import (
@@ -213,7 +214,7 @@ def test_frozen_map_refuses_new_cards_and_plus_ones_with_a_clear_message(
     other_phone: TestClient,
 ) -> None:
     card_id = _post_card(phone, settings, event, the_map, session, "Volunteers")
-    maps.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=True)
+    setup.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=True)
     session.commit()
     before = snapshot(engine)
     closed = "This map is closed: cards can no longer be added or changed."
@@ -364,7 +365,7 @@ def test_phone_list_and_home_link(
     assert f'href="/e/{event.slug}/maps/{the_map.id}" id="phone-map-link-{the_map.id}"' in listing
     home = phone.get(f"/e/{event.slug}").text
     assert re.search(r'<section id="phone-map-link" [^>]*>\s*</section>', home)
-    maps.show_on_board(session, access=staff, map_id=the_map.id or 0)
+    setup.show_on_board(session, access=staff, map_id=the_map.id or 0)
     session.commit()
     home = phone.get(f"/e/{event.slug}").text
     assert f'<a class="card map-callout" href="/e/{event.slug}/maps/{the_map.id}">' in home
@@ -458,7 +459,7 @@ def test_categories_and_places_are_edited_from_the_map_page(
         ("Chances", "#ffd166"),
         ("Needs", "#f4a261"),
     ]
-    assert [place.name for place in maps.places(session, map_id=the_map.id or 0)] == [
+    assert [place.name for place in lookups.places(session, map_id=the_map.id or 0)] == [
         "Varna region"
     ]
     bad = post(organiser, settings, f"/o/{slug}/map-places/{varna}", {"name": ""})
@@ -635,7 +636,7 @@ def test_facilitator_types_in_a_paper_card_even_when_frozen(
     the_map: Map,
     organiser: TestClient,
 ) -> None:
-    maps.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=True)
+    setup.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=True)
     session.commit()
     needs = category_ids(session, the_map)[2]
     bad = post(organiser, settings, _staff_url(event, the_map, "/cards"), {"text": "x" * 300})
@@ -798,8 +799,10 @@ def test_user_text_on_map_pages_is_escaped(
 ) -> None:
     sync(session)  # the phone joined since this session last read
     the_map = new_map(session, staff, question=PAYLOAD, places=(PAYLOAD,))
-    maps.add_category(session, access=staff, map_id=the_map.id or 0, name=PAYLOAD, colour="#ffd166")
-    maps.show_on_board(session, access=staff, map_id=the_map.id or 0)
+    setup.add_category(
+        session, access=staff, map_id=the_map.id or 0, name=PAYLOAD, colour="#ffd166"
+    )
+    setup.show_on_board(session, access=staff, map_id=the_map.id or 0)
     session.commit()
     category = category_ids(session, the_map)[3]
     response = post(
@@ -811,7 +814,7 @@ def test_user_text_on_map_pages_is_escaped(
     assert response.status_code == 303
     sync(session)
     card = session.exec(select(MapCard)).one()
-    maps.move_card(
+    clustering.move_card(
         session, access=staff, card_id=card.id or 0, target=f"new:{category}", name=PAYLOAD
     )
     session.commit()

@@ -28,7 +28,7 @@ from app.models.topics import (
     TopicStatus,
     Vote,
 )
-from app.services import pitches, topics
+from app.services.topics import pitches, topics
 from tests.factories import csrf, field_error, login, make_event, make_user, post
 from tests.marketplace_helpers import (
     as_staff,

@@ -20,7 +20,8 @@ from app.models.notes import Commitment, NotesConflict, Photo, ProposalVote
 from app.models.people import Participant, User
 from app.models.schedule import CheckIn
 from app.models.topics import Topic
-from app.services import events, notes, photos
+from app.services.events import events
+from app.services.notes import items, photos, reading
 from app.web import BOARD_COOKIE
 from tests.factories import csrf, field_error, post
 from tests.marketplace_helpers import as_staff, set_phase
@@ -130,7 +131,7 @@ def test_autosave_from_two_devices_merges_and_conflicts_are_kept(
     status, answer = _autosave(world.laptop, settings, url, 1, discussion="- rent\n- deposits\n- Q")
     assert (status, answer["applied"], answer["revision"]) == (200, ["discussion"], 2)
     sync(session)
-    stored = notes.notes_of(session, event_id=world.event.id or 0, topic_id=world.housing.id or 0)
+    stored = reading.notes_of(session, event_id=world.event.id or 0, topic_id=world.housing.id or 0)
     assert stored is not None and stored.discussion == "- rent\n- deposits\n- Q"
     kept = session.exec(select(NotesConflict.text, NotesConflict.author)).all()
     assert kept == [("- agents", "Ivo")]
@@ -231,7 +232,7 @@ def test_proposals_and_steps(session: Session, world: World, settings: Settings)
     assert '<span class="row-text">Rent guarantee</span>' in html
     assert '<span class="row-text">Draft</span>' in html
     sync(session)
-    stored = notes.notes_of(session, event_id=world.event.id or 0, topic_id=world.housing.id or 0)
+    stored = reading.notes_of(session, event_id=world.event.id or 0, topic_id=world.housing.id or 0)
     assert stored is not None and stored.revision == 2  # the screens hear of rows too
 
 
@@ -356,7 +357,7 @@ def test_presentation_controls_move_the_board(
 def test_priorities_vote_and_commit(
     session: Session, world: World, settings: Settings, owner: User
 ) -> None:
-    proposal = notes.add_proposal(
+    proposal = items.add_proposal(
         session, access=as_staff(session, world.event, owner), topic_id=world.housing.id or 0,
         text="Rent guarantee",
     )  # fmt: skip

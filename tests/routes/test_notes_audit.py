@@ -12,7 +12,8 @@ from sqlmodel import Session
 from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import User
-from app.services import convergence, notes
+from app.services.convergence import convergence
+from app.services.notes import editing, items
 from tests.factories import csrf
 from tests.marketplace_helpers import as_staff, set_phase
 from tests.notes_helpers import publish
@@ -34,16 +35,18 @@ def full(
     housing, _jobs = publish(session, settings, event, owner, ["Housing", "Jobs"])
     staff = as_staff(session, event, owner)
     topic_id = housing.id or 0
-    notes.save(
+    editing.save(
         session,
         access=staff,
         topic_id=topic_id,
         base_revision=0,
         changes={"outcome": "Pilot", "discussion": "- a\n- b", "participant_count": "9"},
     )
-    notes.save(session, access=staff, topic_id=topic_id, base_revision=0, changes={"outcome": "X"})
-    proposal = notes.add_proposal(session, access=staff, topic_id=topic_id, text="Guarantee")
-    notes.add_step(session, access=staff, topic_id=topic_id, action="Call", who="Us", by_when="May")
+    editing.save(
+        session, access=staff, topic_id=topic_id, base_revision=0, changes={"outcome": "X"}
+    )
+    proposal = items.add_proposal(session, access=staff, topic_id=topic_id, text="Guarantee")
+    items.add_step(session, access=staff, topic_id=topic_id, action="Call", who="Us", by_when="May")
     phone = new_client()
     join(phone, settings, event)
     response = phone.post(
@@ -108,7 +111,7 @@ def test_notes_pages(
 def test_board_in_the_closing_and_convergence_phases(
     session: Session, settings: Settings, event: Event, full: tuple[TestClient, int, int]
 ) -> None:
-    from app.services import events
+    from app.services.events import events
 
     phone, _topic_id, proposal_id = full
     for phase in (Phase.CLOSING, Phase.CONVERGENCE, Phase.ACTIONS):

@@ -18,7 +18,7 @@ from app.models.events import Event, Phase
 from app.models.people import Participant, User
 from app.models.topics import Topic
 from app.realtime.notify import EventRoute, notifies
-from app.services import people
+from app.services.people import participants
 from tests.factories import access_as, csrf, post
 from tests.maps_helpers import new_map
 from tests.marketplace_helpers import set_phase
@@ -119,7 +119,7 @@ def test_every_successful_write_tells_the_hub_and_no_failed_one_does(
     phone = new_client()
     join(phone, settings, event)
     participant = session.exec(select(Participant)).one()
-    personal_token = people.personal_token(participant, settings.secret)
+    personal_token = participants.personal_token(participant, settings.secret)
     # One more of each thing the phone's routes name; the CSRF walk's world has the rest.
     topic_id = _propose(phone, settings, session, event)
     the_map = new_map(session, access_as(session, event, user=owner), places=("Sofia",))

@@ -23,7 +23,7 @@ from app.models.events import (
     TimeBlockCreate,
 )
 from app.models.people import User
-from app.services import events, programme
+from app.services.events import events, programme
 from tests.factories import access_as, field_error, login, make_event, make_user, post
 from tests.routes.helpers import input_value, join, snapshot, sync
 

@@ -13,7 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models.events import Event
 from app.models.people import Participant, ParticipantDevice
-from app.services import people
+from app.services.people import participants
 from app.web import LANG_COOKIE
 from tests.factories import csrf, field_error, make_event, post
 from tests.routes.helpers import input_value, join, snapshot, sync
@@ -268,7 +268,7 @@ def test_other_events_participant_sees_nothing(
     assert snapshot(engine, skip=("rate_counter",)) == before
     # A personal link of one event does not open another.
     sam = session.exec(select(Participant).where(Participant.name == "Secret Sam")).one()
-    token = people.personal_token(sam, settings.secret)
+    token = participants.personal_token(sam, settings.secret)
     assert client.get(f"/e/{event.slug}/p/{token}").status_code == 404
 
 

@@ -43,7 +43,10 @@ from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace
 from app.models.notes import Commitment, NextStep, NotesConflict, Photo, Proposal
 from app.models.people import Participant, ParticipantDevice, User
 from app.models.topics import Announcement, CohostRequest, Topic
-from app.services import events, maps, news, people, programme, topics
+from app.services.events import events, programme
+from app.services.maps import cards, clustering, lookups, setup
+from app.services.people import participants
+from app.services.topics import news, topics
 from tests.factories import access_as, csrf, field_error, login, make_user, post
 from tests.marketplace_helpers import as_participant, set_phase
 from tests.notes_helpers import publish_topics
@@ -205,7 +208,7 @@ class World:
                 select(Participant).where(Participant.event_id == self.event_id)
             ).first()
             assert participant is not None
-            token = people.personal_token(participant, self.settings.secret)
+            token = participants.personal_token(participant, self.settings.secret)
             return st.sampled_from([token, self.invitation_token])
         if name == "user_id":
             members = self.session.exec(
@@ -279,13 +282,13 @@ def build_world(
     session.commit()
     assert post(phone, settings, f"/e/{event.slug}/topics", {"title": "Schools"}).status_code == 303
     # A map with places, a cluster and cards from both people (the phone's own among them).
-    the_map = maps.create_map(session, access=access, question="Needs?", uses_places=True)
-    maps.add_place(session, access=access, map_id=the_map.id or 0, name="Sofia")
-    category = maps.categories(session, map_id=the_map.id or 0)[0]
-    card = maps.post_card(
+    the_map = setup.create_map(session, access=access, question="Needs?", uses_places=True)
+    setup.add_place(session, access=access, map_id=the_map.id or 0, name="Sofia")
+    category = lookups.categories(session, map_id=the_map.id or 0)[0]
+    card = cards.post_card(
         session, access=other, map_id=the_map.id or 0, text="Jobs", category_id=category.id
     )
-    maps.move_card(session, access=access, card_id=card.id or 0, target=f"new:{category.id}")
+    clustering.move_card(session, access=access, card_id=card.id or 0, target=f"new:{category.id}")
     session.commit()
     form = {"text": "Schools", "category": str(category.id)}
     assert (

@@ -19,7 +19,8 @@ from app.db import UNSAFE_METHODS
 from app.main import create_app
 from app.models.events import Event, EventMember, Invitation, Role, RoomCreate, TimeBlockCreate
 from app.models.people import Participant, User
-from app.services import events, people, programme
+from app.services.events import events, programme
+from app.services.people import participants
 from app.templating import CDN_SCRIPTS
 from app.web import LANG_COOKIE, SID_COOKIE, csrf_token
 from tests.factories import access_as, csrf, make_user, post
@@ -136,7 +137,7 @@ def test_every_unsafe_route_refuses_missing_or_wrong_csrf(
     phone = new_client()
     join(phone, settings, event)
     participant = session.exec(select(Participant)).one()
-    personal_token = people.personal_token(participant, settings.secret)
+    personal_token = participants.personal_token(participant, settings.secret)
     stranger = new_client()
     stranger.get("/")
     foreign_token = csrf(stranger, settings)  # right for another browser, wrong for these
@@ -313,7 +314,7 @@ def test_get_routes_with_real_ids_never_fail(
     phone = new_client()
     join(phone, settings, event)
     participant = session.exec(select(Participant)).one()
-    personal_token = people.personal_token(participant, settings.secret)
+    personal_token = participants.personal_token(participant, settings.secret)
     before = snapshot(engine)
     for path in _safe_routes(app):
         if path.startswith("/board/"):

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.models.events import Event
 from app.models.people import Participant
-from app.services import calendar, people
+from app.services.people import participants
+from app.services.schedule import calendar
 from tests.routes.helpers import join
 
 
@@ -27,7 +28,7 @@ def test_staff_and_phone_pages_are_never_stored(
     phone = new_client()
     join(phone, settings, event)
     participant = session.exec(select(Participant)).one()
-    link = f"/e/{event.slug}/p/{people.personal_token(participant, settings.secret)}"
+    link = f"/e/{event.slug}/p/{participants.personal_token(participant, settings.secret)}"
     other_phone = new_client()
     other_phone.get("/join")
 

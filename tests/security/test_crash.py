@@ -23,7 +23,7 @@ from app.db import make_engine
 from app.models.events import Phase
 from app.models.people import Participant
 from app.models.topics import Vote
-from app.services import topics
+from app.services.topics import topics
 from app.web import SID_COOKIE, csrf_token
 from tests.conftest import SECRET, _create_database, _drop_database
 from tests.factories import access_as, make_event, make_user

@@ -21,7 +21,7 @@ from app.models.events import Event
 from app.models.notes import NextStep, NotesConflict, Proposal
 from app.models.people import User
 from app.models.topics import Topic
-from app.services import notes
+from app.services.notes import editing, reading
 from tests.factories import csrf, field_error, post
 from tests.notes_helpers import publish
 from tests.routes.helpers import join, sync
@@ -84,9 +84,9 @@ def test_a_flood_of_saves_is_cut_off_per_person_and_nothing_is_lost(
     session: Session, settings: Settings, room: Room, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # One fixed window: the test must not straddle the minute's end.
-    monkeypatch.setattr(notes, "_clock", lambda: 1_800_000_000.0 + 5, raising=False)
+    monkeypatch.setattr(editing, "_clock", lambda: 1_800_000_000.0 + 5, raising=False)
     base = 0
-    for number in range(notes.SAVES_PER_WINDOW):
+    for number in range(editing.SAVES_PER_WINDOW):
         status, answer = _autosave(
             room.mira, settings, room.notes_url, base, discussion=f"line {number}"
         )
@@ -102,9 +102,9 @@ def test_a_flood_of_saves_is_cut_off_per_person_and_nothing_is_lost(
         },
     )
     sync(session)
-    stored = notes.notes_of(session, event_id=room.event.id or 0, topic_id=room.topic.id or 0)
+    stored = reading.notes_of(session, event_id=room.event.id or 0, topic_id=room.topic.id or 0)
     assert stored is not None
-    assert (stored.revision, stored.discussion) == (notes.SAVES_PER_WINDOW, "line 59")
+    assert (stored.revision, stored.discussion) == (editing.SAVES_PER_WINDOW, "line 59")
 
     # The plain form is refused the same way and comes back with what was typed in it.
     refused = post(

@@ -19,8 +19,9 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.config import Settings
 from app.models.people import Participant
-from app.services import checkins, events, grid
 from app.services.access import live_token
+from app.services.events import events
+from app.services.schedule import checkins, grid
 from tests.factories import csrf, login, make_user, post
 from tests.grid_helpers import Grid, make_grid
 from tests.routes.helpers import join, snapshot, sync

@@ -22,7 +22,8 @@ from app.errors import Invalid, RateLimited
 from app.models.events import Event
 from app.models.notes import Photo
 from app.models.people import Participant, User
-from app.services import people, photos
+from app.services.notes import photos
+from app.services.people import participants
 from tests.factories import field_error, post
 from tests.notes_helpers import publish
 from tests.routes.helpers import join
@@ -183,7 +184,7 @@ def test_another_identity_in_the_same_browser_keeps_the_upload_count(
         assert _upload(room.phone, settings, room, jpeg_with_gps()).status_code == 303  # type: ignore[attr-defined]
     # The same phone becomes Ivo through his personal link: a new participant, same browser.
     ivo = session.exec(select(Participant).where(Participant.name == "Ivo")).one()
-    token = people.personal_token(ivo, settings.secret)
+    token = participants.personal_token(ivo, settings.secret)
     claimed = post(room.phone, settings, f"/e/{room.event.slug}/p/{token}")
     assert claimed.status_code == 303
     assert "Ivo" in room.phone.get(f"/e/{room.event.slug}/me").text

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import CohostRequest, Topic, TopicConvener, TopicStatus, Vote
-from app.services import votes
+from app.services.topics import votes
 from tests.factories import csrf, make_event, make_user, post
 from tests.marketplace_helpers import set_phase
 from tests.routes.helpers import join, snapshot, sync

@@ -12,7 +12,8 @@ from app.errors import Invalid, RateLimited
 from app.models.base import utcnow
 from app.models.people import AuthSession, ParticipantCreate, ParticipantDevice, User
 from app.security import new_token, token_hash
-from app.services import accounts, people, ratelimit
+from app.services import ratelimit
+from app.services.people import accounts, participants
 from tests.factories import PASSWORD, make_event, make_participant, make_user
 
 
@@ -264,7 +265,7 @@ def test_sign_in_moves_participant_devices(session: Session, settings: Settings)
     event = make_event(session)
     old_token = new_token()
     old_auth = accounts.start_session(session, token=old_token, user_id=None, settings=settings)
-    participant = people.join(
+    participant = participants.join(
         session, event=event, data=ParticipantCreate(name="Mira"), auth=old_auth
     )
     new = new_token()

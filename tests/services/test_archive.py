@@ -18,8 +18,8 @@ from app.db import make_engine, open_session
 from app.errors import Invalid
 from app.models.events import Event, EventMember
 from app.models.people import Participant, User
-from app.services import archive
-from app.services.archive import (
+from app.services.proceedings import archive
+from app.services.proceedings.archive import (
     EXCLUDED,
     ID_FREE_JSON,
     JSON_REFERENCES,

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.db import open_session
 from app.errors import Invalid, NotFound, NotSignedIn
 from app.models.schedule import CheckIn
-from app.services import agenda, checkins, grid
+from app.services.schedule import agenda, checkins, grid
 from tests.factories import access_as, make_participant
 from tests.grid_helpers import Grid, make_grid
 

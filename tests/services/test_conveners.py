@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.models.events import Phase
-from app.services import conveners, topics
+from app.services.topics import conveners, topics
 from tests.factories import make_event, make_user
 from tests.marketplace_helpers import as_participant, as_staff, cohost, set_phase
 

@@ -15,9 +15,10 @@ from app.models.events import Event, Phase
 from app.models.notes import ClosingState, Proposal, ProposalVote
 from app.models.people import AuthSession, User
 from app.models.topics import IdempotencyKey, Topic
-from app.services import convergence, notes
 from app.services.access import EventAccess
-from app.services.votes import VoteResult
+from app.services.convergence import convergence
+from app.services.notes import editing, items
+from app.services.topics.votes import VoteResult
 from tests.factories import access_as, make_participant
 from tests.marketplace_helpers import as_participant, set_phase
 from tests.notes_helpers import publish
@@ -34,7 +35,7 @@ def sessions(session: Session, settings: Settings, event: Event, owner: User) ->
 @pytest.fixture
 def proposals(session: Session, staff: EventAccess, sessions: list[Topic]) -> list[Proposal]:
     found = [
-        notes.add_proposal(
+        items.add_proposal(
             session, access=staff, topic_id=sessions[n % 2].id or 0, text=f"Proposal {n}"
         )
         for n in range(REQUESTS)
@@ -104,9 +105,9 @@ def test_priorities_rank_by_dots_then_age(
     # A proposal with dots stays: deleting it would take people's dots away (even staff, who
     # may delete any proposal); a voter did not add it, so may not delete it anyway.
     with pytest.raises(Conflict):
-        notes.delete_proposal(session, access=staff, proposal_id=_pid(proposals[5]))
+        items.delete_proposal(session, access=staff, proposal_id=_pid(proposals[5]))
     with pytest.raises(PermissionDenied):
-        notes.delete_proposal(session, access=voters[0], proposal_id=_pid(proposals[5]))
+        items.delete_proposal(session, access=voters[0], proposal_id=_pid(proposals[5]))
     assert convergence.priorities(session, event_id=event.id or 0)[0].text == "Proposal 5"
 
 
@@ -251,11 +252,11 @@ def test_slides_show_outcome_steps_and_first_photo_id(
     session: Session, event: Event, staff: EventAccess, sessions: list[Topic]
 ) -> None:
     topic_id = sessions[0].id or 0
-    notes.save(
+    editing.save(
         session, access=staff, topic_id=topic_id, base_revision=0, changes={"outcome": "Pilot"}
     )
     for n in range(4):
-        notes.add_step(
+        items.add_step(
             session, access=staff, topic_id=topic_id, action=f"Step {n}", who="Org", by_when=""
         )
     slide = convergence.slides(session, event_id=event.id or 0)[0]

@@ -7,12 +7,17 @@ import pytest
 from sqlmodel import Session, SQLModel, func, select
 
 from app.config import Settings
+from app.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
+from app.demo import event as demo_event
 from app.errors import PermissionDenied
 from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.people import OrgType, Participant, User
 from app.models.topics import Vote
-from app.services import accounts, agenda, checkins, demo, events, grid, live, maps, programme
-from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
+from app.services import live
+from app.services.events import events, programme
+from app.services.maps import export
+from app.services.people import accounts
+from app.services.schedule import agenda, checkins, grid
 from tests.factories import access_as
 
 
@@ -206,7 +211,7 @@ def test_load_demo_failure_removes_half_built_event(
     def broken(session: Session, *, event: Event) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo, "_participants", broken)
+    monkeypatch.setattr(demo_event, "_participants", broken)
     with pytest.raises(RuntimeError):
         load_demo(session, settings=settings)
 
@@ -226,7 +231,7 @@ def test_load_demo_marketplace_has_topics_votes_and_news(
     state = live.load(session, event_id=event.id)  # type: ignore[arg-type]
     assert state is not None
     assert event.phase == "sessions"
-    assert len(state.topics) == len(demo.TOPICS) == 15
+    assert len(state.topics) == len(demo_event.TOPICS) == 15
     languages = {topic.language for topic in state.topics}
     assert languages == {"en", "bg"}
     assert all(topic.conveners for topic in state.topics)
@@ -249,9 +254,9 @@ def test_load_demo_publishes_an_agenda_for_both_days_with_check_ins(
     published = agenda.load_published(session, event=event)
 
     assert published.version is not None and published.version.number == 1
-    assert len(published.sessions) == len(demo.TOPICS)
+    assert len(published.sessions) == len(demo_event.TOPICS)
     days = {published.day_of(item.block_id).date for item in published.sessions.values()}  # type: ignore[union-attr]
-    assert days == {demo.FIRST_DAY, demo.FIRST_DAY + dt.timedelta(days=1)}
+    assert days == {demo_event.FIRST_DAY, demo_event.FIRST_DAY + dt.timedelta(days=1)}
     found = grid.problems(session, grid=published)
     assert found.convener_clash == set()
     attended = checkins.attendees(session, event_id=event.id or 0)
@@ -265,7 +270,7 @@ def test_load_demo_map_has_cards_in_both_languages_clusters_and_plus_ones(
     session: Session, settings: Settings
 ) -> None:
     event, _created = load_demo(session, settings=settings)
-    (report,) = maps.report_tables(session, event_id=event.id or 0)
+    (report,) = export.report_tables(session, event_id=event.id or 0)
     the_map = report.map
     assert (the_map.uses_places, the_map.uses_org_type, the_map.frozen, the_map.on_board) == (
         True,
@@ -276,7 +281,7 @@ def test_load_demo_map_has_cards_in_both_languages_clusters_and_plus_ones(
     # Categories in the event's main language (Bulgarian), places as the facilitator typed them.
     assert [row.label for row in report.by_category] == ["Възможности", "Инициативи", "Нужди"]
     assert [row.counts[0] for row in report.by_category] == [12, 12, 15]
-    assert [row.label for row in report.by_place] == [*demo.MAP_PLACES, "No place given"]
+    assert [row.label for row in report.by_place] == [*demo_event.MAP_PLACES, "No place given"]
     assert (report.total_cards, report.merged, report.hidden) == (39, 1, 0)
     assert report.total_plus_ones == 98
     assert [(row.name, row.cards) for row in report.clusters] == [

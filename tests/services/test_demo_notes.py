@@ -8,17 +8,18 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from app.config import Settings
+from app.demo import load_demo
 from app.models.people import Participant
 from app.models.schedule import CheckIn
-from app.services import convergence, notes
-from app.services.demo import load_demo
+from app.services.convergence import convergence
+from app.services.notes import report as notes_report
 
 
 def test_demo_has_notes_in_both_languages_photos_priorities_and_commitments(
     session: Session, settings: Settings
 ) -> None:
     event, _created = load_demo(session, settings=settings)
-    report = notes.report(session, event_id=event.id or 0, upload_dir=settings.uploads_path)
+    report = notes_report.report(session, event_id=event.id or 0, upload_dir=settings.uploads_path)
     written = [item for item in report if item.revision]
     assert len(report) == 15  # the demo's topics, published into its slots
     assert len(written) == 5

@@ -26,8 +26,8 @@ from app.models.events import (
 )
 from app.models.people import AuthSession, Participant, ParticipantDevice, User
 from app.security import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, new_join_code
-from app.services import events, programme
 from app.services.access import EventAccess, board_signature_ok
+from app.services.events import events, programme
 from tests.factories import access_as, make_event, make_participant, make_user
 
 

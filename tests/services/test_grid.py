@@ -15,8 +15,9 @@ from app.config import Settings
 from app.db import open_session
 from app.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.models.schedule import GridChange, Placement, PublishedPlacement
-from app.services import agenda, grid, topics
-from app.services.grid import StaleMove
+from app.services.schedule import agenda, grid
+from app.services.schedule.grid import StaleMove
+from app.services.topics import topics
 from tests.factories import access_as
 from tests.grid_helpers import Grid, make_grid, vote
 from tests.marketplace_helpers import as_participant, make_facilitator

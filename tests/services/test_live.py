@@ -8,9 +8,10 @@ from sqlmodel import Session
 from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import User
-from app.services import live, news, pitches, topics, votes
+from app.services import live
 from app.services.access import EventAccess
 from app.services.live import PitchView, TopicView
+from app.services.topics import news, pitches, topics, votes
 from tests.factories import make_event
 from tests.marketplace_helpers import as_participant, cohost, set_phase
 

@@ -23,8 +23,11 @@ from app.i18n import use_locale
 from app.models.events import Event, EventCreate
 from app.models.maps import CardStatus, Map, MapCard, MapCategory, MapCluster
 from app.models.people import User
-from app.services import events, live, maps
+from app.services import live
 from app.services.access import EventAccess
+from app.services.events import events
+from app.services.maps import cards as maps_cards
+from app.services.maps import clustering, colours, export, setup, views
 from tests.factories import access_as, make_event, make_participant
 from tests.maps_helpers import (
     card_rows,
@@ -61,7 +64,7 @@ def _post(
     category: int = 0,
     place: int | None = None,
 ) -> MapCard:
-    return maps.post_card(
+    return maps_cards.post_card(
         session,
         access=access,
         map_id=the_map.id or 0,
@@ -119,7 +122,7 @@ def test_create_map_with_bad_question_changes_nothing(
     session: Session, staff: EventAccess, question: str, message: str
 ) -> None:
     with pytest.raises(Invalid) as error:
-        maps.create_map(session, access=staff, question=question)
+        setup.create_map(session, access=staff, question=question)
     assert _invalid(error) == {"question": message}
     session.rollback()
     assert session.exec(select(Map)).all() == []
@@ -129,8 +132,8 @@ def test_create_map_is_staff_only_and_limited(
     session: Session, staff: EventAccess, mira: EventAccess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(PermissionDenied, match=NO_ACCESS):
-        maps.create_map(session, access=mira, question="Mine?")
-    monkeypatch.setattr(maps, "MAX_MAPS_PER_EVENT", 2)
+        setup.create_map(session, access=mira, question="Mine?")
+    monkeypatch.setattr(setup, "MAX_MAPS_PER_EVENT", 2)
     new_map(session, staff)
     new_map(session, staff)
     with pytest.raises(Invalid) as error:
@@ -143,12 +146,12 @@ def test_facilitator_can_run_maps(
 ) -> None:
     facilitator = as_staff(session, event, make_facilitator(session, event, owner))
     the_map = new_map(session, facilitator)
-    assert maps.staff_map(session, access=facilitator, map_id=the_map.id or 0).id == the_map.id
+    assert setup.staff_map(session, access=facilitator, map_id=the_map.id or 0).id == the_map.id
 
 
 def test_update_map_matrix_needs_places(session: Session, staff: EventAccess, the_map: Map) -> None:
     with pytest.raises(Invalid) as error:
-        maps.update_map(
+        setup.update_map(
             session,
             access=staff,
             map_id=the_map.id or 0,
@@ -162,7 +165,7 @@ def test_update_map_matrix_needs_places(session: Session, staff: EventAccess, th
         "layout": "The matrix needs places: let cards carry a place first.",
     }
     with pytest.raises(Invalid) as error:
-        maps.update_map(
+        setup.update_map(
             session,
             access=staff,
             map_id=the_map.id or 0,
@@ -173,7 +176,7 @@ def test_update_map_matrix_needs_places(session: Session, staff: EventAccess, th
         )
     assert _invalid(error) == {"layout": "Choose one of the listed layouts."}
     session.rollback()
-    updated = maps.update_map(
+    updated = setup.update_map(
         session,
         access=staff,
         map_id=the_map.id or 0,
@@ -195,22 +198,22 @@ def test_map_of_another_event_is_not_found(
 ) -> None:
     other = as_staff(session, make_event(session, owner=owner), owner)
     with pytest.raises(NotFound, match=re.escape("There is no such map.")):
-        maps.staff_map(session, access=other, map_id=the_map.id or 0)
+        setup.staff_map(session, access=other, map_id=the_map.id or 0)
     with pytest.raises(NotFound):
-        maps.set_frozen(session, access=other, map_id=the_map.id or 0, frozen=True)
+        setup.set_frozen(session, access=other, map_id=the_map.id or 0, frozen=True)
     for junk in (0, -1, 2**31, 10**20):
         with pytest.raises(NotFound):
-            maps.staff_map(session, access=staff, map_id=junk)
+            setup.staff_map(session, access=staff, map_id=junk)
 
 
 def test_delete_map_only_without_cards(
     session: Session, staff: EventAccess, mira: EventAccess, the_map: Map
 ) -> None:
     empty = new_map(session, staff)
-    maps.delete_map(session, access=staff, map_id=empty.id or 0)
+    setup.delete_map(session, access=staff, map_id=empty.id or 0)
     _post(session, mira, the_map, "Volunteers")
     with pytest.raises(Conflict, match="Freeze it instead"):
-        maps.delete_map(session, access=staff, map_id=the_map.id or 0)
+        setup.delete_map(session, access=staff, map_id=the_map.id or 0)
     session.expire_all()
     assert [m.id for m in session.exec(select(Map)).all()] == [the_map.id]
 
@@ -219,18 +222,18 @@ def test_only_one_map_is_on_the_board(
     session: Session, staff: EventAccess, the_map: Map, event: Event
 ) -> None:
     second = new_map(session, staff, question="Second")
-    assert maps.board_state(session, event_id=event.id or 0) is None
-    maps.show_on_board(session, access=staff, map_id=the_map.id or 0)
-    maps.show_on_board(session, access=staff, map_id=second.id or 0)
+    assert views.board_state(session, event_id=event.id or 0) is None
+    setup.show_on_board(session, access=staff, map_id=the_map.id or 0)
+    setup.show_on_board(session, access=staff, map_id=second.id or 0)
     session.expire_all()
     assert [(m.id, m.on_board) for m in session.exec(select(Map).order_by(Map.id)).all()] == [  # type: ignore[arg-type]
         (the_map.id, False),
         (second.id, True),
     ]
-    board = maps.board_state(session, event_id=event.id or 0)
+    board = views.board_state(session, event_id=event.id or 0)
     assert board is not None and board.question == "Second"
-    maps.take_off_board(session, access=staff)
-    assert maps.board_state(session, event_id=event.id or 0) is None
+    setup.take_off_board(session, access=staff)
+    assert views.board_state(session, event_id=event.id or 0) is None
 
 
 # --- categories and places ---------------------------------------------------------------
@@ -240,22 +243,22 @@ def test_categories_added_renamed_reordered_and_deleted(
     session: Session, staff: EventAccess, the_map: Map
 ) -> None:
     map_id = the_map.id or 0
-    added = maps.add_category(
+    added = setup.add_category(
         session, access=staff, map_id=map_id, name=" Risks ", colour="#9D0208"
     )
     opportunities = category_ids(session, the_map)[0]
-    maps.update_category(
+    setup.update_category(
         session, access=staff, category_id=opportunities, name="Chances", colour="#ffd166"
     )
-    maps.move_category(session, access=staff, category_id=added.id or 0, offset=-1)
-    maps.move_category(session, access=staff, category_id=opportunities, offset=5)  # = one step
+    setup.move_category(session, access=staff, category_id=added.id or 0, offset=-1)
+    setup.move_category(session, access=staff, category_id=opportunities, offset=5)  # = one step
     assert category_names(session, map_id=map_id) == [
         ("Initiatives", "#8ecae6"),
         ("Chances", "#ffd166"),
         ("Risks", "#9d0208"),
         ("Needs", "#f4a261"),
     ]
-    maps.delete_category(session, access=staff, category_id=added.id or 0)
+    setup.delete_category(session, access=staff, category_id=added.id or 0)
     assert [name for name, _colour in category_names(session, map_id=map_id)] == [
         "Initiatives",
         "Chances",
@@ -287,11 +290,11 @@ def test_bad_category_changes_nothing(
 ) -> None:
     map_id = the_map.id or 0
     with pytest.raises(Invalid) as error:
-        maps.add_category(session, access=staff, map_id=map_id, name=name, colour=colour)
+        setup.add_category(session, access=staff, map_id=map_id, name=name, colour=colour)
     assert _invalid(error) == errors
     first = category_ids(session, the_map)[0]
     with pytest.raises(Invalid) as error:
-        maps.update_category(session, access=staff, category_id=first, name=name, colour=colour)
+        setup.update_category(session, access=staff, category_id=first, name=name, colour=colour)
     assert _invalid(error) == errors
     session.rollback()
     assert category_names(session, map_id=map_id) == DEFAULTS_EN
@@ -300,10 +303,12 @@ def test_bad_category_changes_nothing(
 def test_categories_are_limited(
     session: Session, staff: EventAccess, the_map: Map, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(maps, "MAX_CATEGORIES", 4)
-    maps.add_category(session, access=staff, map_id=the_map.id or 0, name="Risks", colour="#d9d9d9")
+    monkeypatch.setattr(setup, "MAX_CATEGORIES", 4)
+    setup.add_category(
+        session, access=staff, map_id=the_map.id or 0, name="Risks", colour="#d9d9d9"
+    )
     with pytest.raises(Invalid) as error:
-        maps.add_category(
+        setup.add_category(
             session, access=staff, map_id=the_map.id or 0, name="More", colour="#d9d9d9"
         )
     assert _invalid(error) == {"name": "A map has at most 4 categories."}
@@ -315,14 +320,14 @@ def test_category_with_cards_or_the_last_one_is_kept(
     first, second, third = category_ids(session, the_map)
     _post(session, mira, the_map, "Volunteers", category=0)
     with pytest.raises(Conflict, match="This category has cards"):
-        maps.delete_category(session, access=staff, category_id=first)
-    maps.delete_category(session, access=staff, category_id=second)
+        setup.delete_category(session, access=staff, category_id=first)
+    setup.delete_category(session, access=staff, category_id=second)
     single = new_map(session, staff)
     ids = category_ids(session, single)
-    maps.delete_category(session, access=staff, category_id=ids[0])
-    maps.delete_category(session, access=staff, category_id=ids[1])
+    setup.delete_category(session, access=staff, category_id=ids[0])
+    setup.delete_category(session, access=staff, category_id=ids[1])
     with pytest.raises(Conflict, match=re.escape("A map needs at least one category.")):
-        maps.delete_category(session, access=staff, category_id=ids[2])
+        setup.delete_category(session, access=staff, category_id=ids[2])
     assert len(category_names(session, map_id=the_map.id or 0)) == 2
     assert third in category_ids(session, the_map)
 
@@ -332,26 +337,26 @@ def test_places_added_renamed_reordered_and_deleted(
 ) -> None:
     map_id = the_map.id or 0
     sofia, varna = place_ids(session, the_map)
-    burgas = maps.add_place(session, access=staff, map_id=map_id, name="  Burgas ")
-    maps.rename_place(session, access=staff, place_id=sofia, name="Sofia city")
-    maps.move_place(session, access=staff, place_id=burgas.id or 0, offset=-1)
+    burgas = setup.add_place(session, access=staff, map_id=map_id, name="  Burgas ")
+    setup.rename_place(session, access=staff, place_id=sofia, name="Sofia city")
+    setup.move_place(session, access=staff, place_id=burgas.id or 0, offset=-1)
     assert place_names(session, map_id=map_id) == ["Sofia city", "Burgas", "Varna"]
     _post(session, mira, the_map, "Housing", place=varna)
     with pytest.raises(Conflict, match="Rename it instead"):
-        maps.delete_place(session, access=staff, place_id=varna)
-    maps.delete_place(session, access=staff, place_id=burgas.id or 0)
+        setup.delete_place(session, access=staff, place_id=varna)
+    setup.delete_place(session, access=staff, place_id=burgas.id or 0)
     assert place_names(session, map_id=map_id) == ["Sofia city", "Varna"]
     with pytest.raises(Invalid) as error:
-        maps.add_place(session, access=staff, map_id=map_id, name=" ")
+        setup.add_place(session, access=staff, map_id=map_id, name=" ")
     assert _invalid(error) == {"name": "Give the place a name."}
 
 
 def test_places_are_limited(
     session: Session, staff: EventAccess, the_map: Map, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(maps, "MAX_PLACES", 2)
+    monkeypatch.setattr(setup, "MAX_PLACES", 2)
     with pytest.raises(Invalid) as error:
-        maps.add_place(session, access=staff, map_id=the_map.id or 0, name="Ruse")
+        setup.add_place(session, access=staff, map_id=the_map.id or 0, name="Ruse")
     assert _invalid(error) == {"name": "A map has at most 2 places."}
 
 
@@ -408,7 +413,7 @@ def test_category_and_place_must_be_of_the_same_map(
         (2**40, None),
     ):
         with pytest.raises(Invalid) as error:
-            maps.post_card(
+            maps_cards.post_card(
                 session,
                 access=mira,
                 map_id=the_map.id or 0,
@@ -423,7 +428,7 @@ def test_category_and_place_must_be_of_the_same_map(
         -3,
     ):
         with pytest.raises(Invalid) as error:
-            maps.post_card(
+            maps_cards.post_card(
                 session,
                 access=mira,
                 map_id=the_map.id or 0,
@@ -443,7 +448,7 @@ def test_place_is_ignored_when_the_map_has_no_places(
     session: Session, staff: EventAccess, mira: EventAccess, the_map: Map
 ) -> None:
     plain = new_map(session, staff)
-    card = maps.post_card(
+    card = maps_cards.post_card(
         session,
         access=mira,
         map_id=plain.id or 0,
@@ -458,16 +463,16 @@ def test_frozen_map_refuses_participants_but_not_staff(
     session: Session, staff: EventAccess, mira: EventAccess, ivo: EventAccess, the_map: Map
 ) -> None:
     card = _post(session, mira, the_map, "Volunteers")
-    maps.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=True)
+    setup.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=True)
     card_id = card.id or 0
     for attempt in (
         lambda: _post(session, ivo, the_map, "Late card"),
-        lambda: maps.edit_card(
+        lambda: maps_cards.edit_card(
             session, access=mira, card_id=card_id, text="New", category_id=card.category_id
         ),
-        lambda: maps.delete_card(session, access=mira, card_id=card_id),
-        lambda: maps.plus_one(session, access=ivo, card_id=card_id),
-        lambda: maps.remove_plus_one(session, access=ivo, card_id=card_id),
+        lambda: maps_cards.delete_card(session, access=mira, card_id=card_id),
+        lambda: maps_cards.plus_one(session, access=ivo, card_id=card_id),
+        lambda: maps_cards.remove_plus_one(session, access=ivo, card_id=card_id),
     ):
         with pytest.raises(Conflict, match=CLOSED):
             attempt()
@@ -478,7 +483,7 @@ def test_frozen_map_refuses_participants_but_not_staff(
         "Volunteers",
         "From the wall",
     ]
-    maps.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=False)
+    setup.set_frozen(session, access=staff, map_id=the_map.id or 0, frozen=False)
     assert _post(session, ivo, the_map, "Open again").participant_id == _pid(ivo)
 
 
@@ -489,8 +494,8 @@ def test_cards_are_limited_per_participant_and_map(
     the_map: Map,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(maps, "MAX_CARDS_PER_PARTICIPANT", 2)
-    monkeypatch.setattr(maps, "MAX_CARDS_PER_MAP", 3)
+    monkeypatch.setattr(maps_cards, "MAX_CARDS_PER_PARTICIPANT", 2)
+    monkeypatch.setattr(maps_cards, "MAX_CARDS_PER_MAP", 3)
     _post(session, mira, the_map, "One")
     _post(session, mira, the_map, "Two")
     with pytest.raises(Invalid) as error:
@@ -521,20 +526,20 @@ def test_author_edits_own_card_and_category_change_leaves_the_cluster(
     session: Session, staff: EventAccess, mira: EventAccess, ivo: EventAccess, the_map: Map
 ) -> None:
     card = _post(session, mira, the_map, "Volunteers")
-    maps.move_card(
+    clustering.move_card(
         session, access=staff, card_id=card.id or 0, target=f"new:{card.category_id}", name="People"
     )
     with pytest.raises(PermissionDenied, match=re.escape("Only the card's author can change it.")):
-        maps.edit_card(
+        maps_cards.edit_card(
             session, access=ivo, card_id=card.id or 0, text="Mine now", category_id=card.category_id
         )
     with pytest.raises(PermissionDenied):
-        maps.edit_card(
+        maps_cards.edit_card(
             session, access=staff, card_id=card.id or 0, text="Staff", category_id=card.category_id
         )
     varna = place_ids(session, the_map)[1]
     needs = category_ids(session, the_map)[2]
-    maps.edit_card(
+    maps_cards.edit_card(
         session,
         access=mira,
         card_id=card.id or 0,
@@ -559,7 +564,7 @@ def test_edit_with_bad_input_changes_nothing(
     card = _post(session, mira, the_map, "Volunteers")
     other = new_map(session, staff)
     with pytest.raises(Invalid) as error:
-        maps.edit_card(
+        maps_cards.edit_card(
             session,
             access=mira,
             card_id=card.id or 0,
@@ -581,10 +586,12 @@ def test_author_deletes_own_card_and_merged_duplicates_come_back(
 ) -> None:
     kept = _post(session, mira, the_map, "Housing")
     duplicate = _post(session, ivo, the_map, "Flats to rent")
-    maps.merge_cards(session, access=staff, source_id=duplicate.id or 0, target_id=kept.id or 0)
+    clustering.merge_cards(
+        session, access=staff, source_id=duplicate.id or 0, target_id=kept.id or 0
+    )
     with pytest.raises(PermissionDenied):
-        maps.delete_card(session, access=ivo, card_id=kept.id or 0)
-    maps.delete_card(session, access=mira, card_id=kept.id or 0)
+        maps_cards.delete_card(session, access=ivo, card_id=kept.id or 0)
+    maps_cards.delete_card(session, access=mira, card_id=kept.id or 0)
     assert card_rows(session, map_id=the_map.id or 0) == [
         ("Flats to rent", duplicate.category_id, "active", None)
     ]
@@ -621,17 +628,19 @@ def test_deleting_a_card_with_merged_duplicates_keeps_their_plus_ones(
     kept = _post(session, mira, the_map, "Housing", category=0)
     first = _post(session, ivo, the_map, "Flats to rent", category=2)
     second = _post(session, ana, the_map, "Homes")
-    maps.plus_one(session, access=bob, card_id=first.id or 0)
-    maps.plus_one(session, access=ivo, card_id=second.id or 0)
-    maps.move_card(
+    maps_cards.plus_one(session, access=bob, card_id=first.id or 0)
+    maps_cards.plus_one(session, access=ivo, card_id=second.id or 0)
+    clustering.move_card(
         session, access=staff, card_id=kept.id or 0, target=f"new:{initiatives}", name="Living"
     )
     cluster = session.exec(select(MapCluster)).one()
     for duplicate in (first, second):
-        maps.merge_cards(session, access=staff, source_id=duplicate.id or 0, target_id=kept.id or 0)
+        clustering.merge_cards(
+            session, access=staff, source_id=duplicate.id or 0, target_id=kept.id or 0
+        )
     assert plus_ones(session, card_id=kept.id or 0) == sorted([_pid(ana), _pid(bob), _pid(ivo)])
 
-    maps.delete_card(session, access=mira, card_id=kept.id or 0)
+    maps_cards.delete_card(session, access=mira, card_id=kept.id or 0)
 
     # The first duplicate stands where the deleted card stood, with its +1s but for its own
     # author's (who supports it as its author now); the second is merged into it instead.
@@ -641,11 +650,11 @@ def test_deleting_a_card_with_merged_duplicates_keeps_their_plus_ones(
     ]
     assert _merged_into(session, second) == ("merged", first.id)
     assert plus_ones(session, card_id=first.id or 0) == sorted([_pid(ana), _pid(bob)])
-    board = maps.map_view(session, access=staff, map_id=the_map.id or 0)
+    board = views.map_view(session, access=staff, map_id=the_map.id or 0)
     assert [(c.text, c.plus_ones, c.merged) for c in board.clusters[0].cards] == [
         ("Flats to rent", 2, 1)
     ]
-    assert maps.my_plus_ones(session, access=bob, map_id=the_map.id or 0) == {first.id}
+    assert maps_cards.my_plus_ones(session, access=bob, map_id=the_map.id or 0) == {first.id}
 
 
 def test_deleting_a_merged_or_hidden_card_keeps_its_duplicates_where_they_were(
@@ -660,22 +669,22 @@ def test_deleting_a_merged_or_hidden_card_keeps_its_duplicates_where_they_were(
     kept = _post(session, mira, the_map, "Housing")
     middle = _post(session, ivo, the_map, "Flats")
     early = _post(session, ana, the_map, "Homes")
-    maps.plus_one(session, access=bob, card_id=early.id or 0)
-    maps.merge_cards(session, access=staff, source_id=early.id or 0, target_id=middle.id or 0)
-    maps.merge_cards(session, access=staff, source_id=middle.id or 0, target_id=kept.id or 0)
+    maps_cards.plus_one(session, access=bob, card_id=early.id or 0)
+    clustering.merge_cards(session, access=staff, source_id=early.id or 0, target_id=middle.id or 0)
+    clustering.merge_cards(session, access=staff, source_id=middle.id or 0, target_id=kept.id or 0)
     # The card its duplicate was merged into was merged in turn: deleting it passes the
     # duplicate on to the card that carries the +1s.
-    maps.delete_card(session, access=ivo, card_id=middle.id or 0)
+    maps_cards.delete_card(session, access=ivo, card_id=middle.id or 0)
     assert _merged_into(session, early) == ("merged", kept.id)
     assert plus_ones(session, card_id=kept.id or 0) == sorted([_pid(ana), _pid(bob), _pid(ivo)])
 
     # A hidden card's duplicate takes its place hidden, with the reason: the facilitator
     # decides whether it goes back on the board.
-    maps.hide_card(session, access=staff, card_id=kept.id or 0, reason="advertising")
-    maps.delete_card(session, access=mira, card_id=kept.id or 0)
+    clustering.hide_card(session, access=staff, card_id=kept.id or 0, reason="advertising")
+    maps_cards.delete_card(session, access=mira, card_id=kept.id or 0)
     assert [
         (c.text, c.hidden_reason)
-        for c in maps.hidden_cards(session, access=staff, map_id=the_map.id or 0)
+        for c in clustering.hidden_cards(session, access=staff, map_id=the_map.id or 0)
     ] == [("Homes", "advertising")]
     assert plus_ones(session, card_id=early.id or 0) == sorted([_pid(bob), _pid(ivo)])
 
@@ -687,14 +696,14 @@ def test_plus_one_counts_once_and_can_be_taken_back(
     session: Session, mira: EventAccess, ivo: EventAccess, the_map: Map
 ) -> None:
     card = _post(session, mira, the_map, "Volunteers")
-    first = maps.plus_one(session, access=ivo, card_id=card.id or 0)
+    first = maps_cards.plus_one(session, access=ivo, card_id=card.id or 0)
     # A double tap: the unique constraint refuses the second row, and the answer is the same.
-    second = maps.plus_one(session, access=ivo, card_id=card.id or 0)
+    second = maps_cards.plus_one(session, access=ivo, card_id=card.id or 0)
     assert (first.plus_ones, second.plus_ones, second.mine) == (1, 1, frozenset({card.id}))
     assert plus_ones(session, card_id=card.id or 0) == [_pid(ivo)]
-    assert maps.my_plus_ones(session, access=ivo, map_id=the_map.id or 0) == {card.id}
-    back = maps.remove_plus_one(session, access=ivo, card_id=card.id or 0)
-    again = maps.remove_plus_one(session, access=ivo, card_id=card.id or 0)
+    assert maps_cards.my_plus_ones(session, access=ivo, map_id=the_map.id or 0) == {card.id}
+    back = maps_cards.remove_plus_one(session, access=ivo, card_id=card.id or 0)
+    again = maps_cards.remove_plus_one(session, access=ivo, card_id=card.id or 0)
     assert (back.plus_ones, again.plus_ones, again.mine) == (0, 0, frozenset())
 
 
@@ -703,12 +712,12 @@ def test_own_card_hidden_card_and_staff_cannot_plus_one(
 ) -> None:
     card = _post(session, mira, the_map, "Volunteers")
     with pytest.raises(Conflict, match="This is your own card"):
-        maps.plus_one(session, access=mira, card_id=card.id or 0)
+        maps_cards.plus_one(session, access=mira, card_id=card.id or 0)
     with pytest.raises(PermissionDenied):
-        maps.plus_one(session, access=staff, card_id=card.id or 0)
-    maps.hide_card(session, access=staff, card_id=card.id or 0, reason="spam")
+        maps_cards.plus_one(session, access=staff, card_id=card.id or 0)
+    clustering.hide_card(session, access=staff, card_id=card.id or 0, reason="spam")
     with pytest.raises(Conflict, match=re.escape("This card is no longer on the map.")):
-        maps.plus_one(session, access=ivo, card_id=card.id or 0)
+        maps_cards.plus_one(session, access=ivo, card_id=card.id or 0)
     assert plus_ones(session, card_id=card.id or 0) == []
 
 
@@ -720,10 +729,10 @@ def test_cards_of_another_event_are_not_found(
     outsider = as_participant(session, settings, other_event, "Outsider")
     other_staff = as_staff(session, other_event, owner)
     for attempt in (
-        lambda: maps.plus_one(session, access=outsider, card_id=card.id or 0),
-        lambda: maps.hide_card(session, access=other_staff, card_id=card.id or 0, reason="x"),
-        lambda: maps.card_detail(session, access=other_staff, card_id=card.id or 0),
-        lambda: maps.move_card(
+        lambda: maps_cards.plus_one(session, access=outsider, card_id=card.id or 0),
+        lambda: clustering.hide_card(session, access=other_staff, card_id=card.id or 0, reason="x"),
+        lambda: clustering.card_detail(session, access=other_staff, card_id=card.id or 0),
+        lambda: clustering.move_card(
             session, access=other_staff, card_id=card.id or 0, target=f"category:{card.category_id}"
         ),
     ):
@@ -741,28 +750,34 @@ def test_cards_move_into_clusters_and_back(
     first = _post(session, mira, the_map, "Volunteers", category=0)
     second = _post(session, mira, the_map, "Students", category=0)
     third = _post(session, mira, the_map, "Food bank", category=1)
-    maps.move_card(
+    clustering.move_card(
         session, access=staff, card_id=first.id or 0, target=f"new:{opportunities}", name=" People "
     )
     cluster = session.exec(select(MapCluster)).one()
     assert (cluster.name, cluster.category_id) == ("People", opportunities)
-    maps.move_card(session, access=staff, card_id=second.id or 0, target=f"cluster:{cluster.id}")
+    clustering.move_card(
+        session, access=staff, card_id=second.id or 0, target=f"cluster:{cluster.id}"
+    )
     # Into a cluster of another category: the card changes category with it.
-    maps.move_card(session, access=staff, card_id=third.id or 0, target=f"cluster:{cluster.id}")
+    clustering.move_card(
+        session, access=staff, card_id=third.id or 0, target=f"cluster:{cluster.id}"
+    )
     assert card_rows(session, map_id=the_map.id or 0) == [
         ("Volunteers", opportunities, "active", cluster.id),
         ("Students", opportunities, "active", cluster.id),
         ("Food bank", opportunities, "active", cluster.id),
     ]
-    maps.move_card(session, access=staff, card_id=third.id or 0, target=f"category:{initiatives}")
-    maps.rename_cluster(
+    clustering.move_card(
+        session, access=staff, card_id=third.id or 0, target=f"category:{initiatives}"
+    )
+    clustering.rename_cluster(
         session, access=staff, cluster_id=cluster.id or 0, name="Volunteers & students"
     )
-    unnamed = maps.create_cluster(
+    unnamed = clustering.create_cluster(
         session, access=staff, map_id=the_map.id or 0, category_id=initiatives, name=""
     )
     assert unnamed.name == "Cluster 2"
-    maps.dissolve_cluster(session, access=staff, cluster_id=cluster.id or 0)
+    clustering.dissolve_cluster(session, access=staff, cluster_id=cluster.id or 0)
     assert card_rows(session, map_id=the_map.id or 0) == [
         ("Volunteers", opportunities, "active", None),
         ("Students", opportunities, "active", None),
@@ -791,7 +806,7 @@ def test_move_to_a_bad_target_changes_nothing(
 ) -> None:
     card = _post(session, mira, the_map, "Volunteers")
     with pytest.raises(Invalid) as error:
-        maps.move_card(session, access=staff, card_id=card.id or 0, target=target)
+        clustering.move_card(session, access=staff, card_id=card.id or 0, target=target)
     assert _invalid(error) == {"target": "Choose a cluster or category of this map."}
     session.rollback()
     assert card_rows(session, map_id=the_map.id or 0) == [
@@ -804,7 +819,7 @@ def test_move_to_a_cluster_of_another_map_changes_nothing(
     session: Session, staff: EventAccess, mira: EventAccess, the_map: Map
 ) -> None:
     other = new_map(session, staff)
-    cluster = maps.create_cluster(
+    cluster = clustering.create_cluster(
         session,
         access=staff,
         map_id=other.id or 0,
@@ -814,7 +829,7 @@ def test_move_to_a_cluster_of_another_map_changes_nothing(
     card = _post(session, mira, the_map, "Volunteers")
     for target in (f"cluster:{cluster.id}", f"category:{cluster.category_id}"):
         with pytest.raises(Invalid):
-            maps.move_card(session, access=staff, card_id=card.id or 0, target=target)
+            clustering.move_card(session, access=staff, card_id=card.id or 0, target=target)
     assert card_rows(session, map_id=the_map.id or 0)[0][1:] == (card.category_id, "active", None)
 
 
@@ -822,18 +837,18 @@ def test_cluster_names_are_checked_and_clusters_limited(
     session: Session, staff: EventAccess, the_map: Map, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     category = category_ids(session, the_map)[0]
-    cluster = maps.create_cluster(
+    cluster = clustering.create_cluster(
         session, access=staff, map_id=the_map.id or 0, category_id=category, name="A"
     )
     with pytest.raises(Invalid) as error:
-        maps.rename_cluster(session, access=staff, cluster_id=cluster.id or 0, name=" ")
+        clustering.rename_cluster(session, access=staff, cluster_id=cluster.id or 0, name=" ")
     assert _invalid(error) == {"name": "Give the cluster a name."}
     with pytest.raises(Invalid) as error:
-        maps.rename_cluster(session, access=staff, cluster_id=cluster.id or 0, name="n" * 81)
+        clustering.rename_cluster(session, access=staff, cluster_id=cluster.id or 0, name="n" * 81)
     assert _invalid(error) == {"name": "Use at most 80 characters."}
-    monkeypatch.setattr(maps, "MAX_CLUSTERS", 1)
+    monkeypatch.setattr(clustering, "MAX_CLUSTERS", 1)
     with pytest.raises(Invalid) as error:
-        maps.create_cluster(
+        clustering.create_cluster(
             session, access=staff, map_id=the_map.id or 0, category_id=category, name="B"
         )
     assert _invalid(error) == {"name": "This map has reached its limit of clusters."}
@@ -853,11 +868,11 @@ def test_merge_moves_plus_ones_and_counts_nobody_twice(
     kept = _post(session, mira, the_map, "Housing")
     duplicate = _post(session, ivo, the_map, "Flats")
     for person in (ana, bob):
-        maps.plus_one(session, access=person, card_id=duplicate.id or 0)
-    maps.plus_one(session, access=ana, card_id=kept.id or 0)  # Ana supported both
-    maps.plus_one(session, access=mira, card_id=duplicate.id or 0)  # the kept card's author
+        maps_cards.plus_one(session, access=person, card_id=duplicate.id or 0)
+    maps_cards.plus_one(session, access=ana, card_id=kept.id or 0)  # Ana supported both
+    maps_cards.plus_one(session, access=mira, card_id=duplicate.id or 0)  # the kept card's author
 
-    merged = maps.merge_cards(
+    merged = clustering.merge_cards(
         session, access=staff, source_id=duplicate.id or 0, target_id=kept.id or 0
     )
 
@@ -870,7 +885,7 @@ def test_merge_moves_plus_ones_and_counts_nobody_twice(
     source = session.get(MapCard, duplicate.id)
     assert source is not None
     assert (source.status, source.merged_into_id) == (CardStatus.MERGED, kept.id)
-    board = maps.map_view(session, access=staff, map_id=the_map.id or 0)
+    board = views.map_view(session, access=staff, map_id=the_map.id or 0)
     assert [(c.text, c.plus_ones, c.merged) for c in board.categories[0].cards] == [
         ("Housing", 3, 1)
     ]
@@ -883,14 +898,18 @@ def test_merge_refuses_bad_targets(
     other = new_map(session, staff)
     elsewhere = _post(session, mira, other, "Jobs")
     with pytest.raises(Invalid) as error:
-        maps.merge_cards(session, access=staff, source_id=card.id or 0, target_id=card.id or 0)
+        clustering.merge_cards(
+            session, access=staff, source_id=card.id or 0, target_id=card.id or 0
+        )
     assert _invalid(error) == {"target": "Choose a different card to merge into."}
     for target in (elsewhere.id or 0, 0, 2**40):
         with pytest.raises(Invalid) as error:
-            maps.merge_cards(session, access=staff, source_id=card.id or 0, target_id=target)
+            clustering.merge_cards(session, access=staff, source_id=card.id or 0, target_id=target)
         assert _invalid(error) == {"target": "Choose a card of the same map."}
     with pytest.raises(PermissionDenied):
-        maps.merge_cards(session, access=mira, source_id=card.id or 0, target_id=elsewhere.id or 0)
+        clustering.merge_cards(
+            session, access=mira, source_id=card.id or 0, target_id=elsewhere.id or 0
+        )
     assert card_rows(session, map_id=the_map.id or 0) == [
         ("Housing", card.category_id, "active", None)
     ]
@@ -900,29 +919,29 @@ def test_hide_needs_a_reason_and_is_reversible(
     session: Session, staff: EventAccess, mira: EventAccess, ivo: EventAccess, the_map: Map
 ) -> None:
     card = _post(session, mira, the_map, "Buy cheap watches")
-    maps.plus_one(session, access=ivo, card_id=card.id or 0)
+    maps_cards.plus_one(session, access=ivo, card_id=card.id or 0)
     with pytest.raises(Invalid) as error:
-        maps.hide_card(session, access=staff, card_id=card.id or 0, reason="  ")
+        clustering.hide_card(session, access=staff, card_id=card.id or 0, reason="  ")
     assert _invalid(error) == {"reason": "Say why, for the record."}
     with pytest.raises(Invalid) as error:
-        maps.hide_card(session, access=staff, card_id=card.id or 0, reason="r" * 201)
+        clustering.hide_card(session, access=staff, card_id=card.id or 0, reason="r" * 201)
     assert _invalid(error) == {"reason": "Use at most 200 characters."}
     with pytest.raises(PermissionDenied):
-        maps.hide_card(session, access=mira, card_id=card.id or 0, reason="mine")
-    maps.hide_card(session, access=staff, card_id=card.id or 0, reason="advertising")
-    assert maps.map_view(session, access=staff, map_id=the_map.id or 0).total == 0
-    assert [c.text for c in maps.hidden_cards(session, access=staff, map_id=the_map.id or 0)] == [
-        "Buy cheap watches"
-    ]
-    assert [c.status for c in maps.my_cards(session, access=mira, map_id=the_map.id or 0)] == [
-        "hidden"
-    ]
+        clustering.hide_card(session, access=mira, card_id=card.id or 0, reason="mine")
+    clustering.hide_card(session, access=staff, card_id=card.id or 0, reason="advertising")
+    assert views.map_view(session, access=staff, map_id=the_map.id or 0).total == 0
+    assert [
+        c.text for c in clustering.hidden_cards(session, access=staff, map_id=the_map.id or 0)
+    ] == ["Buy cheap watches"]
+    assert [
+        c.status for c in maps_cards.my_cards(session, access=mira, map_id=the_map.id or 0)
+    ] == ["hidden"]
     with pytest.raises(Conflict, match=re.escape("This card is not on the map.")):
-        maps.hide_card(session, access=staff, card_id=card.id or 0, reason="again")
-    maps.unhide_card(session, access=staff, card_id=card.id or 0)
+        clustering.hide_card(session, access=staff, card_id=card.id or 0, reason="again")
+    clustering.unhide_card(session, access=staff, card_id=card.id or 0)
     with pytest.raises(Conflict, match=re.escape("This card is not hidden.")):
-        maps.unhide_card(session, access=staff, card_id=card.id or 0)
-    view = maps.map_view(session, access=staff, map_id=the_map.id or 0)
+        clustering.unhide_card(session, access=staff, card_id=card.id or 0)
+    view = views.map_view(session, access=staff, map_id=the_map.id or 0)
     assert [(c.text, c.plus_ones) for c in view.categories[0].cards] == [("Buy cheap watches", 1)]
 
 
@@ -936,14 +955,14 @@ def test_card_detail_for_the_facilitator(
     varna = place_ids(session, the_map)[1]
     card = _post(session, dilan, the_map, "Mothers' group", category=1, place=varna)
     other = _post(session, dilan, the_map, "Playgroup")
-    maps.move_card(
+    clustering.move_card(
         session,
         access=staff,
         card_id=card.id or 0,
         target=f"new:{card.category_id}",
         name="Families",
     )
-    detail = maps.card_detail(session, access=staff, card_id=card.id or 0)
+    detail = clustering.card_detail(session, access=staff, card_id=card.id or 0)
     assert (detail.category, detail.place, detail.cluster, detail.author, detail.plus_ones) == (
         "Initiatives",
         "Varna",
@@ -971,7 +990,7 @@ def _count_queries(session: Session) -> tuple[list[str], Any]:
 def test_board_state_groups_cards_and_loads_in_fixed_queries(
     session: Session, settings: Settings, event: Event, staff: EventAccess, the_map: Map
 ) -> None:
-    maps.show_on_board(session, access=staff, map_id=the_map.id or 0)
+    setup.show_on_board(session, access=staff, map_id=the_map.id or 0)
     _participant, auth = make_participant(
         session, settings, event=event, name="Ana", org_type="ngo"
     )
@@ -979,7 +998,7 @@ def test_board_state_groups_cards_and_loads_in_fixed_queries(
     sofia, _varna = place_ids(session, the_map)
     first = _post(session, ana, the_map, "Volunteers", place=sofia)
     _post(session, ana, the_map, "Students")
-    maps.move_card(
+    clustering.move_card(
         session,
         access=staff,
         card_id=first.id or 0,
@@ -989,13 +1008,13 @@ def test_board_state_groups_cards_and_loads_in_fixed_queries(
     session.commit()
 
     statements, stop = _count_queries(session)
-    small = maps.board_state(session, event_id=event.id or 0)
+    small = views.board_state(session, event_id=event.id or 0)
     few = len(statements)
     for number in range(25):
         _post(session, ana, the_map, f"Card {number}", category=number % 3)
     session.commit()
     statements.clear()
-    large = maps.board_state(session, event_id=event.id or 0)
+    large = views.board_state(session, event_id=event.id or 0)
     stop()
 
     # The same handful however many cards (SQLite counts its BEGIN as one more).
@@ -1012,7 +1031,7 @@ def test_board_state_groups_cards_and_loads_in_fixed_queries(
     for number in range(4):
         _post(session, ana, the_map, f"More {number}")
     session.commit()
-    fuller = maps.board_state(session, event_id=event.id or 0)
+    fuller = views.board_state(session, event_id=event.id or 0)
     assert fuller is not None and (fuller.total, fuller.collapsed) == (31, True)
 
 
@@ -1022,7 +1041,7 @@ def test_live_state_carries_the_board_map(
     _post(session, mira, the_map, "Volunteers")
     state = live.load(session, event_id=event.id or 0)
     assert state is not None and state.map is None
-    maps.show_on_board(session, access=staff, map_id=the_map.id or 0)
+    setup.show_on_board(session, access=staff, map_id=the_map.id or 0)
     state = live.load(session, event_id=event.id or 0)
     assert state is not None and state.map is not None
     assert [card.text for card in state.map.categories[0].cards] == ["Volunteers"]
@@ -1036,14 +1055,14 @@ def test_matrix_rows_count_cards_per_place_and_category(
     _post(session, mira, the_map, "Jobs", category=2, place=sofia)
     _post(session, mira, the_map, "Port jobs", category=0, place=varna)
     _post(session, mira, the_map, "Anywhere", category=1)
-    maps.move_card(
+    clustering.move_card(
         session,
         access=staff,
         card_id=housing.id or 0,
         target=f"new:{housing.category_id}",
         name="Basics",
     )
-    view = maps.map_view(session, access=staff, map_id=the_map.id or 0)
+    view = views.map_view(session, access=staff, map_id=the_map.id or 0)
     rows = view.matrix_rows()
     assert [(row.place, [cell.count for cell in row.cells]) for row in rows] == [
         ("Sofia", [0, 0, 2]),
@@ -1077,11 +1096,13 @@ def _reporting_world(
         _post(session, cvet, the_map, "@mention", category=2, place=varna),
         _post(session, ana, the_map, "Spam", category=2),
     ]
-    maps.plus_one(session, access=ana, card_id=cards[1].id or 0)
-    maps.plus_one(session, access=cvet, card_id=cards[1].id or 0)
-    maps.merge_cards(session, access=staff, source_id=cards[4].id or 0, target_id=cards[2].id or 0)
-    maps.hide_card(session, access=staff, card_id=cards[5].id or 0, reason="spam")
-    maps.move_card(
+    maps_cards.plus_one(session, access=ana, card_id=cards[1].id or 0)
+    maps_cards.plus_one(session, access=cvet, card_id=cards[1].id or 0)
+    clustering.merge_cards(
+        session, access=staff, source_id=cards[4].id or 0, target_id=cards[2].id or 0
+    )
+    clustering.hide_card(session, access=staff, card_id=cards[5].id or 0, reason="spam")
+    clustering.move_card(
         session,
         access=staff,
         card_id=cards[1].id or 0,
@@ -1095,7 +1116,7 @@ def test_report_tables_group_counts(
     session: Session, settings: Settings, event: Event, staff: EventAccess
 ) -> None:
     the_map, _cards = _reporting_world(session, settings, event, staff)
-    (report,) = maps.report_tables(session, event_id=event.id or 0)
+    (report,) = export.report_tables(session, event_id=event.id or 0)
     assert [(row.label, row.counts) for row in report.by_category] == [
         ("Opportunities", [1, 0, 0]),
         ("Initiatives", [1, 0, 0]),
@@ -1121,7 +1142,7 @@ def test_report_tables_group_counts(
         1,
     )
     with use_locale("bg"):
-        (bulgarian,) = maps.report_tables(session, event_id=event.id or 0, map_id=the_map.id)
+        (bulgarian,) = export.report_tables(session, event_id=event.id or 0, map_id=the_map.id)
     assert [row.label for row in bulgarian.by_org_type] == ["НПО", "Община", "Не е посочен"]
 
 
@@ -1129,9 +1150,9 @@ def test_summary_is_for_staff(
     session: Session, settings: Settings, event: Event, staff: EventAccess, mira: EventAccess
 ) -> None:
     the_map, _cards = _reporting_world(session, settings, event, staff)
-    assert maps.summary(session, access=staff, map_id=the_map.id or 0).total_cards == 4
+    assert export.summary(session, access=staff, map_id=the_map.id or 0).total_cards == 4
     with pytest.raises(PermissionDenied):
-        maps.summary(session, access=mira, map_id=the_map.id or 0)
+        export.summary(session, access=mira, map_id=the_map.id or 0)
 
 
 def test_export_data_has_every_map_and_card(
@@ -1140,7 +1161,7 @@ def test_export_data_has_every_map_and_card(
     the_map, cards = _reporting_world(session, settings, event, staff)
     empty = new_map(session, staff, question="Second")
     new_map(session, as_staff(session, make_event(session, owner=owner), owner), question="Other")
-    data = maps.export_data(session, event_id=event.id or 0)
+    data = export.export_data(session, event_id=event.id or 0)
     assert [entry["question"] for entry in data["maps"]] == [the_map.question, "Second"]
     first = data["maps"][0]
     assert [c["name"] for c in first["categories"]] == ["Opportunities", "Initiatives", "Needs"]
@@ -1180,7 +1201,7 @@ def test_cards_csv_neutralises_formulas(
     session: Session, settings: Settings, event: Event, staff: EventAccess, mira: EventAccess
 ) -> None:
     the_map, _cards = _reporting_world(session, settings, event, staff)
-    text = maps.cards_csv(session, access=staff, map_id=the_map.id or 0)
+    text = export.cards_csv(session, access=staff, map_id=the_map.id or 0)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
         "Card", "Category", "Place", "Organisation type", "Cluster", "Text", "Supporters (+1)",
@@ -1201,32 +1222,32 @@ def test_cards_csv_neutralises_formulas(
     assert rows[6][7:9] == ["hidden", "spam"]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     with pytest.raises(PermissionDenied):
-        maps.cards_csv(session, access=mira, map_id=the_map.id or 0)
+        export.cards_csv(session, access=mira, map_id=the_map.id or 0)
 
 
 # --- colours -----------------------------------------------------------------------------
 
 
 def test_every_palette_colour_reads_well_and_has_its_css_class() -> None:
-    css = (Path(maps.__file__).parents[1] / "static" / "css" / "app.css").read_text()
-    for colour in maps.PALETTE:
-        text = maps.text_colour(colour)
-        assert maps.contrast(colour, text) >= 4.5, colour
-        rule = re.search(rf"\.{maps.swatch_class(colour)} \{{([^}}]*)\}}", css)
+    css = (Path(colours.__file__).parents[2] / "static" / "css" / "app.css").read_text()
+    for colour in colours.PALETTE:
+        text = colours.text_colour(colour)
+        assert colours.contrast(colour, text) >= 4.5, colour
+        rule = re.search(rf"\.{colours.swatch_class(colour)} \{{([^}}]*)\}}", css)
         assert rule, f"no CSS class for {colour}"
         assert f"background: {colour};" in rule.group(1)
         assert f"color: {text};" in rule.group(1)
-    assert maps.text_colour("#ffffff") == "#111111"
-    assert maps.text_colour("#000000") == "#ffffff"
-    assert round(maps.contrast("#ffffff", "#000000"), 1) == 21.0
-    assert maps.swatch_class("#123456") == "swatch-d9d9d9"
+    assert colours.text_colour("#ffffff") == "#111111"
+    assert colours.text_colour("#000000") == "#ffffff"
+    assert round(colours.contrast("#ffffff", "#000000"), 1) == 21.0
+    assert colours.swatch_class("#123456") == "swatch-d9d9d9"
 
 
 def test_default_category_names_exist_in_bulgarian(session: Session) -> None:
     with use_locale("bg"):
         from app.i18n import _
 
-        assert [_(name) for name, _colour in maps.DEFAULT_CATEGORIES] == [
+        assert [_(name) for name, _colour in setup.DEFAULT_CATEGORIES] == [
             "Възможности",
             "Инициативи",
             "Нужди",
@@ -1256,7 +1277,7 @@ def test_simultaneous_plus_ones_from_one_phone_count_once(
                 assert current is not None
                 access = access_as(request, current, auth=auth)
                 answers.append(
-                    maps.plus_one(request, access=access, card_id=card.id or 0).plus_ones
+                    maps_cards.plus_one(request, access=access, card_id=card.id or 0).plus_ones
                 )
         except BaseException as error:  # reported below, not lost in the thread
             crashes.append(error)

@@ -14,9 +14,9 @@ import pytest
 from docx.text.paragraph import Paragraph
 from markdown_it import MarkdownIt
 
-from app.services import report_render
 from app.services.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, to_markdown
-from app.services.report import NoteField, Report, ReportSession, SessionNotesView
+from app.services.proceedings import render as proceedings_render
+from app.services.proceedings.report import NoteField, Report, ReportSession, SessionNotesView
 
 
 def test_render_keeps_the_note_takers_formatting() -> None:
@@ -167,7 +167,7 @@ def _report(text: str) -> Report:
 
 
 def _html_proceedings(text: str, tmp_path: Path) -> _Reading:
-    html = report_render.render(_report(text), "html", upload_dir=tmp_path).decode()
+    html = proceedings_render.render(_report(text), "html", upload_dir=tmp_path).decode()
     match = re.search(r'<div class="notes-field">\s*<h4>Discussion</h4>(.*?)</div>', html, re.S)
     assert match is not None
     return _Reading(match.group(1))
@@ -175,7 +175,7 @@ def _html_proceedings(text: str, tmp_path: Path) -> _Reading:
 
 def _markdown_proceedings(text: str, tmp_path: Path) -> _Reading:
     """The Markdown file as a viewer shows it: raw HTML on, strikethrough and tables on."""
-    exported = report_render.render(_report(text), "md", upload_dir=tmp_path).decode()
+    exported = proceedings_render.render(_report(text), "md", upload_dir=tmp_path).decode()
     notes = exported.split("#### Discussion\n\n", 1)[1].split("\n## ", 1)[0]
     viewer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     return _Reading(viewer.render(notes))
@@ -183,7 +183,7 @@ def _markdown_proceedings(text: str, tmp_path: Path) -> _Reading:
 
 def _docx_proceedings(text: str, tmp_path: Path) -> list[Paragraph]:
     document = docx.Document(
-        io.BytesIO(report_render.render(_report(text), "docx", upload_dir=tmp_path))
+        io.BytesIO(proceedings_render.render(_report(text), "docx", upload_dir=tmp_path))
     )
     paragraphs = iter(document.paragraphs)
     for paragraph in paragraphs:

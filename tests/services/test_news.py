@@ -10,8 +10,8 @@ from app.errors import Invalid, NotFound, PermissionDenied
 from app.models.events import Event, Role
 from app.models.people import User
 from app.models.topics import Announcement
-from app.services import news
 from app.services.access import EventAccess
+from app.services.topics import news
 from tests.factories import make_event
 from tests.marketplace_helpers import as_participant, as_staff, make_facilitator
 

@@ -23,9 +23,12 @@ from app.models.notes import (
 )
 from app.models.people import User
 from app.models.topics import Topic
-from app.services import convergence, notes, topics
 from app.services.access import EventAccess
-from app.services.notes import merge3
+from app.services.convergence import convergence
+from app.services.notes import editing, items, reading, shared
+from app.services.notes import report as notes_report
+from app.services.notes.merge import merge3
+from app.services.topics import topics
 from tests.factories import access_as, make_event, make_participant
 from tests.marketplace_helpers import as_participant, as_staff, set_phase
 from tests.notes_helpers import check_in, publish
@@ -91,16 +94,16 @@ def _tid(topic: Topic) -> int:
 
 def _save(
     session: Session, access: EventAccess, topic: Topic, base: int, **changes: str
-) -> notes.SaveResult:
-    return notes.save(
+) -> editing.SaveResult:
+    return editing.save(
         session, access=access, topic_id=_tid(topic), base_revision=base, changes=changes
     )
 
 
 def _stored(session: Session, topic: Topic) -> dict[str, str]:
     session.expire_all()
-    found = notes.notes_of(session, event_id=topic.event_id, topic_id=_tid(topic))
-    return notes.values_of(found)
+    found = reading.notes_of(session, event_id=topic.event_id, topic_id=_tid(topic))
+    return shared.values_of(found)
 
 
 def _conflicts(session: Session) -> list[tuple[str, str, str, int]]:
@@ -164,10 +167,10 @@ def test_stale_save_of_the_same_line_is_not_applied_and_is_kept(
     stored = _stored(session, sessions[0])
     assert (stored["outcome"], stored["ideas"]) == ("A pilot in Burgas", "More")
     assert _conflicts(session) == [("outcome", "A pilot in Varna", "Ivo", 0)]
-    page = notes.page(session, access=phone, topic_id=_tid(sessions[0]))
+    page = reading.page(session, access=phone, topic_id=_tid(sessions[0]))
     assert [(c.field, c.text) for c in page.conflicts] == [("outcome", "A pilot in Varna")]
-    notes.resolve_conflict(session, access=phone, conflict_id=page.conflicts[0].id or 0)
-    assert notes.page(session, access=phone, topic_id=_tid(sessions[0])).conflicts == []
+    editing.resolve_conflict(session, access=phone, conflict_id=page.conflicts[0].id or 0)
+    assert reading.page(session, access=phone, topic_id=_tid(sessions[0])).conflicts == []
     assert len(_conflicts(session)) == 1  # resolved, still in the database
 
 
@@ -252,9 +255,9 @@ def test_only_scheduled_sessions_have_notes(
         _save(session, phone, unplaced, 0, discussion="x")
     assert caught.value.message == message
     with pytest.raises(NotFound) as caught:
-        notes.page(session, access=phone, topic_id=999_999)
+        reading.page(session, access=phone, topic_id=999_999)
     assert caught.value.message == message
-    assert notes.notes_of(session, event_id=event.id or 0, topic_id=_tid(unplaced)) is None
+    assert reading.notes_of(session, event_id=event.id or 0, topic_id=_tid(unplaced)) is None
 
 
 def test_other_events_and_outsiders_cannot_write(
@@ -283,45 +286,45 @@ def test_heartbeats_tell_the_screens_only_when_something_changed(
     session: Session, sessions: list[Topic], phone: EventAccess
 ) -> None:
     topic_id = _tid(sessions[0])
-    beat = notes.heartbeat
+    beat = editing.heartbeat
     assert beat(session, access=phone, topic_id=topic_id, field="discussion") is True
     assert beat(session, access=phone, topic_id=topic_id, field="discussion") is False
     assert beat(session, access=phone, topic_id=topic_id, field="ideas") is True
     row = session.exec(select(NotesPresence)).one()
-    row.seen_at = row.seen_at - dt.timedelta(seconds=notes.PRESENCE_REFRESH + 1)
+    row.seen_at = row.seen_at - dt.timedelta(seconds=editing.PRESENCE_REFRESH + 1)
     session.add(row)
     session.commit()
     assert beat(session, access=phone, topic_id=topic_id, field="ideas") is True
-    assert [e.name for e in notes.editors(session, event_id=phone.event_id, topic_id=topic_id)] == [
-        "Mira"
-    ]
-    assert notes.leave(session, access=phone, topic_id=topic_id) is True
-    assert notes.editors(session, event_id=phone.event_id, topic_id=topic_id) == []
+    assert [
+        e.name for e in reading.editors(session, event_id=phone.event_id, topic_id=topic_id)
+    ] == ["Mira"]
+    assert editing.leave(session, access=phone, topic_id=topic_id) is True
+    assert reading.editors(session, event_id=phone.event_id, topic_id=topic_id) == []
 
 
 def test_live_map_has_revisions_and_fresh_editors_only(
     session: Session, sessions: list[Topic], phone: EventAccess, laptop: EventAccess
 ) -> None:
     _save(session, phone, sessions[0], 0, discussion="x")
-    notes.heartbeat(session, access=laptop, topic_id=_tid(sessions[1]), field="ideas")
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=notes.PRESENCE_SECONDS + 5)
-    now_map = notes.live_map(session, event_id=phone.event_id)
+    editing.heartbeat(session, access=laptop, topic_id=_tid(sessions[1]), field="ideas")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=editing.PRESENCE_SECONDS + 5)
+    now_map = reading.live_map(session, event_id=phone.event_id)
     assert {key: (value["r"], [e[0] for e in value["e"]]) for key, value in now_map.items()} == {  # type: ignore[union-attr]
         str(_tid(sessions[0])): (1, ["Mira"]),  # saving counts as being there
         str(_tid(sessions[1])): (0, ["Ivo"]),
     }
-    later_map = notes.live_map(session, event_id=phone.event_id, now=later)
+    later_map = reading.live_map(session, event_id=phone.event_id, now=later)
     assert {key: value["e"] for key, value in later_map.items()} == {str(_tid(sessions[0])): []}
 
 
 def test_sessions_with_notes(session: Session, sessions: list[Topic], phone: EventAccess) -> None:
-    assert notes.sessions_with_notes(session, event_id=phone.event_id) == set()
-    notes.add_step(
+    assert reading.sessions_with_notes(session, event_id=phone.event_id) == set()
+    items.add_step(
         session, access=phone, topic_id=_tid(sessions[1]), action="Call", who="", by_when=""
     )
-    assert notes.sessions_with_notes(session, event_id=phone.event_id) == {_tid(sessions[1])}
+    assert reading.sessions_with_notes(session, event_id=phone.event_id) == {_tid(sessions[1])}
     _save(session, phone, sessions[0], 0, discussion="x")
-    assert notes.sessions_with_notes(session, event_id=phone.event_id) == {
+    assert reading.sessions_with_notes(session, event_id=phone.event_id) == {
         _tid(sessions[0]),
         _tid(sessions[1]),
     }
@@ -335,10 +338,10 @@ def test_proposals_and_steps_are_checked(
 ) -> None:
     topic_id = _tid(sessions[0])
     with pytest.raises(Invalid) as caught:
-        notes.add_proposal(session, access=phone, topic_id=topic_id, text="  ")
+        items.add_proposal(session, access=phone, topic_id=topic_id, text="  ")
     assert caught.value.errors == {"proposal": "Write the proposal first."}
     with pytest.raises(Invalid) as caught:
-        notes.add_step(
+        items.add_step(
             session, access=phone, topic_id=topic_id, action="", who="x" * 161, by_when="y" * 81
         )
     assert caught.value.errors == {
@@ -346,12 +349,12 @@ def test_proposals_and_steps_are_checked(
         "who": "Use at most 160 characters.",
         "by_when": "Use at most 80 characters.",
     }
-    proposal = notes.add_proposal(
+    proposal = items.add_proposal(
         session, access=phone, topic_id=topic_id, text=" Rent\n guarantee "
     )
     assert proposal.text == "Rent guarantee"
-    notes.delete_proposal(session, access=phone, proposal_id=proposal.id or 0)
-    assert notes.proposals_with_dots(session, event_id=phone.event_id, topic_id=topic_id) == []
+    items.delete_proposal(session, access=phone, proposal_id=proposal.id or 0)
+    assert reading.proposals_with_dots(session, event_id=phone.event_id, topic_id=topic_id) == []
     kept = session.get(Proposal, proposal.id)
     assert kept is not None and (kept.text, kept.deleted_by) == ("Rent guarantee", "Mira")
 
@@ -367,13 +370,13 @@ def test_attendance_counts_check_ins_and_names_only_who_consented(
         people.append(access_as(session, event, auth=auth))
     for access in (*people, people[0]):  # Ana checks in twice: counted once
         check_in(session, access, sessions[0])
-    found = notes.attendance(
+    found = reading.attendance(
         session, event_id=event.id or 0, topic_id=_tid(sessions[0]), notes=None
     )
     assert (found.checked_in, found.count, found.names) == (3, 3, ["Ana", "Boris"])
     _save(session, phone, sessions[0], 0, participant_count="12")
-    stored = notes.notes_of(session, event_id=event.id or 0, topic_id=_tid(sessions[0]))
-    found = notes.attendance(
+    stored = reading.notes_of(session, event_id=event.id or 0, topic_id=_tid(sessions[0]))
+    found = reading.attendance(
         session, event_id=event.id or 0, topic_id=_tid(sessions[0]), notes=stored
     )
     assert (found.checked_in, found.count, found.names) == (3, 12, ["Ana", "Boris"])
@@ -398,8 +401,8 @@ def test_report_gives_each_session_raw_and_safe_text(
         outcome="A pilot",
         title="Housing for all",
     )
-    notes.add_proposal(session, access=phone, topic_id=_tid(sessions[0]), text="Rent guarantee")
-    notes.add_step(
+    items.add_proposal(session, access=phone, topic_id=_tid(sessions[0]), text="Rent guarantee")
+    items.add_step(
         session,
         access=phone,
         topic_id=_tid(sessions[0]),
@@ -407,7 +410,7 @@ def test_report_gives_each_session_raw_and_safe_text(
         who="Nov Dom",
         by_when="July",
     )
-    found = notes.report(session, event_id=event.id or 0, upload_dir=tmp_path)
+    found = notes_report.report(session, event_id=event.id or 0, upload_dir=tmp_path)
     assert [(r.title, r.conveners, r.outcome, r.revision) for r in found] == [
         ("Housing for all", "Conny", "A pilot", 1),
         ("Jobs", "Conny", "", 0),
@@ -436,18 +439,18 @@ def test_saves_are_limited_per_person_and_a_refused_save_changes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = 1_800_000_000.0
-    monkeypatch.setattr(notes, "_clock", lambda: now)
-    for number in range(notes.SAVES_PER_WINDOW):
+    monkeypatch.setattr(editing, "_clock", lambda: now)
+    for number in range(editing.SAVES_PER_WINDOW):
         _save(session, phone, sessions[0], number, ideas=f"idea {number}")
     with pytest.raises(RateLimited):
-        _save(session, phone, sessions[0], notes.SAVES_PER_WINDOW, ideas="one too many")
+        _save(session, phone, sessions[0], editing.SAVES_PER_WINDOW, ideas="one too many")
     session.rollback()
     assert _stored(session, sessions[0])["ideas"] == "idea 59"
     # Per person and per event: Ivo saves, and Mira may again in the next minute.
     assert _save(session, laptop, sessions[1], 0, ideas="Ivo's").revision == 1
-    now += notes.SAVE_WINDOW
+    now += editing.SAVE_WINDOW
     assert _save(session, phone, sessions[0], 60, ideas="next minute").applied == ["ideas"]
-    assert notes.save_wait(1_800_000_045.0) == 15
+    assert editing.save_wait(1_800_000_045.0) == 15
 
 
 def test_one_open_conflict_per_editor_and_field_holds_the_latest_text(
@@ -472,7 +475,7 @@ def test_one_open_conflict_per_editor_and_field_holds_the_latest_text(
     # Merged by hand: the next unmerged text is a new box, and the merged one stays stored.
     first = session.exec(select(NotesConflict).order_by(col(NotesConflict.id))).first()
     assert first is not None
-    notes.resolve_conflict(session, access=laptop, conflict_id=first.id or 0)
+    editing.resolve_conflict(session, access=laptop, conflict_id=first.id or 0)
     _save(session, phone, sessions[0], 0, discussion="mine 3")
     assert [row[:2] for row in _conflicts(session)] == [
         ("discussion", "mine 2"),
@@ -515,37 +518,37 @@ def test_only_the_adder_or_staff_delete_and_restore(
 ) -> None:
     staff = as_staff(session, event, owner)
     topic_id = _tid(sessions[0])
-    proposal = notes.add_proposal(session, access=phone, topic_id=topic_id, text="Guarantee")
-    step = notes.add_step(
+    proposal = items.add_proposal(session, access=phone, topic_id=topic_id, text="Guarantee")
+    step = items.add_step(
         session, access=phone, topic_id=topic_id, action="Call", who="", by_when=""
     )
     pid, sid = proposal.id or 0, step.id or 0
     with pytest.raises(PermissionDenied):
-        notes.delete_proposal(session, access=laptop, proposal_id=pid)
+        items.delete_proposal(session, access=laptop, proposal_id=pid)
     with pytest.raises(PermissionDenied):
-        notes.delete_step(session, access=laptop, step_id=sid)
+        items.delete_step(session, access=laptop, step_id=sid)
     session.rollback()
-    notes.delete_proposal(session, access=phone, proposal_id=pid)
-    notes.delete_step(session, access=staff, step_id=sid)
-    history = notes.deletions(session, access=phone, topic_id=topic_id)
+    items.delete_proposal(session, access=phone, proposal_id=pid)
+    items.delete_step(session, access=staff, step_id=sid)
+    history = items.deletions(session, access=phone, topic_id=topic_id)
     assert [(d.kind, d.id, d.text, d.by, d.may_restore) for d in history] == [
         ("step", sid, "Call", "Olga", False),  # staff deleted it: staff restore it
         ("proposal", pid, "Guarantee", "Mira", True),
     ]
-    assert [d.may_restore for d in notes.deletions(session, access=laptop, topic_id=topic_id)] == [
+    assert [d.may_restore for d in items.deletions(session, access=laptop, topic_id=topic_id)] == [
         False,
         False,
     ]
     with pytest.raises(PermissionDenied):
-        notes.restore_step(session, access=phone, step_id=sid)
+        items.restore_step(session, access=phone, step_id=sid)
     with pytest.raises(PermissionDenied):
-        notes.restore_proposal(session, access=laptop, proposal_id=pid)
+        items.restore_proposal(session, access=laptop, proposal_id=pid)
     session.rollback()
-    notes.restore_proposal(session, access=phone, proposal_id=pid)
-    notes.restore_step(session, access=staff, step_id=sid)
-    assert notes.deletions(session, access=staff, topic_id=topic_id) == []
+    items.restore_proposal(session, access=phone, proposal_id=pid)
+    items.restore_step(session, access=staff, step_id=sid)
+    assert items.deletions(session, access=staff, topic_id=topic_id) == []
     assert [
-        p.text for p, _dots in notes.page(session, access=laptop, topic_id=topic_id).proposals
+        p.text for p, _dots in reading.page(session, access=laptop, topic_id=topic_id).proposals
     ] == ["Guarantee"]
 
 
@@ -555,13 +558,13 @@ def test_rows_from_before_adders_were_recorded_are_deleted_by_staff_only(
     old = Proposal(event_id=event.id or 0, topic_id=_tid(sessions[0]), text="Old", author="Mira")
     session.add(old)
     session.commit()
-    page = notes.page(session, access=phone, topic_id=_tid(sessions[0]))
+    page = reading.page(session, access=phone, topic_id=_tid(sessions[0]))
     assert page.deletable == set()
     with pytest.raises(PermissionDenied):
-        notes.delete_proposal(session, access=phone, proposal_id=old.id or 0)
+        items.delete_proposal(session, access=phone, proposal_id=old.id or 0)
     session.rollback()
     staff = as_staff(session, event, owner)
-    assert notes.delete_proposal(session, access=staff, proposal_id=old.id or 0).deleted_by_staff
+    assert items.delete_proposal(session, access=staff, proposal_id=old.id or 0).deleted_by_staff
 
 
 def test_deleted_rows_leave_every_reader(
@@ -573,28 +576,29 @@ def test_deleted_rows_leave_every_reader(
     tmp_path: Path,
 ) -> None:
     topic_id = _tid(sessions[1])
-    proposal = notes.add_proposal(session, access=phone, topic_id=topic_id, text="Gone")
-    kept = notes.add_proposal(session, access=phone, topic_id=topic_id, text="Kept")
-    step = notes.add_step(
+    proposal = items.add_proposal(session, access=phone, topic_id=topic_id, text="Gone")
+    kept = items.add_proposal(session, access=phone, topic_id=topic_id, text="Kept")
+    step = items.add_step(
         session, access=phone, topic_id=topic_id, action="Gone", who="", by_when=""
     )
-    notes.delete_proposal(session, access=phone, proposal_id=proposal.id or 0)
-    notes.delete_step(session, access=phone, step_id=step.id or 0)
+    items.delete_proposal(session, access=phone, proposal_id=proposal.id or 0)
+    items.delete_step(session, access=phone, step_id=step.id or 0)
     event_id = event.id or 0
     assert [
-        p.text for p, _ in notes.proposals_with_dots(session, event_id=event_id, topic_id=topic_id)
+        p.text
+        for p, _ in reading.proposals_with_dots(session, event_id=event_id, topic_id=topic_id)
     ] == ["Kept"]
-    assert notes.next_steps(session, event_id=event_id, topic_id=topic_id) == []
-    assert notes.steps_by_topic(session, event_id=event_id) == {}
+    assert reading.next_steps(session, event_id=event_id, topic_id=topic_id) == []
+    assert reading.steps_by_topic(session, event_id=event_id) == {}
     report = {
         item.topic_id: item
-        for item in notes.report(session, event_id=event_id, upload_dir=tmp_path)
+        for item in notes_report.report(session, event_id=event_id, upload_dir=tmp_path)
     }
     assert [(p.text, dots) for p, dots in report[topic_id].proposals] == [("Kept", 0)]
     assert report[topic_id].next_steps == []
     assert [p.text for p in convergence.priorities(session, event_id=event_id)] == ["Kept"]
-    notes.delete_proposal(session, access=phone, proposal_id=kept.id or 0)
-    assert notes.sessions_with_notes(session, event_id=event_id) == set()
+    items.delete_proposal(session, access=phone, proposal_id=kept.id or 0)
+    assert reading.sessions_with_notes(session, event_id=event_id) == set()
     set_phase(session, event, Phase.CONVERGENCE)
     voter = as_participant(session, settings, event, "Vera")
     with pytest.raises(NotFound):

@@ -16,14 +16,14 @@ from app.models.people import (
     ParticipantUpdate,
 )
 from app.security import new_token
-from app.services import accounts, people
+from app.services.people import accounts, participants
 from tests.factories import PASSWORD, access_as, make_event, make_participant, make_user
 
 WRONG_CODE = "ZZZZZZ"  # Z is not in the alphabet, so no event can have it
 
 
 def _find(session: Session, settings: Settings, code: str, browser: str = "b1", address: str = "a"):  # type: ignore[no-untyped-def]
-    return people.find_event_by_code(
+    return participants.find_event_by_code(
         session, code=code, browser_key=browser, address=address, settings=settings
     )
 
@@ -127,7 +127,7 @@ def test_wrong_codes_do_not_count_against_logins(session: Session, settings: Set
 def test_join_creates_participant_for_this_browser(session: Session, settings: Settings) -> None:
     event = make_event(session)
     auth = _browser(session, settings)
-    participant = people.join(
+    participant = participants.join(
         session,
         event=event,
         data=ParticipantCreate(
@@ -181,7 +181,7 @@ def test_join_invalid(
     auth = _browser(session, settings)
     data = ParticipantCreate.model_construct(**{"name": "Mira", **values})  # type: ignore[arg-type]
     with pytest.raises(Invalid) as caught:
-        people.join(session, event=event, data=data, auth=auth)
+        participants.join(session, event=event, data=data, auth=auth)
     assert caught.value.errors == errors
     session.rollback()
     assert session.exec(select(Participant)).all() == []
@@ -192,7 +192,7 @@ def test_update_profile(session: Session, settings: Settings) -> None:
     event = make_event(session)
     _participant, auth = make_participant(session, settings, event=event)
     access = access_as(session, event, auth=auth)
-    updated = people.update_profile(
+    updated = participants.update_profile(
         session,
         access=access,
         data=ParticipantUpdate(name=" Mira P ", org_type="municipality", consent_report=True),
@@ -210,7 +210,7 @@ def test_update_profile_invalid_changes_nothing(session: Session, settings: Sett
     participant, auth = make_participant(session, settings, event=event)
     access = access_as(session, event, auth=auth)
     with pytest.raises(Invalid) as caught:
-        people.update_profile(
+        participants.update_profile(
             session, access=access, data=ParticipantUpdate(name="Mia", locale="fr")
         )
     assert caught.value.errors == {"locale": "Choose one of the listed languages."}
@@ -221,7 +221,9 @@ def test_update_profile_invalid_changes_nothing(session: Session, settings: Sett
 def test_update_profile_needs_joining(session: Session) -> None:
     event = make_event(session)
     with pytest.raises(NotFound):
-        people.update_profile(session, access=access_as(session, event), data=ParticipantUpdate())
+        participants.update_profile(
+            session, access=access_as(session, event), data=ParticipantUpdate()
+        )
 
 
 def test_participants_list_is_for_staff(session: Session, settings: Settings) -> None:
@@ -230,12 +232,12 @@ def test_participants_list_is_for_staff(session: Session, settings: Settings) ->
     zora, auth = make_participant(session, settings, event=event, name="Zora")
     anna, _auth = make_participant(session, settings, event=event, name="Anna")
     make_participant(session, settings, event=make_event(session), name="Elsewhere")
-    assert people.participants(session, access=access_as(session, event, user=owner)) == [
+    assert participants.participants(session, access=access_as(session, event, user=owner)) == [
         anna,
         zora,
     ]
     with pytest.raises(PermissionDenied):
-        people.participants(session, access=access_as(session, event, auth=auth))
+        participants.participants(session, access=access_as(session, event, auth=auth))
 
 
 # --- the personal link and other devices -------------------------------------------------
@@ -244,8 +246,10 @@ def test_participants_list_is_for_staff(session: Session, settings: Settings) ->
 def test_personal_token_round_trip(session: Session, settings: Settings) -> None:
     event = make_event(session)
     participant, _auth = make_participant(session, settings, event=event)
-    token = people.personal_token(participant, settings.secret)
-    found = people.participant_by_token(session, event=event, token=token, secret=settings.secret)
+    token = participants.personal_token(participant, settings.secret)
+    found = participants.participant_by_token(
+        session, event=event, token=token, secret=settings.secret
+    )
     assert found.id == participant.id
 
 
@@ -256,7 +260,7 @@ def test_personal_token_junk(session: Session, settings: Settings, token: str) -
     event = make_event(session)
     make_participant(session, settings, event=event)
     with pytest.raises(NotFound) as caught:
-        people.participant_by_token(session, event=event, token=token, secret=settings.secret)
+        participants.participant_by_token(session, event=event, token=token, secret=settings.secret)
     assert caught.value.message == (
         "This personal link is not valid. Join with the event code instead."
     )
@@ -266,9 +270,9 @@ def test_personal_token_tampered_id(session: Session, settings: Settings) -> Non
     event = make_event(session)
     first, _auth = make_participant(session, settings, event=event)
     second, _auth = make_participant(session, settings, event=event)
-    signature = people.personal_token(first, settings.secret).split(".")[1]
+    signature = participants.personal_token(first, settings.secret).split(".")[1]
     with pytest.raises(NotFound):
-        people.participant_by_token(
+        participants.participant_by_token(
             session, event=event, token=f"{second.id}.{signature}", secret=settings.secret
         )
 
@@ -276,9 +280,9 @@ def test_personal_token_tampered_id(session: Session, settings: Settings) -> Non
 def test_personal_token_of_another_event(session: Session, settings: Settings) -> None:
     event = make_event(session)
     participant, _auth = make_participant(session, settings, event=event)
-    token = people.personal_token(participant, settings.secret)
+    token = participants.personal_token(participant, settings.secret)
     with pytest.raises(NotFound):
-        people.participant_by_token(
+        participants.participant_by_token(
             session, event=make_event(session), token=token, secret=settings.secret
         )
 
@@ -286,16 +290,18 @@ def test_personal_token_of_another_event(session: Session, settings: Settings) -
 def test_reset_personal_link_invalidates_old(session: Session, settings: Settings) -> None:
     event = make_event(session)
     participant, auth = make_participant(session, settings, event=event)
-    old = people.personal_token(participant, settings.secret)
-    people.reset_personal_link(session, access=access_as(session, event, auth=auth))
+    old = participants.personal_token(participant, settings.secret)
+    participants.reset_personal_link(session, access=access_as(session, event, auth=auth))
     session.expire_all()
     participant = session.get(Participant, participant.id)  # type: ignore[assignment]
-    new = people.personal_token(participant, settings.secret)
+    new = participants.personal_token(participant, settings.secret)
     assert new != old
     with pytest.raises(NotFound):
-        people.participant_by_token(session, event=event, token=old, secret=settings.secret)
+        participants.participant_by_token(session, event=event, token=old, secret=settings.secret)
     assert (
-        people.participant_by_token(session, event=event, token=new, secret=settings.secret).id
+        participants.participant_by_token(
+            session, event=event, token=new, secret=settings.secret
+        ).id
         == participant.id
     )
 
@@ -303,7 +309,7 @@ def test_reset_personal_link_invalidates_old(session: Session, settings: Setting
 def test_reset_personal_link_needs_joining(session: Session) -> None:
     event = make_event(session)
     with pytest.raises(NotFound):
-        people.reset_personal_link(session, access=access_as(session, event))
+        participants.reset_personal_link(session, access=access_as(session, event))
 
 
 def test_claim_binds_second_device(session: Session, settings: Settings) -> None:
@@ -311,7 +317,7 @@ def test_claim_binds_second_device(session: Session, settings: Settings) -> None
     participant, phone = make_participant(session, settings, event=event)
     laptop = _browser(session, settings)
     assert access_as(session, event, auth=laptop).participant is None
-    people.claim(session, participant=participant, auth=laptop)
+    participants.claim(session, participant=participant, auth=laptop)
     assert access_as(session, event, auth=laptop).participant == participant
     assert access_as(session, event, auth=phone).participant == participant
 
@@ -320,7 +326,7 @@ def test_claim_replaces_other_identity_on_device(session: Session, settings: Set
     event = make_event(session)
     mira, _phone = make_participant(session, settings, event=event, name="Mira")
     _ivo, shared = make_participant(session, settings, event=event, name="Ivo")
-    people.claim(session, participant=mira, auth=shared)
+    participants.claim(session, participant=mira, auth=shared)
     assert access_as(session, event, auth=shared).participant == mira
     assert len(session.exec(select(ParticipantDevice)).all()) == 2
 
@@ -346,7 +352,7 @@ def test_participant_of_one_event_has_no_access_to_another(
     access = access_as(session, event_b, auth=auth)
     assert (access.role, access.participant) == (None, None)
     with pytest.raises(NotFound):
-        people.update_profile(session, access=access, data=ParticipantUpdate(name="Hacked"))
+        participants.update_profile(session, access=access, data=ParticipantUpdate(name="Hacked"))
     session.expire_all()
     assert session.get(Participant, participant.id).name == "Mira"  # type: ignore[union-attr]
 
@@ -355,8 +361,8 @@ def test_one_browser_in_two_events(session: Session, settings: Settings) -> None
     event_a = make_event(session)
     event_b = make_event(session)
     auth = _browser(session, settings)
-    in_a = people.join(session, event=event_a, data=ParticipantCreate(name="A"), auth=auth)
-    in_b = people.join(session, event=event_b, data=ParticipantCreate(name="B"), auth=auth)
+    in_a = participants.join(session, event=event_a, data=ParticipantCreate(name="A"), auth=auth)
+    in_b = participants.join(session, event=event_b, data=ParticipantCreate(name="B"), auth=auth)
     assert access_as(session, event_a, auth=auth).participant == in_a
     assert access_as(session, event_b, auth=auth).participant == in_b
 
@@ -366,18 +372,18 @@ def test_claim_of_the_old_link_finishing_after_a_reset_grants_nothing(
 ) -> None:
     event = make_event(session)
     participant, phone = make_participant(session, settings, event=event)
-    token = people.personal_token(participant, settings.secret)
+    token = participants.personal_token(participant, settings.secret)
     laptop = _browser(session, settings)
     session.commit()
     # The laptop's request checks the link; the phone resets it before the laptop's claim
     # commits (PostgreSQL lets them interleave; SQLite's write lock would not).
     with Session(session.get_bind(), expire_on_commit=False) as request:
-        checked = people.participant_by_token(
+        checked = participants.participant_by_token(
             request, event=event, token=token, secret=settings.secret
         )
         request.commit()
-        people.reset_personal_link(session, access=access_as(session, event, auth=phone))
-        people.claim(request, participant=checked, auth=laptop)
+        participants.reset_personal_link(session, access=access_as(session, event, auth=phone))
+        participants.claim(request, participant=checked, auth=laptop)
     session.expire_all()
     assert access_as(session, event, auth=laptop).participant is None
     assert access_as(session, event, auth=phone).participant == participant
@@ -405,4 +411,4 @@ def test_claim_of_the_old_link_finishing_after_a_reset_grants_nothing(
     ],
 )
 def test_device_label_names_browser_and_system_only(user_agent: str, label: str) -> None:
-    assert people.device_label(user_agent) == label
+    assert participants.device_label(user_agent) == label

@@ -9,8 +9,8 @@ from app.config import Settings
 from app.errors import Invalid, NotSignedIn, PermissionDenied
 from app.models.events import Event, Phase, Role
 from app.models.people import User
-from app.services import phases
 from app.services.access import EventAccess
+from app.services.events import phases
 from tests.factories import make_event, make_user
 from tests.marketplace_helpers import as_participant, as_staff, make_facilitator, set_phase
 

@@ -17,8 +17,8 @@ from app.config import Settings
 from app.errors import Conflict, Invalid, RateLimited
 from app.models.notes import Photo
 from app.models.topics import Topic
-from app.services import photos
 from app.services.access import EventAccess
+from app.services.notes import photos
 from tests.factories import make_event, make_user
 from tests.marketplace_helpers import as_participant, as_staff
 from tests.notes_helpers import publish
@@ -273,7 +273,7 @@ def test_uploads_are_rate_limited_per_person(
 def test_truncated_jpeg_is_refused_after_the_pdf_renderer_was_loaded() -> None:
     """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when imported; the PDF renderer
     turns it off again, so a PDF export never weakens the upload checks."""
-    import app.services.report_render.pdf  # noqa: F401  (the import is what is tested)
+    import app.services.proceedings.render.pdf  # noqa: F401  (the import is what is tested)
 
     data = jpeg_with_gps(800, 600)
     assert _message(data[: len(data) // 2]) == "This photo seems damaged. Take it again."

@@ -12,8 +12,8 @@ from app.errors import Conflict, NotFound, PermissionDenied
 from app.models.events import Event, Phase, Role
 from app.models.people import User
 from app.models.topics import PitchStatus, Topic
-from app.services import pitches, topics
 from app.services.access import EventAccess
+from app.services.topics import pitches, topics
 from tests.factories import make_event
 from tests.marketplace_helpers import (
     as_participant,

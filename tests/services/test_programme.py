@@ -19,8 +19,8 @@ from app.models.events import (
     TimeBlock,
     TimeBlockCreate,
 )
-from app.services import events, programme
 from app.services.access import EventAccess
+from app.services.events import events, programme
 from tests.factories import access_as, make_event, make_participant, make_user
 
 

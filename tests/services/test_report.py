@@ -15,13 +15,18 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from app.config import Settings
+from app.demo import event as demo_event
+from app.demo import notes as demo_notes
 from app.errors import Invalid, NotSignedIn, PermissionDenied
 from app.i18n import use_locale
 from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
 from app.models.schedule import PublishedPlacement
-from app.services import agenda, demo, demo_notes, events, notes, photos, programme, report, topics
-from app.services.report import (
+from app.services.events import events, programme
+from app.services.notes import editing, items, photos
+from app.services.proceedings import build, report
+from app.services.proceedings.render import render
+from app.services.proceedings.report import (
     ActionView,
     Figure,
     NoteField,
@@ -32,7 +37,8 @@ from app.services.report import (
     ProposalView,
     SessionNotesView,
 )
-from app.services.report_render import render
+from app.services.schedule import agenda
+from app.services.topics import topics
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import set_phase
 from tests.report_helpers import (
@@ -64,7 +70,7 @@ def world(session: Session, settings: Settings, owner: User) -> World:
 
 
 def test_report_has_cover_figures_and_programme(session: Session, world: World) -> None:
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     assert (built.event_name, built.slug, built.language, built.locale) == (
         "Lab Sofia",
         "lab-sofia",
@@ -105,7 +111,7 @@ def test_report_has_cover_figures_and_programme(session: Session, world: World) 
 
 
 def test_sessions_name_only_consenting_people(session: Session, world: World) -> None:
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     summary = [
         (
             s.number,
@@ -157,10 +163,10 @@ def test_sessions_name_only_consenting_people(session: Session, world: World) ->
 
 def test_report_is_for_staff_only(session: Session, world: World) -> None:
     with pytest.raises(PermissionDenied):
-        report.build(session, access=world.mira)
+        build.build(session, access=world.mira)
     stranger = access_as(session, world.event)
     with pytest.raises(NotSignedIn):
-        report.build(session, access=stranger)
+        build.build(session, access=stranger)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +177,7 @@ def test_interface_strings_follow_the_main_language(
     session: Session, world: World, languages: list[str], locale: str, label: str
 ) -> None:
     world.event.languages = languages
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     assert (built.locale, built.language) == (locale, languages[0] if languages else "en")
     if label:
         with use_locale(built.locale):
@@ -180,7 +186,7 @@ def test_interface_strings_follow_the_main_language(
 
 def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> None:
     event = make_event(session, owner=owner)
-    built = report.build(session, access=access_as(session, event, user=owner))
+    built = build.build(session, access=access_as(session, event, user=owner))
     assert (built.sessions, built.topics, built.has_programme, built.participants) == (
         [],
         [],
@@ -242,15 +248,15 @@ def _grow(
     session.commit()
     set_phase(session, world.event, phase)
     for proposer, topic_id in added if with_notes else ():
-        notes.save(
+        editing.save(
             session,
             access=proposer,
             topic_id=topic_id,
             base_revision=0,
             changes={"outcome": "Done", "discussion": "- a\n- b"},
         )
-        notes.add_proposal(session, access=proposer, topic_id=topic_id, text="More")
-        notes.add_step(
+        items.add_proposal(session, access=proposer, topic_id=topic_id, text="More")
+        items.add_step(
             session, access=proposer, topic_id=topic_id, action="Act", who="Us", by_when=""
         )
         photos.add(
@@ -270,11 +276,11 @@ def test_report_reads_in_a_fixed_number_of_queries(
     if with_notes:
         add_notes(session, world, upload_dir=settings.uploads_path)
     with counting(engine) as small:
-        built = report.build_for_event(session, event=world.event)
+        built = build.build_for_event(session, event=world.event)
     assert len(built.sessions) == 2
     _grow(session, settings, world, extra=6, with_notes=with_notes)
     with counting(engine) as large:
-        built = report.build_for_event(session, event=world.event)
+        built = build.build_for_event(session, event=world.event)
     assert len(built.sessions) == 8
     assert built.notes_count == (8 if with_notes else 0)
     assert built.photo_count == (7 if with_notes else 0)
@@ -299,8 +305,8 @@ def test_demo_map_comes_with_its_counts_in_every_format(
 ) -> None:
     """The mapping exercise in the proceedings: cards by category and cluster, and the grouped
     counts by category, place and organisation type (the demo's map, in Bulgarian)."""
-    event, _created = demo.load_demo(session, settings=settings)
-    built = report.build_for_event(session, event=event)
+    event, _created = demo_event.load_demo(session, settings=settings)
+    built = build.build_for_event(session, event=event)
 
     (the_map,) = built.maps
     assert [category.name for category in the_map.categories] == [
@@ -342,7 +348,7 @@ def test_notes_photos_priorities_and_actions_come_from_the_services(
     session: Session, settings: Settings, world: World
 ) -> None:
     added = add_notes(session, world, upload_dir=settings.uploads_path)
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     housing, tricky = built.sessions
     assert housing.notes == SessionNotesView(
         fields=[
@@ -388,7 +394,7 @@ def test_notes_are_labelled_in_the_reports_language(
 ) -> None:
     add_notes(session, world, upload_dir=settings.uploads_path)
     world.event.languages = ["bg", "en"]
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     notes_view = built.sessions[0].notes
     assert notes_view is not None
     assert [field.label for field in notes_view.fields] == [
@@ -408,8 +414,8 @@ def test_notes_are_labelled_in_the_reports_language(
 
 
 def test_proposals_without_a_convergence_vote_have_no_dots(session: Session, world: World) -> None:
-    notes.add_proposal(session, access=world.mira, topic_id=world.housing.id or 0, text=DESK)
-    built = report.build(session, access=world.staff)
+    items.add_proposal(session, access=world.mira, topic_id=world.housing.id or 0, text=DESK)
+    built = build.build(session, access=world.staff)
     assert built.sessions[0].notes == SessionNotesView(proposals=[ProposalView(DESK, None)])
     assert (built.priorities, built.actions) == ([], [])
 
@@ -417,8 +423,8 @@ def test_proposals_without_a_convergence_vote_have_no_dots(session: Session, wor
 def test_demo_report_has_its_notes_photos_priorities_and_action_plans(
     session: Session, settings: Settings, tmp_path: Path
 ) -> None:
-    event, _created = demo.load_demo(session, settings=settings)
-    built = report.build_for_event(session, event=event)
+    event, _created = demo_event.load_demo(session, settings=settings)
+    built = build.build_for_event(session, event=event)
     assert built.locale == "bg"
     with_notes = [item for item in built.sessions if item.notes is not None]
     outcomes = [item.notes.fields[0] for item in with_notes if item.notes is not None]

@@ -21,8 +21,12 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.models.people import User
-from app.services import report
-from app.services.report import (
+from app.services.proceedings import build
+from app.services.proceedings.render import images, render
+from app.services.proceedings.render.csvzip import FILES, neutralise
+from app.services.proceedings.render.markdown import escape
+from app.services.proceedings.render.pdf import LocalFetcher
+from app.services.proceedings.report import (
     ActionView,
     MapCardView,
     MapCategoryView,
@@ -35,10 +39,6 @@ from app.services.report import (
     Report,
     SessionNotesView,
 )
-from app.services.report_render import images, render
-from app.services.report_render.csvzip import FILES, neutralise
-from app.services.report_render.markdown import escape
-from app.services.report_render.pdf import LocalFetcher
 from tests.factories import make_event, make_user
 from tests.report_helpers import (
     DESK,
@@ -159,7 +159,7 @@ def text_of(fmt: str, content: bytes, tmp_path: Path) -> str:
 def test_every_format_names_only_consenting_people(
     session: Session, world: World, uploads: Path, tmp_path: Path, fmt: str
 ) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     text = text_of(fmt, render(built, fmt, upload_dir=uploads), tmp_path)
     for hidden in (SECRET_NAME, "Dan Hidden", SECRET_ORG):
         assert hidden not in text
@@ -174,7 +174,7 @@ def test_notes_from_the_services_name_only_consenting_people(
     """Ivo and Dan did not agree to be named: Ivo wrote notes, a next step names him and both
     made commitments (Dan as "Dan"); Mira, who agreed, wrote notes and committed."""
     add_notes(session, world, upload_dir=uploads)
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     text = text_of(fmt, render(built, fmt, upload_dir=uploads), tmp_path)
     flat = re.sub(r"\s+", " ", text.replace("\\", ""))
     for hidden in (SECRET_NAME, "Dan Hidden", "dan hidden", "Dan"):
@@ -190,7 +190,7 @@ def test_notes_from_the_services_name_only_consenting_people(
 def test_every_document_shows_every_section(
     session: Session, world: World, uploads: Path, tmp_path: Path, fmt: str
 ) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     text = text_of(fmt, render(built, fmt, upload_dir=uploads), tmp_path)
     text = re.sub(r"\s+", " ", text.replace("\\", ""))
     for expected in (
@@ -229,7 +229,7 @@ def test_every_document_shows_every_section(
 def test_parts_without_data_have_no_heading(
     session: Session, world: World, uploads: Path, tmp_path: Path, fmt: str
 ) -> None:
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     text = text_of(fmt, render(built, fmt, upload_dir=uploads), tmp_path)
     for absent in ("Priorities", "Action plans", "Other activities of the day", "Proposals"):
         assert absent not in text, (fmt, absent)
@@ -242,7 +242,7 @@ def test_parts_without_data_have_no_heading(
 def test_html_is_self_contained_and_escapes_user_text(
     session: Session, world: World, uploads: Path
 ) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     built.sessions[1].description = '<img src="http://127.0.0.1:9/x.png">'
     html = render(built, "html", upload_dir=uploads).decode()
     sources = re.findall(r'(?:src|href)="([^"#][^"]*)"', html)
@@ -264,7 +264,7 @@ def test_html_is_self_contained_and_escapes_user_text(
 def test_pdf_has_the_cyrillic_titles_and_embeds_its_fonts(
     session: Session, world: World, uploads: Path, tmp_path: Path
 ) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     content = render(built, "pdf", upload_dir=uploads)
     assert content.startswith(b"%PDF-")
     text = pdf_text(content, tmp_path)
@@ -303,7 +303,7 @@ def test_pdf_fetcher_takes_only_data_and_upload_files(tmp_path: Path) -> None:
 def test_docx_has_real_headings_tables_and_pictures(
     session: Session, world: World, uploads: Path
 ) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     document = docx.Document(io.BytesIO(render(built, "docx", upload_dir=uploads)))
     headings = [
         (p.style.name, p.text)
@@ -345,7 +345,7 @@ LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 def test_docx_opens_in_libreoffice(
     session: Session, world: World, uploads: Path, tmp_path: Path
 ) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     source = tmp_path / "report.docx"
     source.write_bytes(render(built, "docx", upload_dir=uploads))
     subprocess.run(
@@ -389,7 +389,7 @@ def test_markdown_escapes_what_people_typed(typed: str, escaped: str) -> None:
 def test_markdown_document_keeps_notes_and_escapes_titles(
     session: Session, world: World, uploads: Path
 ) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     text = render(built, "md", upload_dir=uploads).decode()
     assert f"### 2\\. {escape(TRICKY)}" in text
     assert f"| 11:00–12:00 |  | 2\\. {escape(TRICKY)} |" in text
@@ -423,7 +423,7 @@ def test_csv_neutralises_formulas(value: object, cell: str) -> None:
 def test_csv_zip_has_every_table_neutralised_with_bom(
     session: Session, world: World, uploads: Path
 ) -> None:
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     files = csv_files(render(built, "csv", upload_dir=uploads))
     assert sorted(files) == sorted(FILES)
     assert all(data.startswith("\ufeff".encode()) for data in files.values())
@@ -467,7 +467,7 @@ def test_csv_zip_has_every_table_neutralised_with_bom(
 
 
 def test_csv_actions_are_neutralised(session: Session, world: World, uploads: Path) -> None:
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     files = csv_files(render(built, "csv", upload_dir=uploads))
     assert files["actions.csv"].decode("utf-8-sig").splitlines()[1] == (
         f"'=Draft the letter,Mira,July,{HOUSING},"
@@ -478,7 +478,7 @@ def test_csv_actions_hold_next_steps_and_commitments(
     session: Session, world: World, uploads: Path
 ) -> None:
     add_notes(session, world, upload_dir=uploads)
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     files = csv_files(render(built, "csv", upload_dir=uploads))
     rows = list(csv.reader(io.StringIO(files["actions.csv"].decode("utf-8-sig"))))
     assert rows == [
@@ -536,7 +536,7 @@ def test_a_bulgarian_event_gets_bulgarian_headings(
     session: Session, world: World, uploads: Path, tmp_path: Path, fmt: str
 ) -> None:
     world.event.languages = ["bg", "en"]
-    built = with_part_a(report.build(session, access=world.staff), uploads)
+    built = with_part_a(build.build(session, access=world.staff), uploads)
     text = text_of(fmt, render(built, fmt, upload_dir=uploads), tmp_path)
     for heading in (
         "Доклад от срещата",
@@ -562,7 +562,7 @@ def test_a_small_jpeg_is_embedded_as_it_is(tmp_path: Path) -> None:
 
 def test_uploaded_photos_are_embedded(session: Session, world: World, uploads: Path) -> None:
     added = add_notes(session, world, upload_dir=uploads)
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     html = render(built, "html", upload_dir=uploads).decode()
     thumbnail = (uploads / added.thumb_path).read_bytes()
     assert Image.open(io.BytesIO(thumbnail)).size == (480, 360)
@@ -582,7 +582,7 @@ def test_uploaded_photos_are_embedded(session: Session, world: World, uploads: P
 def test_stored_thumbnails_are_shown_on_screen_and_photos_printed(
     session: Session, world: World, uploads: Path
 ) -> None:
-    built = report.build(session, access=world.staff)
+    built = build.build(session, access=world.staff)
     _photo(uploads, "big.jpg", (1600, 1200))
     Image.new("RGB", (400, 300), (1, 2, 3)).save(uploads / "small.jpg")
     built.sessions[0].photos = [PhotoView("big.jpg", thumbnail="small.jpg")]

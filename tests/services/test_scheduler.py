@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.services.scheduler import (
+from app.services.schedule.solver.problem import build_problem, full_score, slot_cost
+from app.services.schedule.solver.scheduler import (
     FORMAT,
     Engine,
     Instance,
@@ -25,7 +26,6 @@ from app.services.scheduler import (
     parse_instance,
     solve,
 )
-from app.services.scheduler_problem import build_problem, full_score, slot_cost
 
 ENGINES: tuple[Engine, ...] = ("heuristic", "exact")
 FAST = 2.0  # seconds: tiny instances finish far sooner (the exact engine proves optimality)

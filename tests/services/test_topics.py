@@ -10,8 +10,8 @@ from app.errors import Conflict, Invalid, NotFound, NotSignedIn, PermissionDenie
 from app.models.events import Event, Phase, Role
 from app.models.people import User
 from app.models.topics import CohostRequest, PitchEntry, Topic, TopicConvener, TopicStatus
-from app.services import pitches, topics, votes
 from app.services.access import EventAccess
+from app.services.topics import cohosting, hints, pitches, topics, votes
 from tests.factories import access_as, make_event, make_participant, make_user
 from tests.marketplace_helpers import (
     as_participant,
@@ -388,7 +388,7 @@ def test_withdraw_by_proposer_who_left_refused(
 ) -> None:
     topic = _propose(session, mira, "Housing")
     cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
-    topics.leave_cohost(session, access=mira, topic_id=topic.id or 0)
+    cohosting.leave_cohost(session, access=mira, topic_id=topic.id or 0)
     with pytest.raises(PermissionDenied) as caught:
         topics.withdraw(session, access=mira, topic_id=topic.id or 0)
     assert caught.value.message == ONLY_CONVENERS
@@ -523,23 +523,23 @@ def test_request_cohost_is_pending_not_convener(
     session: Session, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    first = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
-    again = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    first = cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    again = cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert again.id == first.id
     assert _requests(session, topic) == [(_pid(ivo), "pending")]
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
     assert topics.my_topics(session, access=ivo) == []
-    assert [(r.id, t.id) for r, t in topics.my_requests(session, access=ivo)] == [
+    assert [(r.id, t.id) for r, t in cohosting.my_requests(session, access=ivo)] == [
         (first.id, topic.id)
     ]
-    pending = topics.pending_requests(session, access=mira, topic_ids=[topic.id or 0])
+    pending = cohosting.pending_requests(session, access=mira, topic_ids=[topic.id or 0])
     assert [(r.id, p.id) for r, p in pending[topic.id or 0]] == [(first.id, _pid(ivo))]
 
 
 def test_request_cohost_by_convener_refused(session: Session, mira: EventAccess) -> None:
     topic = _propose(session, mira, "Housing")
     with pytest.raises(Conflict) as caught:
-        topics.request_cohost(session, access=mira, topic_id=topic.id or 0)
+        cohosting.request_cohost(session, access=mira, topic_id=topic.id or 0)
     assert caught.value.message == "You host this topic already."
     assert _requests(session, topic) == []
 
@@ -548,14 +548,14 @@ def test_accept_by_convener_adds_cohost_once(
     session: Session, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
-    accepted = topics.accept_cohost(session, access=mira, request_id=request.id or 0)
+    request = cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    accepted = cohosting.accept_cohost(session, access=mira, request_id=request.id or 0)
     assert accepted.id == topic.id
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira), _pid(ivo)]
     assert _requests(session, topic) == []
     assert [t.id for t in topics.my_topics(session, access=ivo)] == [topic.id]
     with pytest.raises(NotFound):
-        topics.accept_cohost(session, access=mira, request_id=request.id or 0)
+        cohosting.accept_cohost(session, access=mira, request_id=request.id or 0)
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira), _pid(ivo)]
 
 
@@ -563,9 +563,9 @@ def test_accept_by_staff_allowed_any_phase(
     session: Session, event: Event, staff: EventAccess, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    request = cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     set_phase(session, event, Phase.SESSIONS)
-    topics.accept_cohost(session, access=staff, request_id=request.id or 0)
+    cohosting.accept_cohost(session, access=staff, request_id=request.id or 0)
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira), _pid(ivo)]
 
 
@@ -573,9 +573,9 @@ def test_accept_or_decline_by_non_convener_refused(
     session: Session, settings: Settings, event: Event, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    request = cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     lea = as_participant(session, settings, event, "Lea")
-    for answer in (topics.accept_cohost, topics.decline_cohost):
+    for answer in (cohosting.accept_cohost, cohosting.decline_cohost):
         for who in (ivo, lea):
             with pytest.raises(PermissionDenied) as caught:
                 answer(session, access=who, request_id=request.id or 0)
@@ -588,30 +588,30 @@ def test_decline_is_kept_and_cannot_be_asked_again(
     session: Session, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    request = topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
-    topics.decline_cohost(session, access=mira, request_id=request.id or 0)
+    request = cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    cohosting.decline_cohost(session, access=mira, request_id=request.id or 0)
     with pytest.raises(Conflict) as caught:
-        topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+        cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert caught.value.message == "The conveners declined your request to co-host this topic."
     with pytest.raises(Conflict) as answered:
-        topics.accept_cohost(session, access=mira, request_id=request.id or 0)
+        cohosting.accept_cohost(session, access=mira, request_id=request.id or 0)
     assert answered.value.message == "This request was answered already."
     assert _requests(session, topic) == [(_pid(ivo), "declined")]
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
-    assert topics.pending_requests(session, access=mira, topic_ids=[topic.id or 0]) == {}
+    assert cohosting.pending_requests(session, access=mira, topic_ids=[topic.id or 0]) == {}
 
 
 def test_cancel_by_asker_removes_request(
     session: Session, mira: EventAccess, ivo: EventAccess
 ) -> None:
     topic = _propose(session, mira, "Housing")
-    topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+    cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     with pytest.raises(NotFound):
-        topics.cancel_cohost_request(session, access=mira, topic_id=topic.id or 0)
-    topics.cancel_cohost_request(session, access=ivo, topic_id=topic.id or 0)
+        cohosting.cancel_cohost_request(session, access=mira, topic_id=topic.id or 0)
+    cohosting.cancel_cohost_request(session, access=ivo, topic_id=topic.id or 0)
     assert _requests(session, topic) == []
     with pytest.raises(NotFound) as caught:
-        topics.cancel_cohost_request(session, access=ivo, topic_id=topic.id or 0)
+        cohosting.cancel_cohost_request(session, access=ivo, topic_id=topic.id or 0)
     assert caught.value.message == "You have no request to co-host this topic."
 
 
@@ -621,14 +621,14 @@ def test_answer_request_of_other_event_not_found(
     other = set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
     zoe, yan = (as_participant(session, settings, other, name) for name in ("Zoe", "Yan"))
     foreign = _propose(session, zoe, "Theirs")
-    request = topics.request_cohost(session, access=yan, topic_id=foreign.id or 0)
+    request = cohosting.request_cohost(session, access=yan, topic_id=foreign.id or 0)
     for who in (staff, mira):
         for request_id in (request.id or 0, 0, -5, 2**63):
             with pytest.raises(NotFound) as caught:
-                topics.accept_cohost(session, access=who, request_id=request_id)
+                cohosting.accept_cohost(session, access=who, request_id=request_id)
             assert caught.value.message == "There is no such request."
     assert _requests(session, foreign) == [(_pid(yan), "pending")]
-    assert topics.pending_requests(session, access=staff) == {}
+    assert cohosting.pending_requests(session, access=staff) == {}
 
 
 def test_request_cohost_after_proposals_close_refused(
@@ -637,7 +637,7 @@ def test_request_cohost_after_proposals_close_refused(
     topic = _propose(session, mira, "Housing")
     set_phase(session, event, Phase.AGENDA)
     with pytest.raises(Conflict) as caught:
-        topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+        cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert caught.value.message == CLOSED_PROPOSALS
     assert _requests(session, topic) == []
 
@@ -648,7 +648,7 @@ def test_request_cohost_hidden_topic_refused(
     topic = _propose(session, mira, "Housing")
     topics.hide(session, access=staff, topic_id=topic.id or 0, reason="off-topic")
     with pytest.raises(Conflict) as caught:
-        topics.request_cohost(session, access=ivo, topic_id=topic.id or 0)
+        cohosting.request_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert caught.value.message == NOT_ON_LIST
     assert _requests(session, topic) == []
 
@@ -658,7 +658,7 @@ def test_request_cohost_refused_for_staff(
 ) -> None:
     topic = _propose(session, mira, "Housing")
     with pytest.raises(PermissionDenied):
-        topics.request_cohost(session, access=staff, topic_id=topic.id or 0)
+        cohosting.request_cohost(session, access=staff, topic_id=topic.id or 0)
     assert _requests(session, topic) == []
 
 
@@ -667,7 +667,7 @@ def test_leave_cohost_removes_only_the_leaver(
 ) -> None:
     topic = _propose(session, mira, "Housing")
     cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
-    topics.leave_cohost(session, access=ivo, topic_id=topic.id or 0)
+    cohosting.leave_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira)]
     assert topics.my_topics(session, access=ivo) == []
 
@@ -677,12 +677,12 @@ def test_leave_cohost_last_convener_refused(
 ) -> None:
     topic = _propose(session, mira, "Housing")
     with pytest.raises(Conflict) as caught:
-        topics.leave_cohost(session, access=mira, topic_id=topic.id or 0)
+        cohosting.leave_cohost(session, access=mira, topic_id=topic.id or 0)
     assert caught.value.message == "You are the only convener: withdraw the topic instead."
     cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
-    topics.leave_cohost(session, access=mira, topic_id=topic.id or 0)
+    cohosting.leave_cohost(session, access=mira, topic_id=topic.id or 0)
     with pytest.raises(Conflict) as left:
-        topics.leave_cohost(session, access=ivo, topic_id=topic.id or 0)
+        cohosting.leave_cohost(session, access=ivo, topic_id=topic.id or 0)
     assert left.value.message == (
         "You are the only convener: ask a facilitator to withdraw the topic."
     )
@@ -696,7 +696,7 @@ def test_leave_cohost_by_non_convener_refused(
     cohost(session, topic_id=topic.id or 0, asker=ivo, answer=mira)
     lea = as_participant(session, settings, event, "Lea")
     with pytest.raises(PermissionDenied) as caught:
-        topics.leave_cohost(session, access=lea, topic_id=topic.id or 0)
+        cohosting.leave_cohost(session, access=lea, topic_id=topic.id or 0)
     assert caught.value.message == ONLY_CONVENERS
     assert convener_ids(session, topic_id=topic.id or 0) == [_pid(mira), _pid(ivo)]
 
@@ -720,7 +720,7 @@ def test_similar_finds_near_duplicates(
 ) -> None:
     topic = _propose(session, mira, existing)
     _propose(session, mira, "Mental health of volunteers")
-    assert [t.id for t in topics.similar(session, access=mira, title=typed)] == [topic.id]
+    assert [t.id for t in hints.similar(session, access=mira, title=typed)] == [topic.id]
 
 
 @pytest.mark.parametrize(
@@ -737,12 +737,12 @@ def test_similar_ignores_unrelated_topics(
     session: Session, mira: EventAccess, existing: str, typed: str
 ) -> None:
     _propose(session, mira, existing)
-    assert topics.similar(session, access=mira, title=typed) == []
+    assert hints.similar(session, access=mira, title=typed) == []
 
 
 def test_similar_short_query_finds_nothing(session: Session, mira: EventAccess) -> None:
     _propose(session, mira, "Jobs")
-    assert topics.similar(session, access=mira, title=" jo! ") == []
+    assert hints.similar(session, access=mira, title=" jo! ") == []
 
 
 def test_similar_only_active_topics_of_this_event(
@@ -755,7 +755,7 @@ def test_similar_only_active_topics_of_this_event(
     topics.withdraw(session, access=mira, topic_id=withdrawn.id or 0)
     other = set_phase(session, make_event(session, owner=owner), Phase.MARKETPLACE)
     _propose(session, as_participant(session, settings, other, "Zoe"), "Housing for refugees")
-    assert [t.id for t in topics.similar(session, access=mira, title="Housing refugees")] == [
+    assert [t.id for t in hints.similar(session, access=mira, title="Housing refugees")] == [
         active.id
     ]
 
@@ -770,7 +770,7 @@ def test_similar_best_first_and_limited(session: Session, mira: EventAccess) -> 
             "Housing for refugee families",
         )
     ]
-    result = topics.similar(session, access=mira, title="Housing for refugees", limit=2)
+    result = hints.similar(session, access=mira, title="Housing for refugees", limit=2)
     assert result[0].id == found[1].id
     assert len(result) == 2
 

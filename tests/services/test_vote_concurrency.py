@@ -21,7 +21,7 @@ from app.errors import DomainError
 from app.models.events import Event, Phase
 from app.models.people import AuthSession
 from app.models.topics import IdempotencyKey, Topic, Vote
-from app.services import topics, votes
+from app.services.topics import topics, votes
 from tests.factories import access_as, make_event, make_participant
 from tests.marketplace_helpers import as_participant, set_phase
 

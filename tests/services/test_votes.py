@@ -10,9 +10,10 @@ from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.models.events import Event, Phase, Role
 from app.models.people import User
 from app.models.topics import IdempotencyKey, Topic, Vote
-from app.services import phases, topics, votes
 from app.services.access import EventAccess
-from app.services.votes import VoteResult
+from app.services.events import phases
+from app.services.topics import topics, votes
+from app.services.topics.votes import VoteResult
 from tests.factories import access_as, make_event, make_participant
 from tests.marketplace_helpers import as_participant, dots, set_phase
 

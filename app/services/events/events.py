@@ -1,0 +1,350 @@
+"""Events and their team: creating, editing, deleting, board links and facilitator invitations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import timedelta
+from functools import cache
+from zoneinfo import available_timezones
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from app.errors import Invalid, NotFound, PermissionDenied
+from app.i18n import _
+from app.models.base import utcnow
+from app.models.events import (
+    EVENT_DESCRIPTION_MAX,
+    EVENT_NAME_MAX,
+    INVITATION_NOTE_MAX,
+    REPORT_ACKNOWLEDGEMENT_MAX,
+    VENUE_MAX,
+    Day,
+    Event,
+    EventCreate,
+    EventMember,
+    EventUpdate,
+    Invitation,
+    Role,
+)
+from app.models.people import Participant, User
+from app.security import new_join_code, new_token, sign, token_hash
+from app.services.access import EventAccess
+from app.services.events.programme import check_day
+from app.services.text import check_length, too_long
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({"new", "static", "admin", "login", "logout", "join", "board", "o", "e"})
+INVITATION_DAYS = 14
+MAX_DAYS = 14
+
+# Streamlined Bulgarian transliteration (the official system), so Cyrillic names get readable slugs.
+# fmt: off
+_LATIN = ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+          "s", "t", "u", "f", "h", "ts", "ch", "sh", "sht", "a", "y", "yu", "ya")
+# fmt: on
+_CYRILLIC = dict(zip("абвгдежзийклмнопрстуфхцчшщъьюя", _LATIN, strict=True))
+
+
+def slugify(text: str) -> str:
+    lowered = "".join(_CYRILLIC.get(ch, ch) for ch in text.lower())
+    ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60].strip("-")
+
+
+def _valid_language(code: str) -> bool:
+    try:
+        Locale.parse(code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return bool(re.fullmatch(r"[a-z]{2,3}", code))
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    """The time zones this machine knows (reading them walks the zone database: once)."""
+    return frozenset(available_timezones())
+
+
+def _check_event_fields(
+    session: Session, *, values: dict[str, object], event_id: int | None
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if "name" in values:
+        name = str(values["name"]).strip()
+        if not name:
+            errors["name"] = _("Enter the event's name.")
+        elif message := too_long(name, EVENT_NAME_MAX):
+            errors["name"] = message
+    if "slug" in values:
+        slug = str(values["slug"])
+        if not SLUG_PATTERN.fullmatch(slug) or slug in RESERVED_SLUGS:
+            errors["slug"] = _(
+                "Use lowercase letters, digits and dashes (for example lab-sofia-2026)."
+            )
+        else:
+            clash = session.exec(select(Event.id).where(Event.slug == slug)).first()
+            if clash is not None and clash != event_id:
+                errors["slug"] = _("Another event uses this address already.")
+    if "languages" in values:
+        languages = values["languages"]
+        assert isinstance(languages, list)
+        if not languages or not all(_valid_language(code) for code in languages):
+            errors["languages"] = _("List language codes such as en, bg, uk, ar.")
+    if "timezone" in values and values["timezone"] not in _time_zones():
+        errors["timezone"] = _("Choose a time zone such as Europe/Sofia.")
+    for field, limit in (
+        ("description", EVENT_DESCRIPTION_MAX),
+        ("venue", VENUE_MAX),
+        ("report_acknowledgement", REPORT_ACKNOWLEDGEMENT_MAX),
+    ):
+        if values.get(field) is not None and (message := too_long(str(values[field]), limit)):
+            errors[field] = message
+    return errors
+
+
+def parse_languages(raw: str) -> list[str]:
+    """ "en, bg" → ["en", "bg"]: order kept, duplicates dropped."""
+    codes = [part.strip().lower() for part in re.split(r"[,\s]+", raw) if part.strip()]
+    return list(dict.fromkeys(codes))
+
+
+def _unique_join_code(session: Session) -> str:
+    while True:
+        code = new_join_code()
+        if session.exec(select(Event.id).where(Event.join_code == code)).first() is None:
+            return code
+
+
+def require_event_creator(user: User) -> None:
+    if not user.can_create_events:
+        raise PermissionDenied(_("Only organisers can create events."))
+
+
+def create_event(session: Session, *, owner: User, data: EventCreate) -> Event:
+    """Create an event owned by ``owner``, with its days, a join code and a board link."""
+    require_event_creator(owner)
+    slug = data.slug.strip().lower() or slugify(data.name)
+    values: dict[str, object] = {
+        "name": data.name,
+        "slug": slug,
+        "languages": data.languages,
+        "timezone": data.timezone,
+        "description": data.description,
+        "venue": data.venue,
+    }
+    if not slug and not data.name.strip():
+        del values["slug"]  # the name's own message says what is missing
+    errors = _check_event_fields(session, values=values, event_id=None)
+    if not 1 <= data.day_count <= MAX_DAYS:
+        errors["day_count"] = _("An event has between 1 and 14 days.")
+    if data.first_day is None:
+        errors["first_day"] = _("Choose the first day.")
+    else:
+        # The whole range: the last day too must be a day an event can have (checked only
+        # once the first is, so adding the days cannot overflow the calendar).
+        days_after = min(max(data.day_count, 1), MAX_DAYS) - 1
+        try:
+            check_day(data.first_day, field="first_day")
+            check_day(data.first_day + timedelta(days=days_after), field="first_day")
+        except Invalid as error:
+            errors.update(error.errors)
+    if errors:
+        raise Invalid(errors)
+    assert data.first_day is not None
+    event = Event(
+        name=data.name.strip(),
+        slug=slug,
+        description=data.description.strip(),
+        languages=data.languages,
+        timezone=data.timezone,
+        venue=data.venue.strip(),
+        join_code=_unique_join_code(session),
+        board_nonce=new_token(12),
+    )
+    session.add(event)
+    session.flush()
+    session.add(EventMember(event_id=event.id, user_id=owner.id, role=Role.ORGANISER))  # type: ignore[arg-type]
+    for offset in range(data.day_count):
+        session.add(Day(event_id=event.id, date=data.first_day + timedelta(days=offset)))  # type: ignore[arg-type]
+    try:
+        session.commit()
+    except IntegrityError as error:  # two organisers took the same slug at the same moment
+        session.rollback()
+        raise Invalid({"slug": _("Another event uses this address already.")}) from error
+    session.refresh(event)
+    return event
+
+
+def update_event(session: Session, *, access: EventAccess, data: EventUpdate) -> Event:
+    access.require_staff()
+    values = data.model_dump(exclude_unset=True)
+    for key in ("name", "description", "venue", "slug", "report_acknowledgement"):
+        if key in values and values[key] is not None:
+            values[key] = str(values[key]).strip()
+    errors = _check_event_fields(session, values=values, event_id=access.event_id)
+    if errors:
+        raise Invalid(errors)
+    event = access.event
+    for key, value in values.items():
+        setattr(event, key, value)
+    session.add(event)
+    session.commit()
+    session.refresh(event)
+    return event
+
+
+def delete_event(session: Session, *, access: EventAccess, confirm_slug: str) -> None:
+    """Delete an event and everything in it. Only its organisers may; they type the slug."""
+    access.require(Role.ORGANISER)
+    if confirm_slug.strip() != access.event.slug:
+        raise Invalid({"confirm": _("Type the event's address to confirm.")})
+    session.delete(access.event)
+    session.commit()
+
+
+def events_for_user(session: Session, *, user: User) -> list[tuple[Event, str]]:
+    rows = session.exec(
+        select(Event, EventMember.role)
+        .join(EventMember, EventMember.event_id == Event.id)  # type: ignore[arg-type]
+        .where(EventMember.user_id == user.id)
+        .order_by(col(Event.created_at).desc())
+    ).all()
+    return [(event, role) for event, role in rows]
+
+
+def days(session: Session, *, event_id: int) -> list[Day]:
+    return list(
+        session.exec(select(Day).where(Day.event_id == event_id).order_by(col(Day.date))).all()
+    )
+
+
+def participant_count(session: Session, *, event_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(Participant).where(Participant.event_id == event_id)
+        ).one()
+    )
+
+
+def board_path(event: Event, secret: bytes) -> str:
+    return f"/board/{event.slug}/{sign(secret, 'board', event.id or 0, event.board_nonce)}"
+
+
+def rotate_board_link(session: Session, *, access: EventAccess) -> Event:
+    """Issue a new board link; the old one stops working at once."""
+    access.require_staff()
+    access.event.board_nonce = new_token(12)
+    session.add(access.event)
+    session.commit()
+    return access.event
+
+
+def regenerate_join_code(session: Session, *, access: EventAccess) -> Event:
+    access.require(Role.ORGANISER)
+    access.event.join_code = _unique_join_code(session)
+    session.add(access.event)
+    session.commit()
+    return access.event
+
+
+# --- the team ----------------------------------------------------------------------------
+
+
+def members(session: Session, *, event_id: int) -> list[tuple[User, str]]:
+    rows = session.exec(
+        select(User, EventMember.role)
+        .join(EventMember, EventMember.user_id == User.id)  # type: ignore[arg-type]
+        .where(EventMember.event_id == event_id)
+        .order_by(col(EventMember.id))
+    ).all()
+    return [(user, role) for user, role in rows]
+
+
+def pending_invitations(session: Session, *, event_id: int) -> list[Invitation]:
+    return list(
+        session.exec(
+            select(Invitation)
+            .where(
+                Invitation.event_id == event_id,
+                col(Invitation.accepted_at).is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(col(Invitation.created_at))
+        ).all()
+    )
+
+
+def invite_facilitator(session: Session, *, access: EventAccess, note: str = "") -> str:
+    """Create an invitation and return its token (shown once, as a link to pass on)."""
+    access.require(Role.ORGANISER)
+    check_length(note, INVITATION_NOTE_MAX, field="note")
+    token = new_token()
+    session.add(
+        Invitation(
+            event_id=access.event_id,
+            token_hash=token_hash(token),
+            note=note.strip(),
+            created_by=access.user.id if access.user else None,
+            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+        )
+    )
+    session.commit()
+    return token
+
+
+def invitation_by_token(session: Session, *, token: str) -> tuple[Invitation, Event]:
+    row = session.exec(
+        select(Invitation, Event)
+        .join(Event, Event.id == Invitation.event_id)  # type: ignore[arg-type]
+        .where(Invitation.token_hash == token_hash(token))
+    ).first()
+    if row is None or row[0].accepted_at is not None or row[0].expires_at <= utcnow():
+        raise NotFound(
+            _("This invitation link is not valid any more. Ask the organiser for a new one.")
+        )
+    return row[0], row[1]
+
+
+def accept_invitation(session: Session, *, token: str, user: User) -> Event:
+    """Make ``user`` a facilitator of the invitation's event (an organiser stays organiser)."""
+    invitation, event = invitation_by_token(session, token=token)
+    existing = session.exec(
+        select(EventMember).where(EventMember.event_id == event.id, EventMember.user_id == user.id)
+    ).first()
+    if existing is None:
+        session.add(EventMember(event_id=event.id, user_id=user.id, role=Role.FACILITATOR))  # type: ignore[arg-type]
+    invitation.accepted_by = user.id
+    invitation.accepted_at = utcnow()
+    session.add(invitation)
+    session.commit()
+    return event
+
+
+def revoke_invitation(session: Session, *, access: EventAccess, invitation_id: int) -> None:
+    access.require(Role.ORGANISER)
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != access.event_id:
+        raise NotFound(_("There is no such invitation."))
+    session.delete(invitation)
+    session.commit()
+
+
+def remove_member(session: Session, *, access: EventAccess, user_id: int) -> int:
+    """Take a facilitator off the team; returns the membership's id (its live sockets go)."""
+    access.require(Role.ORGANISER)
+    member = session.exec(
+        select(EventMember).where(
+            EventMember.event_id == access.event_id, EventMember.user_id == user_id
+        )
+    ).first()
+    if member is None:
+        raise NotFound(_("This person is not on the team."))
+    if member.role == Role.ORGANISER:
+        raise Invalid({"member": _("Organisers cannot be removed here.")})
+    session.delete(member)
+    session.commit()
+    assert member.id is not None
+    return member.id

@@ -1,0 +1,143 @@
+"""Session notes as the proceedings read them: every session's fields, next steps and photos."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+from sqlmodel import Session, col, func, select
+
+from app.models.notes import (
+    MARKDOWN_FIELDS,
+    NextStep,
+    Proposal,
+    ProposalVote,
+)
+from app.models.people import Participant
+from app.models.schedule import CheckIn
+from app.services import markdown
+from app.services.notes.reading import notes_by_topic, steps_by_topic
+from app.services.notes.shared import values_of
+from app.services.schedule import agenda
+
+# --- for the proceedings ---------------------------------------------------------------------
+
+
+@dataclass
+class PhotoFile:
+    id: int
+    caption: str
+    path: Path
+    thumb_path: Path
+    width: int
+    height: int
+
+
+@dataclass
+class SessionReport:
+    """One session's notes as the proceedings need them."""
+
+    topic_id: int
+    block_id: int
+    room_id: int
+    title: str  # the notes' title, else the topic's
+    conveners: str  # the notes' conveners, else the topic's conveners
+    outcome: str
+    markdown: dict[str, str]  # discussion, ideas, recommendations, questions: raw Markdown
+    html: dict[str, Markup]  # the same, rendered and sanitised
+    participant_count: int
+    participant_names: list[str]  # only those who consented to appear in the report
+    proposals: list[tuple[Proposal, int]]  # with their dots
+    next_steps: list[NextStep]
+    photos: list[PhotoFile]
+    revision: int
+    updated_at: dt.datetime | None
+
+
+def report(session: Session, *, event_id: int, upload_dir: Path) -> list[SessionReport]:
+    """Every session of the published agenda with its notes, in grid order (day, time, room).
+    A fixed number of queries, whatever the number of sessions."""
+    from app.models.events import Event
+    from app.services.notes import photos
+
+    event = session.get(Event, event_id)
+    if event is None:
+        return []
+    plan = agenda.load_published(session, event=event)
+    all_notes = notes_by_topic(session, event_id=event_id)
+    dots = dict(
+        session.exec(
+            select(ProposalVote.proposal_id, func.count(col(ProposalVote.id)))
+            .where(ProposalVote.event_id == event_id)
+            .group_by(col(ProposalVote.proposal_id))
+        ).all()
+    )
+    proposals: dict[int, list[tuple[Proposal, int]]] = {}
+    for proposal in session.exec(
+        select(Proposal)
+        .where(Proposal.event_id == event_id, col(Proposal.deleted_at).is_(None))
+        .order_by(col(Proposal.id))
+    ).all():
+        proposals.setdefault(proposal.topic_id, []).append(
+            (proposal, int(dots.get(proposal.id or 0, 0)))
+        )
+    steps = steps_by_topic(session, event_id=event_id)
+    pictures = photos.of_event(session, event_id=event_id)
+    checkins: dict[int, dict[int, tuple[str, bool]]] = {}
+    for topic_id, pid, name, consent in session.exec(
+        select(CheckIn.topic_id, Participant.id, Participant.name, Participant.consent_report)
+        .join(Participant, Participant.id == CheckIn.participant_id)  # type: ignore[arg-type]
+        .where(CheckIn.event_id == event_id)
+        .order_by(col(Participant.id))
+    ).all():
+        checkins.setdefault(topic_id, {})[pid or 0] = (name, consent)
+    found: list[SessionReport] = []
+    for cell in ordered_sessions(plan):
+        notes = all_notes.get(cell.topic_id)
+        values = values_of(notes)
+        present = checkins.get(cell.topic_id, {})
+        count = notes.participant_count if notes is not None else None
+        found.append(
+            SessionReport(
+                topic_id=cell.topic_id,
+                block_id=cell.block_id,
+                room_id=cell.room_id,
+                title=values["title"].strip() or cell.title,
+                conveners=values["conveners"].strip() or ", ".join(cell.conveners),
+                outcome=values["outcome"].strip(),
+                markdown={name: values[name] for name in MARKDOWN_FIELDS},
+                html={name: markdown.render(values[name]) for name in MARKDOWN_FIELDS},
+                participant_count=len(present) if count is None else count,
+                participant_names=[name for name, consent in present.values() if consent],
+                proposals=proposals.get(cell.topic_id, []),
+                next_steps=steps.get(cell.topic_id, []),
+                photos=[
+                    PhotoFile(
+                        id=photo.id or 0,
+                        caption=photo.caption,
+                        path=photos.path_of(upload_dir, photo),
+                        thumb_path=photos.path_of(upload_dir, photo, thumb=True),
+                        width=photo.width,
+                        height=photo.height,
+                    )
+                    for photo in pictures.get(cell.topic_id, [])
+                ],
+                revision=notes.revision if notes is not None else 0,
+                updated_at=notes.updated_at if notes is not None and notes.revision else None,
+            )
+        )
+    return found
+
+
+def ordered_sessions(plan: agenda.Agenda) -> list[agenda.AgendaSession]:
+    """The sessions of an agenda in reading order: day, time, room."""
+    found = []
+    for day in plan.days:
+        for block in day.blocks:
+            for room in plan.rooms:
+                cell = plan.sessions.get((block.id or 0, room.id or 0))
+                if cell is not None:
+                    found.append(cell)
+    return found

@@ -1,0 +1,399 @@
+"""The proceedings as a Word document (python-docx): real Heading 1–3 styles, tables with a
+repeated header row, photos as pictures, notes turned from Markdown into paragraphs, lists
+and bold or italic runs. Opens and edits in Word and LibreOffice.
+
+User text goes into runs as text, never as markup, so it needs no escaping; characters that
+XML cannot hold (control characters) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from docx import Document
+from docx.document import Document as DocumentType
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from markdown_it.token import Token
+
+from app import i18n
+from app.i18n import _, ngettext
+from app.services import markdown
+from app.services.proceedings.render import images
+from app.services.proceedings.report import Report, ReportSession, convener_text
+
+PHOTO_WIDTH = Cm(8)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: object) -> str:
+    return _NOT_XML.sub("", str(text))
+
+
+def render_docx(report: Report, *, upload_dir: Path) -> bytes:
+    with i18n.use_locale(report.locale):
+        document = Document()
+        _Writer(document, report, upload_dir).write()
+        out = BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+
+class _Writer:
+    def __init__(self, document: DocumentType, report: Report, upload_dir: Path) -> None:
+        self.doc = document
+        self.report = report
+        self.upload_dir = upload_dir
+        self.styles: dict[str, Any] = {}
+        paths = (photo.path for item in report.sessions for photo in item.photos)
+        self.pictures = images.load_many(upload_dir, paths)
+
+    def write(self) -> None:
+        report = self.report
+        props = self.doc.core_properties
+        props.title = clean(f"{report.event_name} · {_('Proceedings')}")
+        props.language = report.language
+        props.author = clean(", ".join(report.organisers))
+        self.doc.styles["Normal"].font.size = Pt(10.5)
+        self.cover()
+        self.figures()
+        self.programme()
+        self.topics()
+        self.sessions()
+        self.priorities_and_actions()
+        self.maps()
+        self.participants()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def style(self, name: str) -> Any:
+        if name not in self.styles:
+            self.styles[name] = self.doc.styles[name]
+        return self.styles[name]
+
+    def paragraph(self, text: str = "", style: str | None = None) -> Paragraph:
+        """A paragraph in a style given by name. python-docx's own ``style=`` scans every
+        style of the document twice per paragraph (by name, then for the default), which was
+        most of the time on a large report; the style id is looked up once here instead."""
+        paragraph = self.doc.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self.style(style).style_id
+        return paragraph
+
+    def heading(self, text: str, level: int) -> Paragraph:
+        return self.paragraph(clean(text), "Title" if level == 0 else f"Heading {level}")
+
+    def para(self, text: str = "", style: str | None = None, *, bold: str = "") -> Paragraph:
+        paragraph = self.paragraph(style=style)
+        if bold:
+            paragraph.add_run(clean(bold)).bold = True
+        if text:
+            paragraph.add_run(clean(text))
+        return paragraph
+
+    def table(
+        self, header: list[str], rows: list[list[str]], widths: list[float] | None = None
+    ) -> Table:
+        table = self.doc.add_table(rows=1, cols=len(header))
+        table.style = self.style("Table Grid")
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        for cell, text in zip(table.rows[0].cells, header, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(clean(text)).bold = True
+        _repeat_header(table)
+        for values in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, values, strict=True):
+                cell.text = clean(value)
+        if widths:
+            for row in table.rows:
+                for cell, width in zip(row.cells, widths, strict=False):
+                    cell.width = Cm(width)
+        self.doc.add_paragraph()
+        return table
+
+    # --- sections -------------------------------------------------------------------------
+
+    def cover(self) -> None:
+        report = self.report
+        self.heading(report.event_name, 0)
+        self.para(_("Proceedings"), "Subtitle")
+        for label, value in (
+            (_("Dates"), report.dates),
+            (_("Venue"), report.venue),
+            (_("Organisers"), ", ".join(report.organisers)),
+        ):
+            if value:
+                self.para(value, bold=f"{label}: ")
+        if report.description:
+            self.para(report.description)
+        if report.acknowledgement:
+            self.para(report.acknowledgement, "Intense Quote")
+
+    def figures(self) -> None:
+        report = self.report
+        self.heading(_("Key figures"), 1)
+        self.table(
+            [_("Figure"), _("Number")],
+            [[figure.label, str(figure.value)] for figure in report.figures()],
+        )
+        if report.organisations_by_type:
+            self.heading(_("Organisations by type"), 2)
+            self.table(
+                [_("Type"), _("Organisations")],
+                [[figure.label, str(figure.value)] for figure in report.organisations_by_type],
+            )
+
+    def programme(self) -> None:
+        report = self.report
+        if not report.has_programme:
+            return
+        self.heading(_("Programme"), 1)
+        rooms = report.rooms
+        for day in report.days:
+            if not day.rows:
+                continue
+            self.heading(f"{day.label} · {day.title}" if day.title else day.label, 2)
+            columns = max(len(rooms), 1)
+            table = self.doc.add_table(rows=1, cols=columns + 1)
+            table.style = self.style("Table Grid")
+            header = [_("Time"), *(rooms or [""])]
+            for cell, text in zip(table.rows[0].cells, header, strict=True):
+                cell.paragraphs[0].add_run(clean(text)).bold = True
+            _repeat_header(table)
+            for row in day.rows:
+                cells = table.add_row().cells
+                cells[0].text = f"{row.starts}–{row.ends}"
+                if row.is_slot and rooms:
+                    for cell, item in zip(cells[1:], row.cells, strict=True):
+                        cell.text = clean(f"{item.number}. {item.title}") if item else ""
+                else:
+                    merged = cells[1].merge(cells[-1]) if columns > 1 else cells[1]
+                    text = row.title or row.kind_label
+                    if row.presenter:
+                        text += f" — {row.presenter}"
+                    merged.text = clean(text)
+                    if not row.title:
+                        for run in merged.paragraphs[0].runs:
+                            run.italic = True
+            self.doc.add_paragraph()
+
+    def topics(self) -> None:
+        report = self.report
+        if not report.topics:
+            return
+        self.heading(_("Topics and dots"), 1)
+        self.table(
+            [_("Topic"), _("Conveners"), _("Dots"), _("Session")],
+            [
+                [t.title, ", ".join(t.conveners), str(t.dots), str(t.session_number or "")]
+                for t in report.topics
+            ],
+            widths=[8, 5, 1.5, 1.5],
+        )
+
+    def sessions(self) -> None:
+        report = self.report
+        if not report.sessions:
+            return
+        self.heading(_("Sessions"), 1)
+        for item in report.sessions:
+            self.session(item)
+
+    def session(self, item: ReportSession) -> None:
+        self.heading(f"{item.number}. {item.title}", 2)
+        self.para(f"{item.when} · {item.room}")
+        if item.conveners or item.other_conveners:
+            self.para(convener_text(item), bold=f"{_('Conveners')}: ")
+        self.para(
+            f"{_('Dots')}: {item.dots} · {_('Attendance')}: {item.attendance}",
+        )
+        if item.description:
+            self.para(item.description)
+        if item.attendees:
+            self.para(", ".join(item.attendees), bold=f"{_('Participants')}: ")
+        notes = item.notes
+        if notes and not notes.is_empty:
+            for note in notes.fields:
+                if note.text.strip():
+                    self.heading(note.label, 3)
+                    self.markdown(note.text)
+            if notes.proposals:
+                self.heading(_("Proposals"), 3)
+                for proposal in notes.proposals:
+                    text = proposal.text
+                    if proposal.dots is not None:
+                        dots = ngettext("%(num)d dot", "%(num)d dots", proposal.dots)
+                        text += f" ({dots % {'num': proposal.dots}})"
+                    self.para(text, "List Bullet")
+            if notes.authors:
+                self.para(f"{_('Notes by')} {', '.join(notes.authors)}", "Caption")
+        for photo in item.photos:
+            picture = self.pictures.get(photo.path)
+            if picture is None:
+                self.para(_("The photo file is missing."), "Caption")
+            else:
+                self.doc.add_picture(BytesIO(picture.jpeg), width=PHOTO_WIDTH)
+            if photo.caption:
+                self.para(photo.caption, "Caption")
+
+    def markdown(self, text: str) -> None:
+        """Markdown notes as Word paragraphs: lists, headings as bold lines, tables, bold,
+        italic and struck-through runs; the tokens come from the notes page's own parser."""
+        style_stack: list[str] = []
+        rows: list[list[list[Token]]] | None = None  # inside a table: its cells' inlines
+        tokens = markdown.tokens(clean(text))
+        for index, token in enumerate(tokens):
+            if token.type == "table_open":
+                rows = []
+            elif token.type == "tr_open" and rows is not None:
+                rows.append([])
+            elif token.type == "table_close" and rows is not None:
+                self.note_table(rows)
+                rows = None
+            elif token.type == "inline" and rows is not None:
+                rows[-1].append(token.children or [])
+            elif token.type == "bullet_list_open":
+                style_stack.append("List Bullet")
+            elif token.type == "ordered_list_open":
+                style_stack.append("List Number")
+            elif token.type in ("bullet_list_close", "ordered_list_close"):
+                style_stack.pop()
+            elif token.type == "inline":
+                opener = tokens[index - 1].type if index else ""
+                style = style_stack[-1] if style_stack else None
+                if opener == "blockquote_open" or (
+                    index >= 2 and tokens[index - 2].type == "blockquote_open"
+                ):
+                    style = "Quote"
+                paragraph = self.paragraph(style=style)
+                _inline(paragraph, token.children or [], heading=opener == "heading_open")
+            elif token.type in ("fence", "code_block"):
+                self.para(token.content.rstrip("\n"), "No Spacing")
+
+    def note_table(self, rows: list[list[list[Token]]]) -> None:
+        """A table in the notes; its first row is the header."""
+        if not rows:
+            return
+        table = self.doc.add_table(rows=len(rows), cols=max(len(row) for row in rows))
+        table.style = self.style("Table Grid")
+        for number, (row, cells) in enumerate(zip(rows, table.rows, strict=True)):
+            for children, cell in zip(row, cells.cells, strict=False):
+                _inline(cell.paragraphs[0], children, heading=number == 0)
+        _repeat_header(table)
+
+    def priorities_and_actions(self) -> None:
+        report = self.report
+        if report.priorities:
+            self.heading(_("Priorities"), 1)
+            self.table(
+                ["#", _("Priority"), _("Session"), _("Dots")],
+                [[str(p.rank), p.text, p.session_title, str(p.dots)] for p in report.priorities],
+                widths=[1, 9, 5, 1.5],
+            )
+        if report.actions:
+            self.heading(_("Action plans"), 1)
+            pledged = any(a.priority for a in report.actions)  # commitments: their priority
+            self.table(
+                [
+                    _("What"),
+                    _("Who"),
+                    _("When"),
+                    _("Session"),
+                    *([_("Priority")] if pledged else []),
+                ],
+                [
+                    [a.what, a.who, a.when, a.session_title, *([a.priority] if pledged else [])]
+                    for a in report.actions
+                ],
+            )
+
+    def maps(self) -> None:
+        report = self.report
+        if not report.maps:
+            return
+        self.heading(_("Other activities of the day"), 1)
+        for item in report.maps:
+            self.heading(f"{_('Mapping')}: {item.question}", 2)
+            for table in item.tables:
+                self.para(bold=table.title)
+                self.table(table.header, [[str(cell) for cell in row] for row in table.rows])
+            for category in item.categories:
+                self.heading(f"{category.name} ({category.card_count})", 3)
+                for group in category.groups:
+                    if group.name:
+                        self.para(bold=group.name)
+                    for card in group.cards:
+                        text = card.text
+                        if card.place:
+                            text += f" · {card.place}"
+                        if card.votes:
+                            text += f" (+{card.votes})"
+                        self.para(text, "List Bullet")
+
+    def participants(self) -> None:
+        report = self.report
+        self.heading(_("Participants and organisations"), 1)
+        self.para(_("Only participants who agreed to appear in the report are named."))
+        if report.participants:
+            self.table(
+                [_("Name"), _("Organisation"), _("Type")],
+                [[p.name, p.organisation, p.org_type] for p in report.participants],
+            )
+        else:
+            self.para(_("No participant agreed to be named."))
+        if report.organisations:
+            self.heading(_("Organisations"), 2)
+            self.table(
+                [_("Organisation"), _("Type"), _("Participants")],
+                [[o.name, o.org_type, str(o.people)] for o in report.organisations],
+            )
+        generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+        self.para(_("Compiled by Open Space Lab on %(date)s.") % {"date": generated}, "Caption")
+
+
+def _repeat_header(table: Table) -> None:
+    """Repeat the first row on every page the table spans."""
+    properties = table.rows[0]._tr.get_or_add_trPr()
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    properties.append(marker)
+
+
+def _inline(paragraph: Paragraph, children: list[Token], *, heading: bool) -> None:
+    bold = heading
+    italic = False
+    strike = False
+    link = ""
+    for child in children:
+        if child.type == "strong_open":
+            bold = True
+        elif child.type == "strong_close":
+            bold = heading
+        elif child.type == "em_open":
+            italic = True
+        elif child.type == "em_close":
+            italic = False
+        elif child.type in ("s_open", "s_close"):
+            strike = child.type == "s_open"
+        elif child.type == "link_open":
+            link = str(child.attrs.get("href", ""))
+        elif child.type == "link_close":
+            if link:
+                paragraph.add_run(f" ({link})")
+            link = ""
+        elif child.type in ("softbreak", "hardbreak"):
+            paragraph.add_run().add_break()
+        elif child.type in ("text", "code_inline"):
+            run = paragraph.add_run(child.content)
+            run.bold = bold or None
+            run.italic = italic or None
+            run.font.strike = strike or None

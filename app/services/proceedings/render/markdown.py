@@ -1,0 +1,211 @@
+"""The proceedings as Markdown (CommonMark with pipe tables).
+
+Text that people typed is escaped, so a title such as ``*Roma* [kids](x) | jobs`` or a name
+starting with ``#`` reads as typed and never becomes emphasis, a link, a heading or a broken
+table. Session notes are Markdown already: they are written back from the one parse the
+notes page and every format share (``app.services.markdown.to_markdown``), so they keep
+their formatting, raw HTML in them reads as text as on the report page, and a link the
+policy refused (``ftp:``, relative) is its text only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.dates import format_date
+
+from app import i18n
+from app.i18n import _, ngettext
+from app.services import markdown
+from app.services.proceedings.report import Report, ReportSession, convener_text
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
+# What only means something at the start of a line: a list item or a numbered one.
+_LEADING = re.compile(r"^([-+=]|\d+(?=[.)]))")
+_SPACE = re.compile(r"\s+")
+
+
+def escape(text: object) -> str:
+    """One line of literal text, Markdown-special characters backslash-escaped; line breaks
+    and tabs fold to spaces (a table cell or a heading is one line)."""
+    line = _SPECIAL.sub(r"\\\1", _SPACE.sub(" ", str(text)).strip())
+    match = _LEADING.match(line)
+    if match is None:
+        return line
+    if match.group(1)[0].isdigit():  # "1. item" → "1\. item"
+        end = match.end()
+        return line[:end] + "\\" + line[end:]
+    return "\\" + line
+
+
+def notes(text: str) -> str:
+    """A note's Markdown, headings kept below the session's (level 4)."""
+    return markdown.to_markdown(text, heading=4)
+
+
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    out = [
+        "| " + " | ".join(escape(cell) for cell in header) + " |",
+        "|" + "|".join(" --- " for _cell in header) + "|",
+    ]
+    out += ["| " + " | ".join(escape(cell) for cell in row) + " |" for row in rows]
+    return [*out, ""]
+
+
+def render_markdown(report: Report, *, upload_dir: Path) -> bytes:
+    with i18n.use_locale(report.locale):
+        return ("\n".join(_lines(report)).rstrip() + "\n").encode("utf-8")
+
+
+def _lines(report: Report) -> list[str]:
+    out = [f"# {escape(report.event_name)}", "", f"**{escape(_('Proceedings'))}**", ""]
+    for label, value in (
+        (_("Dates"), report.dates),
+        (_("Venue"), report.venue),
+        (_("Organisers"), ", ".join(report.organisers)),
+    ):
+        if value:
+            out += [f"- **{escape(label)}:** {escape(value)}"]
+    out.append("")
+    if report.description:
+        out += [escape(report.description), ""]
+    if report.acknowledgement:
+        out += [f"> {escape(report.acknowledgement)}", ""]
+
+    out += [f"## {escape(_('Key figures'))}", ""]
+    out += _table([_("Figure"), _("Number")], [[f.label, f.value] for f in report.figures()])
+    if report.organisations_by_type:
+        out += [f"### {escape(_('Organisations by type'))}", ""]
+        out += _table(
+            [_("Type"), _("Organisations")],
+            [[f.label, f.value] for f in report.organisations_by_type],
+        )
+
+    if report.has_programme:
+        out += [f"## {escape(_('Programme'))}", ""]
+        for day in report.days:
+            if not day.rows:
+                continue
+            title = f"{day.label} · {day.title}" if day.title else day.label
+            out += [f"### {escape(title)}", ""]
+            rows: list[list[object]] = []
+            for row in day.rows:
+                if row.is_slot and report.rooms:
+                    cells = [f"{c.number}. {c.title}" if c else "" for c in row.cells]
+                else:
+                    text = row.title or row.kind_label
+                    if row.presenter:
+                        text += f" — {row.presenter}"
+                    cells = [text] + [""] * (len(report.rooms) - 1)
+                rows.append([f"{row.starts}–{row.ends}", *cells])
+            out += _table([_("Time"), *(report.rooms or [""])], rows)
+
+    if report.topics:
+        out += [f"## {escape(_('Topics and dots'))}", ""]
+        out += _table(
+            [_("Topic"), _("Conveners"), _("Dots"), _("Session")],
+            [
+                [t.title, ", ".join(t.conveners), t.dots, t.session_number or ""]
+                for t in report.topics
+            ],
+        )
+
+    if report.sessions:
+        out += [f"## {escape(_('Sessions'))}", ""]
+        for item in report.sessions:
+            out += _session(item)
+
+    if report.priorities:
+        out += [f"## {escape(_('Priorities'))}", ""]
+        out += _table(
+            ["#", _("Priority"), _("Session"), _("Dots")],
+            [[p.rank, p.text, p.session_title, p.dots] for p in report.priorities],
+        )
+    if report.actions:
+        out += [f"## {escape(_('Action plans'))}", ""]
+        pledged = any(a.priority for a in report.actions)  # commitments: their priority
+        out += _table(
+            [_("What"), _("Who"), _("When"), _("Session"), *([_("Priority")] if pledged else [])],
+            [
+                [a.what, a.who, a.when, a.session_title, *([a.priority] if pledged else [])]
+                for a in report.actions
+            ],
+        )
+
+    if report.maps:
+        out += [f"## {escape(_('Other activities of the day'))}", ""]
+        for map_ in report.maps:
+            out += [f"### {escape(_('Mapping'))}: {escape(map_.question)}", ""]
+            for table in map_.tables:
+                out += [f"**{escape(table.title)}**", ""]
+                out += _table(table.header, [list(row) for row in table.rows])
+            for category in map_.categories:
+                out += [f"#### {escape(category.name)} ({category.card_count})", ""]
+                for group in category.groups:
+                    if group.name:
+                        out += [f"**{escape(group.name)}**", ""]
+                    for card in group.cards:
+                        line = f"- {escape(card.text)}"
+                        if card.place:
+                            line += f" · {escape(card.place)}"
+                        if card.votes:
+                            line += f" (\\+{card.votes})"
+                        out.append(line)
+                    out.append("")
+
+    out += [f"## {escape(_('Participants and organisations'))}", ""]
+    out += [escape(_("Only participants who agreed to appear in the report are named.")), ""]
+    if report.participants:
+        out += _table(
+            [_("Name"), _("Organisation"), _("Type")],
+            [[p.name, p.organisation, p.org_type] for p in report.participants],
+        )
+    else:
+        out += [escape(_("No participant agreed to be named.")), ""]
+    if report.organisations:
+        out += [f"### {escape(_('Organisations'))}", ""]
+        out += _table(
+            [_("Organisation"), _("Type"), _("Participants")],
+            [[o.name, o.org_type, o.people] for o in report.organisations],
+        )
+    generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+    out += [f"*{escape(_('Compiled by Open Space Lab on %(date)s.') % {'date': generated})}*"]
+    return out
+
+
+def _session(item: ReportSession) -> list[str]:
+    out = [f"### {item.number}\\. {escape(item.title)}", ""]
+    out += [f"{escape(item.when)} · {escape(item.room)}  "]
+    if item.conveners or item.other_conveners:
+        out += [f"**{escape(_('Conveners'))}:** {escape(convener_text(item))}  "]
+    out += [
+        f"**{escape(_('Dots'))}:** {item.dots} · **{escape(_('Attendance'))}:** {item.attendance}",
+        "",
+    ]
+    if item.description:
+        out += [escape(item.description), ""]
+    if item.attendees:
+        out += [f"**{escape(_('Participants'))}:** {escape(', '.join(item.attendees))}", ""]
+    if item.notes and not item.notes.is_empty:
+        for field in item.notes.fields:
+            if field.text.strip():
+                out += [f"#### {escape(field.label)}", "", notes(field.text), ""]
+        if item.notes.proposals:
+            out += [f"#### {escape(_('Proposals'))}", ""]
+            for proposal in item.notes.proposals:
+                line = f"- {escape(proposal.text)}"
+                if proposal.dots is not None:
+                    dots = ngettext("%(num)d dot", "%(num)d dots", proposal.dots)
+                    line += f" ({escape(dots % {'num': proposal.dots})})"
+                out.append(line)
+            out.append("")
+        if item.notes.authors:
+            out += [f"*{escape(_('Notes by'))} {escape(', '.join(item.notes.authors))}*", ""]
+    for number, photo in enumerate(item.photos, start=1):
+        caption = photo.caption or _("Photo %(number)d") % {"number": number}
+        # The file name, not the picture: a Markdown file carries no images.
+        out.append(f"- {escape(caption)} (`{photo.path.replace('`', '')}`)")
+    if item.photos:
+        out.append("")
+    return out

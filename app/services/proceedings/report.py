@@ -1,0 +1,301 @@
+"""The proceedings as data: the ``Report`` and its parts, plain dataclasses with every label
+already translated. ``build`` fills them from the database; the renderers in ``render/`` only
+lay them out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from app.i18n import _, ngettext
+from app.models.events import BlockKind
+
+# --- notes, photos, convergence and action plans (attach_part_a) -----------------------------
+
+
+@dataclass
+class NoteField:
+    """One field of a session's notes (discussion, recommendations, next steps...).
+
+    ``label`` is already translated; ``text`` is the Markdown the note takers wrote."""
+
+    label: str
+    text: str
+
+
+@dataclass
+class ProposalView:
+    """An outcome a session proposes; ``dots`` from the convergence vote, if there was one."""
+
+    text: str
+    dots: int | None = None
+
+
+@dataclass
+class SessionNotesView:
+    fields: list[NoteField] = field(default_factory=list)
+    proposals: list[ProposalView] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # consenting note takers only
+
+    @property
+    def is_empty(self) -> bool:
+        return not (any(item.text.strip() for item in self.fields) or self.proposals)
+
+
+@dataclass
+class PhotoView:
+    """A flipchart photo: paths are relative to the upload folder (files elsewhere are never
+    read). ``thumbnail``, if the upload stored one (≤ 400 px), is shown on screen instead of
+    shrinking the photo on every export."""
+
+    path: str
+    caption: str = ""
+    thumbnail: str = ""
+
+    @property
+    def screen_path(self) -> str:
+        return self.thumbnail or self.path
+
+
+@dataclass
+class PriorityView:
+    rank: int
+    text: str
+    dots: int = 0
+    session_title: str = ""
+
+
+@dataclass
+class ActionView:
+    """A session's next step, or a commitment made in action planning (``priority`` is then
+    the priority it is for; empty for a next step)."""
+
+    what: str
+    who: str = ""  # consenting names, or an organisation, as the plan says
+    when: str = ""
+    session_title: str = ""
+    priority: str = ""
+
+
+# --- what the mapping workshop fills -------------------------------------------------------
+
+
+@dataclass
+class MapCardView:
+    text: str
+    place: str = ""
+    votes: int = 0
+
+
+@dataclass
+class MapGroupView:
+    """A cluster of cards the facilitator made; ``name`` is empty for cards in no cluster."""
+
+    name: str
+    cards: list[MapCardView] = field(default_factory=list)
+
+
+@dataclass
+class MapCategoryView:
+    name: str
+    groups: list[MapGroupView] = field(default_factory=list)
+
+    @property
+    def card_count(self) -> int:
+        return sum(len(group.cards) for group in self.groups)
+
+
+@dataclass
+class MapTable:
+    """Counts of a map's cards: rows (places, organisation types, clusters) × columns."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str | int]] = field(default_factory=list)
+
+
+@dataclass
+class MapView:
+    question: str
+    categories: list[MapCategoryView] = field(default_factory=list)
+    tables: list[MapTable] = field(default_factory=list)
+
+    @property
+    def card_count(self) -> int:
+        return sum(category.card_count for category in self.categories)
+
+
+# --- built here --------------------------------------------------------------------------
+
+
+@dataclass
+class ReportSession:
+    topic_id: int
+    number: int  # 1, 2, 3 ... in programme order: the grid refers to sessions by number
+    title: str
+    description: str
+    language: str
+    day: str
+    starts: str
+    ends: str
+    room: str
+    conveners: list[str] = field(default_factory=list)  # consenting conveners only
+    other_conveners: int = 0  # conveners who did not agree to be named
+    dots: int = 0
+    # The note-taker's count when given, else the distinct participants who checked in.
+    attendance: int = 0
+    attendees: list[str] = field(default_factory=list)  # the consenting ones among them
+    notes: SessionNotesView | None = None  # None: nothing written, no proposal
+    photos: list[PhotoView] = field(default_factory=list)
+
+    @property
+    def when(self) -> str:
+        return f"{self.day}, {self.starts}–{self.ends}"
+
+
+@dataclass
+class ProgrammeRow:
+    """One time block of a day: an open-space slot has a cell per room (a session or None)."""
+
+    kind: str
+    kind_label: str
+    starts: str
+    ends: str
+    title: str = ""
+    presenter: str = ""
+    cells: list[ReportSession | None] = field(default_factory=list)
+
+    @property
+    def is_slot(self) -> bool:
+        return self.kind == BlockKind.SLOT
+
+
+@dataclass
+class ProgrammeDay:
+    label: str
+    title: str
+    rows: list[ProgrammeRow] = field(default_factory=list)
+
+
+@dataclass
+class TopicRow:
+    topic_id: int
+    title: str
+    description: str
+    language: str
+    conveners: list[str]
+    dots: int
+    voters: int
+    session_number: int | None
+
+
+@dataclass
+class VoteRow:
+    topic_id: int
+    topic: str
+    participant: str  # empty unless the voter agreed to be named
+    cast_at: dt.datetime
+
+
+@dataclass
+class AttendanceRow:
+    topic_id: int
+    session: str
+    participant: str  # empty unless the participant agreed to be named
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None
+
+
+@dataclass
+class PersonView:
+    name: str
+    organisation: str
+    org_type: str  # translated label, or ""
+
+
+@dataclass
+class OrganisationView:
+    name: str
+    org_type: str
+    people: int  # consenting participants from it
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int
+
+
+@dataclass
+class Report:
+    event_name: str
+    slug: str
+    language: str  # the event's main language: the report's content is in it
+    locale: str  # interface strings: the main language if en or bg, else English
+    dates: str
+    venue: str
+    description: str
+    organisers: list[str]
+    acknowledgement: str
+    generated_at: dt.datetime
+    rooms: list[str] = field(default_factory=list)
+    days: list[ProgrammeDay] = field(default_factory=list)
+    topics: list[TopicRow] = field(default_factory=list)
+    sessions: list[ReportSession] = field(default_factory=list)
+    votes: list[VoteRow] = field(default_factory=list)
+    attendance: list[AttendanceRow] = field(default_factory=list)
+    participants: list[PersonView] = field(default_factory=list)  # consenting only
+    organisations: list[OrganisationView] = field(default_factory=list)  # of those
+    participant_count: int = 0
+    organisation_count: int = 0
+    organisations_by_type: list[Figure] = field(default_factory=list)
+    vote_count: int = 0
+    priorities: list[PriorityView] = field(default_factory=list)  # convergence
+    actions: list[ActionView] = field(default_factory=list)  # next steps, then commitments
+    maps: list[MapView] = field(default_factory=list)  # the mapping workshop
+
+    @property
+    def notes_count(self) -> int:
+        return sum(1 for item in self.sessions if item.notes and not item.notes.is_empty)
+
+    @property
+    def photo_count(self) -> int:
+        return sum(len(item.photos) for item in self.sessions)
+
+    @property
+    def has_programme(self) -> bool:
+        return any(day.rows for day in self.days)
+
+    def figures(self) -> list[Figure]:
+        """The key figures, labelled in the current locale (renderers call this inside
+        ``use_locale(report.locale)``)."""
+        return [
+            Figure(_("Participants"), self.participant_count),
+            Figure(_("Organisations"), self.organisation_count),
+            Figure(_("Topics proposed"), len(self.topics)),
+            Figure(_("Dots cast"), self.vote_count),
+            Figure(_("Sessions held"), len(self.sessions)),
+            Figure(_("Sessions with notes"), self.notes_count),
+            Figure(_("Photos"), self.photo_count),
+        ]
+
+
+class Presence(NamedTuple):
+    participant_id: int
+    topic_id: int
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None
+
+
+def convener_text(item: ReportSession) -> str:
+    """ "Mira, Ivo and 2 more": conveners who did not agree to be named are only counted."""
+    names = ", ".join(item.conveners)
+    if not item.other_conveners:
+        return names
+    if not names:
+        return ngettext("%(num)d convener", "%(num)d conveners", item.other_conveners) % {
+            "num": item.other_conveners
+        }
+    more = ngettext("and %(num)d more", "and %(num)d more", item.other_conveners)
+    return f"{names} {more % {'num': item.other_conveners}}"

@@ -1,0 +1,157 @@
+"""The law of two feet: "I'm here" check-ins, live attendance, and which session a room holds now.
+
+A participant is in at most one session at a time: checking in elsewhere ends the previous
+check-in. Check-ins of one participant are serialised like their votes (a row lock on
+PostgreSQL, the request's ``BEGIN IMMEDIATE`` on SQLite), so two taps on two phones can't leave
+them in two rooms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, func, select
+
+from app.errors import Invalid, NotFound, NotSignedIn
+from app.i18n import _
+from app.models.base import utcnow
+from app.models.events import Event
+from app.models.people import Participant
+from app.models.schedule import CheckIn
+from app.models.topics import Topic, TopicStatus
+from app.security import sign, signature_matches
+from app.services.access import EventAccess
+from app.services.schedule import agenda
+from app.services.schedule.agenda import Agenda, AgendaSession
+
+
+def _participant(access: EventAccess) -> Participant:
+    if access.participant is None:
+        raise NotSignedIn(_("Join the event first."))
+    return access.participant
+
+
+def _lock_participant(session: Session, *, participant_id: int) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            select(Participant.id).where(Participant.id == participant_id).with_for_update()
+        ).one()
+
+
+def _open(session: Session, *, participant_id: int) -> list[CheckIn]:
+    return list(
+        session.exec(
+            select(CheckIn).where(
+                CheckIn.participant_id == participant_id, col(CheckIn.left_at).is_(None)
+            )
+        ).all()
+    )
+
+
+def check_in(
+    session: Session, *, access: EventAccess, topic_id: int, now: dt.datetime | None = None
+) -> CheckIn:
+    """Check the participant into a session of the published agenda (and out of any other)."""
+    participant = _participant(access)
+    participant_id = participant.id or 0
+    published = agenda.latest_version(session, event_id=access.event_id)
+    cells = agenda.published_cells(session, version_id=published.id or 0) if published else {}
+    topic = session.get(Topic, topic_id)
+    if (
+        topic is None
+        or topic.event_id != access.event_id
+        or topic.status != TopicStatus.ACTIVE
+        or topic_id not in cells
+    ):
+        raise NotFound(_("This session is not on the agenda."))
+    _lock_participant(session, participant_id=participant_id)
+    moment = now or utcnow()
+    current = _open(session, participant_id=participant_id)
+    for row in current:
+        if row.topic_id == topic_id:
+            return row  # here already: a second tap changes nothing
+    for row in current:
+        row.left_at = moment
+        session.add(row)
+    row = CheckIn(
+        event_id=access.event_id,
+        participant_id=participant_id,
+        topic_id=topic_id,
+        arrived_at=moment,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def check_out(session: Session, *, access: EventAccess, now: dt.datetime | None = None) -> None:
+    participant = _participant(access)
+    _lock_participant(session, participant_id=participant.id or 0)
+    current = _open(session, participant_id=participant.id or 0)
+    if not current:
+        raise Invalid({"check_in": _("You are not checked in anywhere.")})
+    for row in current:
+        row.left_at = now or utcnow()
+        session.add(row)
+    session.commit()
+
+
+def current_topic(session: Session, *, participant_id: int) -> int | None:
+    rows = _open(session, participant_id=participant_id)
+    return rows[0].topic_id if rows else None
+
+
+def attendance(session: Session, *, event_id: int) -> dict[int, int]:
+    """Topic id → participants checked in now (one query for the whole event)."""
+    rows = session.exec(
+        select(CheckIn.topic_id, func.count(col(CheckIn.id)))
+        .where(CheckIn.event_id == event_id, col(CheckIn.left_at).is_(None))
+        .group_by(col(CheckIn.topic_id))
+    ).all()
+    return {topic_id: int(count) for topic_id, count in rows}
+
+
+def attendees(session: Session, *, event_id: int) -> dict[int, int]:
+    """Topic id → distinct participants who ever checked in (the attendance record)."""
+    rows = session.exec(
+        select(CheckIn.topic_id, func.count(func.distinct(CheckIn.participant_id)))
+        .where(CheckIn.event_id == event_id)
+        .group_by(col(CheckIn.topic_id))
+    ).all()
+    return {topic_id: int(count) for topic_id, count in rows}
+
+
+def session_in_room(grid: Agenda, *, room_id: int, now: dt.datetime) -> AgendaSession | None:
+    """What a door sign's QR code should offer: the session in the room now, else the next one,
+    else the last one that has been."""
+    held = sorted(
+        (item for item in grid.sessions.values() if item.room_id == room_id),
+        key=lambda item: grid.starts_at(item.block_id),
+    )
+    for item in held:
+        if grid.starts_at(item.block_id) <= now < grid.ends_at(item.block_id):
+            return item
+    upcoming = [item for item in held if grid.starts_at(item.block_id) > now]
+    if upcoming:
+        return upcoming[0]
+    return held[-1] if held else None
+
+
+def door_key(event: Event, *, room_id: int, secret: bytes) -> str:
+    """The key printed in a door sign's QR code: it lets someone who has not joined yet join
+    from the door (as the board's join code would) without the sign carrying the code itself.
+
+    It is bound to the join code, so a new join code retires the printed signs as well.
+    """
+    return sign(secret, "door", event.id or 0, room_id, event.join_code)
+
+
+def door_key_ok(event: Event, *, room_id: int, key: str, secret: bytes) -> bool:
+    return bool(event.join_code) and signature_matches(
+        secret, key, "door", event.id or 0, room_id, event.join_code
+    )
+
+
+def door_url(event: Event, *, room_id: int, base_url: str, secret: bytes) -> str:
+    key = door_key(event, room_id=room_id, secret=secret)
+    return f"{base_url}/e/{event.slug}/rooms/{room_id}/here?k={key}"
