@@ -27,8 +27,8 @@ from tests.factories import csrf, field_error, post
 from tests.marketplace_helpers import as_staff, set_phase
 from tests.notes_helpers import publish
 from tests.routes.helpers import join, sync
+from tests.services.notes.test_photos import jpeg_with_gps
 from tests.services.test_markdown import _Tags
-from tests.services.test_photos import jpeg_with_gps
 
 
 @dataclass

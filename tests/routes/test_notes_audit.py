@@ -19,7 +19,7 @@ from tests.marketplace_helpers import as_staff, set_phase
 from tests.notes_helpers import publish
 from tests.routes.helpers import join, sync
 from tests.routes.test_accessibility import audit, check, report
-from tests.services.test_photos import jpeg_with_gps
+from tests.services.notes.test_photos import jpeg_with_gps
 
 
 @pytest.fixture

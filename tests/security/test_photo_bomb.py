@@ -28,7 +28,7 @@ from tests.factories import field_error, post
 from tests.notes_helpers import publish
 from tests.routes.helpers import join
 from tests.routes.test_notes import World, _upload
-from tests.services.test_photos import jpeg_with_gps
+from tests.services.notes.test_photos import jpeg_with_gps
 
 TOO_MANY_PIXELS = "This photo has more than 24 megapixels. Take it at a lower resolution."
 

@@ -4,8 +4,8 @@ another installation.
 Table-driven, so tables added later are covered without touching this module: every table
 in ``SQLModel.metadata`` whose rows belong to an event (an ``event_id`` column, or a
 required foreign key to a table that belongs to one, such as ``topic_convener`` → ``topic``)
-is exported, unless ``EXCLUDED`` says why not; ``tests/services/test_archive.py`` fails when
-a table is in neither. The accounts of the event's team (and of anyone its rows point to)
+is exported, unless ``EXCLUDED`` says why not; ``tests/services/proceedings/test_archive.py``
+fails when a table is in neither. The accounts of the event's team (and of anyone its rows point to)
 come along without their password hashes.
 
 Secrets never leave: sign-in sessions, password hashes, invitation tokens, retry keys, rate

@@ -22,7 +22,7 @@ from app.services.topics.votes import VoteResult
 from tests.factories import access_as, make_participant
 from tests.marketplace_helpers import as_participant, set_phase
 from tests.notes_helpers import publish
-from tests.services.test_vote_concurrency import REQUESTS, _together
+from tests.services.topics.test_vote_concurrency import REQUESTS, _together
 
 KEY = "proposal-retry-key-1"
 
