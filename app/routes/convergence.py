@@ -14,10 +14,9 @@ from app.db import SessionDep
 from app.deps import AccessDep, verify_csrf
 from app.errors import Conflict, Invalid
 from app.forms import parse_int
-from app.models.events import PHASE_LABELS, Role
 from app.realtime.notify import EventRoute, unchanged
 from app.services.access import EventAccess
-from app.services.convergence import convergence
+from app.services.convergence import convergence, priorities
 from app.services.convergence.convergence import AUTO_CHOICES
 from app.templating import render
 
@@ -38,9 +37,7 @@ def _priorities_page(
     error_proposal: int | None = None,
     status: int = 200,
 ) -> Response:
-    ranked = convergence.priorities(session, event_id=access.event_id)
-    mine = convergence.my_dots(session, access=access)
-    used = sum(mine.values())
+    page = priorities.page(session, access=access)
     template = (
         "convergence/staff_priorities.html"
         if access.is_staff
@@ -53,13 +50,13 @@ def _priorities_page(
             "event": access.event,
             "access": access,
             "user": access.user,
-            "priorities": ranked,
-            "top": convergence.TOP,
-            "mine": mine,
-            "dots_left": max(access.event.dots_per_participant - used, 0),
-            "voting": convergence.convergence_open(access.event),
-            "acting": convergence.actions_open(access.event),
-            "phase_label": PHASE_LABELS.get(access.event.phase, access.event.phase),
+            "priorities": page.priorities,
+            "top": page.top,
+            "mine": page.mine,
+            "dots_left": page.dots_left,
+            "voting": page.voting,
+            "acting": page.acting,
+            "phase_label": page.phase_label,
             "message": message,
             "form": form or {},
             "errors": errors or {},
@@ -80,7 +77,6 @@ def _priorities_refused(
 
 @router.get("/e/{slug}/priorities")
 def priorities_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
     return _priorities_page(request, session, access)
 
 

@@ -15,9 +15,8 @@ from app.forms import parse_int
 from app.i18n import _, ngettext
 from app.models.base import MAX_ID
 from app.realtime.notify import EventRoute
-from app.services import live
 from app.services.access import EventAccess
-from app.services.schedule import agenda, checkins, grid
+from app.services.schedule import drafting, grid
 from app.services.schedule.agenda import Cell
 from app.templating import render
 
@@ -52,36 +51,25 @@ def grid_context(
     reasons: dict[int, str] | None = None,
     selected: int | None = None,
 ) -> dict[str, object]:
-    """Everything the grid page and its fragment show."""
-    access.require_staff()
-    draft = agenda.load_draft(session, event=access.event)
-    found = grid.problems(session, grid=draft)
-    placed = set(draft.by_topic)
-    state = live.load(session, event_id=access.event_id)
-    assert state is not None
-    waiting = sorted(
-        (t for t in state.topics if t.id not in placed), key=lambda t: (-t.votes, t.id)
-    )
-    if query.strip():
-        needle = query.strip().casefold()
-        waiting = [t for t in waiting if needle in t.title.casefold()]
-    version = agenda.latest_version(session, event_id=access.event_id)
+    """The grid page's data (drafting.page) and what this request adds: the search, the
+    message and reasons of what was just done, the topic picked in the address."""
+    page = drafting.page(session, access=access, query=query)
     return {
         "access": access,
         "event": access.event,
         "user": access.user,
-        "draft": draft,
-        "problems": found,
-        "waiting": waiting,
-        "topic_conveners": {t.id: t.conveners for t in waiting},
+        "draft": page.draft,
+        "problems": page.problems,
+        "waiting": page.waiting,
+        "topic_conveners": page.topic_conveners,
         "query": query,
         "message": message,
         "reasons": reasons or {},
         "selected": selected,
-        "version": version,
-        "unpublished": grid.unpublished_changes(session, grid=draft),
-        "revision": grid.revision(session, event_id=access.event_id),
-        "attendance": checkins.attendance(session, event_id=access.event_id),
+        "version": page.version,
+        "unpublished": page.unpublished,
+        "revision": page.revision,
+        "attendance": page.attendance,
     }
 
 
@@ -126,12 +114,9 @@ def page(
             selected = _id(topic, field="topic")
         except Invalid:
             selected = None
+    live_sync = request.app.state.hub.current(access.event_id)
     context = grid_context(session, access, query=q[:120], selected=selected)
-    return render(
-        request,
-        "schedule/grid.html",
-        {**context, "live_sync": request.app.state.hub.current(access.event_id)},
-    )
+    return render(request, "schedule/grid.html", {**context, "live_sync": live_sync})
 
 
 @router.get("/fragment")

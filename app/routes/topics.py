@@ -19,7 +19,7 @@ from app.models.topics import Topic, TopicStatus
 from app.pages import control_panel, my_state, participant_page
 from app.realtime.notify import EventRoute, unchanged
 from app.services.access import EventAccess
-from app.services.topics import cohosting, hints, pitches, topics, votes
+from app.services.topics import cohosting, hints, home, pitches, topics, votes
 from app.services.topics.votes import VoteResult
 from app.templating import render
 
@@ -175,7 +175,7 @@ def _vote_response(
     return render(
         request,
         "partials/topics/vote_result.html",
-        {**my_state(session, access, result.mine), "message": message},
+        {**my_state(home.dots(session, access=access, mine=result.mine)), "message": message},
     )
 
 
@@ -184,7 +184,9 @@ def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Respons
     """This phone's own dots, asked for when a topic it had dots on left the list (merged or
     hidden): the shared frame cannot say where one person's dots went."""
     access.require(Role.PARTICIPANT)
-    return render(request, "partials/topics/my_state.html", my_state(session, access))
+    return render(
+        request, "partials/topics/my_state.html", my_state(home.dots(session, access=access))
+    )
 
 
 @router.post("/e/{slug}/topics/{topic_id}/leave")
