@@ -41,16 +41,19 @@ class CardStatus(StrEnum):
     MERGED = "merged"
 
 
-class Map(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+class MapBase(SQLModel):
     question: str = Field(max_length=QUESTION_MAX)
-    position: int = 0
     # The optional dimensions a card carries: a place from the map's list, and the
     # organisation type from its author's profile.
     uses_places: bool = False
     uses_org_type: bool = False
     layout: str = Field(default=MapLayout.COLUMNS, max_length=10)
+
+
+class Map(MapBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    position: int = 0
     # Frozen: the activity is over; participants can no longer post, change or +1 cards.
     frozen: bool = False
     # At most one map per event is on the board (the service keeps it so).
@@ -58,25 +61,60 @@ class Map(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class MapCategory(SQLModel, table=True):
+class MapCreate(MapBase):
+    pass
+
+
+# Freezing and showing on the board are flows of their own, not part of editing a map.
+class MapUpdate(SQLModel):
+    question: str | None = None
+    uses_places: bool | None = None
+    uses_org_type: bool | None = None
+    layout: str | None = None
+
+
+class MapCategoryBase(SQLModel):
+    name: str = Field(max_length=CATEGORY_NAME_MAX)
+    colour: str = Field(max_length=7)  # "#rrggbb" from the palette in services/maps/colours.py
+
+
+class MapCategory(MapCategoryBase, table=True):
     __tablename__ = "map_category"
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     map_id: int = Field(foreign_key="map.id", index=True, ondelete="CASCADE")
-    name: str = Field(max_length=CATEGORY_NAME_MAX)
-    colour: str = Field(max_length=7)  # "#rrggbb" from the palette in services/maps.py
     position: int = 0
 
 
-class MapPlace(SQLModel, table=True):
+class MapCategoryCreate(MapCategoryBase):
+    pass
+
+
+class MapCategoryUpdate(SQLModel):
+    name: str | None = None
+    colour: str | None = None
+
+
+class MapPlaceBase(SQLModel):
+    name: str = Field(max_length=PLACE_NAME_MAX)
+
+
+class MapPlace(MapPlaceBase, table=True):
     __tablename__ = "map_place"
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     map_id: int = Field(foreign_key="map.id", index=True, ondelete="CASCADE")
-    name: str = Field(max_length=PLACE_NAME_MAX)
     position: int = 0
+
+
+class MapPlaceCreate(MapPlaceBase):
+    pass
+
+
+class MapPlaceUpdate(SQLModel):
+    name: str | None = None
 
 
 class MapCluster(SQLModel, table=True):
@@ -92,19 +130,22 @@ class MapCluster(SQLModel, table=True):
     position: int = 0
 
 
-class MapCard(SQLModel, table=True):
+class MapCardBase(SQLModel):
+    text: str = Field(max_length=CARD_TEXT_MAX)
+    # No cascade: a category with cards cannot be deleted (the service says so first).
+    category_id: int = Field(foreign_key="map_category.id", index=True)
+    place_id: int | None = Field(default=None, foreign_key="map_place.id", ondelete="SET NULL")
+
+
+class MapCard(MapCardBase, table=True):
     __tablename__ = "map_card"
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     map_id: int = Field(foreign_key="map.id", index=True, ondelete="CASCADE")
-    # No cascade: a category with cards cannot be deleted (the service says so first).
-    category_id: int = Field(foreign_key="map_category.id", index=True)
-    place_id: int | None = Field(default=None, foreign_key="map_place.id", ondelete="SET NULL")
     cluster_id: int | None = Field(
         default=None, foreign_key="map_cluster.id", index=True, ondelete="SET NULL"
     )
-    text: str = Field(max_length=CARD_TEXT_MAX)
     status: str = Field(default=CardStatus.ACTIVE, max_length=10)
     hidden_reason: str = Field(default="", max_length=REASON_MAX)
     merged_into_id: int | None = Field(default=None, foreign_key="map_card.id", ondelete="SET NULL")
@@ -115,6 +156,16 @@ class MapCard(SQLModel, table=True):
     entered_by_user: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class MapCardCreate(MapCardBase):
+    pass
+
+
+class MapCardUpdate(SQLModel):
+    text: str | None = None
+    category_id: int | None = None
+    place_id: int | None = None
 
 
 class MapPlusOne(SQLModel, table=True):

@@ -126,13 +126,16 @@ class NotesPresence(SQLModel, table=True):
     seen_at: dt.datetime = Field(default_factory=utcnow, index=True)
 
 
-class Proposal(SQLModel, table=True):
+class ProposalBase(SQLModel):
+    text: str = Field(max_length=PROPOSAL_MAX)
+
+
+class Proposal(ProposalBase, table=True):
     """An idea or proposal from a session: one row each, so that people can dot-vote on it."""
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
-    text: str = Field(max_length=PROPOSAL_MAX)
     author: str = Field(default="", max_length=120)
     # Who added it (for who may delete it); both empty on rows from before they were recorded.
     added_by_participant: int | None = Field(
@@ -146,7 +149,17 @@ class Proposal(SQLModel, table=True):
     deleted_by_staff: bool = False
 
 
-class NextStep(SQLModel, table=True):
+class ProposalCreate(ProposalBase):
+    pass
+
+
+class NextStepBase(SQLModel):
+    action: str = Field(max_length=ACTION_MAX)
+    who: str = Field(default="", max_length=WHO_MAX)
+    by_when: str = Field(default="", max_length=WHEN_MAX)
+
+
+class NextStep(NextStepBase, table=True):
     """A next step agreed in a session: what, who (an organisation or a person), by when."""
 
     __tablename__ = "next_step"
@@ -154,9 +167,6 @@ class NextStep(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
-    action: str = Field(max_length=ACTION_MAX)
-    who: str = Field(default="", max_length=WHO_MAX)
-    by_when: str = Field(default="", max_length=WHEN_MAX)
     author: str = Field(default="", max_length=120)
     # Who added it (for who may delete it); both empty on rows from before they were recorded.
     added_by_participant: int | None = Field(
@@ -168,6 +178,10 @@ class NextStep(SQLModel, table=True):
     deleted_at: dt.datetime | None = None
     deleted_by: str = Field(default="", max_length=120)
     deleted_by_staff: bool = False
+
+
+class NextStepCreate(NextStepBase):
+    pass
 
 
 class Photo(SQLModel, table=True):

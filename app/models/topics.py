@@ -23,12 +23,15 @@ class TopicStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Topic(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+class TopicBase(SQLModel):
     title: str = Field(max_length=TITLE_MAX)
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
     language: str = Field(default="", max_length=8)
+
+
+class Topic(TopicBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     status: str = Field(default=TopicStatus.ACTIVE, max_length=12, index=True)
     hidden_reason: str = Field(default="", max_length=HIDDEN_REASON_MAX)
     merged_into_id: int | None = Field(default=None, foreign_key="topic.id", ondelete="SET NULL")
@@ -38,6 +41,16 @@ class Topic(SQLModel, table=True):
     entered_by_user: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TopicCreate(TopicBase):
+    pass
+
+
+class TopicUpdate(SQLModel):
+    title: str | None = None
+    description: str | None = None
+    language: str | None = None
 
 
 class TopicConvener(SQLModel, table=True):
@@ -115,12 +128,19 @@ class PitchEntry(SQLModel, table=True):
     started_at: dt.datetime | None = None
 
 
-class Announcement(SQLModel, table=True):
+class AnnouncementBase(SQLModel):
+    text: str = Field(max_length=ANNOUNCEMENT_MAX)
+
+
+class Announcement(AnnouncementBase, table=True):
     """The facilitator's news, shown on the board and on every phone."""
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    text: str = Field(max_length=ANNOUNCEMENT_MAX)
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: dt.datetime = Field(default_factory=utcnow)
     hidden: bool = False
+
+
+class AnnouncementCreate(AnnouncementBase):
+    pass

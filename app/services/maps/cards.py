@@ -17,6 +17,8 @@ from app.models.maps import (
     CardStatus,
     Map,
     MapCard,
+    MapCardCreate,
+    MapCardUpdate,
     MapCategory,
     MapPlace,
     MapPlusOne,
@@ -96,14 +98,19 @@ def post_card(
         )
         if mine >= MAX_CARDS_PER_PARTICIPANT:
             raise Invalid({"text": _("You have posted the most cards allowed on this map.")})
-    card = MapCard(
-        event_id=access.event_id,
-        map_id=map_.id,  # type: ignore[arg-type]
+    data = MapCardCreate(
+        text=text,
         category_id=category.id,  # type: ignore[arg-type]
         place_id=place.id if place else None,
-        text=text,
-        participant_id=participant_id,
-        entered_by_user=access.user.id if access.is_staff and access.user else None,
+    )
+    card = MapCard.model_validate(
+        data,
+        update={
+            "event_id": access.event_id,
+            "map_id": map_.id,
+            "participant_id": participant_id,
+            "entered_by_user": access.user.id if access.is_staff and access.user else None,
+        },
     )
     session.add(card)
     session.commit()
@@ -144,12 +151,13 @@ def edit_card(
     text, category, place = _card_values(
         session, map_=map_, text=text, category_id=category_id, place_id=place_id
     )
+    data = MapCardUpdate(text=text, category_id=category.id)
+    # A map without places leaves the card's place as it was (it may use places again).
+    if map_.uses_places:
+        data.place_id = place.id if place else None
     if category.id != card.category_id:
         card.cluster_id = None  # clusters live within a category
-    card.text = text
-    card.category_id = category.id  # type: ignore[assignment]
-    if map_.uses_places:
-        card.place_id = place.id if place else None
+    card.sqlmodel_update(data.model_dump(exclude_unset=True))
     card.updated_at = utcnow()
     session.add(card)
     session.commit()

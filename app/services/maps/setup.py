@@ -16,9 +16,15 @@ from app.models.maps import (
     Map,
     MapCard,
     MapCategory,
+    MapCategoryCreate,
+    MapCategoryUpdate,
     MapCluster,
+    MapCreate,
     MapLayout,
     MapPlace,
+    MapPlaceCreate,
+    MapPlaceUpdate,
+    MapUpdate,
 )
 from app.services.access import EventAccess
 from app.services.maps.colours import PALETTE
@@ -110,13 +116,8 @@ def create_map(
     existing = count_rows(session, Map, Map.event_id == access.event_id)
     if existing >= MAX_MAPS_PER_EVENT:
         raise Invalid({"question": _("This event has reached its limit of maps.")})
-    map_ = Map(
-        event_id=access.event_id,
-        question=question,
-        uses_places=uses_places,
-        uses_org_type=uses_org_type,
-        position=existing,
-    )
+    data = MapCreate(question=question, uses_places=uses_places, uses_org_type=uses_org_type)
+    map_ = Map.model_validate(data, update={"event_id": access.event_id, "position": existing})
     session.add(map_)
     session.flush()
     # The map is the event's, not the facilitator's: its categories speak the event's language.
@@ -124,12 +125,9 @@ def create_map(
         names = [(_(name), colour) for name, colour in DEFAULT_CATEGORIES]
     for position, (name, colour) in enumerate(names):
         session.add(
-            MapCategory(
-                event_id=access.event_id,
-                map_id=map_.id,  # type: ignore[arg-type]
-                name=name,
-                colour=colour,
-                position=position,
+            MapCategory.model_validate(
+                MapCategoryCreate(name=name, colour=colour),
+                update={"event_id": access.event_id, "map_id": map_.id, "position": position},
             )
         )
     session.commit()
@@ -155,10 +153,13 @@ def update_map(
             "layout": lambda: _layout(layout, uses_places=uses_places),
         }
     )
-    map_.question = values["question"]
-    map_.uses_places = uses_places
-    map_.uses_org_type = uses_org_type
-    map_.layout = values["layout"]
+    data = MapUpdate(
+        question=values["question"],
+        uses_places=uses_places,
+        uses_org_type=uses_org_type,
+        layout=values["layout"],
+    )
+    map_.sqlmodel_update(data.model_dump(exclude_unset=True))
     session.add(map_)
     session.commit()
     return map_
@@ -253,12 +254,9 @@ def add_category(
     if existing >= MAX_CATEGORIES:
         message = _("A map has at most %(number)d categories.") % {"number": MAX_CATEGORIES}
         raise Invalid({"name": message})
-    category = MapCategory(
-        event_id=access.event_id,
-        map_id=map_.id,  # type: ignore[arg-type]
-        name=values["name"],
-        colour=values["colour"],
-        position=existing,
+    category = MapCategory.model_validate(
+        MapCategoryCreate(**values),
+        update={"event_id": access.event_id, "map_id": map_.id, "position": existing},
     )
     session.add(category)
     session.commit()
@@ -272,7 +270,7 @@ def update_category(
     access.require_staff()
     category = get_category(session, access=access, category_id=category_id)
     values = checked({"name": lambda: _category_name(name), "colour": lambda: _colour(colour)})
-    category.name, category.colour = values["name"], values["colour"]
+    category.sqlmodel_update(MapCategoryUpdate(**values).model_dump(exclude_unset=True))
     session.add(category)
     session.commit()
     return category
@@ -309,11 +307,9 @@ def add_place(session: Session, *, access: EventAccess, map_id: int, name: str) 
     existing = count_rows(session, MapPlace, MapPlace.map_id == map_.id)
     if existing >= MAX_PLACES:
         raise Invalid({"name": _("A map has at most %(number)d places.") % {"number": MAX_PLACES}})
-    place = MapPlace(
-        event_id=access.event_id,
-        map_id=map_.id,  # type: ignore[arg-type]
-        name=name,
-        position=existing,
+    place = MapPlace.model_validate(
+        MapPlaceCreate(name=name),
+        update={"event_id": access.event_id, "map_id": map_.id, "position": existing},
     )
     session.add(place)
     session.commit()
@@ -324,7 +320,7 @@ def add_place(session: Session, *, access: EventAccess, map_id: int, name: str) 
 def rename_place(session: Session, *, access: EventAccess, place_id: int, name: str) -> MapPlace:
     access.require_staff()
     place = get_place(session, access=access, place_id=place_id)
-    place.name = _place_name(name)
+    place.sqlmodel_update(MapPlaceUpdate(name=_place_name(name)).model_dump(exclude_unset=True))
     session.add(place)
     session.commit()
     return place

@@ -17,7 +17,9 @@ from app.models.notes import (
     WHEN_MAX,
     WHO_MAX,
     NextStep,
+    NextStepCreate,
     Proposal,
+    ProposalCreate,
     ProposalVote,
 )
 from app.services.access import EventAccess
@@ -95,13 +97,15 @@ def add_proposal(session: Session, *, access: EventAccess, topic_id: int, text: 
         raise Invalid({"proposal": _("Write the proposal first.")})
     check_length(text, PROPOSAL_MAX, field="proposal")
     participant_id, user_id = _adder(access)
-    proposal = Proposal(
-        event_id=access.event_id,
-        topic_id=topic_id,
-        text=text,
-        author=author_of(access)[1],
-        added_by_participant=participant_id,
-        added_by_user=user_id,
+    proposal = Proposal.model_validate(
+        ProposalCreate(text=text),
+        update={
+            "event_id": access.event_id,
+            "topic_id": topic_id,
+            "author": author_of(access)[1],
+            "added_by_participant": participant_id,
+            "added_by_user": user_id,
+        },
     )
     session.add(proposal)
     session.commit()
@@ -170,15 +174,15 @@ def add_step(
     if errors:
         raise Invalid(errors)
     participant_id, user_id = _adder(access)
-    step = NextStep(
-        event_id=access.event_id,
-        topic_id=topic_id,
-        action=action,
-        who=who,
-        by_when=by_when,
-        author=author_of(access)[1],
-        added_by_participant=participant_id,
-        added_by_user=user_id,
+    step = NextStep.model_validate(
+        NextStepCreate(action=action, who=who, by_when=by_when),
+        update={
+            "event_id": access.event_id,
+            "topic_id": topic_id,
+            "author": author_of(access)[1],
+            "added_by_participant": participant_id,
+            "added_by_user": user_id,
+        },
     )
     session.add(step)
     session.commit()

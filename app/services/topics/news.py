@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models.topics import ANNOUNCEMENT_MAX, Announcement
+from app.models.topics import ANNOUNCEMENT_MAX, Announcement, AnnouncementCreate
 from app.services.access import EventAccess
 from app.services.text import check_length
 
@@ -17,8 +17,9 @@ def announce(session: Session, *, access: EventAccess, text: str) -> Announcemen
     if not text:
         raise Invalid({"text": _("Write the announcement first.")})
     check_length(text, ANNOUNCEMENT_MAX, field="text")
-    announcement = Announcement(
-        event_id=access.event_id, text=text, author_id=access.user.id if access.user else None
+    announcement = Announcement.model_validate(
+        AnnouncementCreate(text=text),
+        update={"event_id": access.event_id, "author_id": access.user.id if access.user else None},
     )
     session.add(announcement)
     session.commit()

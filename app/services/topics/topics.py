@@ -30,7 +30,9 @@ from app.models.topics import (
     PitchEntry,
     Topic,
     TopicConvener,
+    TopicCreate,
     TopicStatus,
+    TopicUpdate,
     Vote,
 )
 from app.services.access import EventAccess
@@ -123,7 +125,10 @@ def propose(
         event_languages=access.event.languages,
     )
     _check_room_for_more(session, event_id=access.event_id)
-    topic = Topic(event_id=access.event_id, proposed_by=access.participant.id, **values)
+    topic = Topic.model_validate(
+        TopicCreate(**values),
+        update={"event_id": access.event_id, "proposed_by": access.participant.id},
+    )
     session.add(topic)
     session.flush()
     session.add(TopicConvener(topic_id=topic.id, participant_id=access.participant.id))  # type: ignore[arg-type]
@@ -155,11 +160,13 @@ def propose_on_behalf(
         if convener is None or convener.event_id != access.event_id:
             raise Invalid({"convener": _("Choose a participant of this event.")})
     _check_room_for_more(session, event_id=access.event_id)
-    topic = Topic(
-        event_id=access.event_id,
-        entered_by_user=access.user.id if access.user else None,
-        proposed_by=convener.id if convener else None,
-        **values,
+    topic = Topic.model_validate(
+        TopicCreate(**values),
+        update={
+            "event_id": access.event_id,
+            "entered_by_user": access.user.id if access.user else None,
+            "proposed_by": convener.id if convener else None,
+        },
     )
     session.add(topic)
     session.flush()
@@ -199,8 +206,7 @@ def edit(
         language=language,
         event_languages=access.event.languages,
     )
-    for key, value in values.items():
-        setattr(topic, key, value)
+    topic.sqlmodel_update(TopicUpdate(**values).model_dump(exclude_unset=True))
     topic.updated_at = utcnow()
     session.add(topic)
     session.commit()
