@@ -1,3 +1,3 @@
 """What an event leaves behind: the proceedings, built from the database (``build``) as a
 ``Report`` (``report``) and rendered per format (``render/``), the downloads (``exports``) and
-the event as one JSON file (``archive``)."""
+the event as one JSON file and back (``archive/``)."""
