@@ -28,7 +28,7 @@ from app.services.access import EventAccess, resolve
 from app.services.events import events, programme
 from app.services.maps import clustering, lookups, setup
 from app.services.people import accounts
-from app.services.schedule import agenda, grid
+from app.services.schedule import agenda, optimise, publishing
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "organiser@demo.openspace.invalid"
@@ -457,10 +457,10 @@ def _agenda(session: Session, *, access: EventAccess) -> None:
     eve = dt.datetime.combine(
         FIRST_DAY - dt.timedelta(days=1), dt.time(18), agenda.zone(access.event)
     )
-    plan = grid.prepare(session, access=access, mode="fill", now=eve)
+    plan = optimise.prepare(session, access=access, mode="fill", now=eve)
     session.commit()
-    grid.apply(session, access=access, plan=grid.solve(plan, seed=0, engine="heuristic"))
-    grid.publish(session, access=access)
+    optimise.apply(session, access=access, plan=optimise.solve(plan, seed=0, engine="heuristic"))
+    publishing.publish(session, access=access)
     published = agenda.load_published(session, event=access.event)
     wanted: dict[int, list[int]] = {}
     for participant_id, topic_id in session.exec(

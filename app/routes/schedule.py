@@ -17,7 +17,7 @@ from app.models.base import MAX_ID
 from app.realtime.notify import EventRoute
 from app.services import live
 from app.services.access import EventAccess
-from app.services.schedule import agenda, checkins, grid
+from app.services.schedule import agenda, checkins, grid, optimise, publishing
 from app.services.schedule.agenda import Cell
 from app.templating import render
 
@@ -79,7 +79,7 @@ def grid_context(
         "reasons": reasons or {},
         "selected": selected,
         "version": version,
-        "unpublished": grid.unpublished_changes(session, grid=draft),
+        "unpublished": publishing.unpublished_changes(session, grid=draft),
         "revision": grid.revision(session, event_id=access.event_id),
         "attendance": checkins.attendance(session, event_id=access.event_id),
     }
@@ -226,13 +226,13 @@ def undo(request: Request, session: SessionDep, access: AccessDep) -> Response:
 
 
 def _schedule(
-    request: Request, session: SessionDep, access: EventAccess, mode: grid.Mode
+    request: Request, session: SessionDep, access: EventAccess, mode: optimise.Mode
 ) -> Response:
     try:
-        plan = grid.prepare(session, access=access, mode=mode)
+        plan = optimise.prepare(session, access=access, mode=mode)
         session.commit()  # no transaction (and no SQLite write lock) while the scheduler thinks
-        grid.solve(plan)
-        grid.apply(session, access=access, plan=plan)
+        optimise.solve(plan)
+        optimise.apply(session, access=access, plan=plan)
     except DomainError as error:
         return _failed(request, session, access, error)
     result = plan.result
@@ -260,7 +260,7 @@ def reoptimise(request: Request, session: SessionDep, access: AccessDep) -> Resp
 @router.post("/publish")
 def publish(request: Request, session: SessionDep, access: AccessDep) -> Response:
     try:
-        version = grid.publish(session, access=access)
+        version = publishing.publish(session, access=access)
     except DomainError as error:
         return _failed(request, session, access, error)
     return _answer(

@@ -26,7 +26,7 @@ from app.models.topics import Topic
 from app.services.events import events, programme
 from app.services.maps import cards, clustering, lookups, setup
 from app.services.people import participants
-from app.services.schedule import agenda, grid
+from app.services.schedule import agenda, grid, publishing
 from app.services.topics import news, pitches, topics, votes
 from app.web import LANG_COOKIE
 from tests.factories import PASSWORD, csrf, post
@@ -591,7 +591,7 @@ def test_agenda_pages(session: Session, world: World, owner: User) -> None:
         session, access=staff, topic_id=world.my_topic_id, expected=None, target=(block, rooms[1])
     )
     grid.set_locked(session, access=staff, topic_id=world.my_topic_id, locked=True)
-    grid.publish(session, access=staff)
+    publishing.publish(session, access=staff)
     set_phase(session, event, Phase.SESSIONS)
     session.commit()
     report(
