@@ -14,7 +14,7 @@ from app.i18n import N_, _, use_locale
 from app.models.events import Event
 from app.models.notes import Commitment
 from app.models.people import Participant
-from app.services.convergence import convergence
+from app.services.convergence import priorities
 from app.services.maps import export as map_export
 from app.services.maps import views as map_views
 from app.services.notes import photos, reading
@@ -122,9 +122,9 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
     steps = reading.steps_by_topic(session, event_id=event_id)
     authors = reading.authors_by_topic(session, event_id=event_id)
     pictures = photos.of_event(session, event_id=event_id)
-    ranked = convergence.priorities(session, event_id=event_id)
+    ranked = priorities.priorities(session, event_id=event_id)
     voted = any(priority.dots for priority in ranked)
-    proposals: dict[int, list[convergence.Priority]] = defaultdict(list)
+    proposals: dict[int, list[priorities.Priority]] = defaultdict(list)
     for priority in sorted(ranked, key=lambda item: item.proposal_id):
         proposals[priority.topic_id].append(priority)
 
