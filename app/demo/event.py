@@ -25,7 +25,7 @@ from app.models.schedule import CheckIn
 from app.models.topics import Announcement, Topic, TopicConvener, Vote
 from app.security import new_token
 from app.services.access import EventAccess, resolve
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from app.services.maps import clustering, lookups, setup
 from app.services.people import accounts
 from app.services.schedule import agenda, optimise, publishing
@@ -290,8 +290,8 @@ def _day_titles(session: Session, *, access: EventAccess) -> None:
 
 def _team(session: Session, *, access: EventAccess, facilitator: User) -> None:
     """Bring the facilitator in the way a real one arrives: by an accepted invitation."""
-    token = events.invite_facilitator(session, access=access, note=FACILITATOR_NAME)
-    events.accept_invitation(session, token=token, user=facilitator)
+    token = team.invite_facilitator(session, access=access, note=FACILITATOR_NAME)
+    team.accept_invitation(session, token=token, user=facilitator)
 
 
 def _rooms(session: Session, *, access: EventAccess) -> None:

@@ -14,7 +14,7 @@ from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Ro
 from app.models.people import OrgType, Participant, User
 from app.models.topics import Vote
 from app.services import live
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from app.services.maps import export
 from app.services.people import accounts
 from app.services.schedule import agenda, checkins, grid
@@ -40,7 +40,7 @@ def _counts(session: Session) -> dict[str, int]:
 
 
 def _team(session: Session, event: Event) -> list[tuple[str, str]]:
-    return [(user.email, role) for user, role in events.members(session, event_id=event.id or 0)]
+    return [(user.email, role) for user, role in team.members(session, event_id=event.id or 0)]
 
 
 def _production(settings: Settings) -> Settings:
