@@ -329,7 +329,7 @@ def import_(
     ] = None,
 ) -> None:
     """Import an event from a JSON export, as a new event (the database may hold others)."""
-    from app.services.proceedings import archive
+    from app.services.proceedings.archive import restore
 
     try:
         raw = source.read_bytes()
@@ -340,9 +340,9 @@ def import_(
     engine = make_engine(settings)
     try:
         with open_session(engine, write=True) as session:
-            event = archive.import_event(
+            event = restore.import_event(
                 session,
-                data=archive.loads(raw),
+                data=restore.loads(raw),
                 owner_email=owner,
                 upload_dir=settings.uploads_path,
             )

@@ -336,7 +336,8 @@ def worker(folder: Path, fmt: str, *, seed: int, output: Path) -> None:
 
     from app.db import make_engine
     from app.models.events import Event
-    from app.services.proceedings import archive, build
+    from app.services.proceedings import build
+    from app.services.proceedings.archive import dump
     from app.services.proceedings.render import render, renderer
 
     settings = _settings(folder)
@@ -347,7 +348,7 @@ def worker(folder: Path, fmt: str, *, seed: int, output: Path) -> None:
         event = session.exec(select(Event)).one()
         started, cpu_started = time.perf_counter(), time.process_time()
         if fmt == "json":
-            content = archive.dumps(archive.export_event(session, event=event))
+            content = dump.dumps(dump.export_event(session, event=event))
         else:
             built = build.build_for_event(session, event=event)
             attach_map(built, seed=seed)

@@ -9,7 +9,7 @@ from app.models.events import Event, Phase
 from app.models.people import User
 from app.models.topics import PitchEntry, Topic, TopicConvener, Vote
 from app.services.access import EventAccess
-from app.services.events import events
+from app.services.events import team
 from app.services.topics import cohosting
 from tests.factories import access_as, make_participant, make_user
 
@@ -29,8 +29,8 @@ def as_staff(session: Session, event: Event, user: User) -> EventAccess:
 def make_facilitator(session: Session, event: Event, owner: User, name: str = "Fedya") -> User:
     """A user invited to ``event`` as facilitator (not an organiser)."""
     user = make_user(session, organiser=False, name=name)
-    token = events.invite_facilitator(session, access=as_staff(session, event, owner))
-    events.accept_invitation(session, token=token, user=user)
+    token = team.invite_facilitator(session, access=as_staff(session, event, owner))
+    team.accept_invitation(session, token=token, user=user)
     return user
 
 

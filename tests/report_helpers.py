@@ -31,7 +31,7 @@ from app.models.schedule import (
 )
 from app.models.topics import Topic
 from app.services.access import EventAccess
-from app.services.convergence import convergence
+from app.services.convergence import priorities
 from app.services.events import events, programme
 from app.services.notes import editing, items, photos
 from app.services.topics import news, pitches, topics, votes
@@ -293,14 +293,14 @@ def add_notes(session: Session, world: World, *, upload_dir: Path) -> Notes:
 
     set_phase(session, world.event, Phase.CONVERGENCE)
     for who, proposal in ((world.mira, desk), (world.petya, desk), (world.dan, formula)):
-        convergence.cast(session, access=who, proposal_id=proposal.id or 0)
+        priorities.cast(session, access=who, proposal_id=proposal.id or 0)
     set_phase(session, world.event, Phase.ACTIONS)
     for who, proposal, name, action, by_when in (
         (world.mira, desk, "Mira", "Zaedno will host the desk", "September"),
         (world.ivo, desk, SECRET_NAME, "I will ask the mayor", ""),
         (world.dan, formula, "Dan", "Bring two lawyers", "soon"),
     ):
-        convergence.commit(
+        priorities.commit(
             session,
             access=who,
             proposal_id=proposal.id or 0,

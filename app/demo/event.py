@@ -16,19 +16,17 @@ from typing import NamedTuple
 from sqlmodel import Session, col, delete, select
 
 from app.config import Settings
-from app.demo import notes
+from app.demo import maps, notes
 from app.errors import Invalid, PermissionDenied
 from app.models.events import BlockKind, Event, EventCreate, Phase, RoomCreate, TimeBlockCreate
-from app.models.maps import CardStatus, MapCard, MapPlusOne
 from app.models.people import OrgType, Participant, ParticipantCreate, User
 from app.models.schedule import CheckIn
 from app.models.topics import Announcement, Topic, TopicConvener, Vote
 from app.security import new_token
 from app.services.access import EventAccess, resolve
-from app.services.events import events, programme
-from app.services.maps import clustering, lookups, setup
+from app.services.events import events, programme, team
 from app.services.people import accounts
-from app.services.schedule import agenda, grid
+from app.services.schedule import agenda, optimise, publishing
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "organiser@demo.openspace.invalid"
@@ -222,7 +220,7 @@ def load_demo(session: Session, *, settings: Settings) -> tuple[Event, bool]:
         _participants(session, event=event)
         _marketplace(session, event=event)
         _agenda(session, access=access)
-        _map(session, access=access)
+        maps.load(session, access=access)
         notes.load(session, event=event, upload_dir=settings.uploads_path)
     except BaseException:
         session.rollback()
@@ -290,8 +288,8 @@ def _day_titles(session: Session, *, access: EventAccess) -> None:
 
 def _team(session: Session, *, access: EventAccess, facilitator: User) -> None:
     """Bring the facilitator in the way a real one arrives: by an accepted invitation."""
-    token = events.invite_facilitator(session, access=access, note=FACILITATOR_NAME)
-    events.accept_invitation(session, token=token, user=facilitator)
+    token = team.invite_facilitator(session, access=access, note=FACILITATOR_NAME)
+    team.accept_invitation(session, token=token, user=facilitator)
 
 
 def _rooms(session: Session, *, access: EventAccess) -> None:
@@ -457,10 +455,10 @@ def _agenda(session: Session, *, access: EventAccess) -> None:
     eve = dt.datetime.combine(
         FIRST_DAY - dt.timedelta(days=1), dt.time(18), agenda.zone(access.event)
     )
-    plan = grid.prepare(session, access=access, mode="fill", now=eve)
+    plan = optimise.prepare(session, access=access, mode="fill", now=eve)
     session.commit()
-    grid.apply(session, access=access, plan=grid.solve(plan, seed=0, engine="heuristic"))
-    grid.publish(session, access=access)
+    optimise.apply(session, access=access, plan=optimise.solve(plan, seed=0, engine="heuristic"))
+    publishing.publish(session, access=access)
     published = agenda.load_published(session, event=access.event)
     wanted: dict[int, list[int]] = {}
     for participant_id, topic_id in session.exec(
@@ -490,141 +488,3 @@ def _agenda(session: Session, *, access: EventAccess) -> None:
             )
     access.event.phase = Phase.SESSIONS
     session.add(access.event)
-
-
-# --- the mapping workshop of the first morning -------------------------------------------
-
-MAP_QUESTION = (
-    "Възможности, инициативи и нужди на гражданския сектор / "
-    "Opportunities, initiatives and needs of the civil sector"
-)
-MAP_PLACES = ("София", "Пловдив", "Варна", "Бургас", "Стара Загора", "Цялата страна")
-OPP, INIT, NEEDS = 0, 1, 2  # the map's default categories, in their order
-SOF, PLO, VAR, BUR, STZ, ALL = range(len(MAP_PLACES))
-# (name, category): named by the facilitator while the cards came in.
-MAP_CLUSTERS: dict[str, tuple[str, int]] = {
-    "funding": ("Финансиране / Funding", OPP),
-    "work": ("Работа / Work", OPP),
-    "centres": ("Общностни центрове / Community centres", INIT),
-    "housing": ("Жилища / Housing", NEEDS),
-    "language": ("Език / Language", NEEDS),
-}
-
-
-class DemoCard(NamedTuple):
-    text: str
-    category: int
-    place: int | None
-    author: int  # index into PARTICIPANTS
-    cluster: str | None = None
-
-
-MAP_CARDS: tuple[DemoCard, ...] = (
-    DemoCard(
-        "EU funds for integration projects: a new call opens in spring", OPP, ALL, 18, "funding"
-    ),
-    DemoCard("Общината може да предостави безплатни зали за срещи", OPP, PLO, 12),
-    DemoCard("Food factories near Plovdiv are hiring and ready to train", OPP, PLO, 2, "work"),
-    DemoCard("Местни бизнеси търсят служители с арабски и английски", OPP, VAR, 13, "work"),
-    DemoCard("University students want to volunteer as tutors", OPP, SOF, 8),
-    DemoCard("Дарителските кампании в социалните мрежи събират бързо", OPP, None, 0, "funding"),
-    DemoCard("The new national strategy names NGOs as partners", OPP, ALL, 16),
-    DemoCard("Малки грантове от общинския бюджет за младежки инициативи", OPP, STZ, 15, "funding"),
-    DemoCard("Seasonal work on the coast in summer", OPP, BUR, 14, "work"),
-    DemoCard("Community libraries (читалища) are open to host classes", OPP, None, 9),
-    DemoCard("Медиите проявяват интерес към позитивни истории", OPP, SOF, 1),
-    DemoCard(
-        "Doctors and engineers among newcomers, waiting for recognition", OPP, SOF, 20, "work"
-    ),
-    DemoCard("Zaedno community centre: legal advice every Tuesday", INIT, SOF, 0, "centres"),
-    DemoCard("Women's Circle Varna meets weekly, with childcare", INIT, VAR, 9, "centres"),
-    DemoCard("Младежкият хъб организира спорт и кино за всички", INIT, STZ, 8, "centres"),
-    DemoCard("Mentoring pairs newcomers with local professionals", INIT, SOF, 3),
-    DemoCard("Безплатни курсове по български език всяка събота", INIT, PLO, 12),
-    DemoCard("The Ukrainian mothers' network runs a Saturday school", INIT, VAR, 26, "centres"),
-    DemoCard("Горещ телефон за правна помощ на три езика", INIT, ALL, 6),
-    DemoCard("Shared kitchen: cooking evenings where neighbours meet", INIT, BUR, 5),
-    DemoCard("Общински информационен център за новодошли", INIT, BUR, 14),
-    DemoCard("A welcome guide to Sofia in Arabic, Dari and Ukrainian", INIT, SOF, 21),
-    DemoCard("Футболен отбор от местни и новодошли младежи", INIT, VAR, 27),
-    DemoCard("A job fair with employers who already hire refugees", INIT, SOF, 17),
-    DemoCard("Landlords refuse to rent to refugees", NEEDS, SOF, 3, "housing"),
-    DemoCard("Липсват социални жилища за семейства с деца", NEEDS, PLO, 11, "housing"),
-    DemoCard("A deposit of three months' rent is impossible to pay", NEEDS, VAR, 4, "housing"),
-    DemoCard("Временно настаняване след напускане на центъра", NEEDS, ALL, 16, "housing"),
-    DemoCard("Bulgarian classes in the evening, for people who work", NEEDS, SOF, 22, "language"),
-    DemoCard("Преводачи в болниците и в училищата", NEEDS, ALL, 13, "language"),
-    DemoCard("Teaching materials for Bulgarian as a second language", NEEDS, STZ, 8, "language"),
-    DemoCard("Психологическа подкрепа на майчин език", NEEDS, None, 19),
-    DemoCard("Stable funding instead of one-year projects", NEEDS, ALL, 1),
-    DemoCard("Признаване на дипломи без години чакане", NEEDS, ALL, 20),
-    DemoCard("Childcare places, so that mothers can attend courses", NEEDS, VAR, 9),
-    DemoCard("Информация за правата на достъпен език", NEEDS, BUR, 28),
-    DemoCard("Transport to the jobs outside the city", NEEDS, PLO, 23),
-    DemoCard("Повече доверие между общините и НПО", NEEDS, None, 2),
-    DemoCard("Doctors who accept patients without a personal number", NEEDS, SOF, 24),
-)
-# A duplicate the facilitator merged: (the card, the index of the card it was merged into).
-MAP_DUPLICATE = (DemoCard("Evening Bulgarian courses for working parents", NEEDS, PLO, 25), 28)
-
-
-def _map(session: Session, *, access: EventAccess) -> None:
-    """The mapping workshop of the first morning: about forty cards in Bulgarian and English,
-    named clusters, a merged duplicate and +1s. Open for cards, and not on the board (which
-    shows the dot voting): a facilitator puts it there from Maps."""
-    the_map = setup.create_map(
-        session, access=access, question=MAP_QUESTION, uses_places=True, uses_org_type=True
-    )
-    map_id = the_map.id or 0
-    places = [setup.add_place(session, access=access, map_id=map_id, name=n) for n in MAP_PLACES]
-    categories = lookups.categories(session, map_id=map_id)
-    clusters = {
-        key: clustering.create_cluster(
-            session,
-            access=access,
-            map_id=map_id,
-            category_id=categories[category].id or 0,
-            name=name,
-        )
-        for key, (name, category) in MAP_CLUSTERS.items()
-    }
-    people = session.exec(
-        select(Participant)
-        .where(Participant.event_id == access.event_id)
-        .order_by(col(Participant.id))
-    ).all()
-
-    def card(seed: DemoCard) -> MapCard:
-        row = MapCard(
-            event_id=access.event_id,
-            map_id=map_id,
-            category_id=categories[seed.category].id,  # type: ignore[arg-type]
-            place_id=places[seed.place].id if seed.place is not None else None,
-            cluster_id=clusters[seed.cluster].id if seed.cluster else None,
-            text=seed.text,
-            participant_id=people[seed.author].id,
-        )
-        session.add(row)
-        session.flush()
-        return row
-
-    cards = [card(seed) for seed in MAP_CARDS]
-    duplicate, kept = MAP_DUPLICATE
-    merged = card(duplicate)
-    merged.status = CardStatus.MERGED
-    merged.merged_into_id = cards[kept].id
-    # A fixed pattern, not random: the demo must look the same on every machine.
-    for number, person in enumerate(people[:24]):
-        for index, row in enumerate(cards):
-            if (index * 7 + number) % 9 == 0 and row.participant_id != person.id:
-                session.add(
-                    MapPlusOne(event_id=access.event_id, card_id=row.id, participant_id=person.id)  # type: ignore[arg-type]
-                )
-    session.add(
-        MapPlusOne(
-            event_id=access.event_id,
-            card_id=cards[kept].id,  # type: ignore[arg-type]
-            participant_id=people[duplicate.author].id,  # type: ignore[arg-type]
-        )
-    )
-    session.commit()

@@ -12,7 +12,7 @@ from app.deps import AuthDep, SettingsDep, UserDep, verify_csrf
 from app.errors import Invalid, RateLimited
 from app.forms import safe_next
 from app.i18n import LOCALES
-from app.services.events import events
+from app.services.events import team
 from app.services.people import accounts
 from app.templating import render
 from app.web import LANG_COOKIE, rotate_sid
@@ -110,7 +110,7 @@ def choose_language(
 
 @router.get("/invite/{token}")
 def invitation(request: Request, token: str, session: SessionDep, user: UserDep) -> Response:
-    _invitation, event = events.invitation_by_token(session, token=token)
+    _invitation, event = team.invitation_by_token(session, token=token)
     return render(
         request,
         "auth/invite.html",
@@ -122,7 +122,7 @@ def invitation(request: Request, token: str, session: SessionDep, user: UserDep)
 def accept_invitation(request: Request, token: str, session: SessionDep, user: UserDep) -> Response:
     if user is None:
         return RedirectResponse(f"/invite/{token}", status_code=303)
-    event = events.accept_invitation(session, token=token, user=user)
+    event = team.accept_invitation(session, token=token, user=user)
     return RedirectResponse(f"/o/{event.slug}", status_code=303)
 
 
@@ -137,7 +137,7 @@ def register_from_invitation(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
-    _invitation, event = events.invitation_by_token(session, token=token)
+    _invitation, event = team.invitation_by_token(session, token=token)
     try:
         user = accounts.create_user(session, email=email, name=name, password=password)
     except Invalid as error:
@@ -154,5 +154,5 @@ def register_from_invitation(
             status_code=422,
         )
     _sign_in(request, session, settings, user.id)  # type: ignore[arg-type]
-    events.accept_invitation(session, token=token, user=user)
+    team.accept_invitation(session, token=token, user=user)
     return RedirectResponse(f"/o/{event.slug}", status_code=303)

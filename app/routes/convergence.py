@@ -16,8 +16,7 @@ from app.errors import Conflict, Invalid
 from app.forms import parse_int
 from app.realtime.notify import EventRoute, unchanged
 from app.services.access import EventAccess
-from app.services.convergence import convergence, priorities
-from app.services.convergence.convergence import AUTO_CHOICES
+from app.services.convergence import closing, priorities
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
@@ -89,7 +88,7 @@ def _dot(
     *,
     add: bool,
 ) -> Response:
-    action = convergence.cast if add else convergence.retract
+    action = priorities.cast if add else priorities.retract
     try:
         result = action(session, access=access, proposal_id=proposal_id, key=key or None)
     except Conflict as error:
@@ -136,7 +135,7 @@ def commit(
     by_when: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        convergence.commit(
+        priorities.commit(
             session,
             access=access,
             proposal_id=proposal_id,
@@ -167,7 +166,7 @@ def _priorities_back(access: EventAccess, proposal_id: int) -> RedirectResponse:
 
 @router.post("/e/{slug}/commitments/{commitment_id}/withdraw")
 def withdraw_commitment(session: SessionDep, access: AccessDep, commitment_id: int) -> Response:
-    proposal_id = convergence.withdraw_commitment(
+    proposal_id = priorities.withdraw_commitment(
         session, access=access, commitment_id=commitment_id
     )
     return _priorities_back(access, proposal_id)
@@ -186,8 +185,8 @@ def _closing_page(
     request: Request, session: SessionDep, access: EventAccess, *, status: int = 200
 ) -> Response:
     access.require_staff()
-    slides = convergence.slides(session, event_id=access.event_id)
-    state = convergence.closing_state(session, event_id=access.event_id)
+    slides = closing.slides(session, event_id=access.event_id)
+    state = closing.closing_state(session, event_id=access.event_id)
     return render(
         request,
         "convergence/closing.html",
@@ -196,22 +195,22 @@ def _closing_page(
             "access": access,
             "user": access.user,
             "slides": slides,
-            "current": convergence.current_index(state, len(slides)),
+            "current": closing.current_index(state, len(slides)),
             "state": state,
-            "auto_choices": AUTO_CHOICES,
+            "auto_choices": closing.AUTO_CHOICES,
         },
         status_code=status,
     )
 
 
 @router.get("/o/{slug}/closing")
-def closing(request: Request, session: SessionDep, access: AccessDep) -> Response:
+def closing_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
     return _closing_page(request, session, access)
 
 
 def _slide_count(session: SessionDep, access: EventAccess) -> int:
     access.require_staff()
-    return len(convergence.slides(session, event_id=access.event_id))
+    return len(closing.slides(session, event_id=access.event_id))
 
 
 def _closing_back(access: EventAccess) -> RedirectResponse:
@@ -220,13 +219,13 @@ def _closing_back(access: EventAccess) -> RedirectResponse:
 
 @router.post("/o/{slug}/closing/next")
 def closing_next(session: SessionDep, access: AccessDep) -> Response:
-    convergence.move(session, access=access, step=1, count=_slide_count(session, access))
+    closing.move(session, access=access, step=1, count=_slide_count(session, access))
     return _closing_back(access)
 
 
 @router.post("/o/{slug}/closing/previous")
 def closing_previous(session: SessionDep, access: AccessDep) -> Response:
-    convergence.move(session, access=access, step=-1, count=_slide_count(session, access))
+    closing.move(session, access=access, step=-1, count=_slide_count(session, access))
     return _closing_back(access)
 
 
@@ -236,7 +235,7 @@ def closing_show(
 ) -> Response:
     count = _slide_count(session, access)
     number = parse_int(index, field="index")
-    convergence.show(session, access=access, index=number, count=count)
+    closing.show(session, access=access, index=number, count=count)
     return _closing_back(access)
 
 
@@ -248,5 +247,5 @@ def closing_auto(
 ) -> Response:
     count = _slide_count(session, access)
     seconds = parse_int(auto_seconds, field="auto_seconds")
-    convergence.set_auto(session, access=access, seconds=seconds, count=count)
+    closing.set_auto(session, access=access, seconds=seconds, count=count)
     return _closing_back(access)

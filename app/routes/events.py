@@ -26,7 +26,7 @@ from app.models.events import (
 from app.pages import control_panel
 from app.realtime.notify import EventRoute, quiet
 from app.services.access import EventAccess
-from app.services.events import events, phases, programme
+from app.services.events import events, phases, programme, team
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -145,7 +145,7 @@ def overview(
             "participant_count": events.participant_count(session, event_id=access.event_id),
             "days": programme.programme(session, event_id=access.event_id),
             "rooms": programme.rooms(session, event_id=access.event_id),
-            "members": events.members(session, event_id=access.event_id),
+            "members": team.members(session, event_id=access.event_id),
             "role_labels": ROLE_LABELS,
             "kind_labels": BLOCK_KIND_LABELS,
         },
@@ -282,8 +282,8 @@ def _team_page(
         "events/team.html",
         {
             **_staff_context(access),
-            "members": events.members(session, event_id=access.event_id),
-            "invitations": events.pending_invitations(session, event_id=access.event_id),
+            "members": team.members(session, event_id=access.event_id),
+            "invitations": team.pending_invitations(session, event_id=access.event_id),
             "role_labels": ROLE_LABELS,
             "new_link": new_link,
             "errors": errors or {},
@@ -307,7 +307,7 @@ def invite(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        token = events.invite_facilitator(session, access=access, note=note)
+        token = team.invite_facilitator(session, access=access, note=note)
     except Invalid as error:
         return _team_page(request, session, access, errors=error.errors, status=422)
     # The link is shown once: only its hash is stored.
@@ -316,13 +316,13 @@ def invite(
 
 @router.post("/{slug}/team/invitations/{invitation_id}/revoke")
 def revoke_invitation(session: SessionDep, access: AccessDep, invitation_id: int) -> Response:
-    events.revoke_invitation(session, access=access, invitation_id=invitation_id)
+    team.revoke_invitation(session, access=access, invitation_id=invitation_id)
     return _back(access, "/team")
 
 
 @router.post("/{slug}/team/members/{user_id}/remove")
 def remove_member(session: SessionDep, access: AccessDep, hub: HubDep, user_id: int) -> Response:
-    member_id = events.remove_member(session, access=access, user_id=user_id)
+    member_id = team.remove_member(session, access=access, user_id=user_id)
     hub.revoke(access.event_id, "staff", [member_id])  # their open pages lose the live view
     return _back(access, "/team")
 

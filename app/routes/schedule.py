@@ -16,7 +16,7 @@ from app.i18n import _, ngettext
 from app.models.base import MAX_ID
 from app.realtime.notify import EventRoute
 from app.services.access import EventAccess
-from app.services.schedule import drafting, grid
+from app.services.schedule import drafting, grid, optimise, publishing
 from app.services.schedule.agenda import Cell
 from app.templating import render
 
@@ -211,13 +211,13 @@ def undo(request: Request, session: SessionDep, access: AccessDep) -> Response:
 
 
 def _schedule(
-    request: Request, session: SessionDep, access: EventAccess, mode: grid.Mode
+    request: Request, session: SessionDep, access: EventAccess, mode: optimise.Mode
 ) -> Response:
     try:
-        plan = grid.prepare(session, access=access, mode=mode)
+        plan = optimise.prepare(session, access=access, mode=mode)
         session.commit()  # no transaction (and no SQLite write lock) while the scheduler thinks
-        grid.solve(plan)
-        grid.apply(session, access=access, plan=plan)
+        optimise.solve(plan)
+        optimise.apply(session, access=access, plan=plan)
     except DomainError as error:
         return _failed(request, session, access, error)
     result = plan.result
@@ -245,7 +245,7 @@ def reoptimise(request: Request, session: SessionDep, access: AccessDep) -> Resp
 @router.post("/publish")
 def publish(request: Request, session: SessionDep, access: AccessDep) -> Response:
     try:
-        version = grid.publish(session, access=access)
+        version = publishing.publish(session, access=access)
     except DomainError as error:
         return _failed(request, session, access, error)
     return _answer(

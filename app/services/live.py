@@ -9,7 +9,8 @@ from sqlmodel import Session, col, func, select
 from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicStatus
-from app.services.convergence import convergence
+from app.services.convergence import closing, priorities
+from app.services.convergence.priorities import Priority
 from app.services.maps import views as maps_views
 from app.services.notes import reading
 from app.services.schedule import agenda, checkins, grid
@@ -36,9 +37,9 @@ class PitchView:
 
 @dataclass
 class ClosingView:
-    """The closing circle's slides and which one shows (see convergence.current_index)."""
+    """The closing circle's slides and which one shows (see closing.current_index)."""
 
-    slides: list[convergence.Slide]
+    slides: list[closing.Slide]
     position: int
     auto_seconds: int
     since: float  # unix time the position was set
@@ -64,7 +65,7 @@ class LiveState:
     # Session notes and what follows them (app/services/notes/, convergence/).
     notes_json: str = "{}"
     closing: ClosingView | None = None
-    priorities: list[convergence.Priority] = field(default_factory=list)
+    priorities: list[Priority] = field(default_factory=list)
 
     @property
     def ranked(self) -> list[TopicView]:
@@ -108,7 +109,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         current = PitchView(topic=views[topic.id], ends_at=ends_at)
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
     published = agenda.load_published(session, event=event)
-    closing, priorities = _after_sessions(session, event=event)
+    closing_view, top = _after_sessions(session, event=event)
     return LiveState(
         event=event,
         topics=list(views.values()),
@@ -123,27 +124,25 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         grid_revision=grid.revision(session, event_id=event_id),
         map=maps_views.board_state(session, event_id=event_id),
         notes_json=reading.live_json(session, event_id=event_id),
-        closing=closing,
-        priorities=priorities,
+        closing=closing_view,
+        priorities=top,
     )
 
 
-def _after_sessions(
-    session: Session, *, event: Event
-) -> tuple[ClosingView | None, list[convergence.Priority]]:
+def _after_sessions(session: Session, *, event: Event) -> tuple[ClosingView | None, list[Priority]]:
     """The closing presentation, or the ranked priorities: loaded only in their phases."""
     event_id = event.id or 0
     if event.phase == Phase.CLOSING:
-        slides = convergence.slides(session, event_id=event_id)
-        state = convergence.closing_state(session, event_id=event_id)
+        slides = closing.slides(session, event_id=event_id)
+        state = closing.closing_state(session, event_id=event_id)
         view = ClosingView(
             slides=slides,
             position=state.position,
             auto_seconds=state.auto_seconds,
             since=state.changed_at.timestamp(),
-            current=convergence.current_index(state, len(slides)),
+            current=closing.current_index(state, len(slides)),
         )
         return view, []
     if event.phase in (Phase.CONVERGENCE, Phase.ACTIONS):
-        return None, convergence.priorities(session, event_id=event_id)[: convergence.TOP]
+        return None, priorities.priorities(session, event_id=event_id)[: priorities.TOP]
     return None, []

@@ -24,7 +24,7 @@ from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import Participant
 from app.models.topics import Topic, TopicConvener
 from app.services.access import resolve
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from tests.browser.conftest import SECRET
 from tests.browser.helpers import LiveEvent, LiveServer, create_event, join_event
 from tests.notes_helpers import publish_topics
@@ -54,7 +54,7 @@ def _sessions(server: LiveServer, slug: str, titles: list[str], convener: str) -
     """Rooms, a slot, topics convened by ``convener`` (who joined already), published."""
     with database(server) as session:
         event = _event(session, slug)
-        owner = events.members(session, event_id=event.id or 0)[0][0]
+        owner = team.members(session, event_id=event.id or 0)[0][0]
         staff = resolve(session, event=event, user=owner, session_id=None)
         day = events.days(session, event_id=event.id or 0)[0]
         block = programme.add_block(

@@ -9,12 +9,13 @@ from sqlmodel import Session, SQLModel, func, select
 from app.config import Settings
 from app.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
 from app.demo import event as demo_event
+from app.demo import maps as demo_maps
 from app.errors import PermissionDenied
 from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.people import OrgType, Participant, User
 from app.models.topics import Vote
 from app.services import live
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from app.services.maps import export
 from app.services.people import accounts
 from app.services.schedule import agenda, checkins, grid
@@ -40,7 +41,7 @@ def _counts(session: Session) -> dict[str, int]:
 
 
 def _team(session: Session, event: Event) -> list[tuple[str, str]]:
-    return [(user.email, role) for user, role in events.members(session, event_id=event.id or 0)]
+    return [(user.email, role) for user, role in team.members(session, event_id=event.id or 0)]
 
 
 def _production(settings: Settings) -> Settings:
@@ -281,7 +282,7 @@ def test_load_demo_map_has_cards_in_both_languages_clusters_and_plus_ones(
     # Categories in the event's main language (Bulgarian), places as the facilitator typed them.
     assert [row.label for row in report.by_category] == ["Възможности", "Инициативи", "Нужди"]
     assert [row.counts[0] for row in report.by_category] == [12, 12, 15]
-    assert [row.label for row in report.by_place] == [*demo_event.MAP_PLACES, "No place given"]
+    assert [row.label for row in report.by_place] == [*demo_maps.MAP_PLACES, "No place given"]
     assert (report.total_cards, report.merged, report.hidden) == (39, 1, 0)
     assert report.total_plus_ones == 98
     assert [(row.name, row.cards) for row in report.clusters] == [

@@ -11,7 +11,7 @@ from app.config import Settings
 from app.demo import load_demo
 from app.models.people import Participant
 from app.models.schedule import CheckIn
-from app.services.convergence import convergence
+from app.services.convergence import priorities
 from app.services.notes import report as notes_report
 
 
@@ -43,8 +43,8 @@ def test_demo_has_notes_in_both_languages_photos_priorities_and_commitments(
         full = Image.open(io.BytesIO(photo.path.read_bytes()))
         assert (full.format, dict(full.getexif())) == ("JPEG", {})
         assert photo.thumb_path.is_file()
-    ranked = convergence.priorities(session, event_id=event.id or 0)
+    ranked = priorities.priorities(session, event_id=event.id or 0)
     assert len(ranked) == 7
     assert [p.dots for p in ranked] == sorted((p.dots for p in ranked), reverse=True)
     assert sum(p.dots for p in ranked) > 40
-    assert [c.who for _p, c in convergence.commitments(session, event_id=event.id or 0)] != []
+    assert [c.who for _p, c in priorities.commitments(session, event_id=event.id or 0)] != []

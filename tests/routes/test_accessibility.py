@@ -23,10 +23,10 @@ from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.maps import Map, MapCard, MapCluster
 from app.models.people import Participant, User
 from app.models.topics import Topic
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from app.services.maps import cards, clustering, lookups, setup
 from app.services.people import participants
-from app.services.schedule import agenda, grid
+from app.services.schedule import agenda, grid, publishing
 from app.services.topics import news, pitches, topics, votes
 from app.web import LANG_COOKIE
 from tests.factories import PASSWORD, csrf, post
@@ -247,8 +247,8 @@ def world(
                     kind=kind, starts_at=dt.time(hour), ends_at=dt.time(hour, 45), title=title
                 ),
             )
-    invitation_token = events.invite_facilitator(session, access=staff, note="for Fedya")
-    events.invite_facilitator(session, access=staff, note="")
+    invitation_token = team.invite_facilitator(session, access=staff, note="for Fedya")
+    team.invite_facilitator(session, access=staff, note="")
     make_facilitator(session, event, owner)
     set_phase(session, event, Phase.MARKETPLACE)
     news.announce(session, access=staff, text="Lunch at one")
@@ -591,7 +591,7 @@ def test_agenda_pages(session: Session, world: World, owner: User) -> None:
         session, access=staff, topic_id=world.my_topic_id, expected=None, target=(block, rooms[1])
     )
     grid.set_locked(session, access=staff, topic_id=world.my_topic_id, locked=True)
-    grid.publish(session, access=staff)
+    publishing.publish(session, access=staff)
     set_phase(session, event, Phase.SESSIONS)
     session.commit()
     report(

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.models.people import Participant
 from app.models.topics import Vote
-from app.services.schedule import calendar, checkins, grid
+from app.services.schedule import calendar, checkins, grid, publishing
 from tests.factories import login, post
 from tests.grid_helpers import Grid, make_grid, vote
 from tests.routes.helpers import join, snapshot, sync
@@ -36,7 +36,7 @@ def g(session: Session, settings: Settings) -> Grid:
     grid.move(
         session, access=made.staff, topic_id=made.topic(2), expected=None, target=made.cell(1, 0)
     )
-    grid.publish(session, access=made.staff)
+    publishing.publish(session, access=made.staff)
     session.commit()
     return made
 
@@ -84,7 +84,7 @@ def test_my_agenda_shows_what_i_voted_for_and_the_notice_when_it_moves(
     grid.move(
         session, access=g.staff, topic_id=g.topic(2), expected=g.cell(1, 0), target=g.cell(1, 1)
     )
-    grid.publish(session, access=g.staff)
+    publishing.publish(session, access=g.staff)
     session.commit()
 
     home = phone.get(f"/e/{g.event.slug}")
@@ -160,7 +160,7 @@ def test_event_feed_validates_and_keeps_uids_when_sessions_move(
     grid.move(
         session, access=g.staff, topic_id=g.topic(0), expected=g.cell(0, 0), target=g.cell(1, 1)
     )
-    grid.publish(session, access=g.staff)
+    publishing.publish(session, access=g.staff)
     session.commit()
     after = feed_events(client.get(url).content)
 

@@ -13,7 +13,7 @@ from app.config import Settings
 from app.models.events import Event, EventMember, Invitation, Role
 from app.models.people import AuthSession, User
 from app.services import ratelimit
-from app.services.events import events
+from app.services.events import team
 from app.web import LANG_COOKIE, SID_COOKIE
 from tests.factories import PASSWORD, access_as, field_error, login, make_user, post
 from tests.routes.helpers import input_value, join, sync
@@ -195,7 +195,7 @@ def test_invitation_register_invalid_changes_nothing(
     assert input_value(response.text, "name") == "Ivo"
     sync(session)
     assert len(session.exec(select(User)).all()) == 1
-    assert events.pending_invitations(session, event_id=event.id) != []  # type: ignore[arg-type]
+    assert team.pending_invitations(session, event_id=event.id) != []  # type: ignore[arg-type]
     assert ivo.get("/o", follow_redirects=False).status_code == 303
 
 

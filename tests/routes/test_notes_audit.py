@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.models.events import Event, Phase
 from app.models.people import User
-from app.services.convergence import convergence
+from app.services.convergence import priorities
 from app.services.notes import editing, items
 from tests.factories import csrf
 from tests.marketplace_helpers import as_staff, set_phase
@@ -119,4 +119,4 @@ def test_board_in_the_closing_and_convergence_phases(
         set_phase(session, event, phase)
         board = phone.get(events.board_path(event, settings.secret)).text
         assert audit(board, csrf(phone, settings)) == [], phase
-    assert convergence.priorities(session, event_id=event.id or 0)[0].proposal_id == proposal_id
+    assert priorities.priorities(session, event_id=event.id or 0)[0].proposal_id == proposal_id

@@ -43,7 +43,7 @@ from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace
 from app.models.notes import Commitment, NextStep, NotesConflict, Photo, Proposal
 from app.models.people import Participant, ParticipantDevice, User
 from app.models.topics import Announcement, CohostRequest, Topic
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from app.services.maps import cards, clustering, lookups, setup
 from app.services.people import participants
 from app.services.topics import news, topics
@@ -268,7 +268,7 @@ def build_world(
         day_id=day.id,  # type: ignore[arg-type]
         data=TimeBlockCreate(starts_at=dt.time(9), ends_at=dt.time(10)),
     )
-    invitation_token = events.invite_facilitator(session, access=access, note="for Fedya")
+    invitation_token = team.invite_facilitator(session, access=access, note="for Fedya")
     facilitator = make_user(session, organiser=False)
     session.add(EventMember(event_id=event.id, user_id=facilitator.id, role=Role.FACILITATOR))  # type: ignore[arg-type]
     set_phase(session, event, Phase.MARKETPLACE)

@@ -19,7 +19,7 @@ from app.db import UNSAFE_METHODS
 from app.main import create_app
 from app.models.events import Event, EventMember, Invitation, Role, RoomCreate, TimeBlockCreate
 from app.models.people import Participant, User
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from app.services.people import participants
 from app.templating import CDN_SCRIPTS
 from app.web import LANG_COOKIE, SID_COOKIE, csrf_token
@@ -66,7 +66,7 @@ def world(session: Session, settings: Settings, event: Event, owner: User) -> di
         day_id=day.id,  # type: ignore[arg-type]
         data=TimeBlockCreate(starts_at=dt.time(9), ends_at=dt.time(10)),
     )
-    invitation_token = events.invite_facilitator(session, access=access)
+    invitation_token = team.invite_facilitator(session, access=access)
     invitation = session.exec(select(Invitation)).one()
     facilitator = make_user(session, organiser=False)
     session.add(EventMember(event_id=event.id, user_id=facilitator.id, role=Role.FACILITATOR))  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from app.config import Settings
 from app.models.people import Participant
 from app.services.access import live_token
 from app.services.events import events
-from app.services.schedule import checkins, grid
+from app.services.schedule import checkins, grid, publishing
 from tests.factories import csrf, login, make_user, post
 from tests.grid_helpers import Grid, make_grid
 from tests.routes.helpers import join, snapshot, sync
@@ -42,7 +42,7 @@ def g(session: Session, settings: Settings) -> Grid:
             expected=None,
             target=made.cell(0, index),
         )
-    grid.publish(session, access=made.staff)
+    publishing.publish(session, access=made.staff)
     session.commit()
     return made
 

@@ -1,2 +1,3 @@
-"""After the sessions: the closing circle, convergence (dots on proposals, ranked into
-priorities) and action planning (commitments on the top priorities)."""
+"""After the sessions: convergence (dots on proposals, ranked into priorities) and action
+planning (commitments on the top priorities) in ``priorities``; the closing circle's
+presentation in ``closing``."""

@@ -11,7 +11,8 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models.events import Event
 from app.services.access import EventAccess
-from app.services.proceedings import archive, build
+from app.services.proceedings import build
+from app.services.proceedings.archive import dump
 from app.services.proceedings.render import render
 
 FORMATS = ("html", "pdf", "docx", "md", "json", "csv")
@@ -51,7 +52,7 @@ def export_event(session: Session, *, event: Event, fmt: str, upload_dir: Path) 
     if fmt not in FORMATS:
         raise NotFound(_("There is nothing at this address."))
     if fmt == "json":
-        content = archive.dumps(archive.export_event(session, event=event))
+        content = dump.dumps(dump.export_event(session, event=event))
     else:
         content = render(build.build_for_event(session, event=event), fmt, upload_dir=upload_dir)
     return Export(content, MEDIA_TYPES[fmt], FILE_NAMES[fmt].format(slug=event.slug))

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.models.schedule import ScheduleVersion
 from app.services import live
 from app.services.access import EventAccess
-from app.services.schedule import agenda, checkins, grid
+from app.services.schedule import agenda, checkins, grid, publishing
 
 
 @dataclass
@@ -46,7 +46,7 @@ def page(session: Session, *, access: EventAccess, query: str = "") -> GridPage:
         waiting=waiting,
         topic_conveners={topic.id: topic.conveners for topic in waiting},
         version=agenda.latest_version(session, event_id=access.event_id),
-        unpublished=grid.unpublished_changes(session, grid=draft),
+        unpublished=publishing.unpublished_changes(session, grid=draft),
         revision=grid.revision(session, event_id=access.event_id),
         attendance=checkins.attendance(session, event_id=access.event_id),
     )

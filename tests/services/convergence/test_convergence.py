@@ -16,7 +16,7 @@ from app.models.notes import ClosingState, Proposal, ProposalVote
 from app.models.people import AuthSession, User
 from app.models.topics import IdempotencyKey, Topic
 from app.services.access import EventAccess
-from app.services.convergence import convergence
+from app.services.convergence import closing, priorities
 from app.services.notes import editing, items
 from app.services.topics.votes import VoteResult
 from tests.factories import access_as, make_participant
@@ -53,7 +53,7 @@ def test_budget_and_per_proposal_maximum(
     session: Session, settings: Settings, event: Event, proposals: list[Proposal]
 ) -> None:
     voter = as_participant(session, settings, event, "Vera")
-    cast = convergence.cast
+    cast = priorities.cast
     assert cast(session, access=voter, proposal_id=_pid(proposals[0])) == VoteResult(
         _pid(proposals[0]), 1, 4
     )
@@ -67,9 +67,9 @@ def test_budget_and_per_proposal_maximum(
     assert caught.value.message == (
         "You have used all your dots. Take one back to vote for this proposal."
     )
-    back = convergence.retract(session, access=voter, proposal_id=_pid(proposals[0]))
+    back = priorities.retract(session, access=voter, proposal_id=_pid(proposals[0]))
     assert (back.on_topic, back.dots_left) == (0, 1)
-    assert convergence.my_dots(session, access=voter) == {_pid(p): 1 for p in proposals[1:5]}
+    assert priorities.my_dots(session, access=voter) == {_pid(p): 1 for p in proposals[1:5]}
 
 
 def test_proposal_dots_only_while_convergence_is_on(
@@ -78,7 +78,7 @@ def test_proposal_dots_only_while_convergence_is_on(
     voter = as_participant(session, settings, event, "Vera")
     set_phase(session, event, Phase.ACTIONS)
     with pytest.raises(Conflict) as caught:
-        convergence.cast(session, access=voter, proposal_id=_pid(proposals[0]))
+        priorities.cast(session, access=voter, proposal_id=_pid(proposals[0]))
     assert caught.value.message == "Voting on proposals is closed right now."
     assert session.exec(select(func.count()).select_from(ProposalVote)).one() == 0
 
@@ -93,8 +93,8 @@ def test_priorities_rank_by_dots_then_age(
     voters = [as_participant(session, settings, event, f"V{n}") for n in range(3)]
     for voter, chosen in zip(voters, ([2, 5], [5, 7], [5]), strict=True):
         for index in chosen:
-            convergence.cast(session, access=voter, proposal_id=_pid(proposals[index]))
-    ranked = convergence.priorities(session, event_id=event.id or 0)
+            priorities.cast(session, access=voter, proposal_id=_pid(proposals[index]))
+    ranked = priorities.priorities(session, event_id=event.id or 0)
     assert [(p.rank, p.text, p.dots) for p in ranked[:4]] == [
         (1, "Proposal 5", 3),
         (2, "Proposal 2", 1),
@@ -108,7 +108,7 @@ def test_priorities_rank_by_dots_then_age(
         items.delete_proposal(session, access=staff, proposal_id=_pid(proposals[5]))
     with pytest.raises(PermissionDenied):
         items.delete_proposal(session, access=voters[0], proposal_id=_pid(proposals[5]))
-    assert convergence.priorities(session, event_id=event.id or 0)[0].text == "Proposal 5"
+    assert priorities.priorities(session, event_id=event.id or 0)[0].text == "Proposal 5"
 
 
 def test_commitments_for_top_priorities_during_action_planning(
@@ -121,14 +121,14 @@ def test_commitments_for_top_priorities_during_action_planning(
     mira = as_participant(session, settings, event, "Mira")
     ivo = as_participant(session, settings, event, "Ivo")
     for proposal in proposals[:2]:
-        convergence.cast(session, access=mira, proposal_id=_pid(proposal))
+        priorities.cast(session, access=mira, proposal_id=_pid(proposal))
     with pytest.raises(Conflict):
-        convergence.commit(
+        priorities.commit(
             session, access=mira, proposal_id=_pid(proposals[0]), who="X", action="Y", by_when=""
         )
     set_phase(session, event, Phase.ACTIONS)
     with pytest.raises(Invalid) as caught:
-        convergence.commit(
+        priorities.commit(
             session, access=mira, proposal_id=_pid(proposals[0]), who=" ", action="", by_when=""
         )
     assert caught.value.errors == {
@@ -136,11 +136,11 @@ def test_commitments_for_top_priorities_during_action_planning(
         "action": "Say what you will do.",
     }
     with pytest.raises(Conflict) as conflict:
-        convergence.commit(
+        priorities.commit(
             session, access=mira, proposal_id=_pid(proposals[-1]), who="A", action="B", by_when=""
         )
     assert conflict.value.message == "Commitments are for the top priorities only."
-    made = convergence.commit(
+    made = priorities.commit(
         session,
         access=mira,
         proposal_id=_pid(proposals[1]),
@@ -148,14 +148,14 @@ def test_commitments_for_top_priorities_during_action_planning(
         action="Our organisation will draft the guarantee scheme",
         by_when="September 2026",
     )
-    listed = convergence.commitments(session, event_id=event.id or 0)
+    listed = priorities.commitments(session, event_id=event.id or 0)
     assert [(p.text, c.who, c.by_when) for p, c in listed] == [
         ("Proposal 1", "Nov Dom Foundation", "September 2026")
     ]
     with pytest.raises(PermissionDenied):
-        convergence.withdraw_commitment(session, access=ivo, commitment_id=made.id or 0)
-    convergence.withdraw_commitment(session, access=staff, commitment_id=made.id or 0)
-    assert convergence.commitments(session, event_id=event.id or 0) == []
+        priorities.withdraw_commitment(session, access=ivo, commitment_id=made.id or 0)
+    priorities.withdraw_commitment(session, access=staff, commitment_id=made.id or 0)
+    assert priorities.commitments(session, event_id=event.id or 0) == []
 
 
 # --- under real concurrency, on both databases ----------------------------------------------
@@ -173,7 +173,7 @@ def _vote(event: Event, auth: AuthSession, target, key: str | None = None):  # t
         current = db.get(Event, event.id)
         assert current is not None
         access = access_as(db, current, auth=auth)
-        return convergence.cast(db, access=access, proposal_id=target(number), key=key)
+        return priorities.cast(db, access=access, proposal_id=target(number), key=key)
 
     return request
 
@@ -219,10 +219,10 @@ def test_current_index_moves_on_by_itself_when_auto() -> None:
     start = dt.datetime(2026, 6, 10, 13, 20, tzinfo=dt.UTC)
     state = ClosingState(event_id=1, position=1, auto_seconds=30, changed_at=start)
     at = [start + dt.timedelta(seconds=s) for s in (0, 29, 30, 95)]
-    assert [convergence.current_index(state, 3, now) for now in at] == [1, 1, 2, 1]
+    assert [closing.current_index(state, 3, now) for now in at] == [1, 1, 2, 1]
     state.auto_seconds = 0
-    assert convergence.current_index(state, 3, at[-1]) == 1
-    assert convergence.current_index(state, 0, at[-1]) == 0
+    assert closing.current_index(state, 3, at[-1]) == 1
+    assert closing.current_index(state, 0, at[-1]) == 0
 
 
 def test_move_show_and_auto(
@@ -232,20 +232,20 @@ def test_move_show_and_auto(
     staff: EventAccess,
     sessions: list[Topic],
 ) -> None:
-    found = convergence.slides(session, event_id=event.id or 0)
+    found = closing.slides(session, event_id=event.id or 0)
     assert [slide.title for slide in found] == ["Housing", "Jobs"]
     count = len(found)
-    assert convergence.move(session, access=staff, step=1, count=count).position == 1
-    assert convergence.move(session, access=staff, step=1, count=count).position == 0
-    assert convergence.move(session, access=staff, step=-1, count=count).position == 1
-    assert convergence.show(session, access=staff, index=0, count=count).position == 0
-    state = convergence.set_auto(session, access=staff, seconds=30, count=count)
+    assert closing.move(session, access=staff, step=1, count=count).position == 1
+    assert closing.move(session, access=staff, step=1, count=count).position == 0
+    assert closing.move(session, access=staff, step=-1, count=count).position == 1
+    assert closing.show(session, access=staff, index=0, count=count).position == 0
+    state = closing.set_auto(session, access=staff, seconds=30, count=count)
     assert (state.position, state.auto_seconds) == (0, 30)
     with pytest.raises(Invalid):
-        convergence.set_auto(session, access=staff, seconds=7, count=count)
+        closing.set_auto(session, access=staff, seconds=7, count=count)
     phone = as_participant(session, settings, event, "Mira")
     with pytest.raises(PermissionDenied):
-        convergence.move(session, access=phone, step=1, count=count)
+        closing.move(session, access=phone, step=1, count=count)
 
 
 def test_slides_show_outcome_steps_and_first_photo_id(
@@ -259,7 +259,7 @@ def test_slides_show_outcome_steps_and_first_photo_id(
         items.add_step(
             session, access=staff, topic_id=topic_id, action=f"Step {n}", who="Org", by_when=""
         )
-    slide = convergence.slides(session, event_id=event.id or 0)[0]
+    slide = closing.slides(session, event_id=event.id or 0)[0]
     assert (slide.outcome, slide.steps, slide.photo_id) == (
         "Pilot",
         ["Step 0 · Org", "Step 1 · Org", "Step 2 · Org"],

@@ -11,9 +11,8 @@ from app.models.events import Event, Phase
 from app.models.notes import Proposal
 from app.models.people import User
 from app.services.access import EventAccess
-from app.services.convergence import convergence, priorities
-from app.services.convergence.convergence import Priority
-from app.services.convergence.priorities import PrioritiesPage
+from app.services.convergence import priorities
+from app.services.convergence.priorities import PrioritiesPage, Priority
 from app.services.notes import items
 from tests.factories import access_as
 from tests.marketplace_helpers import set_phase
@@ -37,9 +36,9 @@ def test_priorities_page_on_the_phone(
     session: Session, proposals: list[Proposal], mira: EventAccess, ivo: EventAccess
 ) -> None:
     cars, fair = (proposal.id or 0 for proposal in proposals)
-    convergence.cast(session, access=ivo, proposal_id=fair)
-    convergence.cast(session, access=mira, proposal_id=fair)
-    convergence.cast(session, access=mira, proposal_id=cars)
+    priorities.cast(session, access=ivo, proposal_id=fair)
+    priorities.cast(session, access=mira, proposal_id=fair)
+    priorities.cast(session, access=mira, proposal_id=cars)
 
     page = priorities.page(session, access=mira)
 
@@ -64,7 +63,7 @@ def test_priorities_page_for_staff_with_commitments(
 ) -> None:
     cars, fair = (proposal.id or 0 for proposal in proposals)
     set_phase(session, event, Phase.ACTIONS)
-    pledge = convergence.commit(
+    pledge = priorities.commit(
         session, access=staff, proposal_id=fair, who="The city", action="Host it", by_when="May"
     )
 

@@ -27,7 +27,7 @@ from app.models.events import (
 from app.models.people import AuthSession, Participant, ParticipantDevice, User
 from app.security import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, new_join_code
 from app.services.access import EventAccess, board_signature_ok
-from app.services.events import events, programme
+from app.services.events import events, programme, team
 from tests.factories import access_as, make_event, make_participant, make_user
 
 
@@ -79,7 +79,7 @@ def test_create_event_makes_days_membership_and_codes(session: Session) -> None:
         dt.date(2026, 6, 9),
         dt.date(2026, 6, 10),
     ]
-    assert events.members(session, event_id=event.id) == [(owner, Role.ORGANISER)]  # type: ignore[arg-type]
+    assert team.members(session, event_id=event.id) == [(owner, Role.ORGANISER)]  # type: ignore[arg-type]
     assert len(event.join_code) == JOIN_CODE_LENGTH
     assert events.events_for_user(session, user=owner) == [(event, Role.ORGANISER)]
 
@@ -198,7 +198,7 @@ def test_facilitator_cannot_delete_or_invite(session: Session) -> None:
     with pytest.raises(PermissionDenied):
         events.delete_event(session, access=access, confirm_slug=event.slug)
     with pytest.raises(PermissionDenied):
-        events.invite_facilitator(session, access=access)
+        team.invite_facilitator(session, access=access)
     with pytest.raises(PermissionDenied):
         events.regenerate_join_code(session, access=access)
     assert session.get(Event, event.id) is not None
@@ -233,7 +233,7 @@ def test_delete_event_cascades(session: Session, settings: Settings) -> None:
     )
     make_participant(session, settings, event=event)
     kept, _auth = make_participant(session, settings, event=other)
-    events.invite_facilitator(session, access=access)
+    team.invite_facilitator(session, access=access)
     _facilitator(session, event)
 
     events.delete_event(session, access=access, confirm_slug=f" {event.slug} ")
@@ -286,25 +286,25 @@ def test_regenerate_join_code(session: Session) -> None:
 
 def test_invitation_accept_makes_facilitator(session: Session) -> None:
     event = make_event(session)
-    token = events.invite_facilitator(
+    token = team.invite_facilitator(
         session, access=_organiser_access(session, event), note=" for Ivo "
     )
-    invitation, found = events.invitation_by_token(session, token=token)
+    invitation, found = team.invitation_by_token(session, token=token)
     assert (found.id, invitation.note) == (event.id, "for Ivo")
     ivo = make_user(session, organiser=False, name="Ivo")
-    accepted = events.accept_invitation(session, token=token, user=ivo)
+    accepted = team.accept_invitation(session, token=token, user=ivo)
     assert accepted.id == event.id
     assert access_as(session, event, user=ivo).role == Role.FACILITATOR
-    assert events.pending_invitations(session, event_id=event.id) == []  # type: ignore[arg-type]
+    assert team.pending_invitations(session, event_id=event.id) == []  # type: ignore[arg-type]
 
 
 def test_invitation_used_once(session: Session) -> None:
     event = make_event(session)
-    token = events.invite_facilitator(session, access=_organiser_access(session, event))
-    events.accept_invitation(session, token=token, user=make_user(session, organiser=False))
+    token = team.invite_facilitator(session, access=_organiser_access(session, event))
+    team.accept_invitation(session, token=token, user=make_user(session, organiser=False))
     latecomer = make_user(session, organiser=False)
     with pytest.raises(NotFound) as caught:
-        events.accept_invitation(session, token=token, user=latecomer)
+        team.accept_invitation(session, token=token, user=latecomer)
     assert caught.value.message == (
         "This invitation link is not valid any more. Ask the organiser for a new one."
     )
@@ -313,54 +313,54 @@ def test_invitation_used_once(session: Session) -> None:
 
 def test_invitation_expired(session: Session) -> None:
     event = make_event(session)
-    token = events.invite_facilitator(session, access=_organiser_access(session, event))
+    token = team.invite_facilitator(session, access=_organiser_access(session, event))
     invitation = session.exec(select(Invitation)).one()
     invitation.expires_at = utcnow() - dt.timedelta(minutes=1)
     session.add(invitation)
     session.commit()
     with pytest.raises(NotFound):
-        events.accept_invitation(session, token=token, user=make_user(session, organiser=False))
-    assert events.pending_invitations(session, event_id=event.id) == []  # type: ignore[arg-type]
+        team.accept_invitation(session, token=token, user=make_user(session, organiser=False))
+    assert team.pending_invitations(session, event_id=event.id) == []  # type: ignore[arg-type]
 
 
 def test_invitation_unknown_token(session: Session) -> None:
     with pytest.raises(NotFound):
-        events.invitation_by_token(session, token="nope")
+        team.invitation_by_token(session, token="nope")
 
 
 def test_invitation_accepted_by_organiser_keeps_role(session: Session) -> None:
     event = make_event(session)
     access = _organiser_access(session, event)
-    token = events.invite_facilitator(session, access=access)
+    token = team.invite_facilitator(session, access=access)
     assert access.user is not None
-    events.accept_invitation(session, token=token, user=access.user)
+    team.accept_invitation(session, token=token, user=access.user)
     assert access_as(session, event, user=access.user).role == Role.ORGANISER
 
 
 def test_invitation_note_too_long(session: Session) -> None:
     event = make_event(session)
     with pytest.raises(Invalid) as caught:
-        events.invite_facilitator(session, access=_organiser_access(session, event), note="x" * 121)
+        team.invite_facilitator(session, access=_organiser_access(session, event), note="x" * 121)
     assert caught.value.errors == {"note": "Use at most 120 characters."}
 
 
 def test_revoke_invitation(session: Session) -> None:
     event = make_event(session)
     access = _organiser_access(session, event)
-    token = events.invite_facilitator(session, access=access)
+    token = team.invite_facilitator(session, access=access)
     invitation = session.exec(select(Invitation)).one()
-    events.revoke_invitation(session, access=access, invitation_id=invitation.id)  # type: ignore[arg-type]
+    team.revoke_invitation(session, access=access, invitation_id=invitation.id)  # type: ignore[arg-type]
     with pytest.raises(NotFound):
-        events.invitation_by_token(session, token=token)
+        team.invitation_by_token(session, token=token)
 
 
 def test_revoke_invitation_of_another_event(session: Session) -> None:
     event = make_event(session)
     other = make_event(session)
-    events.invite_facilitator(session, access=_organiser_access(session, other))
+    team.invite_facilitator(session, access=_organiser_access(session, other))
     invitation = session.exec(select(Invitation)).one()
     with pytest.raises(NotFound):
-        events.revoke_invitation(
+        team.revoke_invitation(
             session,
             access=_organiser_access(session, event),
             invitation_id=invitation.id,  # type: ignore[arg-type]
@@ -372,11 +372,11 @@ def test_remove_member(session: Session) -> None:
     event = make_event(session)
     access = _organiser_access(session, event)
     facilitator, _access = _facilitator(session, event)
-    events.remove_member(session, access=access, user_id=facilitator.id)  # type: ignore[arg-type]
+    team.remove_member(session, access=access, user_id=facilitator.id)  # type: ignore[arg-type]
     assert access_as(session, event, user=facilitator).role is None
     assert access.user is not None
     with pytest.raises(Invalid) as caught:
-        events.remove_member(session, access=access, user_id=access.user.id)  # type: ignore[arg-type]
+        team.remove_member(session, access=access, user_id=access.user.id)  # type: ignore[arg-type]
     assert caught.value.errors == {"member": "Organisers cannot be removed here."}
     with pytest.raises(NotFound):
-        events.remove_member(session, access=access, user_id=facilitator.id)  # type: ignore[arg-type]
+        team.remove_member(session, access=access, user_id=facilitator.id)  # type: ignore[arg-type]

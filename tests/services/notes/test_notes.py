@@ -24,7 +24,7 @@ from app.models.notes import (
 from app.models.people import User
 from app.models.topics import Topic
 from app.services.access import EventAccess
-from app.services.convergence import convergence
+from app.services.convergence import priorities
 from app.services.notes import editing, items, reading, shared
 from app.services.notes import report as notes_report
 from app.services.notes.merge import merge3
@@ -596,13 +596,13 @@ def test_deleted_rows_leave_every_reader(
     }
     assert [(p.text, dots) for p, dots in report[topic_id].proposals] == [("Kept", 0)]
     assert report[topic_id].next_steps == []
-    assert [p.text for p in convergence.priorities(session, event_id=event_id)] == ["Kept"]
+    assert [p.text for p in priorities.priorities(session, event_id=event_id)] == ["Kept"]
     items.delete_proposal(session, access=phone, proposal_id=kept.id or 0)
     assert reading.sessions_with_notes(session, event_id=event_id) == set()
     set_phase(session, event, Phase.CONVERGENCE)
     voter = as_participant(session, settings, event, "Vera")
     with pytest.raises(NotFound):
-        convergence.cast(session, access=voter, proposal_id=kept.id or 0)
+        priorities.cast(session, access=voter, proposal_id=kept.id or 0)
     session.rollback()
     assert session.exec(select(ProposalVote)).all() == []
     assert len(session.exec(select(Proposal)).all()) == 2  # still stored

@@ -18,8 +18,8 @@ from app.db import make_engine, open_session
 from app.errors import Invalid
 from app.models.events import Event, EventMember
 from app.models.people import Participant, User
-from app.services.proceedings import archive
-from app.services.proceedings.archive import (
+from app.services.proceedings.archive import dump, restore, schema
+from app.services.proceedings.archive.schema import (
     EXCLUDED,
     ID_FREE_JSON,
     JSON_REFERENCES,
@@ -131,7 +131,7 @@ def test_secret_columns_are_listed_and_never_exported(session: Session, world: W
         for column in exported.table(name).columns:
             if SECRET_WORDS.search(column.name):
                 assert f"{name}.{column.name}" in SECRET_COLUMNS | NOT_SECRET_COLUMNS
-    text = archive.dumps(archive.export_event(session, event=world.event)).decode()
+    text = dump.dumps(dump.export_event(session, event=world.event)).decode()
     owner = session.get(User, world.owner.id)
     assert owner is not None
     secrets = [owner.password_hash, world.event.board_nonce]
@@ -147,13 +147,13 @@ def test_every_json_column_says_whether_it_holds_ids() -> None:
         f"{name}.{column.name}"
         for name in exported.order
         for column in exported.table(name).columns
-        if archive._kind(column) == "json"
+        if schema.column_kind(column) == "json"
     }
     assert json_columns == set(JSON_REFERENCES) | ID_FREE_JSON
 
 
 def test_export_holds_the_whole_event(session: Session, world: World) -> None:
-    data = archive.export_event(session, event=world.event)
+    data = dump.export_event(session, event=world.event)
     assert (data["format"], data["version"]) == ("openspace-event", 1)
     counts = {name: len(rows) for name, rows in data["tables"].items()}
     assert counts == {
@@ -202,7 +202,7 @@ def test_export_holds_the_whole_event(session: Session, world: World) -> None:
 def test_export_leaves_other_events_out(session: Session, world: World) -> None:
     other = make_event(session, owner=world.owner, name="Other lab")
     session.commit()
-    data = archive.export_event(session, event=other)
+    data = dump.export_event(session, event=other)
     assert [len(data["tables"][name]) for name in ("event", "day", "topic", "participant")] == [
         1,
         1,
@@ -215,9 +215,9 @@ def test_export_leaves_other_events_out(session: Session, world: World) -> None:
 
 
 def test_round_trip_into_the_same_database(session: Session, world: World) -> None:
-    first = archive.export_event(session, event=world.event)
-    imported = archive.import_event(session, data=json.loads(archive.dumps(first)))
-    second = archive.export_event(session, event=imported)
+    first = dump.export_event(session, event=world.event)
+    imported = restore.import_event(session, data=json.loads(dump.dumps(first)))
+    second = dump.export_event(session, event=imported)
     assert (imported.slug, imported.name) == ("lab-sofia-2", "Lab Sofia")
     assert imported.join_code != world.event.join_code
     assert imported.board_nonce != world.event.board_nonce
@@ -229,11 +229,11 @@ def test_round_trip_into_the_same_database(session: Session, world: World) -> No
 
 
 def test_round_trip_into_another_database(session: Session, world: World, tmp_path: Path) -> None:
-    first = archive.export_event(session, event=world.event)
+    first = dump.export_event(session, event=world.event)
     engine = fresh_database(tmp_path, "other.db")
     with open_session(engine, write=True) as other:
-        imported = archive.import_event(other, data=json.loads(archive.dumps(first)))
-        second = archive.export_event(other, event=imported)
+        imported = restore.import_event(other, data=json.loads(dump.dumps(first)))
+        second = dump.export_event(other, event=imported)
         user = other.exec(select(User)).one()
         assert (user.email, user.password_hash.startswith("$argon2")) == (
             "olga@example.org",
@@ -273,12 +273,12 @@ def test_round_trip_covers_a_table_added_later(tmp_path: Path, settings: Setting
         ).inserted_primary_key[0]  # type: ignore[index]
         session.execute(insert(photos).values(note_id=note_id, path="a.jpg"))
         session.commit()
-        first = archive.export_event(session, event=event, metadata=metadata)
+        first = dump.export_event(session, event=event, metadata=metadata)
     target = fresh_database(tmp_path, "target.db", metadata)
     with open_session(target, write=True) as session:
-        archive.import_event(session, data=first, metadata=metadata)
-        imported = archive.import_event(session, data=first, metadata=metadata)  # new ids
-        second = archive.export_event(session, event=imported, metadata=metadata)
+        restore.import_event(session, data=first, metadata=metadata)
+        imported = restore.import_event(session, data=first, metadata=metadata)  # new ids
+        second = dump.export_event(session, event=imported, metadata=metadata)
         rows = session.execute(select(notes.c.event_id, notes.c.topic_id)).all()
         assert [tuple(row) for row in rows] == [
             (1, world.tricky.id),
@@ -295,16 +295,16 @@ def test_round_trip_covers_a_table_added_later(tmp_path: Path, settings: Setting
 
 
 def test_import_makes_an_owner_organiser(session: Session, world: World) -> None:
-    data = archive.export_event(session, event=world.event)
+    data = dump.export_event(session, event=world.event)
     ana = make_user(session, email="ana@example.org")
     session.commit()
-    imported = archive.import_event(session, data=data, owner_email="ANA@example.org ")
+    imported = restore.import_event(session, data=data, owner_email="ANA@example.org ")
     roles = session.exec(
         select(EventMember.user_id, EventMember.role).where(EventMember.event_id == imported.id)
     ).all()
     assert sorted(roles) == sorted([(world.owner.id, "organiser"), (ana.id, "organiser")])
     with pytest.raises(Invalid) as caught:
-        archive.import_event(session, data=data, owner_email="nobody@example.org")
+        restore.import_event(session, data=data, owner_email="nobody@example.org")
     assert caught.value.errors == {"owner": "no account with the email nobody@example.org"}
 
 
@@ -373,11 +373,11 @@ def _broken(data: dict[str, Any], change: str) -> Any:
 def test_bad_files_are_refused_with_the_entry_named_and_nothing_written(
     session: Session, engine: Engine, world: World, change: str, errors: dict[str, str]
 ) -> None:
-    data = archive.export_event(session, event=world.event)
+    data = dump.export_event(session, event=world.event)
     room_id = data["tables"]["room"][0]["id"]
     before = snapshot(engine)
     with pytest.raises(Invalid) as caught:
-        archive.import_event(session, data=_broken(data, change))
+        restore.import_event(session, data=_broken(data, change))
     expected = {key: value.replace("{room}", str(room_id)) for key, value in errors.items()}
     assert caught.value.errors == expected
     session.rollback()
@@ -387,11 +387,11 @@ def test_bad_files_are_refused_with_the_entry_named_and_nothing_written(
 def test_what_the_database_refuses_rolls_everything_back(
     session: Session, engine: Engine, world: World
 ) -> None:
-    data = archive.export_event(session, event=world.event)
+    data = dump.export_event(session, event=world.event)
     data["tables"]["day"].append(dict(data["tables"]["day"][0], id=99))  # the same date twice
     before = snapshot(engine)
     with pytest.raises(Invalid) as caught:
-        archive.import_event(session, data=data)
+        restore.import_event(session, data=data)
     assert list(caught.value.errors) == ["database"]
     assert caught.value.errors["database"].startswith("refused the data, nothing was imported: ")
     assert snapshot(engine) == before
@@ -408,5 +408,5 @@ def test_what_the_database_refuses_rolls_everything_back(
 )
 def test_unreadable_files_are_refused(raw: bytes, message: str) -> None:
     with pytest.raises(Invalid) as caught:
-        archive.loads(raw)
+        restore.loads(raw)
     assert caught.value.errors == {"file": message}

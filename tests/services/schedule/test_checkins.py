@@ -14,7 +14,7 @@ from app.config import Settings
 from app.db import open_session
 from app.errors import Invalid, NotFound, NotSignedIn
 from app.models.schedule import CheckIn
-from app.services.schedule import agenda, checkins, grid
+from app.services.schedule import agenda, checkins, grid, publishing
 from tests.factories import access_as, make_participant
 from tests.grid_helpers import Grid, make_grid
 
@@ -27,7 +27,7 @@ def g(session: Session, settings: Settings) -> Grid:
     grid.move(session, access=g.staff, topic_id=g.topic(0), expected=None, target=g.cell(0, 0))
     grid.move(session, access=g.staff, topic_id=g.topic(1), expected=None, target=g.cell(0, 1))
     grid.move(session, access=g.staff, topic_id=g.topic(2), expected=None, target=g.cell(1, 0))
-    grid.publish(session, access=g.staff)
+    publishing.publish(session, access=g.staff)
     return g
 
 
@@ -70,7 +70,7 @@ def test_only_published_sessions_of_the_event_take_check_ins(
     grid.move(
         session, access=other.staff, topic_id=other.topic(0), expected=None, target=other.cell(0, 0)
     )
-    grid.publish(session, access=other.staff)
+    publishing.publish(session, access=other.staff)
     # Placed in the draft but not published:
     grid.move(session, access=g.staff, topic_id=g.topic(2), expected=g.cell(1, 0), target=None)
     grid.move(session, access=g.staff, topic_id=g.topic(2), expected=None, target=g.cell(1, 1))

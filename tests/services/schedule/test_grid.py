@@ -15,7 +15,7 @@ from app.config import Settings
 from app.db import open_session
 from app.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.models.schedule import GridChange, Placement, PublishedPlacement
-from app.services.schedule import agenda, grid
+from app.services.schedule import agenda, grid, optimise, publishing
 from app.services.schedule.grid import StaleMove
 from app.services.topics import topics
 from tests.factories import access_as
@@ -123,9 +123,9 @@ def test_only_staff_edit_the_grid(session: Session, settings: Settings, g: Grid)
     with pytest.raises(PermissionDenied):
         grid.move(session, access=phone, topic_id=g.topic(0), expected=None, target=g.cell(0, 0))
     with pytest.raises(PermissionDenied):
-        grid.publish(session, access=phone)
+        publishing.publish(session, access=phone)
     with pytest.raises(PermissionDenied):
-        grid.prepare(session, access=phone, mode="fill")
+        optimise.prepare(session, access=phone, mode="fill")
 
 
 def test_blocked_cell_takes_no_topic_and_cannot_block_a_session(session: Session, g: Grid) -> None:
@@ -229,9 +229,9 @@ def test_fill_from_votes_keeps_the_hard_rules(session: Session, settings: Settin
     # Topics 0 and 3 share convener 0, topics 1 and 4 convener 1; everybody wants 0, 1 and 2.
     vote(session, g, {0: [0, 1, 2], 1: [0, 1, 2], 2: [0, 1, 2, 3, 4]})
 
-    plan = grid.prepare(session, access=g.staff, mode="fill", now=EARLY)
+    plan = optimise.prepare(session, access=g.staff, mode="fill", now=EARLY)
     session.commit()
-    grid.apply(session, access=g.staff, plan=grid.solve(plan, seed=1))
+    optimise.apply(session, access=g.staff, plan=optimise.solve(plan, seed=1))
 
     placed = draft(session, g)
     cells = [spot[:2] for spot in placed.values()]
@@ -251,14 +251,14 @@ def test_fill_keeps_locked_sessions_and_frozen_slots(session: Session, settings:
     grid.move(session, access=g.staff, topic_id=g.topic(0), expected=None, target=g.cell(1, 1))
     grid.set_locked(session, access=g.staff, topic_id=g.topic(0), locked=True)
     grid.move(session, access=g.staff, topic_id=g.topic(3), expected=None, target=g.cell(0, 1))
-    grid.publish(session, access=g.staff)
+    publishing.publish(session, access=g.staff)
 
     # 9:50 in Sofia: slot 0 (10:00) starts within the default 15 minutes, so it is frozen.
     now = dt.datetime(2026, 6, 9, 9, 50, tzinfo=SOFIA)
-    plan = grid.prepare(session, access=g.staff, mode="fill", now=now)
+    plan = optimise.prepare(session, access=g.staff, mode="fill", now=now)
     assert plan.frozen == {g.slots[0].id}
     session.commit()
-    grid.apply(session, access=g.staff, plan=grid.solve(plan, seed=3))
+    optimise.apply(session, access=g.staff, plan=optimise.solve(plan, seed=3))
 
     placed = draft(session, g)
     assert placed[g.topic(0)] == (*g.cell(1, 1), True)
@@ -272,29 +272,29 @@ def test_reoptimise_moves_nothing_when_the_published_agenda_is_best(
 ) -> None:
     g = make_grid(session, settings, topic_count=4, people=4)
     vote(session, g, {0: [0], 1: [1], 2: [2], 3: [3]})
-    plan = grid.prepare(session, access=g.staff, mode="fill", now=EARLY)
+    plan = optimise.prepare(session, access=g.staff, mode="fill", now=EARLY)
     session.commit()
-    grid.apply(session, access=g.staff, plan=grid.solve(plan, seed=5))
-    grid.publish(session, access=g.staff)
+    optimise.apply(session, access=g.staff, plan=optimise.solve(plan, seed=5))
+    publishing.publish(session, access=g.staff)
     published = draft(session, g)
 
-    again = grid.prepare(session, access=g.staff, mode="reoptimise", now=EARLY)
+    again = optimise.prepare(session, access=g.staff, mode="reoptimise", now=EARLY)
     session.commit()
-    grid.apply(session, access=g.staff, plan=grid.solve(again, seed=99))
+    optimise.apply(session, access=g.staff, plan=optimise.solve(again, seed=99))
 
     assert again.result is not None and again.result.moves == 0
     assert draft(session, g) == published
 
 
 def test_apply_refuses_when_the_grid_changed_while_solving(session: Session, g: Grid) -> None:
-    plan = grid.prepare(session, access=g.staff, mode="fill", now=EARLY)
+    plan = optimise.prepare(session, access=g.staff, mode="fill", now=EARLY)
     session.commit()
-    grid.solve(plan, seed=1)
+    optimise.solve(plan, seed=1)
     grid.move(session, access=g.staff, topic_id=g.topic(2), expected=None, target=g.cell(1, 1))
     before = draft(session, g)
 
     with pytest.raises(StaleMove, match="changed while the scheduler"):
-        grid.apply(session, access=g.staff, plan=plan)
+        optimise.apply(session, access=g.staff, plan=plan)
     session.rollback()
 
     assert draft(session, g) == before
@@ -307,20 +307,20 @@ def test_clashing_locks_get_a_message(session: Session, settings: Settings) -> N
     for index in (0, 1):
         grid.set_locked(session, access=g.staff, topic_id=g.topic(index), locked=True)
 
-    plan = grid.prepare(session, access=g.staff, mode="fill", now=EARLY)
+    plan = optimise.prepare(session, access=g.staff, mode="fill", now=EARLY)
     with pytest.raises(Invalid, match="clash"):
-        grid.solve(plan, seed=0)
+        optimise.solve(plan, seed=0)
 
 
 def test_publish_numbers_versions_and_lists_what_moved(session: Session, g: Grid) -> None:
     grid.move(session, access=g.staff, topic_id=g.topic(0), expected=None, target=g.cell(0, 0))
     grid.move(session, access=g.staff, topic_id=g.topic(1), expected=None, target=g.cell(0, 1))
-    first = grid.publish(session, access=g.staff)
+    first = publishing.publish(session, access=g.staff)
     grid.move(
         session, access=g.staff, topic_id=g.topic(0), expected=g.cell(0, 0), target=g.cell(1, 0)
     )
     grid.move(session, access=g.staff, topic_id=g.topic(1), expected=g.cell(0, 1), target=None)
-    second = grid.publish(session, access=g.staff)
+    second = publishing.publish(session, access=g.staff)
 
     assert (first.number, first.changes) == (1, [])
     assert second.number == 2
@@ -342,7 +342,8 @@ def test_drafts_stay_unseen_until_published(session: Session, g: Grid) -> None:
     grid.move(session, access=g.staff, topic_id=g.topic(0), expected=None, target=g.cell(0, 0))
 
     assert agenda.load_published(session, event=g.event).sessions == {}
-    assert grid.unpublished_changes(session, grid=agenda.load_draft(session, event=g.event)) == 1
+    draft = agenda.load_draft(session, event=g.event)
+    assert publishing.unpublished_changes(session, grid=draft) == 1
 
 
 def test_hidden_topic_leaves_the_grid(session: Session, g: Grid) -> None:
@@ -411,4 +412,4 @@ def test_nothing_to_schedule_once_every_slot_has_started(session: Session, g: Gr
     late = dt.datetime(2026, 6, 9, 15, 0, tzinfo=SOFIA)
 
     with pytest.raises(Invalid, match="Every slot has started"):
-        grid.prepare(session, access=g.staff, mode="fill", now=late)
+        optimise.prepare(session, access=g.staff, mode="fill", now=late)

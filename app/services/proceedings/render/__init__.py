@@ -2,7 +2,7 @@
 upload folder (for photos) and returns the file's bytes.
 
 The JSON export is not a rendering of the report but the event's data itself: see
-``app/services/archive.py``.
+``app/services/proceedings/archive/``.
 """
 
 from __future__ import annotations

@@ -1,308 +1,41 @@
-"""An event's data as one JSON file, and back: for archives and for moving an event to
-another installation.
-
-Table-driven, so tables added later are covered without touching this module: every table
-in ``SQLModel.metadata`` whose rows belong to an event (an ``event_id`` column, or a
-required foreign key to a table that belongs to one, such as ``topic_convener`` → ``topic``)
-is exported, unless ``EXCLUDED`` says why not; ``tests/services/proceedings/test_archive.py``
-fails when a table is in neither. The accounts of the event's team (and of anyone its rows point to)
-come along without their password hashes.
-
-Secrets never leave: sign-in sessions, password hashes, invitation tokens, retry keys, rate
-counters, and the nonces behind board and personal links (regenerated on import).
-
-Import checks the whole file first (format marker, version, every row, every reference) and
-names the bad entry (``tables.vote[2].topic_id: no topic with id 99 in the file``); then it
-inserts in foreign-key order in one transaction, giving every row a new id and pointing
-every reference at the new ids. The event gets a new address (and join code) if its own are
-taken. Nothing is written when anything is wrong.
-"""
+"""Read an event's JSON file back: check all of it, then insert it as a new event in one
+transaction (see the package docstring)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import MetaData, Table, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel
 
-import app.models  # noqa: F401  (every table in the metadata)
 from app.errors import Invalid
 from app.models.events import Event, Role
 from app.security import hash_password, new_join_code, new_token
-
-FORMAT = "openspace-event"
-VERSION = 1
-ROOT = "event"
-USERS = "user"
-MAX_ERRORS = 20
-
-EXCLUDED: dict[str, str] = {
-    "auth_session": "sign-in sessions: secrets of browsers, meaningless anywhere else",
-    "participant_device": "which browser is which participant: bound to sign-in sessions",
-    "idempotency_key": "retry keys of vote requests: only useful for minutes",
-    "rate_counter": "login and join attempt counters: not an event's data",
-    "miss_streak": "wrong-password delays of accounts: not an event's data",
-    "invitation": "facilitator invitations are secret links that expire in 14 days",
-}
-
-# Columns that are never exported. Those that a row needs are made anew on import.
-SECRET_COLUMNS: dict[str, str] = {
-    "user.password_hash": "a password hash",
-    "event.board_nonce": "signs the board links (regenerated: old board links stop working)",
-    "participant.link_nonce": "signs personal links (regenerated)",
-}
-# Columns whose name sounds secret but whose value is not (a test checks every such name is
-# in one of the two lists).
-NOT_SECRET_COLUMNS: dict[str, str] = {
-    "photo.key": "the photo's file name in the upload folder, which is never served as it is "
-    "(photos go out through the event's pages only)",
-}
-
-# Rows naming files in the upload folder as "<event id>/<key>…": the key is unique, so an
-# import gives each row a new one, and copies the files when the folder holds the originals.
-FILE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {"photo": ("key", (".jpg", "-thumb.jpg"))}
-Renamed = list[tuple[str, str, tuple[str, ...]]]  # (old key, new key, file suffixes)
-
-Remap = Callable[[str, Any], Any]  # (table, old id) → new id, or None when unknown
-
-
-def _remap_schedule_changes(value: Any, remap: Remap) -> Any:
-    """``[{"topic": id, "from": [block, room] | None, "to": [block, room] | None}]``"""
-    result = []
-    for change in value if isinstance(value, list) else []:
-        topic = remap("topic", change.get("topic"))
-        if topic is None:
-            continue
-        result.append(
-            {
-                **change,
-                "topic": topic,
-                "from": _remap_cell(change.get("from"), remap),
-                "to": _remap_cell(change.get("to"), remap),
-            }
-        )
-    return result
-
-
-def _remap_grid_cells(value: Any, remap: Remap) -> Any:
-    """``{"<topic id>": [block, room, locked] | None}``"""
-    result: dict[str, Any] = {}
-    for key, cell in (value if isinstance(value, dict) else {}).items():
-        topic = remap("topic", int(key)) if str(key).isdigit() else None
-        if topic is not None:
-            result[str(topic)] = _remap_cell(cell, remap)
-    return result
-
-
-def _remap_cell(cell: Any, remap: Remap) -> Any:
-    if not isinstance(cell, list) or len(cell) < 2:
-        return None
-    block, room = remap("time_block", cell[0]), remap("room", cell[1])
-    if block is None or room is None:
-        return None
-    return [block, room, *cell[2:]]
-
-
-# JSON columns that hold ids, and how to point them at the new ids. Every other JSON
-# column must be listed in ID_FREE_JSON (a test checks), so none is forgotten.
-JSON_REFERENCES: dict[str, Callable[[Any, Remap], Any]] = {
-    "schedule_version.changes": _remap_schedule_changes,
-    "grid_change.before": _remap_grid_cells,
-    "grid_change.after": _remap_grid_cells,
-}
-ID_FREE_JSON = frozenset({"event.languages", "notes_revision.fields"})
-
-
-# --- which tables, and how their rows belong to the event ----------------------------------
-
-
-@dataclass(frozen=True)
-class Link:
-    """A table's rows belong to the event through ``column`` → ``parent.parent_column``."""
-
-    column: str
-    parent: str
-    parent_column: str
-
-
-@dataclass
-class Plan:
-    metadata: MetaData
-    links: dict[str, Link]  # every exported table but the root and the users
-    order: list[str]  # exported tables in foreign-key order, root first, users second
-
-    def table(self, name: str) -> Table:
-        return self.metadata.tables[name]
-
-
-def plan(metadata: MetaData = SQLModel.metadata, *, excluded: Iterable[str] = EXCLUDED) -> Plan:
-    """Find the event's tables: a table belongs to the event through a required foreign key
-    to the event, or to a table that belongs to it (``event_id`` preferred)."""
-    skip = set(excluded) | {ROOT, USERS}
-    links: dict[str, Link] = {}
-    scoped = {ROOT}
-    changed = True
-    while changed:
-        changed = False
-        for table in metadata.sorted_tables:
-            if table.name in skip or table.name in links:
-                continue
-            candidates = [
-                fk
-                for fk in table.foreign_keys
-                if fk.column.table.name in scoped and not fk.parent.nullable
-            ]
-            if not candidates:
-                continue
-            candidates.sort(key=lambda fk: (fk.column.table.name != ROOT, fk.parent.name))
-            fk = candidates[0]
-            links[table.name] = Link(fk.parent.name, fk.column.table.name, fk.column.name)
-            scoped.add(table.name)
-            changed = True
-    order = [ROOT, USERS] + [t.name for t in metadata.sorted_tables if t.name in links]
-    return Plan(metadata=metadata, links=links, order=order)
-
-
-def _row_filter(plan_: Plan, name: str, event_id: int) -> sa.ColumnElement[bool]:
-    table = plan_.table(name)
-    if name == ROOT:
-        return table.c.id == event_id
-    link = plan_.links[name]
-    if link.parent == ROOT:
-        return table.c[link.column] == event_id
-    parent = plan_.table(link.parent)
-    parents = select(parent.c[link.parent_column]).where(_row_filter(plan_, link.parent, event_id))
-    return table.c[link.column].in_(parents)
-
-
-# --- values --------------------------------------------------------------------------------
-
-
-def _kind(column: sa.Column[Any]) -> str:
-    column_type = column.type
-    if isinstance(column_type, sa.TypeDecorator):
-        column_type = column_type.impl_instance
-    for kind, types in (
-        ("datetime", sa.DateTime),
-        ("date", sa.Date),
-        ("time", sa.Time),
-        ("json", sa.JSON),
-        ("bool", sa.Boolean),
-        ("int", sa.Integer),
-        ("float", (sa.Float, sa.Numeric)),
-        ("str", sa.String),
-    ):
-        if isinstance(column_type, types):
-            return kind
-    return "any"
-
-
-def _dump_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return value
-
-
-class _BadValue(ValueError):
-    pass
-
-
-def _load_value(column: sa.Column[Any], value: Any) -> Any:
-    if value is None:
-        if not column.nullable:
-            raise _BadValue("must not be empty")
-        return None
-    kind = _kind(column)
-    try:
-        if kind == "datetime":
-            parsed = dt.datetime.fromisoformat(value)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-        if kind == "date":
-            return dt.date.fromisoformat(value)
-        if kind == "time":
-            return dt.time.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise _BadValue(f"expected an ISO {kind.replace('datetime', 'date and time')}") from None
-    if kind == "bool" and not isinstance(value, bool):
-        raise _BadValue("expected true or false")
-    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        raise _BadValue("expected a whole number")
-    if kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise _BadValue("expected a number")
-    if kind == "str":
-        if not isinstance(value, str):
-            raise _BadValue("expected text")
-        length = getattr(column.type, "length", None)
-        if length is not None and len(value) > length:
-            raise _BadValue(f"longer than {length} characters")
-        if "\x00" in value:
-            raise _BadValue("contains a NUL character")
-    return value
-
-
-def _exported_columns(table: Table) -> list[sa.Column[Any]]:
-    return [c for c in table.columns if f"{table.name}.{c.name}" not in SECRET_COLUMNS]
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def export_event(
-    session: Session, *, event: Event, metadata: MetaData | None = None
-) -> dict[str, Any]:
-    """Everything of ``event`` as a JSON-ready dict (one query per table)."""
-    plan_ = plan(metadata or SQLModel.metadata)
-    event_id = event.id or 0
-    tables: dict[str, list[dict[str, Any]]] = {}
-    user_ids: set[int] = set()
-    for name in plan_.order:
-        if name == USERS:
-            continue
-        table = plan_.table(name)
-        columns = _exported_columns(table)
-        rows = session.execute(
-            select(*columns)
-            .where(_row_filter(plan_, name, event_id))
-            .order_by(*table.primary_key.columns)
-        ).all()
-        tables[name] = [
-            {column.name: _dump_value(value) for column, value in zip(columns, row, strict=True)}
-            for row in rows
-        ]
-        for fk in table.foreign_keys:
-            if fk.column.table.name == USERS:
-                user_ids.update(r[fk.parent.name] for r in tables[name] if r[fk.parent.name])
-    users = plan_.table(USERS)
-    columns = _exported_columns(users)
-    rows = session.execute(
-        select(*columns).where(users.c.id.in_(sorted(user_ids))).order_by(users.c.id)
-    ).all()
-    tables[USERS] = [
-        {column.name: _dump_value(value) for column, value in zip(columns, row, strict=True)}
-        for row in rows
-    ]
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "tables": {name: tables[name] for name in plan_.order},
-    }
-
-
-def dumps(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-# --- import --------------------------------------------------------------------------------
+from app.services.proceedings.archive.schema import (
+    EXCLUDED,
+    FILE_KEYS,
+    FORMAT,
+    JSON_REFERENCES,
+    MAX_ERRORS,
+    ROOT,
+    SECRET_COLUMNS,
+    USERS,
+    VERSION,
+    BadValue,
+    Plan,
+    Remap,
+    Renamed,
+    column_kind,
+    exported_columns,
+    load_value,
+    plan,
+)
 
 
 @dataclass
@@ -364,7 +97,7 @@ def _check_rows(
     plan_: Plan, name: str, rows: Any, result: _Checked, ids: dict[str, set[Any]]
 ) -> None:
     table = plan_.table(name)
-    columns = {c.name: c for c in _exported_columns(table)}
+    columns = {c.name: c for c in exported_columns(table)}
     if not isinstance(rows, list):
         result.error(f"tables.{name}", "must be a list of rows")
         return
@@ -386,8 +119,8 @@ def _check_rows(
                     result.error(f"{where}.{column.name}", "missing")
                 continue
             try:
-                values[column.name] = _load_value(column, row[column.name])
-            except _BadValue as error:
+                values[column.name] = load_value(column, row[column.name])
+            except BadValue as error:
                 result.error(f"{where}.{column.name}", str(error))
         if all(key in values for key in pk):
             key = tuple(values[key] for key in pk)
@@ -507,7 +240,7 @@ def _insert_all(  # noqa: C901
         else:
             prepared = [dict(row) for row in rows.get(name, [])]
         pk = [c for c in table.primary_key.columns]
-        generated = len(pk) == 1 and not pk[0].foreign_keys and _kind(pk[0]) == "int"
+        generated = len(pk) == 1 and not pk[0].foreign_keys and column_kind(pk[0]) == "int"
         pending: list[tuple[dict[str, Any], list[tuple[str, str, Any]]]] = []
         for values in prepared:
             deferred = []
