@@ -13,7 +13,7 @@ from app.config import Settings
 from app.db import UNSAFE_METHODS, SessionDep, reading
 from app.errors import Invalid, NotFound, NotSignedIn, PermissionDenied
 from app.i18n import _
-from app.models.base import MAX_ID
+from app.models.base import MAX_ID, id_of
 from app.models.people import AuthSession, User
 from app.realtime.hub import Hub
 from app.realtime.notify import for_event
@@ -155,7 +155,7 @@ def get_visitor_access(request: Request, slug: str, session: SessionDep) -> Even
             # No slug probing: a stranger gets the same answer for a real event and a made-up
             # one (see ``unknown_event``).
             return EventAccess(event=unknown_event(slug), role=None, user=user)
-        for_event(request, event.id or 0)  # a successful write to it tells its live screens
+        for_event(request, id_of(event))  # a successful write to it tells its live screens
         return resolve(session, event=event, user=user, session_id=auth.id if auth else None)
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 from app.config import Settings
 from app.demo import maps, notes
 from app.errors import Invalid, PermissionDenied
+from app.models.base import id_of
 from app.models.events import BlockKind, Event, EventCreate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import OrgType, Participant, ParticipantCreate, User
 from app.models.schedule import CheckIn
@@ -482,8 +483,8 @@ def _agenda(session: Session, *, access: EventAccess) -> None:
                     event_id=access.event_id,
                     participant_id=participant_id,
                     topic_id=here[0],
-                    arrived_at=published.starts_at(block.id or 0),
-                    left_at=None if block.id == last else published.ends_at(block.id or 0),
+                    arrived_at=published.starts_at(id_of(block)),
+                    left_at=None if block.id == last else published.ends_at(id_of(block)),
                 )
             )
     access.event.phase = Phase.SESSIONS

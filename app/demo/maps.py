@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
+from app.models.base import id_of
 from app.models.maps import CardStatus, MapCard, MapPlusOne
 from app.models.people import Participant
 from app.services.access import EventAccess
@@ -94,7 +95,7 @@ def load(session: Session, *, access: EventAccess) -> None:
     the_map = setup.create_map(
         session, access=access, question=MAP_QUESTION, uses_places=True, uses_org_type=True
     )
-    map_id = the_map.id or 0
+    map_id = id_of(the_map)
     places = [setup.add_place(session, access=access, map_id=map_id, name=n) for n in MAP_PLACES]
     categories = lookups.categories(session, map_id=map_id)
     clusters = {
@@ -102,7 +103,7 @@ def load(session: Session, *, access: EventAccess) -> None:
             session,
             access=access,
             map_id=map_id,
-            category_id=categories[category].id or 0,
+            category_id=id_of(categories[category]),
             name=name,
         )
         for key, (name, category) in MAP_CLUSTERS.items()

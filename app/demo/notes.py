@@ -17,7 +17,7 @@ from typing import NamedTuple
 from PIL import Image, ImageDraw
 from sqlmodel import Session, col, select
 
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.events import Event
 from app.models.notes import (
     Commitment,
@@ -138,7 +138,7 @@ COMMITMENTS = (
 
 def load(session: Session, *, event: Event, upload_dir: Path) -> None:
     """Add notes, photos, check-ins, dots on proposals and commitments to the demo event."""
-    event_id = event.id or 0
+    event_id = id_of(event)
     people = session.exec(
         select(Participant).where(Participant.event_id == event_id).order_by(col(Participant.id))
     ).all()
@@ -147,18 +147,18 @@ def load(session: Session, *, event: Event, upload_dir: Path) -> None:
     ).all()
     _publish_if_needed(session, event=event, topics=list(topics))
     version = agenda.latest_version(session, event_id=event_id)
-    scheduled = agenda.published_cells(session, version_id=version.id or 0) if version else {}
+    scheduled = agenda.published_cells(session, version_id=id_of(version)) if version else {}
     # The demo's agenda records who went where; check-ins are added only when it has none.
     attended = session.exec(select(CheckIn.id).where(CheckIn.event_id == event_id)).first()
     created: list[Proposal] = []
     for seed in NOTES:
-        topic_id = topics[seed.topic].id or 0
+        topic_id = id_of(topics[seed.topic])
         if topic_id not in scheduled:
             continue
         created += _notes(session, event_id=event_id, topic_id=topic_id, seed=seed)
         for index in seed.attendees if attended is None else ():
             session.add(
-                CheckIn(event_id=event_id, participant_id=people[index].id or 0, topic_id=topic_id)
+                CheckIn(event_id=event_id, participant_id=id_of(people[index]), topic_id=topic_id)
             )
         for number, caption in enumerate(seed.photos):
             _photo(session, event_id=event_id, topic_id=topic_id, caption=caption,
@@ -171,15 +171,15 @@ def load(session: Session, *, event: Event, upload_dir: Path) -> None:
             session.add(
                 ProposalVote(
                     event_id=event_id,
-                    participant_id=people[person].id or 0,
-                    proposal_id=created[number % len(created)].id or 0,
+                    participant_id=id_of(people[person]),
+                    proposal_id=id_of(created[number % len(created)]),
                 )
             )
     for number, person, who, action, by_when in COMMITMENTS:
         session.add(
             Commitment(
                 event_id=event_id,
-                proposal_id=created[number % len(created)].id or 0,
+                proposal_id=id_of(created[number % len(created)]),
                 participant_id=people[person].id,
                 who=who,
                 action=action,
@@ -191,20 +191,20 @@ def load(session: Session, *, event: Event, upload_dir: Path) -> None:
 
 def _publish_if_needed(session: Session, *, event: Event, topics: list[Topic]) -> None:
     """Publish the first topics into the open-space slots, unless an agenda is published."""
-    event_id = event.id or 0
+    event_id = id_of(event)
     if agenda.latest_version(session, event_id=event_id) is not None:
         return
     plan = agenda.load_published(session, event=event)
-    cells = [(slot.id or 0, room.id or 0) for slot in plan.slots for room in plan.rooms]
+    cells = [(id_of(slot), id_of(room)) for slot in plan.slots for room in plan.rooms]
     version = ScheduleVersion(event_id=event_id, number=1)
     session.add(version)
     session.flush()
     for topic, (block_id, room_id) in zip(topics, cells, strict=False):
         session.add(
             PublishedPlacement(
-                version_id=version.id or 0,
+                version_id=id_of(version),
                 event_id=event_id,
-                topic_id=topic.id or 0,
+                topic_id=id_of(topic),
                 block_id=block_id,
                 room_id=room_id,
             )
@@ -230,7 +230,7 @@ def _notes(session: Session, *, event_id: int, topic_id: int, seed: DemoNotes) -
     session.add(
         NotesRevision(
             event_id=event_id,
-            notes_id=row.id or 0,
+            notes_id=id_of(row),
             revision=1,
             fields=shared.values_of(row),
             author="Demo",

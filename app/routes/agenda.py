@@ -12,7 +12,7 @@ from app.db import SessionDep
 from app.deps import AccessDep, SettingsDep, VisitorDep, verify_csrf
 from app.errors import Invalid, NotFound
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.realtime.frames import live_context
 from app.realtime.notify import EventRoute
 from app.services import live
@@ -29,7 +29,7 @@ def _phone_context(request: Request, session: SessionDep, access: EventAccess) -
     assert state is not None
     settings = request.app.state.settings
     participant = access.participant
-    follows = agenda.followed(session, participant_id=participant.id or 0) if participant else set()
+    follows = agenda.followed(session, participant_id=id_of(participant)) if participant else set()
     context: dict[str, Any] = {
         **live_context(state, "phones"),
         "access": access,
@@ -76,7 +76,7 @@ def _session_page(
         raise NotFound(_("This session is not on the agenda."))
     here = checkins.attendance(session, event_id=access.event_id).get(topic_id, 0)
     current = (
-        checkins.current_topic(session, participant_id=access.participant.id or 0)
+        checkins.current_topic(session, participant_id=id_of(access.participant))
         if access.participant
         else None
     )
@@ -190,7 +190,7 @@ def personal_feed(
         secret=settings.secret,
     )
     grid = agenda.load_published(session, event=access.event)
-    follows = agenda.followed(session, participant_id=participant.id or 0)
+    follows = agenda.followed(session, participant_id=id_of(participant))
     body = calendar.feed(
         grid,
         base_url=settings.base_url,
@@ -223,7 +223,7 @@ def door_signs(
     signs = []
     for room in grid.rooms:
         url = checkins.door_url(
-            access.event, room_id=room.id or 0, base_url=settings.base_url, secret=settings.secret
+            access.event, room_id=id_of(room), base_url=settings.base_url, secret=settings.secret
         )
         held = sorted(
             (item for item in grid.sessions.values() if item.room_id == room.id),

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.db import open_session
 from app.errors import NotFound
 from app.i18n import get_locale
+from app.models.base import id_of
 from app.realtime.asgi import FrameSocket
 from app.realtime.hub import AUDIENCES, ChannelKey, Connection, Hub
 from app.services.access import (
@@ -58,7 +59,7 @@ def _lookup(engine: Engine, slug: str, ticket: LiveTicket) -> _Found | None:
             event = event_by_slug(session, slug)
         except NotFound:
             return None
-        event_id = event.id or 0
+        event_id = id_of(event)
         member_current = ticket.audience == "staff" and staff_ticket_current(
             session, event_id=event_id, ticket=ticket
         )

@@ -21,6 +21,7 @@ from app.deps import (
 )
 from app.errors import Invalid, NotFound, RateLimited
 from app.i18n import LOCALES, _
+from app.models.base import id_of
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
 from app.pages import participant_page
@@ -156,7 +157,7 @@ def _join_as(
     except Invalid as error:
         session.rollback()
         return _join_page(request, event, data.model_dump(), error.errors, 422, action=action)
-    for_event(request, event.id or 0)  # the board counts participants: tell it
+    for_event(request, id_of(event))  # the board counts participants: tell it
     return _home_in_language(request, event, data.locale, to=then)
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.errors import DomainError, NotFound, NotJoined, NotSignedIn, PermissionDenied
 from app.i18n import _
-from app.models.base import MAX_ID
+from app.models.base import MAX_ID, id_of
 from app.models.events import Event, EventMember, Role
 from app.models.people import Participant, ParticipantDevice, User
 from app.security import new_token, sign, signature_matches
@@ -84,7 +84,7 @@ def unknown_event(slug: str) -> Event:
 
 
 def board_signature_ok(event: Event, signature: str, secret: bytes) -> bool:
-    return signature_matches(secret, signature, "board", event.id or 0, event.board_nonce)
+    return signature_matches(secret, signature, "board", id_of(event), event.board_nonce)
 
 
 def resolve(
@@ -176,7 +176,7 @@ def live_token(*, access: EventAccess, audience: str, secret: bytes, now: float)
     subject_id, grant_id = _ticket_ids(access, audience)
     expires = int(now) + LIVE_TOKEN_SECONDS
     nonce = event.board_nonce if audience == "board" else ""
-    signature = sign(secret, "live", event.id or 0, audience, subject_id, grant_id, expires, nonce)
+    signature = sign(secret, "live", id_of(event), audience, subject_id, grant_id, expires, nonce)
     return f"{audience}.{subject_id}.{grant_id}.{expires}.{signature}"
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
+from app.models.base import id_of
 from app.models.events import Event, Phase
 from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicStatus
@@ -83,7 +84,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
     ).all()
     views = {
         topic.id: TopicView(
-            id=topic.id or 0,
+            id=id_of(topic),
             title=topic.title,
             description=topic.description,
             language=topic.language,
@@ -131,7 +132,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
 
 def _after_sessions(session: Session, *, event: Event) -> tuple[ClosingView | None, list[Priority]]:
     """The closing presentation, or the ranked priorities: loaded only in their phases."""
-    event_id = event.id or 0
+    event_id = id_of(event)
     if event.phase == Phase.CLOSING:
         slides = closing.slides(session, event_id=event_id)
         state = closing.closing_state(session, event_id=event_id)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import PHASE_LABELS, Event, Phase, Role
 from app.models.notes import (
     ACTION_MAX,
@@ -185,16 +186,16 @@ def priorities(session: Session, *, event_id: int) -> list[Priority]:
         select(Commitment).where(Commitment.event_id == event_id).order_by(col(Commitment.id))
     ).all():
         pledged.setdefault(commitment.proposal_id, []).append(commitment)
-    ranked = sorted(rows, key=lambda row: (-int(dots.get(row[0].id or 0, 0)), row[0].id or 0))
+    ranked = sorted(rows, key=lambda row: (-int(dots.get(id_of(row[0]), 0)), id_of(row[0])))
     return [
         Priority(
             rank=number,
-            proposal_id=proposal.id or 0,
+            proposal_id=id_of(proposal),
             text=proposal.text,
             topic_id=proposal.topic_id,
             session_title=title,
-            dots=int(dots.get(proposal.id or 0, 0)),
-            commitments=pledged.get(proposal.id or 0, []),
+            dots=int(dots.get(id_of(proposal), 0)),
+            commitments=pledged.get(id_of(proposal), []),
         )
         for number, (proposal, title) in enumerate(ranked, start=1)
     ]

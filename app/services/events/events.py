@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import Invalid, PermissionDenied
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import (
     EVENT_DESCRIPTION_MAX,
     EVENT_NAME_MAX,
@@ -226,7 +227,7 @@ def participant_count(session: Session, *, event_id: int) -> int:
 
 
 def board_path(event: Event, secret: bytes) -> str:
-    return f"/board/{event.slug}/{sign(secret, 'board', event.id or 0, event.board_nonce)}"
+    return f"/board/{event.slug}/{sign(secret, 'board', id_of(event), event.board_nonce)}"
 
 
 def rotate_board_link(session: Session, *, access: EventAccess) -> Event:

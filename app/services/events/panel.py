@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from app.models.base import id_of
 from app.models.events import PHASE_LABELS, Phase
 from app.models.people import Participant
 from app.models.topics import CohostRequest, Topic, TopicStatus
@@ -39,5 +40,5 @@ def page(session: Session, *, access: EventAccess) -> PanelPage:
         hidden_topics=[topic for topic in every if topic.status == TopicStatus.HIDDEN],
         withdrawn_topics=[topic for topic in every if topic.status == TopicStatus.WITHDRAWN],
         cohost_requests=cohosting.pending_requests(session, access=access),
-        topic_titles={topic.id or 0: topic.title for topic in every},
+        topic_titles={id_of(topic): topic.title for topic in every},
     )

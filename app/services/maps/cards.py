@@ -10,7 +10,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.events import Role
 from app.models.maps import (
     CARD_TEXT_MAX,
@@ -198,7 +198,7 @@ def _hand_over_duplicates(session: Session, *, card: MapCard) -> None:
         if heir.participant_id is not None:  # nobody +1s their own card
             moving = moving.where(col(MapPlusOne.participant_id) != heir.participant_id)
         session.execute(moving.values(card_id=heir.id))
-        heir_id = heir.id or 0
+        heir_id = id_of(heir)
     for duplicate in others:
         duplicate.merged_into_id = heir_id
         duplicate.updated_at = now
@@ -227,7 +227,7 @@ class PlusResult:
 
 def _plus_result(session: Session, *, access: EventAccess, card: MapCard) -> PlusResult:
     return PlusResult(
-        card_id=card.id or 0,
+        card_id=id_of(card),
         map_id=card.map_id,
         plus_ones=count_rows(session, MapPlusOne, MapPlusOne.card_id == card.id),
         mine=frozenset(my_plus_ones(session, access=access, map_id=card.map_id)),

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.i18n import N_, _
+from app.models.base import id_of
 from app.models.maps import (
     CardStatus,
     Map,
@@ -198,7 +199,7 @@ def export_data(session: Session, *, event_id: int) -> dict[str, Any]:
                 "merged_into_id": card.merged_into_id,
                 "org_type": org_type or "",
                 "entered_by_facilitator": card.participant_id is None,
-                "plus_ones": int(plus_counts.get(card.id or 0, 0)),
+                "plus_ones": int(plus_counts.get(id_of(card), 0)),
                 "created_at": card.created_at.isoformat(),
             }
         )
@@ -214,11 +215,11 @@ def export_data(session: Session, *, event_id: int) -> dict[str, Any]:
                 "frozen": map_.frozen,
                 "categories": [
                     {"id": c.id, "name": c.name, "colour": c.colour, "position": c.position}
-                    for c in grouped["categories"][map_.id or 0]
+                    for c in grouped["categories"][id_of(map_)]
                 ],
                 "places": [
                     {"id": p.id, "name": p.name, "position": p.position}
-                    for p in grouped["places"][map_.id or 0]
+                    for p in grouped["places"][id_of(map_)]
                 ],
                 "clusters": [
                     {
@@ -227,9 +228,9 @@ def export_data(session: Session, *, event_id: int) -> dict[str, Any]:
                         "name": c.name,
                         "position": c.position,
                     }
-                    for c in grouped["clusters"][map_.id or 0]
+                    for c in grouped["clusters"][id_of(map_)]
                 ],
-                "cards": cards[map_.id or 0],
+                "cards": cards[id_of(map_)],
             }
             for map_ in found
         ]

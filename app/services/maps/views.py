@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, func, select
 
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import Role
 from app.models.maps import (
     CardStatus,
@@ -199,7 +200,7 @@ class MapView:
 
 def build_view(session: Session, *, map_: Map) -> MapView:
     """Load one map's view in a fixed number of queries, however many cards it has."""
-    map_id = map_.id or 0
+    map_id = id_of(map_)
     categories = in_order(session, MapCategory, map_id=map_id)
     places = in_order(session, MapPlace, map_id=map_id)
     clusters = in_order(session, MapCluster, map_id=map_id)
@@ -226,24 +227,24 @@ def build_view(session: Session, *, map_: Map) -> MapView:
     )
     place_names = {place.id: place.name for place in places}
     category_views = {
-        category.id: CategoryView(id=category.id or 0, name=category.name, colour=category.colour)
+        category.id: CategoryView(id=id_of(category), name=category.name, colour=category.colour)
         for category in categories
     }
     cluster_views: dict[int | None, ClusterView] = {}
     for cluster in clusters:
-        group = ClusterView(id=cluster.id or 0, name=cluster.name, category_id=cluster.category_id)
+        group = ClusterView(id=id_of(cluster), name=cluster.name, category_id=cluster.category_id)
         cluster_views[cluster.id] = group
         category_views[cluster.category_id].clusters.append(group)
     for card, org_type in rows:
         view = CardView(
-            id=card.id or 0,
+            id=id_of(card),
             text=card.text,
             category_id=card.category_id,
             place_id=card.place_id,
             place=place_names.get(card.place_id, "") if map_.uses_places else "",
             cluster_id=card.cluster_id,
             org_type=(org_type or "") if map_.uses_org_type else "",
-            plus_ones=int(plus_counts.get(card.id or 0, 0)),
+            plus_ones=int(plus_counts.get(id_of(card), 0)),
             merged=int(merged_counts.get(card.id, 0)),
         )
         home = cluster_views.get(card.cluster_id)
@@ -261,7 +262,7 @@ def build_view(session: Session, *, map_: Map) -> MapView:
         frozen=map_.frozen,
         on_board=map_.on_board,
         categories=list(category_views.values()),
-        places=[PlaceView(id=place.id or 0, name=place.name) for place in places],
+        places=[PlaceView(id=id_of(place), name=place.name) for place in places],
     )
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.errors import Conflict, Invalid, NotFound, RateLimited
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.notes import (
     LINE_MAX,
     MARKDOWN_MAX,
@@ -159,7 +159,7 @@ def _keep_aside(
     if conflict is None:
         conflict = NotesConflict(
             event_id=access.event_id,
-            notes_id=notes.id or 0,
+            notes_id=id_of(notes),
             field=field_name,
             text=text,
             base_revision=base_revision,
@@ -233,7 +233,7 @@ def save(
         session.add(
             NotesRevision(
                 event_id=access.event_id,
-                notes_id=notes.id or 0,
+                notes_id=id_of(notes),
                 revision=notes.revision,
                 fields=values_of(notes),
                 author=name,
@@ -258,7 +258,7 @@ def bump(session: Session, *, access: EventAccess, topic_id: int) -> int:
     session.add(
         NotesRevision(
             event_id=access.event_id,
-            notes_id=notes.id or 0,
+            notes_id=id_of(notes),
             revision=notes.revision,
             fields=values_of(notes),
             author=notes.updated_by,

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.notes import (
     ACTION_MAX,
     PROPOSAL_MAX,
@@ -267,7 +267,7 @@ def deletions(session: Session, *, access: EventAccess, topic_id: int) -> list[D
         ).all()
     ]
     found = [
-        Deletion(kind, row.id or 0, text, row.deleted_by, at, may_restore(access, row))
+        Deletion(kind, id_of(row), text, row.deleted_by, at, may_restore(access, row))
         for kind, row, text in rows
         if (at := row.deleted_at) is not None
     ]

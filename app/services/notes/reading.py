@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import NotFound
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.events import Role
 from app.models.notes import (
     MARKDOWN_FIELDS,
@@ -142,8 +142,8 @@ def page(session: Session, *, access: EventAccess, topic_id: int) -> NotesPage:
         )
     proposals = proposals_with_dots(session, event_id=event_id, topic_id=topic_id)
     steps = next_steps(session, event_id=event_id, topic_id=topic_id)
-    deletable = {("proposal", p.id or 0) for p, _dots in proposals if may_delete(access, p)}
-    deletable |= {("step", step.id or 0) for step in steps if may_delete(access, step)}
+    deletable = {("proposal", id_of(p)) for p, _dots in proposals if may_delete(access, p)}
+    deletable |= {("step", id_of(step)) for step in steps if may_delete(access, step)}
     return NotesPage(
         topic=topic,
         cell=cell,
@@ -192,7 +192,7 @@ def proposals_with_dots(
             .group_by(col(ProposalVote.proposal_id))
         ).all()
     )
-    return [(proposal, int(dots.get(proposal.id or 0, 0))) for proposal in found]
+    return [(proposal, int(dots.get(id_of(proposal), 0))) for proposal in found]
 
 
 def next_steps(session: Session, *, event_id: int, topic_id: int) -> list[NextStep]:

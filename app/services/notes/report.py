@@ -9,6 +9,7 @@ from pathlib import Path
 from markupsafe import Markup
 from sqlmodel import Session, col, func, select
 
+from app.models.base import id_of
 from app.models.notes import (
     MARKDOWN_FIELDS,
     NextStep,
@@ -81,7 +82,7 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
         .order_by(col(Proposal.id))
     ).all():
         proposals.setdefault(proposal.topic_id, []).append(
-            (proposal, int(dots.get(proposal.id or 0, 0)))
+            (proposal, int(dots.get(id_of(proposal), 0)))
         )
     steps = steps_by_topic(session, event_id=event_id)
     pictures = photos.of_event(session, event_id=event_id)
@@ -115,7 +116,7 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
                 next_steps=steps.get(cell.topic_id, []),
                 photos=[
                     PhotoFile(
-                        id=photo.id or 0,
+                        id=id_of(photo),
                         caption=photo.caption,
                         path=photos.path_of(upload_dir, photo),
                         thumb_path=photos.path_of(upload_dir, photo, thumb=True),
@@ -137,7 +138,7 @@ def ordered_sessions(plan: agenda.Agenda) -> list[agenda.AgendaSession]:
     for day in plan.days:
         for block in day.blocks:
             for room in plan.rooms:
-                cell = plan.sessions.get((block.id or 0, room.id or 0))
+                cell = plan.sessions.get((id_of(block), id_of(room)))
                 if cell is not None:
                     found.append(cell)
     return found

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.errors import NotFound
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import Role
 from app.models.notes import (
     TEXT_FIELDS,
@@ -28,7 +29,7 @@ def require_session(session: Session, *, access: EventAccess, topic_id: int) -> 
         or topic.event_id != access.event_id
         or topic.status != TopicStatus.ACTIVE
         or version is None
-        or topic_id not in agenda.published_cells(session, version_id=version.id or 0)
+        or topic_id not in agenda.published_cells(session, version_id=id_of(version))
     ):
         raise NotFound(
             _("This topic is not a session in the published agenda, so it has no notes.")

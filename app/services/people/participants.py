@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, select
 from app.config import Settings
 from app.errors import Invalid, NotFound, RateLimited
 from app.i18n import LOCALES, _
-from app.models.base import MAX_ID, utcnow
+from app.models.base import MAX_ID, id_of, utcnow
 from app.models.events import Event
 from app.models.people import (
     ORGANISATION_MAX,
@@ -213,7 +213,7 @@ def update_profile(
 
 
 def personal_token(participant: Participant, secret: bytes) -> str:
-    signature = sign(secret, "participant", participant.id or 0, participant.link_nonce)
+    signature = sign(secret, "participant", id_of(participant), participant.link_nonce)
     return f"{participant.id}.{signature}"
 
 
@@ -228,7 +228,7 @@ def participant_by_token(
         participant is None
         or participant.event_id != event.id
         or not signature_matches(
-            secret, signature, "participant", participant.id or 0, participant.link_nonce
+            secret, signature, "participant", id_of(participant), participant.link_nonce
         )
     ):
         raise NotFound(_("This personal link is not valid. Join with the event code instead."))

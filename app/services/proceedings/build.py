@@ -30,7 +30,7 @@ from babel.dates import format_date
 from sqlmodel import Session, col, select
 
 from app.i18n import LOCALES, _, use_locale
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.events import BLOCK_KIND_LABELS, BlockKind, Event, EventMember, Role
 from app.models.people import ORG_TYPE_LABELS, Participant, User
 from app.models.schedule import CheckIn
@@ -95,7 +95,7 @@ def build_for_event(session: Session, *, event: Event) -> Report:
 
 
 def _build(session: Session, *, event: Event, locale: str) -> Report:
-    event_id = event.id or 0
+    event_id = id_of(event)
     grid = agenda_service.load_published(session, event=event)
     organisers = session.exec(
         select(User.name)
@@ -141,7 +141,7 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
     active = set(topic_ids)
     dots: Counter[int] = Counter()
     voters: dict[int, set[int]] = defaultdict(set)
-    titles = {topic.id or 0: topic.title for topic in topics}
+    titles = {id_of(topic): topic.title for topic in topics}
     votes: list[VoteRow] = []
     for topic_id, participant_id, cast_at in vote_rows:
         if topic_id not in active:
@@ -167,14 +167,14 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
     ]
     topic_rows = [
         TopicRow(
-            topic_id=topic.id or 0,
+            topic_id=id_of(topic),
             title=topic.title,
             description=topic.description,
             language=topic.language,
-            conveners=[named[p] for p in conveners[topic.id or 0] if p in named],
-            dots=dots[topic.id or 0],
-            voters=len(voters[topic.id or 0]),
-            session_number=number_of.get(topic.id or 0),
+            conveners=[named[p] for p in conveners[id_of(topic)] if p in named],
+            dots=dots[id_of(topic)],
+            voters=len(voters[id_of(topic)]),
+            session_number=number_of.get(id_of(topic)),
         )
         for topic in topics
     ]
@@ -196,7 +196,7 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
         organisations_by_type.append(Figure(_("Type not given"), by_type[""]))
 
     consenting = [person for person in participants if person.consent_report]
-    consenting.sort(key=lambda person: (person.name.casefold(), person.id or 0))
+    consenting.sort(key=lambda person: (person.name.casefold(), id_of(person)))
     people_per_org: Counter[str] = Counter(
         person.organisation.casefold() for person in consenting if person.organisation
     )
@@ -310,7 +310,7 @@ def _programme(
                 presenter=block.presenter,
             )
             if block.kind == BlockKind.SLOT:
-                row.cells = [by_cell.get((block.id or 0, room.id or 0)) for room in grid.rooms]
+                row.cells = [by_cell.get((id_of(block), id_of(room))) for room in grid.rooms]
             rows.append(row)
         label = _date_label(day.day.date, locale)
         days.append(ProgrammeDay(label=label, title=day.day.title, rows=rows))

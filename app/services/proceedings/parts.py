@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from app.i18n import N_, _, use_locale
+from app.models.base import id_of
 from app.models.events import Event
 from app.models.notes import Commitment
 from app.models.people import Participant
@@ -116,7 +117,7 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
     is for. A "who" typed by hand never names a participant who did not agree to be named
     (``_People.screen`` and ``_People.pledger``).
     """
-    event_id = event.id or 0
+    event_id = id_of(event)
     people = _people(session, event_id=event_id)
     saved = reading.notes_by_topic(session, event_id=event_id)
     steps = reading.steps_by_topic(session, event_id=event_id)
@@ -185,7 +186,7 @@ def attach_maps(session: Session, *, report: Report, event: Event) -> None:
     """The mapping exercise: each map's cards by category and cluster, and its counts by
     category, place and organisation type (a fixed number of queries per map)."""
     with use_locale(report.locale):
-        for found in map_export.report_tables(session, event_id=event.id or 0):
+        for found in map_export.report_tables(session, event_id=id_of(event)):
             categories = [category.name for category in found.categories]
             view = MapView(question=found.map.question)
             for category in found.categories:

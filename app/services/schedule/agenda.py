@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from app.models.base import id_of
 from app.models.events import Day, Event, Room, TimeBlock
 from app.models.schedule import BlockedCell, Placement, PublishedPlacement, ScheduleVersion
 from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
@@ -60,7 +61,7 @@ class Agenda:
 
     @property
     def blocks(self) -> dict[int, TimeBlock]:
-        return {block.id or 0: block for day in self.days for block in day.blocks}
+        return {id_of(block): block for day in self.days for block in day.blocks}
 
     @property
     def slots(self) -> list[TimeBlock]:
@@ -72,7 +73,7 @@ class Agenda:
 
     @property
     def room_by_id(self) -> dict[int, Room]:
-        return {room.id or 0: room for room in self.rooms}
+        return {id_of(room): room for room in self.rooms}
 
     def moves(self, titles: dict[int, str]) -> list[Move]:
         """What changed in the version shown, for notices and highlights."""
@@ -184,9 +185,9 @@ def _sessions(
     ).all()
     views: dict[int, AgendaSession] = {}
     for topic in topics:
-        block_id, room_id, locked = cells[topic.id or 0]
-        views[topic.id or 0] = AgendaSession(
-            topic_id=topic.id or 0,
+        block_id, room_id, locked = cells[id_of(topic)]
+        views[id_of(topic)] = AgendaSession(
+            topic_id=id_of(topic),
             title=topic.title,
             description=topic.description,
             language=topic.language,
@@ -203,11 +204,11 @@ def _sessions(
 
 def load_published(session: Session, *, event: Event) -> Agenda:
     """What participants see: the latest published version (an empty grid before the first)."""
-    event_id = event.id or 0
+    event_id = id_of(event)
     version = latest_version(session, event_id=event_id)
     cells: dict[int, tuple[int, int, bool]] = {}
     if version is not None:
-        published = published_cells(session, version_id=version.id or 0)
+        published = published_cells(session, version_id=id_of(version))
         cells = {topic: (block, room, False) for topic, (block, room) in published.items()}
     return Agenda(
         event=event,
@@ -221,7 +222,7 @@ def load_published(session: Session, *, event: Event) -> Agenda:
 
 def load_draft(session: Session, *, event: Event) -> Agenda:
     """The facilitators' working copy, with lock flags."""
-    event_id = event.id or 0
+    event_id = id_of(event)
     cells = draft_cells(session, event_id=event_id)
     return Agenda(
         event=event,

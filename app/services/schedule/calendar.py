@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.errors import NotFound
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import BlockKind, Event
 from app.models.people import Participant
 from app.security import sign, signature_matches
@@ -26,15 +27,15 @@ PRODID = "-//Open Space Lab//Agenda//EN"
 
 
 def event_feed_key(event: Event, secret: bytes) -> str:
-    return sign(secret, "calendar", event.id or 0, event.join_code)
+    return sign(secret, "calendar", id_of(event), event.join_code)
 
 
 def personal_feed_key(participant: Participant, secret: bytes) -> str:
-    return sign(secret, "calendar", "participant", participant.id or 0, participant.link_nonce)
+    return sign(secret, "calendar", "participant", id_of(participant), participant.link_nonce)
 
 
 def check_event_key(event: Event, key: str, secret: bytes) -> None:
-    if not signature_matches(secret, key, "calendar", event.id or 0, event.join_code):
+    if not signature_matches(secret, key, "calendar", id_of(event), event.join_code):
         raise NotFound(_("This calendar link is not valid any more."))
 
 
@@ -46,7 +47,7 @@ def participant_for_key(
         participant is None
         or participant.event_id != event.id
         or not signature_matches(
-            secret, key, "calendar", "participant", participant.id or 0, participant.link_nonce
+            secret, key, "calendar", "participant", id_of(participant), participant.link_nonce
         )
     ):
         raise NotFound(_("This calendar link is not valid any more."))
@@ -103,7 +104,7 @@ def feed(
             if block.kind != BlockKind.PLENARY:
                 continue
             entry = CalendarEntry()
-            entry.add("uid", _uid("plenary", block.id or 0, event, host))
+            entry.add("uid", _uid("plenary", id_of(block), event, host))
             entry.add("dtstamp", stamp)
             entry.add("sequence", sequence)
             entry.add("dtstart", agenda.block_start(event, day.day, block))

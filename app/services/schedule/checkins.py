@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import Invalid, NotFound, NotSignedIn
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.events import Event
 from app.models.people import Participant
 from app.models.schedule import CheckIn
@@ -53,9 +53,9 @@ def check_in(
 ) -> CheckIn:
     """Check the participant into a session of the published agenda (and out of any other)."""
     participant = _participant(access)
-    participant_id = participant.id or 0
+    participant_id = id_of(participant)
     published = agenda.latest_version(session, event_id=access.event_id)
-    cells = agenda.published_cells(session, version_id=published.id or 0) if published else {}
+    cells = agenda.published_cells(session, version_id=id_of(published)) if published else {}
     topic = session.get(Topic, topic_id)
     if (
         topic is None
@@ -86,8 +86,8 @@ def check_in(
 
 def check_out(session: Session, *, access: EventAccess, now: dt.datetime | None = None) -> None:
     participant = _participant(access)
-    _lock_participant(session, participant_id=participant.id or 0)
-    current = _open(session, participant_id=participant.id or 0)
+    _lock_participant(session, participant_id=id_of(participant))
+    current = _open(session, participant_id=id_of(participant))
     if not current:
         raise Invalid({"check_in": _("You are not checked in anywhere.")})
     for row in current:
@@ -143,12 +143,12 @@ def door_key(event: Event, *, room_id: int, secret: bytes) -> str:
 
     It is bound to the join code, so a new join code retires the printed signs as well.
     """
-    return sign(secret, "door", event.id or 0, room_id, event.join_code)
+    return sign(secret, "door", id_of(event), room_id, event.join_code)
 
 
 def door_key_ok(event: Event, *, room_id: int, key: str, secret: bytes) -> bool:
     return bool(event.join_code) and signature_matches(
-        secret, key, "door", event.id or 0, room_id, event.join_code
+        secret, key, "door", id_of(event), room_id, event.join_code
     )
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import BlockKind, Event, Room, TimeBlock
 from app.models.schedule import BlockedCell, GridChange, Placement
 from app.models.topics import Topic, TopicStatus, Vote
@@ -331,7 +332,7 @@ class Problems:
 def problems(session: Session, *, grid: Agenda) -> Problems:
     """Badges for the draft grid, computed from the votes in one query."""
     found = Problems()
-    voters = voters_by_topic(session, event_id=grid.event.id or 0)
+    voters = voters_by_topic(session, event_id=id_of(grid.event))
     found.voters = {topic: len(people) for topic, people in voters.items()}
     rooms = grid.room_by_id
     per_block: dict[int, list[int]] = defaultdict(list)

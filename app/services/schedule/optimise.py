@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Invalid
 from app.i18n import _
-from app.models.base import utcnow
+from app.models.base import id_of, utcnow
 from app.models.events import Event
 from app.models.schedule import GridChange
 from app.models.topics import Topic, TopicStatus
@@ -41,7 +41,7 @@ SOLVE_SECONDS = 5.0
 def frozen_blocks(event: Event, grid: Agenda, *, now: dt.datetime) -> set[int]:
     """Slots that have started, or start within the event's ``freeze_minutes``."""
     horizon = now + dt.timedelta(minutes=event.freeze_minutes)
-    return {block.id or 0 for block in grid.slots if grid.starts_at(block.id or 0) <= horizon}
+    return {id_of(block) for block in grid.slots if grid.starts_at(id_of(block)) <= horizon}
 
 
 @dataclass
@@ -76,8 +76,8 @@ def prepare(
     event = access.event
     event_id = access.event_id
     grid = agenda.load_draft(session, event=event)
-    slot_ids = {block.id or 0 for block in grid.slots}
-    room_ids = {room.id or 0 for room in grid.rooms}
+    slot_ids = {id_of(block) for block in grid.slots}
+    room_ids = {id_of(room) for room in grid.rooms}
     if not slot_ids or not room_ids:
         raise Invalid({"grid": _("Add rooms and open-space slots to the programme first.")})
     draft = spots(session, event_id=event_id)
@@ -102,7 +102,7 @@ def prepare(
         conveners[topic_id].extend(person.participant_id for person in people)
     voters = voters_by_topic(session, event_id=event_id)
     version = agenda.latest_version(session, event_id=event_id)
-    published = agenda.published_cells(session, version_id=version.id or 0) if version else {}
+    published = agenda.published_cells(session, version_id=id_of(version)) if version else {}
 
     def usable(cell: Cell) -> bool:
         return cell[0] in slot_ids and cell[1] in room_ids and cell not in grid.blocked

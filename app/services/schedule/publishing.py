@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.models.base import id_of
 from app.models.schedule import PublishedPlacement, ScheduleVersion
 from app.services.access import EventAccess
 from app.services.schedule import agenda
@@ -19,7 +20,7 @@ def publish(session: Session, *, access: EventAccess) -> ScheduleVersion:
     event_id = access.event_id
     lock_grid(session, event_id=event_id)
     previous = agenda.latest_version(session, event_id=event_id)
-    before = agenda.published_cells(session, version_id=previous.id or 0) if previous else {}
+    before = agenda.published_cells(session, version_id=id_of(previous)) if previous else {}
     grid = agenda.load_draft(session, event=access.event)  # active topics only
     now = {item.topic_id: item.cell for item in grid.sessions.values()}
     changes: list[dict[str, Any]] = []
@@ -45,7 +46,7 @@ def publish(session: Session, *, access: EventAccess) -> ScheduleVersion:
     for topic, (block_id, room_id) in now.items():
         session.add(
             PublishedPlacement(
-                version_id=version.id or 0,
+                version_id=id_of(version),
                 event_id=event_id,
                 topic_id=topic,
                 block_id=block_id,
@@ -58,7 +59,7 @@ def publish(session: Session, *, access: EventAccess) -> ScheduleVersion:
 
 def unpublished_changes(session: Session, *, grid: Agenda) -> int:
     """How many topics of the draft ``grid`` sit elsewhere than in the published agenda."""
-    version = agenda.latest_version(session, event_id=grid.event.id or 0)
-    published = agenda.published_cells(session, version_id=version.id or 0) if version else {}
+    version = agenda.latest_version(session, event_id=id_of(grid.event))
+    published = agenda.published_cells(session, version_id=id_of(version)) if version else {}
     draft = {item.topic_id: item.cell for item in grid.sessions.values()}
     return sum(1 for t in set(published) | set(draft) if published.get(t) != draft.get(t))

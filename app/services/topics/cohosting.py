@@ -8,7 +8,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import _
-from app.models.base import MAX_ID
+from app.models.base import MAX_ID, id_of
 from app.models.events import Role
 from app.models.people import Participant
 from app.models.topics import (
@@ -67,7 +67,7 @@ def cancel_cohost_request(session: Session, *, access: EventAccess, topic_id: in
     """The asker takes back their pending request."""
     asker = _asker_id(access)
     topic = get_topic(session, access=access, topic_id=topic_id)
-    request = _request_of(session, topic_id=topic.id or 0, participant_id=asker)
+    request = _request_of(session, topic_id=id_of(topic), participant_id=asker)
     if request is None or request.status != CohostRequestStatus.PENDING:
         raise NotFound(_("You have no request to co-host this topic."))
     session.delete(request)
@@ -163,7 +163,7 @@ def leave_cohost(session: Session, *, access: EventAccess, topic_id: int) -> Top
     access.require(Role.PARTICIPANT)
     assert access.participant is not None
     topic = active_topic(session, access=access, topic_id=topic_id)
-    if not is_convener(session, topic_id=topic_id, participant_id=access.participant.id or 0):
+    if not is_convener(session, topic_id=topic_id, participant_id=id_of(access.participant)):
         raise PermissionDenied(_("Only the topic's conveners can change it."))
     if len(conveners(session, topic_id=topic_id)) <= 1:
         if topic.proposed_by == access.participant.id:

@@ -9,6 +9,7 @@ import unicodedata
 from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
+from app.models.base import id_of
 from app.models.topics import (
     Topic,
     TopicStatus,
@@ -81,7 +82,7 @@ def similar(session: Session, *, access: EventAccess, title: str, limit: int = 3
         share = _resemblance(words, _words(topic.title))
         if share >= SIMILAR_SHARE:
             ranked.append(
-                (-share, -fuzz.ratio(query, _normalise(topic.title)), topic.id or 0, topic)
+                (-share, -fuzz.ratio(query, _normalise(topic.title)), id_of(topic), topic)
             )
     ranked.sort(key=lambda row: row[:3])
     return [row[3] for row in ranked[:limit]]

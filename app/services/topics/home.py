@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from app.models.base import id_of
 from app.models.events import PHASE_LABELS, Role
 from app.models.people import Participant
 from app.models.topics import CohostRequest, Topic
@@ -61,7 +62,7 @@ def page(session: Session, *, access: EventAccess) -> HomePage:
     assert access.participant is not None
     state = live.load(session, event_id=access.event_id)
     assert state is not None  # the access was resolved from this event
-    follows = agenda.followed(session, participant_id=access.participant.id or 0)
+    follows = agenda.followed(session, participant_id=id_of(access.participant))
     mine = topics.my_topics(session, access=access)
     event = access.event
     return HomePage(
@@ -72,7 +73,7 @@ def page(session: Session, *, access: EventAccess) -> HomePage:
         mine=agenda.mine(state.agenda, follows) if state.agenda else [],
         my_topics=mine,
         cohost_requests=cohosting.pending_requests(
-            session, access=access, topic_ids=[topic.id or 0 for topic in mine]
+            session, access=access, topic_ids=[id_of(topic) for topic in mine]
         ),
         my_requests=cohosting.my_requests(session, access=access),
         dots=dots(session, access=access),

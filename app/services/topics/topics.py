@@ -20,7 +20,7 @@ from sqlmodel import Session, col, delete, func, select, update
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
-from app.models.base import MAX_ID, utcnow
+from app.models.base import MAX_ID, id_of, utcnow
 from app.models.events import Role
 from app.models.people import Participant
 from app.models.topics import (
@@ -182,7 +182,7 @@ def editable_by(session: Session, *, access: EventAccess, topic: Topic) -> None:
         return
     access.require(Role.PARTICIPANT)
     assert access.participant is not None and access.participant.id is not None
-    if not is_convener(session, topic_id=topic.id or 0, participant_id=access.participant.id):
+    if not is_convener(session, topic_id=id_of(topic), participant_id=access.participant.id):
         raise PermissionDenied(_("Only the topic's conveners can change it."))
     if not proposals_open(access.event):
         raise Conflict(_("Topics can no longer be changed."))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import MetaData, select
 from sqlmodel import Session, SQLModel
 
+from app.models.base import id_of
 from app.models.events import Event
 from app.services.proceedings.archive.schema import (
     FORMAT,
@@ -26,7 +27,7 @@ def export_event(
 ) -> dict[str, Any]:
     """Everything of ``event`` as a JSON-ready dict (one query per table)."""
     plan_ = plan(metadata or SQLModel.metadata)
-    event_id = event.id or 0
+    event_id = id_of(event)
     tables: dict[str, list[dict[str, Any]]] = {}
     user_ids: set[int] = set()
     for name in plan_.order:
