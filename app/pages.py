@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.realtime.frames import live_context
@@ -105,3 +105,23 @@ def control_panel(
         },
         status_code=status,
     )
+
+
+# --- the staff screens' common parts ------------------------------------------------------
+
+
+def staff(access: EventAccess) -> EventAccess:
+    access.require_staff()
+    return access
+
+
+def staff_context(access: EventAccess) -> dict[str, Any]:
+    """What every staff screen's layout needs. It checks who asks first: error paths render
+    these screens too, before any service has checked."""
+    staff(access)
+    return {"access": access, "event": access.event, "user": access.user}
+
+
+def staff_back(access: EventAccess, page: str = "") -> RedirectResponse:
+    """Back to a staff screen of the event after a change (POST, then redirect, then GET)."""
+    return RedirectResponse(f"/o/{access.event.slug}{page}", status_code=303)

@@ -23,7 +23,7 @@ from app.models.events import (
     EventUpdate,
     Role,
 )
-from app.pages import control_panel
+from app.pages import control_panel, staff, staff_back, staff_context
 from app.realtime.notify import EventRoute, quiet
 from app.services.access import EventAccess
 from app.services.events import events, phases, programme, team
@@ -33,22 +33,6 @@ from app.templating import render
 router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 TIMEZONES = sorted(available_timezones())
-
-
-def _staff(access: EventAccess) -> EventAccess:
-    access.require_staff()
-    return access
-
-
-def _staff_context(access: EventAccess) -> dict[str, Any]:
-    """What every staff screen's layout needs. It checks who asks first: error paths render
-    these screens too, before any service has checked."""
-    _staff(access)
-    return {"access": access, "event": access.event, "user": access.user}
-
-
-def _back(access: EventAccess, page: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/o/{access.event.slug}{page}", status_code=303)
 
 
 @router.get("")
@@ -138,7 +122,7 @@ def overview(
         request,
         "events/overview.html",
         {
-            **_staff_context(access),
+            **staff_context(access),
             "phase_label": PHASE_LABELS.get(event.phase, event.phase),
             "join_url": join_url(settings, event),
             "board_path": events.board_path(event, settings.secret),
@@ -163,7 +147,7 @@ def _edit_page(
         request,
         "events/edit.html",
         {
-            **_staff_context(access),
+            **staff_context(access),
             "form": form,
             "errors": errors,
             "timezones": TIMEZONES,
@@ -187,7 +171,7 @@ def _event_values(event: Event) -> dict[str, str]:
 
 @router.get("/{slug}/edit")
 def edit_event_form(request: Request, access: AccessDep) -> Response:
-    event = _staff(access).event
+    event = staff(access).event
     return _edit_page(request, access, _event_values(event), {})
 
 
@@ -245,18 +229,18 @@ def delete_event(
 def rotate_board_link(session: SessionDep, access: AccessDep, hub: HubDep) -> Response:
     events.rotate_board_link(session, access=access)
     hub.revoke(access.event_id, "board")  # the screens showing the old link go dark at once
-    return _back(access)
+    return staff_back(access)
 
 
 @router.post("/{slug}/join-code")
 def regenerate_join_code(session: SessionDep, access: AccessDep) -> Response:
     events.regenerate_join_code(session, access=access)
-    return _back(access)
+    return staff_back(access)
 
 
 @router.get("/{slug}/poster")
 def poster(request: Request, settings: SettingsDep, access: AccessDep) -> Response:
-    event = _staff(access).event
+    event = staff(access).event
     url = join_url(settings, event)
     return render(
         request,
@@ -281,7 +265,7 @@ def _team_page(
         request,
         "events/team.html",
         {
-            **_staff_context(access),
+            **staff_context(access),
             "members": team.members(session, event_id=access.event_id),
             "invitations": team.pending_invitations(session, event_id=access.event_id),
             "role_labels": ROLE_LABELS,
@@ -295,7 +279,7 @@ def _team_page(
 
 @router.get("/{slug}/team")
 def team_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    return _team_page(request, session, _staff(access))
+    return _team_page(request, session, staff(access))
 
 
 @router.post("/{slug}/team/invite")
@@ -317,14 +301,14 @@ def invite(
 @router.post("/{slug}/team/invitations/{invitation_id}/revoke")
 def revoke_invitation(session: SessionDep, access: AccessDep, invitation_id: int) -> Response:
     team.revoke_invitation(session, access=access, invitation_id=invitation_id)
-    return _back(access, "/team")
+    return staff_back(access, "/team")
 
 
 @router.post("/{slug}/team/members/{user_id}/remove")
 def remove_member(session: SessionDep, access: AccessDep, hub: HubDep, user_id: int) -> Response:
     member_id = team.remove_member(session, access=access, user_id=user_id)
     hub.revoke(access.event_id, "staff", [member_id])  # their open pages lose the live view
-    return _back(access, "/team")
+    return staff_back(access, "/team")
 
 
 # --- running the event: the control panel, phase and rules -------------------------------
@@ -340,7 +324,7 @@ def set_phase(
     session: SessionDep, access: AccessDep, phase: Annotated[str, Form()] = ""
 ) -> Response:
     phases.set_phase(session, access=access, phase=phase)
-    return _back(access, "/live")
+    return staff_back(access, "/live")
 
 
 @router.post("/{slug}/rules")
@@ -378,4 +362,4 @@ def update_rules(
             "proposals_while_voting": "true" if proposals_while_voting else "",
         }
         return control_panel(request, session, access, errors=error.errors, form=form, status=422)
-    return _back(access, "/live#rules")
+    return staff_back(access, "/live#rules")

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.deps import AccessDep, verify_csrf
 from app.errors import Invalid
 from app.forms import parse_date, parse_int, parse_time
 from app.models.events import BLOCK_KIND_LABELS, RoomCreate, RoomUpdate, TimeBlockCreate
+from app.pages import staff, staff_back, staff_context
 from app.realtime.notify import EventRoute
 from app.services.access import EventAccess
 from app.services.events import programme
 from app.templating import render
 
 router = APIRouter(prefix="/o", dependencies=[Depends(verify_csrf)], route_class=EventRoute)
-
-
-def _staff(access: EventAccess) -> EventAccess:
-    access.require_staff()
-    return access
-
-
-def _staff_context(access: EventAccess) -> dict[str, Any]:
-    """What every staff screen's layout needs. It checks who asks first: error paths render
-    these screens too, before any service has checked."""
-    _staff(access)
-    return {"access": access, "event": access.event, "user": access.user}
-
-
-def _back(access: EventAccess, page: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/o/{access.event.slug}{page}", status_code=303)
 
 
 # --- rooms -------------------------------------------------------------------------------
@@ -53,7 +38,7 @@ def _rooms_page(
         request,
         "programme/rooms.html",
         {
-            **_staff_context(access),
+            **staff_context(access),
             "rooms": programme.rooms(session, event_id=access.event_id),
             "errors": errors or {},
             "form": form or {"name": "", "capacity": "20", "notes": ""},
@@ -65,7 +50,7 @@ def _rooms_page(
 
 @router.get("/{slug}/rooms")
 def rooms_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    return _rooms_page(request, session, _staff(access))
+    return _rooms_page(request, session, staff(access))
 
 
 @router.post("/{slug}/rooms")
@@ -86,7 +71,7 @@ def add_room(
     except Invalid as error:
         form = {"name": name, "capacity": capacity, "notes": notes}
         return _rooms_page(request, session, access, errors=error.errors, form=form, status=422)
-    return _back(access, "/rooms")
+    return staff_back(access, "/rooms")
 
 
 @router.post("/{slug}/rooms/{room_id}")
@@ -107,7 +92,7 @@ def update_room(
         return _rooms_page(
             request, session, access, room_errors={room_id: error.errors}, status=422
         )
-    return _back(access, "/rooms")
+    return staff_back(access, "/rooms")
 
 
 @router.post("/{slug}/rooms/{room_id}/move")
@@ -115,13 +100,13 @@ def move_room(
     session: SessionDep, access: AccessDep, room_id: int, offset: Annotated[int, Form()] = 0
 ) -> Response:
     programme.move_room(session, access=access, room_id=room_id, offset=max(-1, min(1, offset)))
-    return _back(access, "/rooms")
+    return staff_back(access, "/rooms")
 
 
 @router.post("/{slug}/rooms/{room_id}/delete")
 def delete_room(session: SessionDep, access: AccessDep, room_id: int) -> Response:
     programme.delete_room(session, access=access, room_id=room_id)
-    return _back(access, "/rooms")
+    return staff_back(access, "/rooms")
 
 
 # --- days and time blocks ----------------------------------------------------------------
@@ -141,7 +126,7 @@ def _programme_page(
         request,
         "programme/days.html",
         {
-            **_staff_context(access),
+            **staff_context(access),
             "days": programme.programme(session, event_id=access.event_id),
             "kind_labels": BLOCK_KIND_LABELS,
             "errors": errors or {},
@@ -154,7 +139,7 @@ def _programme_page(
 
 @router.get("/{slug}/programme")
 def programme_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    return _programme_page(request, session, _staff(access))
+    return _programme_page(request, session, staff(access))
 
 
 @router.post("/{slug}/days")
@@ -176,13 +161,13 @@ def add_day(
             form={"date": date, "title": title},
             status=422,
         )
-    return _back(access, "/programme")
+    return staff_back(access, "/programme")
 
 
 @router.post("/{slug}/days/{day_id}/delete")
 def delete_day(session: SessionDep, access: AccessDep, day_id: int) -> Response:
     programme.delete_day(session, access=access, day_id=day_id)
-    return _back(access, "/programme")
+    return staff_back(access, "/programme")
 
 
 def _block_data(
@@ -233,10 +218,10 @@ def add_block(
         return _programme_page(
             request, session, access, errors=error.errors, error_day=day_id, form=form, status=422
         )
-    return _back(access, "/programme")
+    return staff_back(access, "/programme")
 
 
 @router.post("/{slug}/blocks/{block_id}/delete")
 def delete_block(session: SessionDep, access: AccessDep, block_id: int) -> Response:
     programme.delete_block(session, access=access, block_id=block_id)
-    return _back(access, "/programme")
+    return staff_back(access, "/programme")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import Session, col, func, select
 
@@ -33,12 +34,34 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+Item = TypeVar("Item", Proposal, NextStep)
+
+
 def _adder(access: EventAccess) -> tuple[int | None, int | None]:
     """(participant id, user id) of whoever adds a row: one of them."""
     if access.participant is not None:
         return access.participant.id, None
     assert access.user is not None
     return None, access.user.id
+
+
+def _origin(access: EventAccess, *, topic_id: int) -> dict[str, object]:
+    """The server's part of a new item: where it belongs and who added it."""
+    participant_id, user_id = _adder(access)
+    return {
+        "event_id": access.event_id,
+        "topic_id": topic_id,
+        "author": author_of(access)[1],
+        "added_by_participant": participant_id,
+        "added_by_user": user_id,
+    }
+
+
+def _stored(session: Session, item: Item) -> Item:
+    session.add(item)
+    session.commit()
+    session.refresh(item)
+    return item
 
 
 def _added_by(access: EventAccess, row: Proposal | NextStep) -> bool:
@@ -96,21 +119,10 @@ def add_proposal(session: Session, *, access: EventAccess, topic_id: int, text: 
     if not text:
         raise Invalid({"proposal": _("Write the proposal first.")})
     check_length(text, PROPOSAL_MAX, field="proposal")
-    participant_id, user_id = _adder(access)
     proposal = Proposal.model_validate(
-        ProposalCreate(text=text),
-        update={
-            "event_id": access.event_id,
-            "topic_id": topic_id,
-            "author": author_of(access)[1],
-            "added_by_participant": participant_id,
-            "added_by_user": user_id,
-        },
+        ProposalCreate(text=text), update=_origin(access, topic_id=topic_id)
     )
-    session.add(proposal)
-    session.commit()
-    session.refresh(proposal)
-    return proposal
+    return _stored(session, proposal)
 
 
 def delete_proposal(session: Session, *, access: EventAccess, proposal_id: int) -> Proposal:
@@ -173,21 +185,11 @@ def add_step(
         errors["by_when"] = message
     if errors:
         raise Invalid(errors)
-    participant_id, user_id = _adder(access)
     step = NextStep.model_validate(
         NextStepCreate(action=action, who=who, by_when=by_when),
-        update={
-            "event_id": access.event_id,
-            "topic_id": topic_id,
-            "author": author_of(access)[1],
-            "added_by_participant": participant_id,
-            "added_by_user": user_id,
-        },
+        update=_origin(access, topic_id=topic_id),
     )
-    session.add(step)
-    session.commit()
-    session.refresh(step)
-    return step
+    return _stored(session, step)
 
 
 def delete_step(session: Session, *, access: EventAccess, step_id: int) -> NextStep:
