@@ -62,12 +62,6 @@ def _result(
     return VoteResult(proposal_id, mine.get(proposal_id, 0), left, replayed=replayed, mine=mine)
 
 
-def _participant_id(access: EventAccess) -> int:
-    access.require(Role.PARTICIPANT)
-    assert access.participant is not None and access.participant.id is not None
-    return access.participant.id
-
-
 def _proposal(session: Session, *, access: EventAccess, proposal_id: int) -> Proposal:
     # Locked, as notes.delete_proposal locks it: a dot and a delete at the same moment are
     # one after the other, so a deleted proposal never gets a dot nor a dotted one deleted.
@@ -86,13 +80,10 @@ def cast(
     session: Session, *, access: EventAccess, proposal_id: int, key: str | None = None
 ) -> VoteResult:
     """Put one dot on a proposal, within the budget and the per-proposal maximum."""
-    participant_id = _participant_id(access)
-    votes._lock(session, participant_id=participant_id)
+    participant_id, already = votes.begin(session, access=access, key=key, mine=_mine)
     budget = access.event.dots_per_participant
-    if votes._replayed(session, participant_id=participant_id, key=key):
-        return _result(
-            proposal_id, _mine(session, participant_id=participant_id), budget, replayed=True
-        )
+    if already is not None:
+        return _result(proposal_id, already, budget, replayed=True)
     _require_convergence(access)
     _proposal(session, access=access, proposal_id=proposal_id)
     mine = _mine(session, participant_id=participant_id)
@@ -120,13 +111,10 @@ def retract(
     session: Session, *, access: EventAccess, proposal_id: int, key: str | None = None
 ) -> VoteResult:
     """Take one dot back from a proposal."""
-    participant_id = _participant_id(access)
-    votes._lock(session, participant_id=participant_id)
+    participant_id, already = votes.begin(session, access=access, key=key, mine=_mine)
     budget = access.event.dots_per_participant
-    if votes._replayed(session, participant_id=participant_id, key=key):
-        return _result(
-            proposal_id, _mine(session, participant_id=participant_id), budget, replayed=True
-        )
+    if already is not None:
+        return _result(proposal_id, already, budget, replayed=True)
     _require_convergence(access)
     vote_id = session.exec(
         select(ProposalVote.id)

@@ -14,6 +14,7 @@ locks one row) and brings each voter's dots back as far as their budget allows n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -97,6 +98,23 @@ def _participant_id(access: EventAccess) -> int:
     return access.participant.id
 
 
+def begin(
+    session: Session,
+    *,
+    access: EventAccess,
+    key: str | None,
+    mine: Callable[..., dict[int, int]] = _mine,
+) -> tuple[int, dict[int, int] | None]:
+    """Start a dot change: lock the voter, then look for a retry. Returns the participant's id
+    and, when this request was applied already, their dots as they are (``mine`` counts them:
+    dots on topics by default, or on proposals)."""
+    participant_id = _participant_id(access)
+    _lock(session, participant_id=participant_id)
+    if _replayed(session, participant_id=participant_id, key=key):
+        return participant_id, mine(session, participant_id=participant_id)
+    return participant_id, None
+
+
 def _require_voting(access: EventAccess) -> None:
     # Checked after the replay check: a retry of a vote that counted just before voting closed
     # gets its answer, not "voting is closed".
@@ -116,12 +134,10 @@ def cast(
     session: Session, *, access: EventAccess, topic_id: int, key: str | None = None
 ) -> VoteResult:
     """Put one dot on a topic, within the budget and the per-topic maximum."""
-    participant_id = _participant_id(access)
-    _lock(session, participant_id=participant_id)
+    participant_id, already = begin(session, access=access, key=key)
     budget = access.event.dots_per_participant
-    if _replayed(session, participant_id=participant_id, key=key):
-        mine = _mine(session, participant_id=participant_id)
-        return _result(topic_id, mine, budget, replayed=True)
+    if already is not None:
+        return _result(topic_id, already, budget, replayed=True)
     _require_voting(access)
     _voting_topic(session, access=access, topic_id=topic_id)
     mine = _mine(session, participant_id=participant_id)
@@ -145,12 +161,10 @@ def retract(
     session: Session, *, access: EventAccess, topic_id: int, key: str | None = None
 ) -> VoteResult:
     """Take one dot back from a topic."""
-    participant_id = _participant_id(access)
-    _lock(session, participant_id=participant_id)
+    participant_id, already = begin(session, access=access, key=key)
     budget = access.event.dots_per_participant
-    if _replayed(session, participant_id=participant_id, key=key):
-        mine = _mine(session, participant_id=participant_id)
-        return _result(topic_id, mine, budget, replayed=True)
+    if already is not None:
+        return _result(topic_id, already, budget, replayed=True)
     _require_voting(access)
     vote_id = session.exec(
         select(Vote.id)
