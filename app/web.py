@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
@@ -146,6 +147,14 @@ def _no_store(headers: MutableHeaders, *, signed_in: bool) -> None:
         headers["cache-control"] = "no-store"
     else:
         headers.setdefault("cache-control", "no-store")
+
+
+def remember_language(response: Response, locale: str, *, secure: bool) -> None:
+    """Keep the language a person chose for their next visits (a year), if it is one we have."""
+    if locale in LOCALES:
+        response.set_cookie(
+            LANG_COOKIE, locale, max_age=365 * 86400, httponly=True, samesite="lax", secure=secure
+        )
 
 
 def rotate_sid(state: Any) -> str:

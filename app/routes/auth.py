@@ -11,11 +11,10 @@ from app.db import SessionDep
 from app.deps import AuthDep, SettingsDep, UserDep, verify_csrf
 from app.errors import Invalid, RateLimited
 from app.forms import safe_next
-from app.i18n import LOCALES
 from app.services.events import team
 from app.services.people import accounts
 from app.templating import render
-from app.web import LANG_COOKIE, rotate_sid
+from app.web import remember_language, rotate_sid
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -96,15 +95,7 @@ def choose_language(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     response = RedirectResponse(safe_next(next, "/"), status_code=303)
-    if locale in LOCALES:
-        response.set_cookie(
-            LANG_COOKIE,
-            locale,
-            max_age=365 * 86400,
-            httponly=True,
-            samesite="lax",
-            secure=request.app.state.settings.secure_cookies,
-        )
+    remember_language(response, locale, secure=request.app.state.settings.secure_cookies)
     return response
 
 

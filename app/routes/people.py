@@ -20,7 +20,7 @@ from app.deps import (
     verify_csrf,
 )
 from app.errors import Invalid, NotFound, RateLimited
-from app.i18n import LOCALES, _
+from app.i18n import _
 from app.models.base import id_of
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
@@ -32,7 +32,7 @@ from app.services.people import participants
 from app.services.qr import join_url, qr_svg
 from app.services.schedule import agenda, checkins
 from app.templating import render
-from app.web import LANG_COOKIE
+from app.web import remember_language
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
@@ -50,15 +50,7 @@ def _home_in_language(
 ) -> RedirectResponse:
     """To the event's home (or ``to``), remembering the person's language for their next visit."""
     response = RedirectResponse(to or f"/e/{event.slug}", status_code=303)
-    if locale in LOCALES:
-        response.set_cookie(
-            LANG_COOKIE,
-            locale,
-            max_age=365 * 86400,
-            httponly=True,
-            samesite="lax",
-            secure=request.app.state.settings.secure_cookies,
-        )
+    remember_language(response, locale, secure=request.app.state.settings.secure_cookies)
     return response
 
 
