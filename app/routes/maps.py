@@ -33,11 +33,28 @@ def _id(raw: str) -> int | None:
     return number if number is not None and 0 < number <= MAX_ID else None
 
 
+def _map_form(question: str, uses_places: bool, uses_org_type: bool) -> dict[str, str]:
+    """A map's settings as typed, for the form shown again."""
+    return {
+        "question": question,
+        "uses_places": "true" if uses_places else "",
+        "uses_org_type": "true" if uses_org_type else "",
+    }
+
+
+def _card_form(text: str, category: str, place: str) -> dict[str, str]:
+    return {"text": text, "category": category, "place": place}
+
+
 def _offset(raw: str) -> int:
     return 1 if raw.strip() == "1" else -1
 
 
 # --- the facilitator's pages -------------------------------------------------------------
+
+
+def _staff_context(access: EventAccess) -> dict[str, Any]:
+    return {"access": access, "event": access.event, "user": access.user}
 
 
 def _list_page(
@@ -54,9 +71,7 @@ def _list_page(
         request,
         "maps/staff_list.html",
         {
-            "access": access,
-            "event": access.event,
-            "user": access.user,
+            **_staff_context(access),
             "maps": setup.event_maps(session, access=access),
             "counts": setup.card_counts(session, access=access),
             "form": form or {"question": "", "uses_places": "", "uses_org_type": ""},
@@ -90,18 +105,14 @@ def create_map(
         )
     except Invalid as error:
         session.rollback()
-        form = {
-            "question": question,
-            "uses_places": "true" if uses_places else "",
-            "uses_org_type": "true" if uses_org_type else "",
-        }
+        form = _map_form(question, uses_places, uses_org_type)
         return _list_page(request, session, access, form=form, errors=error.errors, status=422)
     return RedirectResponse(f"/o/{access.event.slug}/maps/{created.id}", status_code=303)
 
 
 def _work_context(session: SessionDep, access: EventAccess, map_id: int) -> dict[str, Any]:
     view = views.map_view(session, access=access, map_id=map_id)
-    return {"access": access, "event": access.event, "user": access.user, "m": view}
+    return {**_staff_context(access), "m": view}
 
 
 def _map_page(
@@ -223,12 +234,7 @@ def update_settings(
             layout=layout,
         )
     except Invalid as error:
-        form = {
-            "question": question,
-            "uses_places": "true" if uses_places else "",
-            "uses_org_type": "true" if uses_org_type else "",
-            "layout": layout,
-        }
+        form = {**_map_form(question, uses_places, uses_org_type), "layout": layout}
         return _form_refused(
             request, session, access, map_id, error, error_form="settings", form=form
         )
@@ -495,7 +501,7 @@ def add_card_on_behalf(
             place_id=_id(place),
         )
     except Invalid as error:
-        form = {"text": text, "category": category, "place": place}
+        form = _card_form(text, category, place)
         return _form_refused(
             request, session, access, map_id, error, error_form="add-card", form=form
         )
@@ -519,15 +525,21 @@ def _card_page(
         request,
         "maps/staff_card.html",
         {
-            "access": access,
-            "event": access.event,
-            "user": access.user,
+            **_staff_context(access),
             "d": detail,
             "map": setup.staff_map(session, access=access, map_id=detail.card.map_id),
             "errors": errors or {},
         },
         status_code=status,
     )
+
+
+def _card_refused(
+    request: Request, session: SessionDep, access: EventAccess, card_id: int, error: Invalid
+) -> Response:
+    """The card's page again (422) with why the service refused; nothing of it is kept."""
+    session.rollback()
+    return _card_page(request, session, access, card_id, errors=error.errors, status=422)
 
 
 @router.get("/o/{slug}/cards/{card_id}")
@@ -548,8 +560,7 @@ def merge_card(
             session, access=access, source_id=card_id, target_id=_id(target) or 0
         )
     except Invalid as error:
-        session.rollback()
-        return _card_page(request, session, access, card_id, errors=error.errors, status=422)
+        return _card_refused(request, session, access, card_id, error)
     return _back(access, kept.map_id, f"#work-card-{kept.id}")
 
 
@@ -564,8 +575,7 @@ def hide_card(
     try:
         card = clustering.hide_card(session, access=access, card_id=card_id, reason=reason)
     except Invalid as error:
-        session.rollback()
-        return _card_page(request, session, access, card_id, errors=error.errors, status=422)
+        return _card_refused(request, session, access, card_id, error)
     return _back(access, card.map_id, "#hidden-cards")
 
 
@@ -584,7 +594,7 @@ def summary(request: Request, session: SessionDep, access: AccessDep, map_id: in
     return render(
         request,
         "maps/summary.html",
-        {"access": access, "event": access.event, "user": access.user, "report": report},
+        {**_staff_context(access), "report": report},
     )
 
 
@@ -690,11 +700,11 @@ def post_card(
         )
     except Invalid as error:
         session.rollback()
-        form = {"text": text, "category": category, "place": place}
+        form = _card_form(text, category, place)
         return _phone_page(
             request, session, access, map_id, form=form, errors=error.errors, status=422
         )
-    return RedirectResponse(f"/e/{access.event.slug}/maps/{map_id}#my-cards", status_code=303)
+    return _my_cards(access, map_id)
 
 
 def _edit_page(
@@ -756,16 +766,20 @@ def edit_card(
         )
     except Invalid as error:
         session.rollback()
-        form = {"text": text, "category": category, "place": place}
+        form = _card_form(text, category, place)
         return _edit_page(
             request, session, access, card_id, form=form, errors=error.errors, status=422
         )
-    return RedirectResponse(f"/e/{access.event.slug}/maps/{card.map_id}#my-cards", status_code=303)
+    return _my_cards(access, card.map_id)
 
 
 @router.post("/e/{slug}/cards/{card_id}/delete")
 def delete_card(session: SessionDep, access: AccessDep, card_id: int) -> Response:
     map_id = cards.delete_card(session, access=access, card_id=card_id)
+    return _my_cards(access, map_id)
+
+
+def _my_cards(access: EventAccess, map_id: int) -> RedirectResponse:
     return RedirectResponse(f"/e/{access.event.slug}/maps/{map_id}#my-cards", status_code=303)
 
 

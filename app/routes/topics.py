@@ -30,6 +30,10 @@ def _home(access: EventAccess, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/e/{access.event.slug}{anchor}", status_code=303)
 
 
+def _topic_form(title: str, description: str, language: str) -> dict[str, str]:
+    return {"title": title, "description": description, "language": language}
+
+
 # --- phones: proposing, editing, co-hosting ----------------------------------------------
 
 
@@ -48,7 +52,7 @@ def propose(
         )
     except Invalid as error:
         session.rollback()
-        form = {"title": title, "description": description, "language": language}
+        form = _topic_form(title, description, language)
         return participant_page(
             request, session, access, form=form, errors=error.errors, status=422
         )
@@ -86,8 +90,7 @@ def _edit_page(
         {
             "event": access.event,
             "topic": topic,
-            "form": form
-            or {"title": topic.title, "description": topic.description, "language": topic.language},
+            "form": form or _topic_form(topic.title, topic.description, topic.language),
             "errors": errors or {},
             "conveners": topics.conveners(session, topic_id=topic_id),
             "can_withdraw": access.participant is not None
@@ -124,7 +127,7 @@ def edit(
         )
     except Invalid as error:
         session.rollback()
-        form = {"title": title, "description": description, "language": language}
+        form = _topic_form(title, description, language)
         return _edit_page(request, session, access, topic_id, form, error.errors, 422)
     return _home(access, "#my-topics")
 
@@ -288,12 +291,7 @@ def add_on_behalf(
         )
     except Invalid as error:
         session.rollback()
-        form = {
-            "title": title,
-            "description": description,
-            "language": language,
-            "convener": convener,
-        }
+        form = {**_topic_form(title, description, language), "convener": convener}
         return control_panel(request, session, access, errors=error.errors, form=form, status=422)
     return _panel_back(access, "#add-topic")
 
@@ -326,10 +324,24 @@ def _topic_page(
                 t for t in all_topics if t.status == TopicStatus.ACTIVE and t.id != topic_id
             ],
             "errors": errors or {},
-            "form": form
-            or {"title": topic.title, "description": topic.description, "language": topic.language},
+            "form": form or _topic_form(topic.title, topic.description, topic.language),
         },
         status_code=status,
+    )
+
+
+def _topic_refused(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    topic_id: int,
+    error: Invalid,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The topic's page again (422) with why the service refused; nothing of it is kept."""
+    session.rollback()
+    return _topic_page(
+        request, session, access, topic_id, errors=error.errors, form=form, status=422
     )
 
 
@@ -359,11 +371,8 @@ def edit_topic(
             language=language,
         )
     except Invalid as error:
-        session.rollback()
-        form = {"title": title, "description": description, "language": language}
-        return _topic_page(
-            request, session, access, topic_id, errors=error.errors, form=form, status=422
-        )
+        form = _topic_form(title, description, language)
+        return _topic_refused(request, session, access, topic_id, error, form)
     return _panel_back(access, f"#staff-topic-{topic_id}")
 
 
@@ -378,8 +387,7 @@ def hide_topic(
     try:
         topics.hide(session, access=access, topic_id=topic_id, reason=reason)
     except Invalid as error:
-        session.rollback()
-        return _topic_page(request, session, access, topic_id, errors=error.errors, status=422)
+        return _topic_refused(request, session, access, topic_id, error)
     return _panel_back(access)
 
 
@@ -402,8 +410,7 @@ def merge_topic(
             session, access=access, source_id=topic_id, target_id=parse_int(target, field="target")
         )
     except Invalid as error:
-        session.rollback()
-        return _topic_page(request, session, access, topic_id, errors=error.errors, status=422)
+        return _topic_refused(request, session, access, topic_id, error)
     return _panel_back(access, f"#staff-topic-{merged.id}")
 
 
