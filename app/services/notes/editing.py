@@ -226,19 +226,7 @@ def save(
             _set(notes, field_name, merged)
             changed = True
     if changed:
-        notes.revision += 1
-        notes.updated_at = utcnow()
-        notes.updated_by = name
-        session.add(notes)
-        session.add(
-            NotesRevision(
-                event_id=access.event_id,
-                notes_id=id_of(notes),
-                revision=notes.revision,
-                fields=values_of(notes),
-                author=name,
-            )
-        )
+        _new_revision(session, notes=notes, author=name)
     _touch_presence(session, access=access, topic_id=topic_id, key=key, name=name, field="")
     session.commit()
     result.revision = notes.revision
@@ -247,23 +235,28 @@ def save(
     return result
 
 
+def _new_revision(session: Session, *, notes: SessionNotes, author: str) -> None:
+    """Count a new revision and store its fields, so any later save can merge against it."""
+    notes.revision += 1
+    notes.updated_at = utcnow()
+    notes.updated_by = author
+    session.add(notes)
+    session.add(
+        NotesRevision(
+            event_id=notes.event_id,
+            notes_id=id_of(notes),
+            revision=notes.revision,
+            fields=values_of(notes),
+            author=author,
+        )
+    )
+
+
 def bump(session: Session, *, access: EventAccess, topic_id: int) -> int:
     """A new revision with the same text, after a proposal, next step or photo changed: the
     live frame carries revisions, so screens showing these notes fetch them again."""
     notes = _locked_notes(session, event_id=access.event_id, topic_id=topic_id)
-    notes.revision += 1
-    notes.updated_at = utcnow()
-    notes.updated_by = author_of(access)[1]
-    session.add(notes)
-    session.add(
-        NotesRevision(
-            event_id=access.event_id,
-            notes_id=id_of(notes),
-            revision=notes.revision,
-            fields=values_of(notes),
-            author=notes.updated_by,
-        )
-    )
+    _new_revision(session, notes=notes, author=author_of(access)[1])
     session.commit()
     return notes.revision
 

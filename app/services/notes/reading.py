@@ -30,6 +30,7 @@ from app.models.schedule import CheckIn
 from app.models.topics import Topic
 from app.services import markdown
 from app.services.access import STAFF, EventAccess
+from app.services.notes import photos
 from app.services.notes.editing import PRESENCE_SECONDS
 from app.services.notes.items import Deletion, deletions, may_delete
 from app.services.notes.shared import require_session, values_of
@@ -152,23 +153,13 @@ def page(session: Session, *, access: EventAccess, topic_id: int) -> NotesPage:
         rendered={name: markdown.render(values[name]) for name in MARKDOWN_FIELDS},
         proposals=proposals,
         steps=steps,
-        photos=_photos(session, event_id=event_id, topic_id=topic_id),
+        photos=photos.of_session(session, event_id=event_id, topic_id=topic_id),
         conflicts=conflicts,
         editors=editors(session, event_id=event_id, topic_id=topic_id),
         attendance=attendance(session, event_id=event_id, topic_id=topic_id, notes=notes),
         agenda=plan,
         history=deletions(session, access=access, topic_id=topic_id),
         deletable=deletable,
-    )
-
-
-def _photos(session: Session, *, event_id: int, topic_id: int) -> list[Photo]:
-    return list(
-        session.exec(
-            select(Photo)
-            .where(Photo.event_id == event_id, Photo.topic_id == topic_id)
-            .order_by(col(Photo.id))
-        ).all()
     )
 
 

@@ -210,6 +210,22 @@ def load_published(session: Session, *, event: Event) -> Agenda:
     if version is not None:
         published = published_cells(session, version_id=id_of(version))
         cells = {topic: (block, room, False) for topic, (block, room) in published.items()}
+    return _agenda(session, event=event, cells=cells, version=version)
+
+
+def load_draft(session: Session, *, event: Event) -> Agenda:
+    """The facilitators' working copy, with lock flags."""
+    return _agenda(session, event=event, cells=draft_cells(session, event_id=id_of(event)))
+
+
+def _agenda(
+    session: Session,
+    *,
+    event: Event,
+    cells: dict[int, tuple[int, int, bool]],
+    version: ScheduleVersion | None = None,
+) -> Agenda:
+    event_id = id_of(event)
     return Agenda(
         event=event,
         days=programme(session, event_id=event_id),
@@ -217,19 +233,6 @@ def load_published(session: Session, *, event: Event) -> Agenda:
         sessions=_sessions(session, event_id=event_id, cells=cells),
         blocked=blocked_cells(session, event_id=event_id),
         version=version,
-    )
-
-
-def load_draft(session: Session, *, event: Event) -> Agenda:
-    """The facilitators' working copy, with lock flags."""
-    event_id = id_of(event)
-    cells = draft_cells(session, event_id=event_id)
-    return Agenda(
-        event=event,
-        days=programme(session, event_id=event_id),
-        rooms=rooms(session, event_id=event_id),
-        sessions=_sessions(session, event_id=event_id, cells=cells),
-        blocked=blocked_cells(session, event_id=event_id),
     )
 
 
