@@ -305,11 +305,16 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
 
 def attach_map(report, *, seed: int) -> None:  # type: ignore[no-untyped-def]
     """A mapping exercise of three categories, filled into the ``Report`` directly."""
-    from app.services.proceedings.report import MapCardView, MapCategoryView, MapGroupView, MapView
+    from app.services.proceedings.report import (
+        MapCardView,
+        MapCategoryView,
+        MapGroupView,
+        ReportMap,
+    )
 
     rng = random.Random(seed)
     report.maps = [
-        MapView(
+        ReportMap(
             "Какви възможности, инициативи и нужди виждаме?",
             [
                 MapCategoryView(

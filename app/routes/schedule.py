@@ -14,6 +14,7 @@ from app.errors import DomainError, Invalid
 from app.forms import parse_int
 from app.i18n import _, ngettext
 from app.models.base import MAX_ID
+from app.models.topics import TITLE_MAX
 from app.realtime.notify import EventRoute
 from app.services.access import EventAccess
 from app.services.schedule import drafting, grid, optimise, publishing
@@ -115,7 +116,7 @@ def page(
         except Invalid:
             selected = None
     live_sync = request.app.state.hub.current(access.event_id)
-    context = grid_context(session, access, query=q[:120], selected=selected)
+    context = grid_context(session, access, query=q[:TITLE_MAX], selected=selected)
     return render(request, "schedule/grid.html", {**context, "live_sync": live_sync})
 
 
@@ -128,7 +129,7 @@ def fragment(
     return render(
         request,
         "partials/schedule/grid.html",
-        grid_context(session, access, query=q[:120], message=message),
+        grid_context(session, access, query=q[:TITLE_MAX], message=message),
         headers={"Vary": "HX-Request"},
     )
 

@@ -17,7 +17,7 @@ and every renderer shows them only when they hold something (``parts``):
 - ``Report.priorities`` (``PriorityView``) and ``Report.actions`` (``ActionView``): the
   convergence vote on proposals, the sessions' next steps and the commitments
   (``attach_part_a``);
-- ``Report.maps`` (``MapView``): the mapping exercise (``attach_maps``).
+- ``Report.maps`` (``ReportMap``): the mapping exercise (``attach_maps``).
 """
 
 from __future__ import annotations

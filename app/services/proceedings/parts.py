@@ -25,12 +25,12 @@ from app.services.proceedings.report import (
     MapCategoryView,
     MapGroupView,
     MapTable,
-    MapView,
     NoteField,
     PhotoView,
     PriorityView,
     ProposalView,
     Report,
+    ReportMap,
     SessionNotesView,
 )
 
@@ -188,7 +188,7 @@ def attach_maps(session: Session, *, report: Report, event: Event) -> None:
     with use_locale(report.locale):
         for found in map_export.report_tables(session, event_id=id_of(event)):
             categories = [category.name for category in found.categories]
-            view = MapView(question=found.map.question)
+            view = ReportMap(question=found.map.question)
             for category in found.categories:
                 groups = [
                     MapGroupView(

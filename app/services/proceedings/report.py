@@ -116,7 +116,10 @@ class MapTable:
 
 
 @dataclass
-class MapView:
+class ReportMap:
+    """One map of the mapping workshop as the proceedings show it (the live board has its own
+    view, ``maps.views.MapView``)."""
+
     question: str
     categories: list[MapCategoryView] = field(default_factory=list)
     tables: list[MapTable] = field(default_factory=list)
@@ -253,7 +256,7 @@ class Report:
     vote_count: int = 0
     priorities: list[PriorityView] = field(default_factory=list)  # convergence
     actions: list[ActionView] = field(default_factory=list)  # next steps, then commitments
-    maps: list[MapView] = field(default_factory=list)  # the mapping workshop
+    maps: list[ReportMap] = field(default_factory=list)  # the mapping workshop
 
     @property
     def notes_count(self) -> int:

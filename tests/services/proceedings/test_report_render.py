@@ -31,12 +31,12 @@ from app.services.proceedings.report import (
     MapCardView,
     MapCategoryView,
     MapGroupView,
-    MapView,
     NoteField,
     PhotoView,
     PriorityView,
     ProposalView,
     Report,
+    ReportMap,
     SessionNotesView,
 )
 from tests.factories import make_event, make_user
@@ -104,7 +104,7 @@ def with_part_a(built: Report, uploads: Path) -> Report:
     built.priorities = [PriorityView(1, "Open a housing desk", 7, HOUSING)]
     built.actions = [ActionView("=Draft the letter", "Mira", "July", HOUSING)]
     built.maps = [
-        MapView(
+        ReportMap(
             "What does the city offer?",
             [
                 MapCategoryView(
