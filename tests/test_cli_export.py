@@ -147,6 +147,26 @@ def test_a_refused_import_writes_nothing(demo: Path, tmp_path: Path) -> None:
     assert "There is no event with the address 'demo'." in listed.output
 
 
+def test_an_import_with_a_value_the_app_refuses_writes_nothing(demo: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    _run(["export", "demo", "-f", "json", "-o", str(good)], demo)
+    data = json.loads(good.read_text())
+    data["tables"]["event"][0]["phase"] = "bogus"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data))
+    empty = tmp_path / "empty"
+    _run(["migrate"], empty)
+    result = _run(["import", str(broken)], empty)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{broken}: nothing was imported.\n"
+        '  tables.event[0].phase: "bogus" is not a phase (one of setup, marketplace, voting, '
+        "agenda, sessions, closing, convergence, actions, finished)\n"
+    )
+    listed = _run(["export", "demo", "-o", str(tmp_path / "x.md"), "-f", "md"], empty)
+    assert "There is no event with the address 'demo'." in listed.output
+
+
 def test_an_unmigrated_database_gets_a_message(demo: Path, tmp_path: Path) -> None:
     _run(["export", "demo", "-f", "json", "-o", str(tmp_path / "x.json")], demo)
     for args, message in (

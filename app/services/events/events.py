@@ -51,7 +51,13 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60].strip("-")
 
 
-def _valid_language(code: str) -> bool:
+def valid_slug(slug: str) -> bool:
+    """An event's address: lowercase letters, digits and inner dashes, not a reserved word."""
+    return SLUG_PATTERN.fullmatch(slug) is not None and slug not in RESERVED_SLUGS
+
+
+def valid_language(code: str) -> bool:
+    """An ISO 639 code (``en``, ``bg``, ``uk``, ``ar``) that Babel knows."""
     try:
         Locale.parse(code)
     except (ValueError, TypeError, UnknownLocaleError):
@@ -59,10 +65,19 @@ def _valid_language(code: str) -> bool:
     return bool(re.fullmatch(r"[a-z]{2,3}", code))
 
 
+def valid_languages(codes: list[str]) -> bool:
+    """An event's languages: at least one, every one a language code."""
+    return bool(codes) and all(valid_language(code) for code in codes)
+
+
 @cache
 def _time_zones() -> frozenset[str]:
     """The time zones this machine knows (reading them walks the zone database: once)."""
     return frozenset(available_timezones())
+
+
+def valid_time_zone(name: str) -> bool:
+    return name in _time_zones()
 
 
 def _check_event_fields(
@@ -77,7 +92,7 @@ def _check_event_fields(
             errors["name"] = message
     if "slug" in values:
         slug = str(values["slug"])
-        if not SLUG_PATTERN.fullmatch(slug) or slug in RESERVED_SLUGS:
+        if not valid_slug(slug):
             errors["slug"] = _(
                 "Use lowercase letters, digits and dashes (for example lab-sofia-2026)."
             )
@@ -88,9 +103,9 @@ def _check_event_fields(
     if "languages" in values:
         languages = values["languages"]
         assert isinstance(languages, list)
-        if not languages or not all(_valid_language(code) for code in languages):
+        if not valid_languages(languages):
             errors["languages"] = _("List language codes such as en, bg, uk, ar.")
-    if "timezone" in values and values["timezone"] not in _time_zones():
+    if "timezone" in values and not valid_time_zone(str(values["timezone"])):
         errors["timezone"] = _("Choose a time zone such as Europe/Sofia.")
     for field, limit in (
         ("description", EVENT_DESCRIPTION_MAX),

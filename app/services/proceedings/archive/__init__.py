@@ -11,12 +11,14 @@ come along without their password hashes.
 Secrets never leave: sign-in sessions, password hashes, invitation tokens, retry keys, rate
 counters, and the nonces behind board and personal links (regenerated on import).
 
-Import checks the whole file first (format marker, version, every row, every reference) and
-names the bad entry (``tables.vote[2].topic_id: no topic with id 99 in the file``); then it
+Import checks the whole file first (format marker, version, every row, every reference, and
+every value against the rules the services apply: ``rules``) and names the bad entry
+(``tables.vote[2].topic_id: no topic with id 99 in the file``); then it
 inserts in foreign-key order in one transaction, giving every row a new id and pointing
 every reference at the new ids. The event gets a new address (and join code) if its own are
 taken. Nothing is written when anything is wrong.
 
-``schema``: the tables, the secret and file columns, values to JSON and back; ``dump``:
-the event to its file; ``restore``: the file checked and imported as a new event.
+``schema``: the tables, the secret and file columns, values to JSON and back; ``rules``:
+what a value must be beyond its type; ``dump``: the event to its file; ``restore``: the file
+checked and imported as a new event.
 """

@@ -16,7 +16,8 @@ from sqlmodel import Session, SQLModel
 
 from app.errors import Invalid
 from app.models.events import Event, Role
-from app.security import hash_password, new_join_code, new_token
+from app.security import hash_password, new_join_code, new_token, normalise_join_code
+from app.services.proceedings.archive.rules import row_errors
 from app.services.proceedings.archive.schema import (
     EXCLUDED,
     FILE_KEYS,
@@ -122,6 +123,8 @@ def _check_rows(
                 values[column.name] = load_value(column, row[column.name])
             except BadValue as error:
                 result.error(f"{where}.{column.name}", str(error))
+        for column_name, message in row_errors(table, values).items():
+            result.error(f"{where}.{column_name}", message)
         if all(key in values for key in pk):
             key = tuple(values[key] for key in pk)
             if key in ids[name]:
@@ -318,7 +321,12 @@ def _fresh_event(session: Session, table: Table, row: dict[str, Any]) -> dict[st
         slug = base[: 60 - len(suffix)].rstrip("-") + suffix
     values["slug"] = slug
     code = values.get("join_code")
-    while not code or session.execute(select(table.c.id).where(table.c.join_code == code)).first():
+    # A code that typing cannot reach (the join form normalises what is typed) gets a new one.
+    while (
+        not code
+        or normalise_join_code(code) != code
+        or session.execute(select(table.c.id).where(table.c.join_code == code)).first()
+    ):
         code = new_join_code()
     values["join_code"] = code
     return values
