@@ -18,7 +18,12 @@ from babel.dates import format_date
 from app import i18n
 from app.i18n import _, ngettext
 from app.services import markdown
-from app.services.proceedings.report import Report, ReportSession, convener_text
+from app.services.proceedings.report import (
+    MapCardView,
+    Report,
+    ReportSession,
+    convener_text,
+)
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
 # What only means something at the start of a line: a list item or a numbered one.
@@ -59,6 +64,24 @@ def render_markdown(report: Report, *, upload_dir: Path) -> bytes:
 
 
 def _lines(report: Report) -> list[str]:
+    out: list[str] = []
+    for section in (
+        _cover,
+        _figures,
+        _programme,
+        _topics,
+        _sessions,
+        _priorities_and_actions,
+        _maps,
+        _participants,
+    ):
+        out += section(report)
+    generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+    out += [f"*{escape(_('Compiled by Open Space Lab on %(date)s.') % {'date': generated})}*"]
+    return out
+
+
+def _cover(report: Report) -> list[str]:
     out = [f"# {escape(report.event_name)}", "", f"**{escape(_('Proceedings'))}**", ""]
     for label, value in (
         (_("Dates"), report.dates),
@@ -72,8 +95,11 @@ def _lines(report: Report) -> list[str]:
         out += [escape(report.description), ""]
     if report.acknowledgement:
         out += [f"> {escape(report.acknowledgement)}", ""]
+    return out
 
-    out += [f"## {escape(_('Key figures'))}", ""]
+
+def _figures(report: Report) -> list[str]:
+    out = [f"## {escape(_('Key figures'))}", ""]
     out += _table([_("Figure"), _("Number")], [[f.label, f.value] for f in report.figures()])
     if report.organisations_by_type:
         out += [f"### {escape(_('Organisations by type'))}", ""]
@@ -81,41 +107,59 @@ def _lines(report: Report) -> list[str]:
             [_("Type"), _("Organisations")],
             [[f.label, f.value] for f in report.organisations_by_type],
         )
+    return out
 
-    if report.has_programme:
-        out += [f"## {escape(_('Programme'))}", ""]
-        for day in report.days:
-            if not day.rows:
-                continue
-            title = f"{day.label} · {day.title}" if day.title else day.label
-            out += [f"### {escape(title)}", ""]
-            rows: list[list[object]] = []
-            for row in day.rows:
-                if row.is_slot and report.rooms:
-                    cells = [f"{c.number}. {c.title}" if c else "" for c in row.cells]
-                else:
-                    text = row.title or row.kind_label
-                    if row.presenter:
-                        text += f" — {row.presenter}"
-                    cells = [text] + [""] * (len(report.rooms) - 1)
-                rows.append([f"{row.starts}–{row.ends}", *cells])
-            out += _table([_("Time"), *(report.rooms or [""])], rows)
 
-    if report.topics:
-        out += [f"## {escape(_('Topics and dots'))}", ""]
-        out += _table(
+def _programme(report: Report) -> list[str]:
+    if not report.has_programme:
+        return []
+    out = [f"## {escape(_('Programme'))}", ""]
+    for day in report.days:
+        if not day.rows:
+            continue
+        title = f"{day.label} · {day.title}" if day.title else day.label
+        out += [f"### {escape(title)}", ""]
+        rows: list[list[object]] = []
+        for row in day.rows:
+            if row.is_slot and report.rooms:
+                cells = [f"{c.number}. {c.title}" if c else "" for c in row.cells]
+            else:
+                text = row.title or row.kind_label
+                if row.presenter:
+                    text += f" — {row.presenter}"
+                cells = [text] + [""] * (len(report.rooms) - 1)
+            rows.append([f"{row.starts}–{row.ends}", *cells])
+        out += _table([_("Time"), *(report.rooms or [""])], rows)
+    return out
+
+
+def _topics(report: Report) -> list[str]:
+    if not report.topics:
+        return []
+    return [
+        f"## {escape(_('Topics and dots'))}",
+        "",
+        *_table(
             [_("Topic"), _("Conveners"), _("Dots"), _("Session")],
             [
                 [t.title, ", ".join(t.conveners), t.dots, t.session_number or ""]
                 for t in report.topics
             ],
-        )
+        ),
+    ]
 
-    if report.sessions:
-        out += [f"## {escape(_('Sessions'))}", ""]
-        for item in report.sessions:
-            out += _session(item)
 
+def _sessions(report: Report) -> list[str]:
+    if not report.sessions:
+        return []
+    out = [f"## {escape(_('Sessions'))}", ""]
+    for item in report.sessions:
+        out += _session(item)
+    return out
+
+
+def _priorities_and_actions(report: Report) -> list[str]:
+    out: list[str] = []
     if report.priorities:
         out += [f"## {escape(_('Priorities'))}", ""]
         out += _table(
@@ -132,29 +176,39 @@ def _lines(report: Report) -> list[str]:
                 for a in report.actions
             ],
         )
+    return out
 
-    if report.maps:
-        out += [f"## {escape(_('Other activities of the day'))}", ""]
-        for map_ in report.maps:
-            out += [f"### {escape(_('Mapping'))}: {escape(map_.question)}", ""]
-            for table in map_.tables:
-                out += [f"**{escape(table.title)}**", ""]
-                out += _table(table.header, [list(row) for row in table.rows])
-            for category in map_.categories:
-                out += [f"#### {escape(category.name)} ({category.card_count})", ""]
-                for group in category.groups:
-                    if group.name:
-                        out += [f"**{escape(group.name)}**", ""]
-                    for card in group.cards:
-                        line = f"- {escape(card.text)}"
-                        if card.place:
-                            line += f" · {escape(card.place)}"
-                        if card.votes:
-                            line += f" (\\+{card.votes})"
-                        out.append(line)
-                    out.append("")
 
-    out += [f"## {escape(_('Participants and organisations'))}", ""]
+def _maps(report: Report) -> list[str]:
+    if not report.maps:
+        return []
+    out = [f"## {escape(_('Other activities of the day'))}", ""]
+    for map_ in report.maps:
+        out += [f"### {escape(_('Mapping'))}: {escape(map_.question)}", ""]
+        for table in map_.tables:
+            out += [f"**{escape(table.title)}**", ""]
+            out += _table(table.header, [list(row) for row in table.rows])
+        for category in map_.categories:
+            out += [f"#### {escape(category.name)} ({category.card_count})", ""]
+            for group in category.groups:
+                if group.name:
+                    out += [f"**{escape(group.name)}**", ""]
+                out += [_card(card) for card in group.cards]
+                out.append("")
+    return out
+
+
+def _card(card: MapCardView) -> str:
+    line = f"- {escape(card.text)}"
+    if card.place:
+        line += f" · {escape(card.place)}"
+    if card.votes:
+        line += f" (\\+{card.votes})"
+    return line
+
+
+def _participants(report: Report) -> list[str]:
+    out = [f"## {escape(_('Participants and organisations'))}", ""]
     out += [escape(_("Only participants who agreed to appear in the report are named.")), ""]
     if report.participants:
         out += _table(
@@ -169,8 +223,6 @@ def _lines(report: Report) -> list[str]:
             [_("Organisation"), _("Type"), _("Participants")],
             [[o.name, o.org_type, o.people] for o in report.organisations],
         )
-    generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
-    out += [f"*{escape(_('Compiled by Open Space Lab on %(date)s.') % {'date': generated})}*"]
     return out
 
 
