@@ -5,12 +5,13 @@ markdown-it-py parses CommonMark with raw HTML off, pipe tables and ``~~striketh
 (what note-takers reach for), and no linkify or typographer. A core rule then applies the
 policy to the token stream itself, so every consumer sees the same document:
 
-- a link stays a link only if its address is absolute http, https or mailto; any other
-  (``ftp:``, relative, ``//host``) becomes its text, plain. markdown-it already leaves
+- a link stays a link only if its address is absolute: ``http://`` or ``https://`` and a
+  host, or ``mailto:``; any other (``ftp:``, relative, ``//host``, or ``https:path``, which a
+  browser reads as relative to the page) becomes its text, plain. markdown-it already leaves
   ``javascript:``, ``vbscript:``, ``file:`` and ``data:`` links unparsed, as the literal
   text the author typed;
-- images are dropped: a picture from elsewhere would be fetched whenever a page or file is
-  opened.
+- an image becomes its description, plain: a picture from elsewhere would be fetched
+  whenever a page or file is opened.
 
 From that stream come:
 
@@ -49,13 +50,13 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener nofollow"
 
-_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+# "https:x" or "https:/x" names no host: a browser resolves it against the page, like "x".
+_ABSOLUTE = re.compile(r"(?:https?://[^/\\]|mailto:.)", re.IGNORECASE)
 
 
 def allowed_url(url: str) -> bool:
     """Absolute http, https or mailto: the only addresses a note may link to."""
-    match = _SCHEME.match(url)
-    return match is not None and match.group(1).lower() in URL_SCHEMES
+    return _ABSOLUTE.match(url) is not None
 
 
 def _link_policy(state: StateCore) -> None:
@@ -66,13 +67,32 @@ def _link_policy(state: StateCore) -> None:
         refused = False  # links do not nest: the next link_close is the refused one's
         for token in block.children:
             if token.type == "image":
-                continue
+                token = _description(token)
             if token.type == "link_open":
                 refused = not allowed_url(str(token.attrGet("href") or ""))
             if token.type in ("link_open", "link_close") and refused:
                 continue  # its text stays, as plain text
             children.append(token)
         block.children = children
+
+
+def _description(image: Token) -> Token:
+    """An image's text (``![this](…)``) as plain text."""
+    text = Token("text", "", 0)
+    text.content = _plain(image.children or [])
+    return text
+
+
+def _plain(children: list[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_plain(child.children or []))
+    return "".join(parts)
 
 
 @lru_cache(maxsize=1)

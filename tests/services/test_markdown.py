@@ -6,16 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import subprocess
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
+from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
 from markdown_it import MarkdownIt
 
 from app.services.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render, to_markdown
 from app.services.proceedings import render as proceedings_render
+from app.services.proceedings.render import pdf
 from app.services.proceedings.report import NoteField, Report, ReportSession, SessionNotesView
 
 
@@ -102,14 +109,29 @@ def test_htmx_attributes_typed_as_html_are_text_not_attributes() -> None:
 # --- one pipeline: the notes page and every format of the proceedings agree -----------------
 
 TRICKY = (
-    "~~strike~~ [x](ftp://h/x) [y](javascript:alert(1)) <script>alert(1)</script> <b>b</b>\n"
-    'autolinks <https://a.org> <ana@example.org> and hx-get="/x" in text\n\n'
-    "- one\n  - nested\n- [ok](https://a.org/ok)\n"
+    "~~strike~~ [x](ftp://h/x) [y](javascript:alert(1)) [d](data:text/html;base64,PHNjcmlwdD4=) "
+    "<script>alert(1)</script> <b>b</b>\n"
+    'autolinks <https://a.org> <ana@example.org> and hx-get="/x" in text\n'
+    "[rel](/o/demo) [proto](//evil.org/x) [bare](https:evil.org) [ref][r] "
+    "![photo](https://a.org/p.jpg) <img src=x onerror=alert(1)>\n\n"
+    "- one\n  - nested\n- [ok](https://a.org/ok)\n\n"
+    "[r]: //evil.org/ref\n"
 )
-# What every format shows: the links the policy allows, struck text, and the literal rest.
+# What every format shows: the links the policy allows, struck text, and the literal rest;
+# links it refuses (relative, protocol-relative, no host, a reference to one) are their text
+# only, javascript: and data: links are never parsed (the text as typed), an image is its
+# description.
 LINKS = ["https://a.org", "mailto:ana@example.org", "https://a.org/ok"]
 STRUCK = ["strike"]
-LITERAL = ("<script>alert(1)</script>", "<b>b</b>", "[y](javascript:alert(1))", 'hx-get="/x"')
+SHOWN = (
+    "<script>alert(1)</script> <b>b</b>",
+    "[y](javascript:alert(1)) [d](data:text/html;base64,PHNjcmlwdD4=)",
+    'hx-get="/x"',
+    "x [y]",  # the ftp: link's text
+    "rel proto bare ref photo <img src=x onerror=alert(1)>",
+)
+GONE = ("ftp:", "/o/demo", "evil.org", "p.jpg")
+NOTES = NoteField("Discussion", TRICKY)
 
 
 class _Reading(HTMLParser):
@@ -138,7 +160,28 @@ class _Reading(HTMLParser):
             self.struck.append(data)
 
 
-def _report(text: str) -> Report:
+@dataclass
+class _Seen:
+    """The notes as one format shows them. ``html``: the notes' HTML, where the format is
+    made from the notes page's (HTML, PDF); ``tags``: where the format reads as HTML."""
+
+    links: list[str]
+    struck: list[str]
+    text: str  # visible text, whitespace folded
+    tags: list[str] | None = None
+    html: str | None = None
+
+
+Reader = Callable[[NoteField, Path, pytest.MonkeyPatch], _Seen]
+
+
+def _from_html(html: str, *, exact: bool) -> _Seen:
+    read = _Reading(html)
+    text = " ".join(read.text.split())
+    return _Seen(read.links, read.struck, text, read.tags, html.strip() if exact else None)
+
+
+def _report(field: NoteField) -> Report:
     session = ReportSession(
         topic_id=1,
         number=1,
@@ -149,7 +192,7 @@ def _report(text: str) -> Report:
         starts="09:30",
         ends="10:30",
         room="Hall",
-        notes=SessionNotesView(fields=[NoteField("Discussion", text)]),
+        notes=SessionNotesView(fields=[field]),
     )
     return Report(
         event_name="Lab",
@@ -166,24 +209,60 @@ def _report(text: str) -> Report:
     )
 
 
-def _html_proceedings(text: str, tmp_path: Path) -> _Reading:
-    html = proceedings_render.render(_report(text), "html", upload_dir=tmp_path).decode()
+def _notes_div(html: str) -> str:
     match = re.search(r'<div class="notes-field">\s*<h4>Discussion</h4>(.*?)</div>', html, re.S)
     assert match is not None
-    return _Reading(match.group(1))
+    return match.group(1)
 
 
-def _markdown_proceedings(text: str, tmp_path: Path) -> _Reading:
+def _notes_page(field: NoteField, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Seen:
+    return _from_html(render(field.text), exact=True)
+
+
+def _html_proceedings(field: NoteField, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Seen:
+    html = proceedings_render.render(_report(field), "html", upload_dir=tmp_path).decode()
+    return _from_html(_notes_div(html), exact=True)
+
+
+def _pdf_proceedings(field: NoteField, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Seen:
+    """The HTML WeasyPrint gets, and what the PDF holds: its link annotations (inside
+    compressed streams) and its text (pdftotext)."""
+    given: list[str] = []
+    weasyprint = pdf.HTML
+
+    def spy(*, string: str, **kwargs: Any) -> Any:
+        given.append(string)
+        return weasyprint(string=string, **kwargs)
+
+    monkeypatch.setattr(pdf, "HTML", spy)
+    content = proceedings_render.render(_report(field), "pdf", upload_dir=tmp_path)
+    monkeypatch.undo()
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S)
+    objects = content + b"".join(zlib.decompress(stream) for stream in streams)
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(content)
+    shown = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True)
+    notes = shown.stdout.decode().split("Discussion", 1)[1].split("Participants and", 1)[0]
+    (html,) = given
+    seen = _from_html(_notes_div(html), exact=True)
+    seen.links = [link.decode() for link in re.findall(rb"/URI \(([^)]*)\)", objects)]
+    seen.text = " ".join(re.sub(r"\b\d+/\d+\n", "", notes).split())  # not the page numbers
+    return seen
+
+
+def _markdown_proceedings(
+    field: NoteField, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> _Seen:
     """The Markdown file as a viewer shows it: raw HTML on, strikethrough and tables on."""
-    exported = proceedings_render.render(_report(text), "md", upload_dir=tmp_path).decode()
+    exported = proceedings_render.render(_report(field), "md", upload_dir=tmp_path).decode()
     notes = exported.split("#### Discussion\n\n", 1)[1].split("\n## ", 1)[0]
     viewer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    return _Reading(viewer.render(notes))
+    return _from_html(viewer.render(notes), exact=False)
 
 
-def _docx_proceedings(text: str, tmp_path: Path) -> list[Paragraph]:
+def _docx_notes(field: NoteField, tmp_path: Path) -> list[Paragraph]:
     document = docx.Document(
-        io.BytesIO(proceedings_render.render(_report(text), "docx", upload_dir=tmp_path))
+        io.BytesIO(proceedings_render.render(_report(field), "docx", upload_dir=tmp_path))
     )
     paragraphs = iter(document.paragraphs)
     for paragraph in paragraphs:
@@ -197,52 +276,80 @@ def _docx_proceedings(text: str, tmp_path: Path) -> list[Paragraph]:
     return notes
 
 
-def test_notes_page_reads_the_tricky_notes() -> None:
-    page = _Reading(render(TRICKY))
-    assert (page.links, page.struck) == (LINKS, STRUCK)
-    assert all(literal in page.text for literal in LITERAL)
-    assert page.tags.count("ul") == 2  # the nested list
-    assert "script" not in page.tags and "b" not in page.tags
+def _docx_proceedings(field: NoteField, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Seen:
+    """Word's hyperlinks, struck runs (in a hyperlink or not) and text."""
+    seen = _Seen([], [], "")
+    paragraphs = _docx_notes(field, tmp_path)
+    for paragraph in paragraphs:
+        for item in paragraph.iter_inner_content():
+            if isinstance(item, Hyperlink):
+                seen.links.append(item.url)
+            runs = item.runs if isinstance(item, Hyperlink) else [item]
+            seen.struck += [run.text for run in runs if run.font.strike]
+    seen.text = " ".join(" ".join(paragraph.text for paragraph in paragraphs).split())
+    return seen
 
 
-def test_html_proceedings_read_like_the_notes_page(tmp_path: Path) -> None:
-    page = _Reading(render(TRICKY))
-    proceedings = _html_proceedings(TRICKY, tmp_path)
-    assert (proceedings.links, proceedings.struck) == (page.links, page.struck)
-    assert proceedings.tags == page.tags
-    assert proceedings.text.strip() == page.text.strip()
+PROCEEDINGS: list[Reader] = [
+    _html_proceedings,
+    _pdf_proceedings,
+    _markdown_proceedings,
+    _docx_proceedings,
+]
 
 
-def test_markdown_proceedings_read_like_the_notes_page(tmp_path: Path) -> None:
-    page = _Reading(render(TRICKY))
-    proceedings = _markdown_proceedings(TRICKY, tmp_path)
-    assert (proceedings.links, proceedings.struck) == (page.links, page.struck)
-    assert proceedings.tags == page.tags
-    assert proceedings.text.strip() == page.text.strip()
+@pytest.mark.parametrize("read", [_notes_page, *PROCEEDINGS])
+def test_every_format_reads_the_notes_as_the_notes_page(
+    read: Reader,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = _notes_page(NOTES, tmp_path, monkeypatch)
+    seen = read(NOTES, tmp_path, monkeypatch)
+    assert (seen.links, seen.struck) == (LINKS, STRUCK)
+    # Spaces aside: the PDF's lines break where the layout put them ("</" "script>" too).
+    text = "".join(seen.text.split())
+    assert [shown for shown in SHOWN if "".join(shown.split()) not in text] == []
+    assert [gone for gone in GONE if gone in seen.text] == []
+    if seen.tags is not None:  # the same structure: a nested list, no script, no <b>
+        assert seen.tags == page.tags
+    if seen.html is not None:  # HTML and PDF: the notes page's own HTML
+        assert seen.html == page.html
 
 
-def test_docx_proceedings_read_like_the_notes_page(tmp_path: Path) -> None:
-    paragraphs = _docx_proceedings(TRICKY, tmp_path)
-    text = "\n".join(paragraph.text for paragraph in paragraphs)
-    struck = [run.text for p in paragraphs for run in p.runs if run.font.strike]
-    links = re.findall(r"(?<= )\((\w+:[^\s()]*)\)", text)  # Word: "text (address)"
-    assert (links, struck) == (LINKS, STRUCK)
-    assert all(literal in text for literal in LITERAL)
-    assert "ftp:" not in text
-    items = [(p.style.name if p.style else "", p.text) for p in paragraphs[1:]]
-    assert items == [
-        ("List Bullet", "one"),
-        ("List Bullet", "nested"),
-        ("List Bullet", "ok (https://a.org/ok)"),
+@pytest.mark.parametrize("read", PROCEEDINGS)
+def test_a_plain_field_reads_as_typed_in_every_format(
+    read: Reader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-line outcome is plain text on the notes page, and so in the proceedings."""
+    typed = "**A desk** in ~~every~~ [town](https://a.org) <b>now</b>"
+    seen = read(NoteField("Discussion", typed, markdown=False), tmp_path, monkeypatch)
+    assert (seen.links, seen.struck, seen.text) == ([], [], typed)
+    if seen.tags is not None:
+        assert seen.tags == ["p"]
+
+
+def test_notes_page_reads_the_tricky_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = _notes_page(NOTES, tmp_path, monkeypatch)
+    assert page.tags is not None and page.tags.count("ul") == 2  # the nested list
+    assert "script" not in page.tags and "b" not in page.tags and "img" not in page.tags
+
+
+def test_docx_notes_keep_their_lists(tmp_path: Path) -> None:
+    items = [
+        (paragraph.style.name if paragraph.style else "", paragraph.text)
+        for paragraph in _docx_notes(NOTES, tmp_path)[1:]
     ]
+    assert items == [("List Bullet", "one"), ("List Bullet", "nested"), ("List Bullet", "ok")]
 
 
 def test_markdown_written_back_reads_the_same_and_is_stable() -> None:
     written = to_markdown(TRICKY, heading=4)
     assert written == (
-        "~~strike~~ x \\[y\\](javascript:alert(1)) &lt;script&gt;alert(1)&lt;/script&gt; "
-        "&lt;b&gt;b&lt;/b&gt;\n"
-        'autolinks <https://a.org> <ana@example.org> and hx-get="/x" in text\n\n'
+        "~~strike~~ x \\[y\\](javascript:alert(1)) \\[d\\](data:text/html;base64,PHNjcmlwdD4=) "
+        "&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;b&lt;/b&gt;\n"
+        'autolinks <https://a.org> <ana@example.org> and hx-get="/x" in text\n'
+        "rel proto bare ref photo &lt;img src=x onerror=alert(1)&gt;\n\n"
         "- one\n  - nested\n- [ok](https://a.org/ok)"
     )
     assert render(written) == render(TRICKY)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.i18n import N_, _, use_locale
 from app.models.base import id_of
 from app.models.events import Event
-from app.models.notes import Commitment
+from app.models.notes import MARKDOWN_FIELDS, Commitment
 from app.models.people import Participant
 from app.services.convergence import priorities
 from app.services.maps import export as map_export
@@ -133,7 +133,7 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
         for item in report.sessions:
             row = saved.get(item.topic_id)
             fields = [
-                NoteField(_(label), text)
+                NoteField(_(label), text, markdown=name in MARKDOWN_FIELDS)
                 for name, label in NOTE_FIELDS
                 if row is not None and (text := getattr(row, name)).strip()
             ]

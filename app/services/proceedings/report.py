@@ -18,10 +18,12 @@ from app.models.events import BlockKind
 class NoteField:
     """One field of a session's notes (discussion, recommendations, next steps...).
 
-    ``label`` is already translated; ``text`` is the Markdown the note takers wrote."""
+    ``label`` is already translated; ``text`` is what the note takers wrote: Markdown, or
+    plain text (the one-line outcome, plain on the notes page too) when not ``markdown``."""
 
     label: str
     text: str
+    markdown: bool = True
 
 
 @dataclass

@@ -352,7 +352,7 @@ def test_notes_photos_priorities_and_actions_come_from_the_services(
     housing, tricky = built.sessions
     assert housing.notes == SessionNotesView(
         fields=[
-            NoteField("Outcome", "A housing desk in every town"),
+            NoteField("Outcome", "A housing desk in every town", markdown=False),
             NoteField("Key discussion points", "- **Rents** are high\n- Deposits"),
             NoteField("Ideas and proposals", "Shared flats"),
             NoteField("Recommendations", "Ask the ministry"),
@@ -432,6 +432,7 @@ def test_demo_report_has_its_notes_photos_priorities_and_action_plans(
         seed.outcome for seed in demo_notes.NOTES
     )
     assert {field.label for field in outcomes} == {"Резултат"}
+    assert {field.markdown for field in outcomes} == {False}  # plain, as on the notes page
     everything = repr(built)
     assert "Между решението за статут и личната карта минават **месеци**" in everything
     assert "Landlords outside Sofia fear **unpaid rent**" in everything

@@ -1,6 +1,8 @@
 """The proceedings as a Word document (python-docx): real Heading 1–3 styles, tables with a
-repeated header row, photos as pictures, notes turned from Markdown into paragraphs, lists
-and bold or italic runs. Opens and edits in Word and LibreOffice.
+repeated header row, photos as pictures, notes turned from Markdown into paragraphs, lists,
+tables, bold, italic and struck-through runs and hyperlinks, walking the token stream of the
+notes page's own parser (``app.services.markdown.tokens``: the same options, the same link
+policy). Opens and edits in Word and LibreOffice.
 
 User text goes into runs as text, never as markup, so it needs no escaping; characters that
 XML cannot hold (control characters) are dropped.
@@ -17,9 +19,11 @@ from babel.dates import format_date
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from markdown_it.token import Token
@@ -31,6 +35,7 @@ from app.services.proceedings.render import images
 from app.services.proceedings.report import Report, ReportSession, convener_text
 
 PHOTO_WIDTH = Cm(8)
+LINK_COLOUR = RGBColor(0x05, 0x63, 0xC1)  # Word's own hyperlink blue
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -225,7 +230,10 @@ class _Writer:
             for note in notes.fields:
                 if note.text.strip():
                     self.heading(note.label, 3)
-                    self.markdown(note.text)
+                    if note.markdown:
+                        self.markdown(note.text)
+                    else:
+                        self.para(note.text)
             if notes.proposals:
                 self.heading(_("Proposals"), 3)
                 for proposal in notes.proposals:
@@ -247,7 +255,8 @@ class _Writer:
 
     def markdown(self, text: str) -> None:
         """Markdown notes as Word paragraphs: lists, headings as bold lines, tables, bold,
-        italic and struck-through runs; the tokens come from the notes page's own parser."""
+        italic and struck-through runs, hyperlinks; the tokens come from the notes page's own
+        parser, so a link it refuses is plain text here too."""
         style_stack: list[str] = []
         rows: list[list[list[Token]]] | None = None  # inside a table: its cells' inlines
         tokens = markdown.tokens(clean(text))
@@ -369,31 +378,43 @@ def _repeat_header(table: Table) -> None:
 
 
 def _inline(paragraph: Paragraph, children: list[Token], *, heading: bool) -> None:
-    bold = heading
-    italic = False
-    strike = False
-    link = ""
+    """A paragraph's runs from its inline tokens: bold, italic and struck-through text, and
+    Word hyperlinks for the links (the tokens hold only those the link policy kept). A line
+    break in the source is a space, as on the notes page; a hard break (two spaces, or a
+    backslash, at the end of a line) is a break."""
+    bold, italic, strike = heading, False, False
+    link: BaseOxmlElement | None = None
     for child in children:
-        if child.type == "strong_open":
-            bold = True
-        elif child.type == "strong_close":
-            bold = heading
-        elif child.type == "em_open":
-            italic = True
-        elif child.type == "em_close":
-            italic = False
-        elif child.type in ("s_open", "s_close"):
-            strike = child.type == "s_open"
-        elif child.type == "link_open":
-            link = str(child.attrs.get("href", ""))
-        elif child.type == "link_close":
-            if link:
-                paragraph.add_run(f" ({link})")
-            link = ""
-        elif child.type in ("softbreak", "hardbreak"):
-            paragraph.add_run().add_break()
-        elif child.type in ("text", "code_inline"):
-            run = paragraph.add_run(child.content)
+        kind = child.type
+        if kind in ("strong_open", "strong_close"):
+            bold = heading or kind == "strong_open"
+        elif kind in ("em_open", "em_close"):
+            italic = kind == "em_open"
+        elif kind in ("s_open", "s_close"):
+            strike = kind == "s_open"
+        elif kind == "link_open":
+            link = _hyperlink(paragraph, str(child.attrs["href"]))
+        elif kind == "link_close":
+            link = None
+        elif kind in ("text", "code_inline", "softbreak", "hardbreak"):
+            run = paragraph.add_run(_BREAKS.get(kind, child.content))
+            if kind == "hardbreak":
+                run.add_break()
             run.bold = bold or None
             run.italic = italic or None
             run.font.strike = strike or None
+            if link is not None:
+                run.font.underline = True
+                run.font.color.rgb = LINK_COLOUR
+                link.append(run._r)  # moved from the paragraph into the link
+
+
+_BREAKS = {"softbreak": " ", "hardbreak": ""}
+
+
+def _hyperlink(paragraph: Paragraph, url: str) -> BaseOxmlElement:
+    """An empty hyperlink to ``url`` at the end of ``paragraph``, for the runs of its text."""
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True))
+    paragraph._p.append(link)
+    return link

@@ -242,7 +242,8 @@ def _session(item: ReportSession) -> list[str]:
     if item.notes and not item.notes.is_empty:
         for field in item.notes.fields:
             if field.text.strip():
-                out += [f"#### {escape(field.label)}", "", notes(field.text), ""]
+                text = notes(field.text) if field.markdown else escape(field.text)
+                out += [f"#### {escape(field.label)}", "", text, ""]
         if item.notes.proposals:
             out += [f"#### {escape(_('Proposals'))}", ""]
             for proposal in item.notes.proposals:
