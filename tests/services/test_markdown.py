@@ -163,12 +163,14 @@ class _Reading(HTMLParser):
 @dataclass
 class _Seen:
     """The notes as one format shows them. ``html``: the notes' HTML, where the format is
-    made from the notes page's (HTML, PDF); ``tags``: where the format reads as HTML."""
+    made from the notes page's (HTML, PDF); ``tags`` and ``html_text`` (whitespace folded):
+    where the format reads as HTML."""
 
     links: list[str]
     struck: list[str]
     text: str  # visible text, whitespace folded
     tags: list[str] | None = None
+    html_text: str | None = None
     html: str | None = None
 
 
@@ -178,7 +180,7 @@ Reader = Callable[[NoteField, Path, pytest.MonkeyPatch], _Seen]
 def _from_html(html: str, *, exact: bool) -> _Seen:
     read = _Reading(html)
     text = " ".join(read.text.split())
-    return _Seen(read.links, read.struck, text, read.tags, html.strip() if exact else None)
+    return _Seen(read.links, read.struck, text, read.tags, text, html.strip() if exact else None)
 
 
 def _report(field: NoteField) -> Report:
@@ -311,8 +313,8 @@ def test_every_format_reads_the_notes_as_the_notes_page(
     text = "".join(seen.text.split())
     assert [shown for shown in SHOWN if "".join(shown.split()) not in text] == []
     assert [gone for gone in GONE if gone in seen.text] == []
-    if seen.tags is not None:  # the same structure: a nested list, no script, no <b>
-        assert seen.tags == page.tags
+    if seen.tags is not None:  # the same structure (a nested list, no script, no <b>), text
+        assert (seen.tags, seen.html_text) == (page.tags, page.html_text)
     if seen.html is not None:  # HTML and PDF: the notes page's own HTML
         assert seen.html == page.html
 
