@@ -55,7 +55,7 @@ def test_organiser_sets_retention_and_the_privacy_contact(
     assert 'name="retention_days" type="number" value="180"' in page
     assert f"as saved now, on {DELETED_ON}." in page
     assert _text(organiser.get(f"/o/{event.slug}").text, "retention-date") == (
-        f"Participants' data is deleted on {DELETED_ON}, 180 days after the last day."
+        f"Participants' data is kept 180 days after the last day and deleted on {DELETED_ON}."
     )
 
     response = post(organiser, settings, f"/o/{event.slug}/edit", SETTINGS)
@@ -71,7 +71,8 @@ def test_organiser_sets_retention_and_the_privacy_contact(
     )
     overview = organiser.get("/o/lab-sofia").text
     assert _text(overview, "retention-date") == (
-        "Participants' data is deleted on Friday, July 10, 2026, 30 days after the last day."
+        "Participants' data is kept 30 days after the last day and deleted on Friday, July 10,"
+        " 2026."
     )
     assert "Run by Council for Refugees." in overview
     assert "Participants ask privacy@council.example.org about their data." in overview
@@ -113,7 +114,7 @@ def test_facilitators_neither_see_nor_change_retention_and_privacy(
     page = client.get(f"/o/{event.slug}/edit").text
     assert 'name="retention_days"' not in page
     assert 'name="privacy_contact"' not in page
-    assert f"Participants' data is deleted on {DELETED_ON}" in client.get(f"/o/{event.slug}").text
+    assert f"and deleted on {DELETED_ON}." in client.get(f"/o/{event.slug}").text
     before = snapshot(engine, skip=("rate_counter",))
 
     forged = post(client, settings, f"/o/{event.slug}/edit", SETTINGS)
