@@ -135,11 +135,9 @@ def test_notice_names_who_runs_the_event_and_links_the_contact(
 
 
 def test_organiser_sets_retention_and_privacy_contact(session: Session, staff: EventAccess) -> None:
-    access = staff
-
     updated = events.update_event(
         session,
-        access=access,
+        access=staff,
         data=EventUpdate(
             host_organisation=" Council for Refugees ",
             privacy_contact=" privacy@council.example.org ",
