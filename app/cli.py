@@ -358,6 +358,42 @@ def import_(
     typer.echo(f"Imported {event.name!r} as /o/{event.slug} (join code {event.join_code}).")
 
 
+@cli.command()
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be deleted.")
+    ] = False,
+) -> None:
+    """Delete the events past their retention, with their files, and expired leftovers."""
+    from app.services.events.retention import purge as purge_expired
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        with open_session(engine, write=True) as session:
+            result = purge_expired(session, upload_dir=settings.uploads_path, dry_run=dry_run)
+    except SQLAlchemyError as error:
+        _database_error(error)
+    finally:
+        engine.dispose()
+    verb = "Would delete" if dry_run else "Deleted"
+    for event in result.events:
+        typer.echo(
+            f"{verb} {event.slug} {event.name!r} (last day {event.last_day.isoformat()}):"
+            f" {_many(event.rows, 'row')}, {_many(event.files, 'file')}."
+        )
+    if not result.events:
+        typer.echo("No event is past its retention.")
+    leftovers = ", ".join(f"{what}: {rows:,}" for what, rows in result.chores)
+    typer.echo(f"{'Would also delete' if dry_run else 'Also deleted'}: {leftovers}.")
+    for path, files in result.orphans:
+        typer.echo(f"{verb} the upload folder {path} of a deleted event: {_many(files, 'file')}.")
+
+
+def _many(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def main() -> None:
     cli()
 

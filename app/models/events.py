@@ -47,6 +47,13 @@ DAY_TITLE_MAX = 120
 ROOM_NAME_MAX = 80
 ROOM_NOTES_MAX = 300
 BLOCK_TITLE_MAX = 160  # a plenary item's title, and its presenter
+HOST_ORGANISATION_MAX = 160
+PRIVACY_CONTACT_MAX = 254  # an email address at its longest, or a phone number, a web page …
+# Participants' data is kept this many days after the event's last day (``openspace purge``
+# then deletes the event): at least a day, at most ten years, half a year unless chosen.
+RETENTION_DAYS_DEFAULT = 180
+RETENTION_DAYS_MIN = 1
+RETENTION_DAYS_MAX = 3650
 # The days an event may have: far-off years are typing mistakes, and dates near the ends of
 # the calendar overflow when a time zone or a day's offset is added to them.
 FIRST_POSSIBLE_DAY = dt.date(2000, 1, 1)
@@ -82,6 +89,13 @@ class Event(EventBase, table=True):
     freeze_minutes: int = Field(default=15, ge=0, le=240)
     # Printed on the proceedings' cover ("Funded by ..."), as the funder asks.
     report_acknowledgement: str = Field(default="", max_length=REPORT_ACKNOWLEDGEMENT_MAX)
+    # The privacy notice on the join page: who runs the event (its name when empty), how to
+    # reach them about personal data, and how long the data is kept after the last day.
+    host_organisation: str = Field(default="", max_length=HOST_ORGANISATION_MAX)
+    privacy_contact: str = Field(default="", max_length=PRIVACY_CONTACT_MAX)
+    retention_days: int = Field(
+        default=RETENTION_DAYS_DEFAULT, ge=RETENTION_DAYS_MIN, le=RETENTION_DAYS_MAX
+    )
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -104,6 +118,9 @@ class EventUpdate(SQLModel):
     timezone: str | None = None
     venue: str | None = None
     report_acknowledgement: str | None = None
+    host_organisation: str | None = None
+    privacy_contact: str | None = None
+    retention_days: int | None = None
 
 
 class Role(StrEnum):

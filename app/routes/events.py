@@ -26,7 +26,7 @@ from app.models.events import (
 from app.pages import control_panel, staff, staff_back, staff_context
 from app.realtime.notify import EventRoute, quiet
 from app.services.access import EventAccess
-from app.services.events import events, phases, programme, team
+from app.services.events import events, phases, programme, retention, team
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -132,12 +132,14 @@ def overview(
             "members": team.members(session, event_id=access.event_id),
             "role_labels": ROLE_LABELS,
             "kind_labels": BLOCK_KIND_LABELS,
+            "retention": retention.retention(session, event=event),
         },
     )
 
 
 def _edit_page(
     request: Request,
+    session: SessionDep,
     access: EventAccess,
     form: dict[str, str],
     errors: dict[str, str],
@@ -151,6 +153,8 @@ def _edit_page(
             "form": form,
             "errors": errors,
             "timezones": TIMEZONES,
+            "is_organiser": access.role == Role.ORGANISER,
+            "retention": retention.retention(session, event=access.event),
         },
         status_code=status,
     )
@@ -166,13 +170,16 @@ def _event_values(event: Event) -> dict[str, str]:
         "venue": event.venue,
         "description": event.description,
         "report_acknowledgement": event.report_acknowledgement,
+        "host_organisation": event.host_organisation,
+        "privacy_contact": event.privacy_contact,
+        "retention_days": str(event.retention_days),
     }
 
 
 @router.get("/{slug}/edit")
-def edit_event_form(request: Request, access: AccessDep) -> Response:
+def edit_event_form(request: Request, session: SessionDep, access: AccessDep) -> Response:
     event = staff(access).event
-    return _edit_page(request, access, _event_values(event), {})
+    return _edit_page(request, session, access, _event_values(event), {})
 
 
 @router.post("/{slug}/edit")
@@ -187,8 +194,24 @@ def edit_event(
     venue: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     report_acknowledgement: Annotated[str, Form()] = "",
+    privacy_fields: Annotated[bool, Form()] = False,
+    host_organisation: Annotated[str, Form()] = "",
+    privacy_contact: Annotated[str, Form()] = "",
+    retention_days: Annotated[str, Form()] = "",
 ) -> Response:
+    # Only an organiser's form has the privacy fields (it says so: an empty field is sent as
+    # nothing at all), so a facilitator's save leaves them as they are.
+    sent = (
+        {
+            "host_organisation": host_organisation,
+            "privacy_contact": privacy_contact,
+            "retention_days": retention_days,
+        }
+        if privacy_fields
+        else {}
+    )
     form = {
+        **_event_values(access.event),
         "name": name,
         "slug": slug_field,
         "languages": languages,
@@ -196,32 +219,46 @@ def edit_event(
         "venue": venue,
         "description": description,
         "report_acknowledgement": report_acknowledgement,
+        **sent,
     }
     try:
-        data = EventUpdate(
-            name=name,
-            slug=slug_field.strip().lower(),
-            languages=events.parse_languages(languages),
-            timezone=timezone,
-            venue=venue,
-            description=description,
-            report_acknowledgement=report_acknowledgement,
+        values: dict[str, object] = {**sent}
+        if privacy_fields:
+            values["retention_days"] = parse_int(retention_days, field="retention_days")
+        data = EventUpdate.model_validate(
+            {
+                "name": name,
+                "slug": slug_field.strip().lower(),
+                "languages": events.parse_languages(languages),
+                "timezone": timezone,
+                "venue": venue,
+                "description": description,
+                "report_acknowledgement": report_acknowledgement,
+                **values,
+            }
         )
         event = events.update_event(session, access=access, data=data)
     except Invalid as error:
-        return _edit_page(request, access, form, error.errors, status=422)
+        return _edit_page(request, session, access, form, error.errors, status=422)
     return RedirectResponse(f"/o/{event.slug}", status_code=303)
 
 
 @router.post("/{slug}/delete")
 @quiet  # the event is gone: there is nothing left to render, and no version to keep for it
 def delete_event(
-    request: Request, session: SessionDep, access: AccessDep, confirm: Annotated[str, Form()] = ""
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        events.delete_event(session, access=access, confirm_slug=confirm)
+        events.delete_event(
+            session, access=access, confirm_slug=confirm, upload_dir=settings.uploads_path
+        )
     except Invalid as error:
-        return _edit_page(request, access, _event_values(access.event), error.errors, status=422)
+        values = _event_values(access.event)
+        return _edit_page(request, session, access, values, error.errors, status=422)
     return RedirectResponse("/o", status_code=303)
 
 

@@ -28,6 +28,7 @@ from app.pages import participant_page
 from app.realtime.notify import EventRoute, for_event
 from app.security import token_hash
 from app.services.access import EventAccess, resolve
+from app.services.events import retention
 from app.services.people import participants
 from app.services.qr import join_url, qr_svg
 from app.services.schedule import agenda, checkins
@@ -96,6 +97,7 @@ def enter_code(
 
 def _join_page(
     request: Request,
+    session: SessionDep,
     event: Event,
     form: dict[str, object],
     errors: dict[str, str],
@@ -112,6 +114,7 @@ def _join_page(
             "errors": errors,
             "org_type_labels": ORG_TYPE_LABELS,
             "action": action or f"/j/{event.join_code}",
+            "notice": retention.notice(session, event=event),
         },
         status_code=status,
     )
@@ -148,7 +151,8 @@ def _join_as(
         )
     except Invalid as error:
         session.rollback()
-        return _join_page(request, event, data.model_dump(), error.errors, 422, action=action)
+        form = data.model_dump()
+        return _join_page(request, session, event, form, error.errors, 422, action=action)
     for_event(request, id_of(event))  # the board counts participants: tell it
     return _home_in_language(request, event, data.locale, to=then)
 
@@ -166,7 +170,7 @@ def join_form(
     access = resolve(session, event=event, user=None, session_id=auth.id if auth else None)
     if access.participant is not None:
         return RedirectResponse(f"/e/{event.slug}", status_code=303)
-    return _join_page(request, event, _empty_form(request), {})
+    return _join_page(request, session, event, _empty_form(request), {})
 
 
 def _join_form(
@@ -215,12 +219,17 @@ def _door_action(access: EventAccess, settings: Settings, room_id: int, key: str
 
 @router.get("/e/{slug}/rooms/{room_id}/join")
 def door_join_form(
-    request: Request, settings: SettingsDep, access: VisitorDep, room_id: int, k: str = ""
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: VisitorDep,
+    room_id: int,
+    k: str = "",
 ) -> Response:
     if access.participant is not None or access.is_staff:
         return RedirectResponse(f"/e/{access.event.slug}/rooms/{room_id}/here", status_code=303)
     action = _door_action(access, settings, room_id, k)
-    return _join_page(request, access.event, _empty_form(request), {}, action=action)
+    return _join_page(request, session, access.event, _empty_form(request), {}, action=action)
 
 
 @router.post("/e/{slug}/rooms/{room_id}/join")

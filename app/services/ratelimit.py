@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 
-from sqlalchemy import case
+from sqlalchemy import ColumnElement, case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select, update
@@ -30,6 +30,9 @@ from app.models.people import MissStreak, RateCounter
 
 TURN = 2.0  # seconds an attempt holds its streak while it is checked
 FORGET = 60 * 60  # a streak with no miss for an hour starts again from nothing
+# No fixed window is longer (``hit`` and ``exceeded`` refuse one that is), so a counter whose
+# window started this long ago is over, whatever its key: ``finished_counters`` finds those.
+LONGEST_WINDOW = 60 * 60
 
 
 def clock() -> float:
@@ -38,6 +41,23 @@ def clock() -> float:
 
 def _now(now: float | None) -> float:
     return clock() if now is None else now
+
+
+def _window_start(moment: float, window: int) -> int:
+    if not 0 < window <= LONGEST_WINDOW:
+        raise ValueError(f"a window lasts 1 to {LONGEST_WINDOW} seconds, not {window}")
+    return int(moment // window * window)
+
+
+def finished_counters(now: float) -> ColumnElement[bool]:
+    """The counters whose window is over, for ``openspace purge`` (``hit`` drops the old
+    windows of the keys it counts; keys that are never counted again stay until then)."""
+    return col(RateCounter.window_start) <= now - LONGEST_WINDOW
+
+
+def forgotten_streaks(now: float) -> ColumnElement[bool]:
+    """Streaks with no miss for ``FORGET`` seconds: the next attempt starts from nothing."""
+    return col(MissStreak.next_at) < now - FORGET
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -52,7 +72,7 @@ def hit(session: Session, *, key: str, limit: int, window: int, now: float | Non
 
     Commits at once: an attempt must be counted even when the caller then fails.
     """
-    window_start = int(_now(now) // window * window)
+    window_start = _window_start(_now(now), window)
     statement = (
         _insert(session)(RateCounter)
         .values(key=key, window_start=window_start, count=1)
@@ -77,7 +97,7 @@ def exceeded(
     session: Session, *, key: str, limit: int, window: int, now: float | None = None
 ) -> bool:
     """Whether ``limit`` attempts for ``key`` fell in this window already (counts nothing)."""
-    window_start = int(_now(now) // window * window)
+    window_start = _window_start(_now(now), window)
     count = session.exec(
         select(RateCounter.count).where(
             RateCounter.key == key, RateCounter.window_start == window_start
@@ -117,7 +137,7 @@ def take_turn(session: Session, *, key: str, now: float | None = None) -> int:
             index_elements=["key"],
             set_={
                 "next_at": moment + TURN,
-                "misses": case((table.c.next_at < moment - FORGET, 0), else_=table.c.misses),
+                "misses": case((forgotten_streaks(moment), 0), else_=table.c.misses),
             },
             where=table.c.next_at <= moment,
         )
@@ -145,7 +165,7 @@ def missed(
         .values(misses=misses, next_at=moment + delay)
     )
     # Streaks that ended long ago are useless; dropping them here needs no cron job.
-    session.execute(delete(MissStreak).where(col(MissStreak.next_at) < moment - FORGET))
+    session.execute(delete(MissStreak).where(forgotten_streaks(moment)))
     session.commit()
     return misses, delay
 

@@ -175,7 +175,10 @@ def test_load_demo_reuses_existing_accounts(session: Session, settings: Settings
     event, _created = load_demo(session, settings=settings)
     organiser = session.exec(select(User).where(User.email == DEMO_EMAIL)).one()
     events.delete_event(
-        session, access=access_as(session, event, user=organiser), confirm_slug="demo"
+        session,
+        access=access_as(session, event, user=organiser),
+        confirm_slug="demo",
+        upload_dir=settings.uploads_path,
     )
 
     again, created = load_demo(session, settings=settings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -15,14 +14,6 @@ from app.config import Settings
 from app.db import make_engine
 from app.migrate import downgrade, upgrade
 from tests.conftest import SECRET
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrations.db'}"
-    url: str = request.getfixturevalue("empty_postgres_database")
-    return url
 
 
 def test_migrations_round_trip_and_match_models(empty_url: str, tmp_path: Path) -> None:

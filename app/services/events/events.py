@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 from zoneinfo import available_timezones
 
 from babel import Locale, UnknownLocaleError
@@ -18,7 +19,11 @@ from app.models.base import id_of
 from app.models.events import (
     EVENT_DESCRIPTION_MAX,
     EVENT_NAME_MAX,
+    HOST_ORGANISATION_MAX,
+    PRIVACY_CONTACT_MAX,
     REPORT_ACKNOWLEDGEMENT_MAX,
+    RETENTION_DAYS_MAX,
+    RETENTION_DAYS_MIN,
     VENUE_MAX,
     Day,
     Event,
@@ -30,6 +35,7 @@ from app.models.events import (
 from app.models.people import Participant, User
 from app.security import new_join_code, new_token, sign
 from app.services.access import EventAccess
+from app.services.events import retention
 from app.services.events.programme import check_day
 from app.services.text import too_long
 
@@ -111,9 +117,16 @@ def _check_event_fields(
         ("description", EVENT_DESCRIPTION_MAX),
         ("venue", VENUE_MAX),
         ("report_acknowledgement", REPORT_ACKNOWLEDGEMENT_MAX),
+        ("host_organisation", HOST_ORGANISATION_MAX),
+        ("privacy_contact", PRIVACY_CONTACT_MAX),
     ):
         if values.get(field) is not None and (message := too_long(str(values[field]), limit)):
             errors[field] = message
+    days = values.get("retention_days")
+    if days is not None and not (
+        isinstance(days, int) and RETENTION_DAYS_MIN <= days <= RETENTION_DAYS_MAX
+    ):
+        errors["retention_days"] = _("Choose between 1 and 3650 days.")
     return errors
 
 
@@ -190,16 +203,37 @@ def create_event(session: Session, *, owner: User, data: EventCreate) -> Event:
     return event
 
 
+# What the organisers answer for: who runs the event, whom to ask, how long data is kept.
+ORGANISER_FIELDS = ("host_organisation", "privacy_contact", "retention_days")
+TEXT_FIELDS = (
+    "name",
+    "description",
+    "venue",
+    "slug",
+    "report_acknowledgement",
+    "host_organisation",
+    "privacy_contact",
+)
+
+
 def update_event(session: Session, *, access: EventAccess, data: EventUpdate) -> Event:
+    """Change the event's settings: its team may; the privacy notice and how long the data
+    is kept (``ORGANISER_FIELDS``) only its organisers."""
     access.require_staff()
     values = data.model_dump(exclude_unset=True)
-    for key in ("name", "description", "venue", "slug", "report_acknowledgement"):
+    for key in TEXT_FIELDS:
         if key in values and values[key] is not None:
             values[key] = str(values[key]).strip()
+    event = access.event
+    if access.role != Role.ORGANISER and any(
+        key in values and values[key] != getattr(event, key) for key in ORGANISER_FIELDS
+    ):
+        raise PermissionDenied(
+            _("Only the organisers can change the privacy notice and how long data is kept.")
+        )
     errors = _check_event_fields(session, values=values, event_id=access.event_id)
     if errors:
         raise Invalid(errors)
-    event = access.event
     for key, value in values.items():
         setattr(event, key, value)
     session.add(event)
@@ -208,13 +242,15 @@ def update_event(session: Session, *, access: EventAccess, data: EventUpdate) ->
     return event
 
 
-def delete_event(session: Session, *, access: EventAccess, confirm_slug: str) -> None:
-    """Delete an event and everything in it. Only its organisers may; they type the slug."""
+def delete_event(
+    session: Session, *, access: EventAccess, confirm_slug: str, upload_dir: Path
+) -> None:
+    """Delete an event, everything in it and its files (``retention.erase``). Only its
+    organisers may; they type the slug."""
     access.require(Role.ORGANISER)
     if confirm_slug.strip() != access.event.slug:
         raise Invalid({"confirm": _("Type the event's address to confirm.")})
-    session.delete(access.event)
-    session.commit()
+    retention.erase(session, event=access.event, upload_dir=upload_dir)
 
 
 def events_for_user(session: Session, *, user: User) -> list[tuple[Event, str]]:

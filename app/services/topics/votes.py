@@ -13,6 +13,7 @@ locks one row) and brings each voter's dots back as far as their budget allows n
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from app.services.access import EventAccess
 from app.services.events.phases import voting_open
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# A phone retries within seconds; ``openspace purge`` deletes keys older than this.
+KEY_KEPT = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)

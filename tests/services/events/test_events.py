@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
@@ -192,11 +193,11 @@ def test_update_event_participant_refused(session: Session, settings: Settings) 
         )
 
 
-def test_facilitator_cannot_delete_or_invite(session: Session) -> None:
+def test_facilitator_cannot_delete_or_invite(session: Session, tmp_path: Path) -> None:
     event = make_event(session)
     _user, access = _facilitator(session, event)
     with pytest.raises(PermissionDenied):
-        events.delete_event(session, access=access, confirm_slug=event.slug)
+        events.delete_event(session, access=access, confirm_slug=event.slug, upload_dir=tmp_path)
     with pytest.raises(PermissionDenied):
         team.invite_facilitator(session, access=access)
     with pytest.raises(PermissionDenied):
@@ -211,10 +212,11 @@ def test_stranger_must_sign_in(session: Session) -> None:
         events.rotate_board_link(session, access=access_as(session, event))
 
 
-def test_delete_event_needs_slug_confirmation(session: Session) -> None:
+def test_delete_event_needs_slug_confirmation(session: Session, tmp_path: Path) -> None:
     event = make_event(session)
+    access = _organiser_access(session, event)
     with pytest.raises(Invalid) as caught:
-        events.delete_event(session, access=_organiser_access(session, event), confirm_slug="x")
+        events.delete_event(session, access=access, confirm_slug="x", upload_dir=tmp_path)
     assert caught.value.errors == {"confirm": "Type the event's address to confirm."}
     assert session.get(Event, event.id) is not None
 
@@ -236,7 +238,9 @@ def test_delete_event_cascades(session: Session, settings: Settings) -> None:
     team.invite_facilitator(session, access=access)
     _facilitator(session, event)
 
-    events.delete_event(session, access=access, confirm_slug=f" {event.slug} ")
+    events.delete_event(
+        session, access=access, confirm_slug=f" {event.slug} ", upload_dir=settings.uploads_path
+    )
     session.expire_all()
     for model in (Room, Day, TimeBlock, Participant, ParticipantDevice, Invitation, EventMember):
         rows = session.exec(select(model).where(col(model.event_id) == event.id)).all()  # type: ignore[attr-defined]
