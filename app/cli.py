@@ -318,6 +318,50 @@ def export(
     typer.echo(f"Wrote {output} ({len(result.content):,} bytes).")
 
 
+@cli.command()
+def forget(
+    event: Annotated[str, typer.Argument(help="The event's address (slug).")],
+    participant: Annotated[
+        int,
+        typer.Option(
+            "--participant",
+            help="The participant's ID, as the participants page and the JSON export show it.",
+            min=1,
+        ),
+    ],
+) -> None:
+    """Delete a participant's data (someone who asked to be forgotten): their name,
+    organisation, devices, check-ins, photos and open dots; what they wrote stays, by
+    "a participant"."""
+    from app.services.access import event_by_slug
+    from app.services.people.privacy import forget_participant
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        with open_session(engine, write=True) as session:
+            try:
+                found = event_by_slug(session, event)
+                done = forget_participant(
+                    session,
+                    event=found,
+                    participant_id=participant,
+                    upload_dir=settings.uploads_path,
+                )
+            except DomainError as error:
+                typer.secho(f"{event}: {error.message}", fg="red", err=True)
+                raise typer.Exit(2) from None
+    except SQLAlchemyError as error:
+        _database_error(error)
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"Participant {done.participant_id} of {event} forgotten: {done.dots_removed} dots "
+        f"removed, {done.dots_anonymised} kept anonymous, {done.photos_deleted} photos deleted, "
+        f'{done.unlinked} contributions kept by "a participant".'
+    )
+
+
 @cli.command("import")
 def import_(
     source: Annotated[
