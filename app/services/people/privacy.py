@@ -501,7 +501,7 @@ def _cards_part(session: Session, *, person_id: int) -> dict[str, Any]:
 
 def my_data(session: Session, *, access: EventAccess, base_url: str) -> dict[str, Any]:
     """Everything stored about the participant asking, in this event, as one JSON document
-    (format ``openspace-my-data/1``, ``shared/formats/my-data.md``)."""
+    (format ``openspace-my-data/1``, its keys listed in the README's "Data rights")."""
     person = access.participant
     if person is None:
         raise NotFound(_("Join the event first."))

@@ -230,6 +230,27 @@ def test_my_data_holds_everything_stored_about_the_person(
     data = privacy.my_data(session, access=world.ivo, base_url="https://os.example.org")
 
     assert data["format"] == "openspace-my-data/1"
+    # The keys the README lists, no more and no fewer.
+    assert set(data) == {
+        "format",
+        "event",
+        "exported_at",
+        "profile",
+        "topics_proposed",
+        "convening",
+        "cohost_requests",
+        "votes",
+        "check_ins",
+        "notes_revisions",
+        "notes_kept_aside",
+        "photos",
+        "proposals",
+        "next_steps",
+        "priority_dots",
+        "commitments",
+        "cards",
+        "plus_ones",
+    }
     assert data["profile"]["name"] == SECRET_NAME
     assert data["profile"]["organisation"] == SECRET_ORG
     assert len(data["profile"]["devices"]) == 1
