@@ -19,11 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import DomainError, Invalid
+from app.models.base import id_of
 from app.services.schedule.solver.scheduler import DEFAULT_TIME_LIMIT, Engine, parse_instance, solve
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from app.models.events import Event
     from app.models.people import User
 
 ExportFormat = Literal["html", "pdf", "docx", "md", "json", "csv"]
@@ -318,6 +320,31 @@ def export(
     typer.echo(f"Wrote {output} ({len(result.content):,} bytes).")
 
 
+def _tell_live_screens(settings: Settings, event: Event, *, device_ids: list[int]) -> None:
+    """Through a shared broker, the running server's screens show the change at once and the
+    phones of ``device_ids`` are closed; with the in-process one they cannot be reached."""
+    import asyncio
+
+    from app.realtime.broker import make_broker
+    from app.realtime.hub import announce
+
+    if settings.broadcast_url.startswith("memory"):
+        typer.echo("Open screens show this at their next update or reload (memory broadcast).")
+        return
+
+    async def tell() -> None:
+        broker = make_broker(settings.broadcast_url)
+        try:
+            await announce(broker, id_of(event), revoke_phones=device_ids)
+        finally:
+            await broker.stop()
+
+    try:
+        asyncio.run(tell())
+    except Exception as error:  # the deletion is done; only the screens' update failed
+        typer.secho(f"Could not tell the live screens: {error}", fg="yellow", err=True)
+
+
 @cli.command()
 def forget(
     event: Annotated[str, typer.Argument(help="The event's address (slug).")],
@@ -355,6 +382,7 @@ def forget(
         _database_error(error)
     finally:
         engine.dispose()
+    _tell_live_screens(settings, found, device_ids=done.device_ids)
     typer.echo(
         f"Participant {done.participant_id} of {event} forgotten: {done.dots_removed} dots "
         f"removed, {done.dots_anonymised} kept anonymous, {done.photos_deleted} photos deleted, "

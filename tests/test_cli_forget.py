@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
+import pytest
+import redis
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
@@ -13,6 +17,9 @@ from app.db import make_engine, open_session
 from app.models.events import Event
 from app.models.notes import Photo
 from app.models.people import Participant
+from app.realtime.broker import live_channel
+from app.security import new_token
+from app.services.people import accounts, participants
 from tests.test_cli_demo import _env, _run, _settings
 
 
@@ -77,3 +84,47 @@ def test_forget_refuses_unknown_people_and_events_cleanly(tmp_path: Path) -> Non
         assert message in result.output, (arguments, result.output)
         assert "Traceback" not in result.output
     assert _demo_people(_settings(tmp_path)) == before
+
+
+@pytest.mark.redis
+def test_forget_tells_a_running_servers_screens_through_redis(tmp_path: Path) -> None:
+    """With a shared broker the command reaches the workers: the event's screens update and
+    the person's phones are closed, as when they delete their data themselves."""
+    url = "redis://127.0.0.1:6379/9"
+    env = _env(tmp_path, OPENSPACE_BROADCAST_URL=url)
+    assert _run("migrate", env).exit_code == 0
+    assert _run("demo", env).exit_code == 0
+    settings = _settings(tmp_path)
+    person_id = _demo_people(settings)[0][0]
+    engine = make_engine(settings)
+    try:
+        with open_session(engine, write=True) as session:  # their phone
+            phone = accounts.start_session(
+                session, token=new_token(), user_id=None, settings=settings
+            )
+            person = session.get(Participant, person_id)
+            assert person is not None
+            participants.claim(session, participant=person, auth=phone)
+    finally:
+        engine.dispose()
+    listener = redis.Redis.from_url(url, decode_responses=True)
+    pubsub = listener.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(live_channel(9))
+    try:
+        result = CliRunner().invoke(
+            cli, ["forget", "demo", "--participant", str(person_id)], env=env
+        )
+        assert result.exit_code == 0, result.output
+        heard = []
+        deadline = time.monotonic() + 5
+        while len(heard) < 2 and time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.5)
+            if message:
+                heard.append(json.loads(message["data"]))
+    finally:
+        pubsub.close()
+        listener.close()
+    kinds = [message["t"] for message in heard]
+    assert kinds == ["revoke", "dirty"], heard
+    assert heard[0]["a"] == "phones" and heard[0]["g"]
+    assert heard[0]["e"] == heard[1]["e"]
