@@ -367,14 +367,7 @@ def forget_me_form(request: Request, access: AccessDep) -> Response:
 def forget_me(
     request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep, hub: HubDep
 ) -> Response:
-    if access.participant is None:
-        raise NotFound(_("Join the event first."))
-    done = privacy.forget(
-        session,
-        access=access,
-        participant_id=id_of(access.participant),
-        upload_dir=settings.uploads_path,
-    )
+    done = privacy.forget_me(session, access=access, upload_dir=settings.uploads_path)
     hub.revoke(access.event_id, "phones", done.device_ids)  # their other phones stop at once
     return render(request, "people/forgotten.html", {"event": access.event})
 

@@ -267,14 +267,20 @@ def forget_participant(
     return result
 
 
+def forget_me(session: Session, *, access: EventAccess, upload_dir: Path) -> Forgotten:
+    """The participant asking is forgotten ("Delete my data" on their profile)."""
+    if access.participant is None:
+        raise NotFound(_("Join the event first."))
+    return forget_participant(
+        session, event=access.event, participant_id=id_of(access.participant), upload_dir=upload_dir
+    )
+
+
 def forget(
     session: Session, *, access: EventAccess, participant_id: int, upload_dir: Path
 ) -> Forgotten:
-    """Forget a participant: the person themself, or the event's staff (someone who asked by
-    email, say)."""
-    myself = access.participant is not None and access.participant.id == participant_id
-    if not myself:
-        access.require_staff()
+    """Staff forget a participant of their event (someone who asked by email, say)."""
+    access.require_staff()
     return forget_participant(
         session, event=access.event, participant_id=participant_id, upload_dir=upload_dir
     )
