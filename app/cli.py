@@ -19,11 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import DomainError, Invalid
+from app.models.base import id_of
 from app.services.schedule.solver.scheduler import DEFAULT_TIME_LIMIT, Engine, parse_instance, solve
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from app.models.events import Event
     from app.models.people import User
 
 ExportFormat = Literal["html", "pdf", "docx", "md", "json", "csv"]
@@ -316,6 +318,76 @@ def export(
         typer.secho(f"{output}: cannot write: {error.strerror}", fg="red", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"Wrote {output} ({len(result.content):,} bytes).")
+
+
+def _tell_live_screens(settings: Settings, event: Event, *, device_ids: list[int]) -> None:
+    """Through a shared broker, the running server's screens show the change at once and the
+    phones of ``device_ids`` are closed; with the in-process one they cannot be reached."""
+    import asyncio
+
+    from app.realtime.broker import make_broker
+    from app.realtime.hub import announce
+
+    if settings.broadcast_url.startswith("memory"):
+        typer.echo("Open screens show this at their next update or reload (memory broadcast).")
+        return
+
+    async def tell() -> None:
+        broker = make_broker(settings.broadcast_url)
+        try:
+            await announce(broker, id_of(event), revoke_phones=device_ids)
+        finally:
+            await broker.stop()
+
+    try:
+        asyncio.run(tell())
+    except Exception as error:  # the deletion is done; only the screens' update failed
+        typer.secho(f"Could not tell the live screens: {error}", fg="yellow", err=True)
+
+
+@cli.command()
+def forget(
+    event: Annotated[str, typer.Argument(help="The event's address (slug).")],
+    participant: Annotated[
+        int,
+        typer.Option(
+            "--participant",
+            help="The participant's ID, as the participants page and the JSON export show it.",
+            min=1,
+        ),
+    ],
+) -> None:
+    """Delete a participant's data (someone who asked to be forgotten): their name,
+    organisation, devices, check-ins, photos and open dots; what they wrote stays, by
+    "a participant"."""
+    from app.services.access import event_by_slug
+    from app.services.people.privacy import forget_participant
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        with open_session(engine, write=True) as session:
+            try:
+                found = event_by_slug(session, event)
+                done = forget_participant(
+                    session,
+                    event=found,
+                    participant_id=participant,
+                    upload_dir=settings.uploads_path,
+                )
+            except DomainError as error:
+                typer.secho(f"{event}: {error.message}", fg="red", err=True)
+                raise typer.Exit(2) from None
+    except SQLAlchemyError as error:
+        _database_error(error)
+    finally:
+        engine.dispose()
+    _tell_live_screens(settings, found, device_ids=done.device_ids)
+    typer.echo(
+        f"Participant {done.participant_id} of {event} forgotten: {done.dots_removed} dots "
+        f"removed, {done.dots_anonymised} kept anonymous, {done.photos_deleted} photos deleted, "
+        f'{done.unlinked} contributions kept by "a participant".'
+    )
 
 
 @cli.command("import")

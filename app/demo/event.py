@@ -467,7 +467,8 @@ def _agenda(session: Session, *, access: EventAccess) -> None:
         .where(Vote.event_id == access.event_id)
         .order_by(col(Vote.id))
     ).all():
-        wanted.setdefault(participant_id, []).append(topic_id)
+        if participant_id is not None:
+            wanted.setdefault(participant_id, []).append(topic_id)
     last = published.slots[-1].id
     for participant_id, chosen in wanted.items():
         for block in published.slots:

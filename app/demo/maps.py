@@ -144,7 +144,7 @@ def load(session: Session, *, access: EventAccess) -> None:
         MapPlusOne(
             event_id=access.event_id,
             card_id=cards[kept].id,  # type: ignore[arg-type]
-            participant_id=people[duplicate.author].id,  # type: ignore[arg-type]
+            participant_id=people[duplicate.author].id,
         )
     )
     session.commit()

@@ -177,5 +177,8 @@ class MapPlusOne(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     card_id: int = Field(foreign_key="map_card.id", index=True, ondelete="CASCADE")
-    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    # None: anonymous, kept when its giver was forgotten after the map was frozen.
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", index=True, ondelete="CASCADE"
+    )
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -73,6 +73,8 @@ class NotesRevision(SQLModel, table=True):
     revision: int
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     author: str = Field(default="", max_length=120)
+    # Who saved it: "p<participant id>" or "u<user id>" ("" on rows from before it was recorded).
+    editor: str = Field(default="", max_length=24)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -206,13 +208,16 @@ class Photo(SQLModel, table=True):
 
 
 class ProposalVote(SQLModel, table=True):
-    """One dot on a proposal in the convergence phase (the event's topic-voting rules apply)."""
+    """One dot on a proposal in the convergence phase (the event's topic-voting rules apply).
+    Without a participant it is anonymous, like a forgotten voter's ``Vote``."""
 
     __tablename__ = "proposal_vote"
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", index=True, ondelete="CASCADE"
+    )
     proposal_id: int = Field(foreign_key="proposal.id", index=True, ondelete="CASCADE")
     created_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -89,11 +89,16 @@ class Vote(SQLModel, table=True):
     """One dot. A participant may put up to the event's per-topic maximum on one topic.
 
     Dots on a withdrawn topic stay in the table but count nowhere (not in tallies, not against
-    the voter's budget) until staff restore the topic."""
+    the voter's budget) until staff restore the topic.
+
+    A dot without a participant is anonymous: its voter asked to be forgotten after voting had
+    closed, and published results must not change (``app/services/people/privacy.py``)."""
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", index=True, ondelete="CASCADE"
+    )
     topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
     created_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -35,6 +35,25 @@ REMEMBERED_REVOCATIONS = 10_000  # per worker; more than a day of sign-outs, a f
 ALL = 0  # the grant id that stands for "every socket of the audience" (ids start at 1)
 
 
+def dirty_message(event_id: int, version: int) -> str:
+    """What tells every worker that ``event_id`` changed (its frames are ``version`` now)."""
+    return json.dumps({"t": "dirty", "e": event_id, "v": version})
+
+
+def revoke_message(event_id: int, audience: str, grants: list[int] | None) -> str:
+    """What tells every worker to close the sockets of ``grants`` (None: the whole audience)."""
+    return json.dumps({"t": "revoke", "e": event_id, "a": audience, "g": grants})
+
+
+async def announce(broker: Broker, event_id: int, *, revoke_phones: Iterable[int] = ()) -> None:
+    """Tell the workers from outside them (a command the operator runs, through a shared
+    broker): ``event_id`` changed, and these phones' device bindings are gone."""
+    phones = sorted(set(revoke_phones))
+    if phones:
+        await broker.publish(revoke_message(event_id, "phones", phones))
+    await broker.publish(dirty_message(event_id, await broker.next_version(event_id)))
+
+
 class ChannelKey(NamedTuple):
     event_id: int
     audience: str
@@ -248,7 +267,7 @@ class Hub:
         self._publish_pending.discard(event_id)
         try:
             version = await self.broker.next_version(event_id)
-            await self.broker.publish(json.dumps({"t": "dirty", "e": event_id, "v": version}))
+            await self.broker.publish(dirty_message(event_id, version))
         except Exception:
             logger.exception("Could not publish a change of event %s", event_id)
 
@@ -269,7 +288,7 @@ class Hub:
         grants = None if grant_ids is None else sorted(set(grant_ids))
         if grants == []:
             return
-        message = json.dumps({"t": "revoke", "e": event_id, "a": audience, "g": grants})
+        message = revoke_message(event_id, audience, grants)
         loop.call_soon_threadsafe(self._spawn, self._publish_revoke(message))
 
     async def _publish_revoke(self, message: str) -> None:

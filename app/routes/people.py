@@ -1,12 +1,13 @@
 """People in an event. On the phone: entering the code, joining (also from a door sign), home,
-profile, devices, the personal link and the join QR; for organisers, the participants list."""
+profile, devices, the personal link, the join QR, and one's data rights (download it, be
+forgotten); for organisers, the participants list, and forgetting someone who asked."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.config import Settings
 from app.db import SessionDep
@@ -29,7 +30,7 @@ from app.realtime.notify import EventRoute, for_event
 from app.security import token_hash
 from app.services.access import EventAccess, resolve
 from app.services.events import retention
-from app.services.people import participants
+from app.services.people import participants, privacy
 from app.services.qr import join_url, qr_svg
 from app.services.schedule import agenda, checkins
 from app.templating import render
@@ -349,6 +350,37 @@ def sign_out_device(
     return RedirectResponse(f"/e/{access.event.slug}/me#devices", status_code=303)
 
 
+# --- data rights: my data, forget me -------------------------------------------------------
+
+
+@router.get("/e/{slug}/me/data")
+def my_data(session: SessionDep, settings: SettingsDep, access: AccessDep) -> Response:
+    """Everything stored about me in this event, as a JSON file to keep."""
+    data = privacy.my_data(session, access=access, base_url=settings.base_url)
+    filename = f"{access.event.slug}-my-data.json"
+    return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/e/{slug}/me/forget")
+def forget_me_form(request: Request, access: AccessDep) -> Response:
+    if access.participant is None:
+        return RedirectResponse(f"/e/{access.event.slug}", status_code=303)
+    return render(
+        request,
+        "people/forget.html",
+        {"event": access.event, "participant": access.participant, "staff": False},
+    )
+
+
+@router.post("/e/{slug}/me/forget")
+def forget_me(
+    request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep, hub: HubDep
+) -> Response:
+    done = privacy.forget_me(session, access=access, upload_dir=settings.uploads_path)
+    hub.revoke(access.event_id, "phones", done.device_ids)  # their other phones stop at once
+    return render(request, "people/forgotten.html", {"event": access.event})
+
+
 @router.get("/e/{slug}/p/{token}")
 def personal_link(
     request: Request, session: SessionDep, settings: SettingsDep, access: VisitorDep, token: str
@@ -399,8 +431,41 @@ def join_qr(settings: SettingsDep, access: VisitorDep) -> Response:
 # --- for organisers: the participants ----------------------------------------------------
 
 
+@router.get("/o/{slug}/participants/{participant_id}/forget")
+def forget_participant_form(
+    request: Request, session: SessionDep, access: AccessDep, participant_id: int
+) -> Response:
+    person = participants.in_event(session, access=access, participant_id=participant_id)
+    return render(
+        request,
+        "people/forget.html",
+        {
+            "access": access,
+            "event": access.event,
+            "user": access.user,
+            "participant": person,
+            "staff": True,
+        },
+    )
+
+
+@router.post("/o/{slug}/participants/{participant_id}/forget")
+def forget_participant(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, hub: HubDep, participant_id: int
+) -> Response:
+    done = privacy.forget(
+        session, access=access, participant_id=participant_id, upload_dir=settings.uploads_path
+    )
+    hub.revoke(access.event_id, "phones", done.device_ids)
+    return RedirectResponse(
+        f"/o/{access.event.slug}/participants?forgotten={done.participant_id}", status_code=303
+    )
+
+
 @router.get("/o/{slug}/participants")
-def participants_page(request: Request, session: SessionDep, access: AccessDep) -> Response:
+def participants_page(
+    request: Request, session: SessionDep, access: AccessDep, forgotten: int = 0
+) -> Response:
     access.require_staff()
     return render(
         request,
@@ -411,5 +476,6 @@ def participants_page(request: Request, session: SessionDep, access: AccessDep) 
             "user": access.user,
             "participants": participants.participants(session, access=access),
             "org_type_labels": ORG_TYPE_LABELS,
+            "forgotten": forgotten,
         },
     )

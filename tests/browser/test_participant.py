@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -57,9 +58,38 @@ def test_participant_joins_by_typing_code_on_phone(
 
     overview.goto(f"/o/{event.slug}/participants")
     row = overview.locator("tbody tr", has_text="Mira")
-    expect(row.locator("td")).to_have_text(
-        ["Mira", "Multi Kulti Collective", "Community or refugee-led group", "yes"]
-    )
+    expect(row.locator("td").nth(0)).to_have_text("Mira")
+    expect(row.locator("td").nth(1)).to_have_text("Multi Kulti Collective")
+    expect(row.locator("td").nth(2)).to_have_text("Community or refugee-led group")
+    expect(row.locator("td").nth(3)).to_have_text("yes")
+    expect(row.locator("td").nth(4)).to_have_text(re.compile(r"^\d+$"))  # the ID the CLI takes
+
+
+def test_participant_deletes_their_data_from_the_phone(
+    phone: BrowserContext, organiser_laptop: BrowserContext, event: LiveEvent
+) -> None:
+    page = phone.new_page()
+    join_event(page, code=event.join_code, name="Dilnoza Leaves", organisation="Tashkent Link")
+    page.goto(f"/e/{event.slug}/me")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data").click()
+    assert download.value.suggested_filename == f"{event.slug}-my-data.json"
+    assert "Dilnoza Leaves" in Path(download.value.path()).read_text(encoding="utf-8")
+
+    page.get_by_role("link", name="Delete my data").click()
+    expect(page.get_by_role("heading", name="What is deleted")).to_be_visible()
+    assert scroll_width(page) <= PHONE_WIDTH
+    page.get_by_role("button", name="Delete my data").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your data was deleted")
+    assert scroll_width(page) <= PHONE_WIDTH
+    overview = organiser_laptop.new_page()
+    overview.goto(f"/o/{event.slug}/participants")
+    expect(overview.locator("tbody")).not_to_contain_text("Dilnoza Leaves")
+    expect(overview.locator("tbody")).not_to_contain_text("Tashkent Link")
+    # The phone is nobody in the event now: home is the code form again.
+    page.goto(f"/e/{event.slug}")
+    expect(page.get_by_label("Event code")).to_be_visible()
 
 
 ORGANISER_PAGES = ("", "/edit", "/rooms", "/programme", "/team", "/participants", "/poster")

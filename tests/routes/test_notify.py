@@ -88,9 +88,11 @@ def _propose(phone: TestClient, settings: Settings, session: Session, event: Eve
 
 def _last(path: str) -> tuple[bool, bool, bool, str]:
     """Walk order: removals after what they remove, then the event's deletion, then signing
-    the two browsers out."""
+    the two browsers out (forgetting the phone's participant signs it out too)."""
     removes = re.search(r"/(delete|remove|withdraw|leave|revoke)\b", path) is not None
-    signs_out = path in ("/logout", "/e/{slug}/me/devices/{device_id}/sign-out")
+    signs_out = path in ("/logout", "/e/{slug}/me/devices/{device_id}/sign-out") or (
+        path.endswith("/forget")
+    )
     return (signs_out, path == "/o/{slug}/delete", removes, path)
 
 

@@ -196,7 +196,10 @@ def _hand_over_duplicates(session: Session, *, card: MapCard) -> None:
         session.add(heir)
         moving = update(MapPlusOne).where(col(MapPlusOne.card_id) == card.id)
         if heir.participant_id is not None:  # nobody +1s their own card
-            moving = moving.where(col(MapPlusOne.participant_id) != heir.participant_id)
+            moving = moving.where(
+                (col(MapPlusOne.participant_id) != heir.participant_id)
+                | col(MapPlusOne.participant_id).is_(None)
+            )
         session.execute(moving.values(card_id=heir.id))
         heir_id = id_of(heir)
     for duplicate in others:

@@ -157,9 +157,15 @@ def merge_cards(
         session.exec(select(MapPlusOne.participant_id).where(MapPlusOne.card_id == target.id)).all()
     )
     moving = session.exec(select(MapPlusOne).where(MapPlusOne.card_id == source.id)).all()
-    newcomers = {plus.participant_id for plus in moving}
+    newcomers = {plus.participant_id for plus in moving if plus.participant_id is not None}
     if source.participant_id is not None:
         newcomers.add(source.participant_id)
+    # Anonymous +1s (of forgotten people) move as they are: nobody's can be a double.
+    session.execute(
+        update(MapPlusOne)
+        .where(col(MapPlusOne.card_id) == source.id, col(MapPlusOne.participant_id).is_(None))
+        .values(card_id=target.id)
+    )
     session.execute(delete(MapPlusOne).where(col(MapPlusOne.card_id) == source.id))
     for participant_id in sorted(newcomers - supporters - {target.participant_id}):
         session.add(
@@ -211,7 +217,8 @@ class CardDetail:
     category: str
     place: str
     cluster: str
-    author: str  # "Name (Organisation)", or "" for a card a facilitator typed in
+    # "Name (Organisation)", "a participant" (forgotten), "" for a card a facilitator typed in
+    author: str
     plus_ones: int
     merged_into: MapCard | None
     merged_here: list[MapCard]
@@ -231,6 +238,8 @@ def card_detail(session: Session, *, access: EventAccess, card_id: int) -> CardD
             author = (
                 f"{person.name} ({person.organisation})" if person.organisation else person.name
             )
+    elif card.entered_by_user is None:  # its author was forgotten
+        author = _("a participant")
     same_map = map_cards(session, access, card.map_id)
     return CardDetail(
         card=card,

@@ -226,7 +226,7 @@ def save(
             _set(notes, field_name, merged)
             changed = True
     if changed:
-        _new_revision(session, notes=notes, author=name)
+        _new_revision(session, notes=notes, editor=key, author=name)
     _touch_presence(session, access=access, topic_id=topic_id, key=key, name=name, field="")
     session.commit()
     result.revision = notes.revision
@@ -235,7 +235,7 @@ def save(
     return result
 
 
-def _new_revision(session: Session, *, notes: SessionNotes, author: str) -> None:
+def _new_revision(session: Session, *, notes: SessionNotes, editor: str, author: str) -> None:
     """Count a new revision and store its fields, so any later save can merge against it."""
     notes.revision += 1
     notes.updated_at = utcnow()
@@ -248,6 +248,7 @@ def _new_revision(session: Session, *, notes: SessionNotes, author: str) -> None
             revision=notes.revision,
             fields=values_of(notes),
             author=author,
+            editor=editor,
         )
     )
 
@@ -256,7 +257,8 @@ def bump(session: Session, *, access: EventAccess, topic_id: int) -> int:
     """A new revision with the same text, after a proposal, next step or photo changed: the
     live frame carries revisions, so screens showing these notes fetch them again."""
     notes = _locked_notes(session, event_id=access.event_id, topic_id=topic_id)
-    _new_revision(session, notes=notes, author=author_of(access)[1])
+    key, name = author_of(access)
+    _new_revision(session, notes=notes, editor=key, author=name)
     session.commit()
     return notes.revision
 

@@ -311,3 +311,12 @@ def participants(session: Session, *, access: EventAccess) -> list[Participant]:
             .order_by(col(Participant.name))
         ).all()
     )
+
+
+def in_event(session: Session, *, access: EventAccess, participant_id: int) -> Participant:
+    """One participant of the event, for staff."""
+    access.require_staff()
+    person = session.get(Participant, participant_id) if 0 < participant_id <= MAX_ID else None
+    if person is None or person.event_id != access.event_id:
+        raise NotFound(_("There is no such participant in this event."))
+    return person

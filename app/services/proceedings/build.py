@@ -140,15 +140,19 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
         conveners[topic_id].append(participant_id)
     active = set(topic_ids)
     dots: Counter[int] = Counter()
-    voters: dict[int, set[int]] = defaultdict(set)
+    # An anonymous dot (a forgotten voter's) counts as a voter of its own: one dot per topic
+    # each, unless the event allowed more.
+    voters: dict[int, list[object]] = defaultdict(list)
     titles = {id_of(topic): topic.title for topic in topics}
     votes: list[VoteRow] = []
-    for topic_id, participant_id, cast_at in vote_rows:
+    for topic_id, voter, cast_at in vote_rows:
         if topic_id not in active:
             continue
         dots[topic_id] += 1
-        voters[topic_id].add(participant_id)
-        votes.append(VoteRow(topic_id, titles[topic_id], named.get(participant_id, ""), cast_at))
+        if voter is None or voter not in voters[topic_id]:
+            voters[topic_id].append(voter)
+        name = "" if voter is None else named.get(voter, "")
+        votes.append(VoteRow(topic_id, titles[topic_id], name, cast_at))
 
     sessions = _sessions(
         grid, conveners=conveners, named=named, dots=dots, checkins=checkins, locale=locale

@@ -307,7 +307,7 @@ def set_freeze_minutes(session: Session, *, access: EventAccess, minutes: int) -
 
 
 def voters_by_topic(session: Session, *, event_id: int) -> dict[int, set[int]]:
-    """Who voted for each active topic: topic id → participant ids."""
+    """Who voted for each active topic: topic id → participant ids (anonymous dots left out)."""
     rows = session.exec(
         select(Vote.topic_id, Vote.participant_id)
         .join(Topic, Topic.id == Vote.topic_id)  # type: ignore[arg-type]
@@ -315,7 +315,8 @@ def voters_by_topic(session: Session, *, event_id: int) -> dict[int, set[int]]:
     ).all()
     voters: dict[int, set[int]] = defaultdict(set)
     for topic_id, participant_id in rows:
-        voters[topic_id].add(participant_id)
+        if participant_id is not None:  # an anonymous dot clashes with nobody
+            voters[topic_id].add(participant_id)
     return voters
 
 

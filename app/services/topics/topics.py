@@ -325,6 +325,8 @@ def merge(session: Session, *, access: EventAccess, source_id: int, target_id: i
     ).all()
     kept: dict[int, int] = {}
     for vote in votes:
+        if vote.participant_id is None:  # anonymous: a forgotten voter's, each its own
+            continue
         kept[vote.participant_id] = kept.get(vote.participant_id, 0) + 1
         if kept[vote.participant_id] > limit:
             session.delete(vote)

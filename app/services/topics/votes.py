@@ -208,8 +208,15 @@ def restore_dots(session: Session, *, event: Event, topic_id: int) -> int:
     dots first; the rest are removed, so nobody holds more dots than the rules give. Returns how
     many dots were removed.
     """
+    # Anonymous dots (a forgotten voter's) are in nobody's budget: they all come back.
     voters = sorted(
-        set(session.exec(select(Vote.participant_id).where(Vote.topic_id == topic_id)).all())
+        {
+            voter
+            for voter in session.exec(
+                select(Vote.participant_id).where(Vote.topic_id == topic_id)
+            ).all()
+            if voter is not None
+        }
     )
     removed = 0
     for participant_id in voters:
