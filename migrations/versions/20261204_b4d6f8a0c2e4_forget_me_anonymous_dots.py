@@ -1,7 +1,7 @@
 """privacy: anonymous dots of forgotten voters, and who saved each notes revision
 
 Revision ID: b4d6f8a0c2e4
-Revises: f4c1d9a7b2e3
+Revises: a3c5e7f9b1d2
 Create Date: 2026-12-04 17:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = 'b4d6f8a0c2e4'
-down_revision: str | None = 'f4c1d9a7b2e3'
+down_revision: str | None = 'a3c5e7f9b1d2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
