@@ -325,8 +325,7 @@ def _tell_live_screens(settings: Settings, event: Event, *, device_ids: list[int
     phones of ``device_ids`` are closed; with the in-process one they cannot be reached."""
     import asyncio
 
-    from app.realtime.broker import make_broker
-    from app.realtime.hub import announce
+    from app.realtime.broker import announce, make_broker
 
     if settings.broadcast_url.startswith("memory"):
         typer.echo("Open screens show this at their next update or reload (memory broadcast).")

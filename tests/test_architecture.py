@@ -5,8 +5,8 @@ below it (read with ``ast``, so nothing is imported to check it; imports under
 ``TYPE_CHECKING`` count too, since a type is a dependency):
 
 1. **foundation**: ``app.config``, ``app.db``, ``app.errors``, ``app.i18n``, ``app.migrate``,
-   ``app.runtime``, ``app.security``: settings, the database session, domain errors,
-   translation, tokens. They know no domain.
+   ``app.runtime``, ``app.security``, ``app.realtime.broker``: settings, the database session,
+   domain errors, translation, tokens, pub/sub between workers. They know no domain.
 2. **models**: ``app.models``: tables and their shapes. No FastAPI, no Starlette.
 3. **services**: ``app.services``: the domain, as plain functions with the session passed in.
    No FastAPI, no Starlette: services raise domain errors (``app/errors.py``) and the edge
@@ -18,7 +18,8 @@ below it (read with ``ast``, so nothing is imported to check it; imports under
 5. **routes**: ``app.routes.<area>``: one router per area. A router never imports another
    router: what two of them share belongs in a service, or in an edge module.
 6. **entry points**: ``app.main`` (``create_app`` wires everything) and ``app.cli``. The CLI
-   drives services only: nothing web-facing, no routers, no realtime.
+   drives services only: nothing web-facing, no routers, no realtime but the broker (to tell
+   running workers what it changed).
 
 Beside them, **demo**: ``app.demo``, the demo event's seed data and loaders. It builds the event
 through the services, as an organiser would, so it sits above them and imports only what the CLI
@@ -45,6 +46,7 @@ LAYERS: dict[str, str] = {
     "app.migrate": "foundation",
     "app.runtime": "foundation",
     "app.security": "foundation",
+    "app.realtime.broker": "foundation",
     "app.models": "models",
     "app.services": "services",
     "app.realtime": "edge",

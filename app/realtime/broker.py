@@ -5,15 +5,19 @@ by the hub. The broker also hands out the (epoch, version) pairs that order fram
 come from one counter per event shared by all workers, and the epoch changes when that counter
 may have been lost (a new process with the memory broker, a Redis that restarted empty), which
 tells reconnecting clients that they need a full snapshot.
+
+The messages the workers exchange are made here too, so that a command run outside the
+workers (``openspace forget``) can speak to them: it needs the broker, not the web.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 logger = logging.getLogger("openspace.realtime")
@@ -129,6 +133,25 @@ class RedisBroker:
 
     async def current_version(self, event_id: int) -> int:
         return int(await self._redis.get(f"{PREFIX}:version:{event_id}") or 0)
+
+
+def dirty_message(event_id: int, version: int) -> str:
+    """What tells every worker that ``event_id`` changed (its frames are ``version`` now)."""
+    return json.dumps({"t": "dirty", "e": event_id, "v": version})
+
+
+def revoke_message(event_id: int, audience: str, grants: list[int] | None) -> str:
+    """What tells every worker to close the sockets of ``grants`` (None: the whole audience)."""
+    return json.dumps({"t": "revoke", "e": event_id, "a": audience, "g": grants})
+
+
+async def announce(broker: Broker, event_id: int, *, revoke_phones: Iterable[int] = ()) -> None:
+    """Tell the workers from outside them (a command the operator runs, through a shared
+    broker): ``event_id`` changed, and these phones' device bindings are gone."""
+    phones = sorted(set(revoke_phones))
+    if phones:
+        await broker.publish(revoke_message(event_id, "phones", phones))
+    await broker.publish(dirty_message(event_id, await broker.next_version(event_id)))
 
 
 def make_broker(url: str) -> Broker:

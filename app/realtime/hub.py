@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
-from app.realtime.broker import Broker
+from app.realtime.broker import Broker, dirty_message, revoke_message
 
 logger = logging.getLogger("openspace.realtime")
 
@@ -33,25 +33,6 @@ AUDIENCES = ("board", "phones", "staff")
 FANOUT_SLICE = 250
 REMEMBERED_REVOCATIONS = 10_000  # per worker; more than a day of sign-outs, a few hundred KB
 ALL = 0  # the grant id that stands for "every socket of the audience" (ids start at 1)
-
-
-def dirty_message(event_id: int, version: int) -> str:
-    """What tells every worker that ``event_id`` changed (its frames are ``version`` now)."""
-    return json.dumps({"t": "dirty", "e": event_id, "v": version})
-
-
-def revoke_message(event_id: int, audience: str, grants: list[int] | None) -> str:
-    """What tells every worker to close the sockets of ``grants`` (None: the whole audience)."""
-    return json.dumps({"t": "revoke", "e": event_id, "a": audience, "g": grants})
-
-
-async def announce(broker: Broker, event_id: int, *, revoke_phones: Iterable[int] = ()) -> None:
-    """Tell the workers from outside them (a command the operator runs, through a shared
-    broker): ``event_id`` changed, and these phones' device bindings are gone."""
-    phones = sorted(set(revoke_phones))
-    if phones:
-        await broker.publish(revoke_message(event_id, "phones", phones))
-    await broker.publish(dirty_message(event_id, await broker.next_version(event_id)))
 
 
 class ChannelKey(NamedTuple):
