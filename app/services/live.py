@@ -99,6 +99,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         if topic_id in views:  # the active topics
             views[topic_id].conveners.extend(person.name for person in people)
             views[topic_id].convener_ids.extend(person.participant_id for person in people)
+    public = _naming(session, event=event)
     tallies = votes.tallies(session, event_id=event_id)
     for topic_id, count in tallies.items():
         if topic_id in views:
@@ -114,7 +115,6 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         current = PitchView(topic=views[topic.id], ends_at=ends_at)
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
     published = agenda.load_published(session, event=event)
-    public = people_naming.load(session, event_id=event_id)
     closing_view, top = _after_sessions(session, event=event, naming=public)
     return LiveState(
         event=event,
@@ -134,6 +134,20 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         priorities=top,
         naming=public,
     )
+
+
+# Phases in which the board shows what people typed about people: the closing slides (the
+# notes' conveners line, next steps) and the commitments. Only then does it need everyone of
+# the event to screen the text; otherwise it names conveners only, and reads only them.
+SCREENING_PHASES = (Phase.CLOSING, Phase.ACTIONS)
+
+
+def _naming(session: Session, *, event: Event) -> Naming:
+    """Who the board may name (it is projected), reading as few people as its phase allows:
+    a large event has thousands of participants, and a frame is loaded four times a second."""
+    if event.phase in SCREENING_PHASES:
+        return people_naming.load(session, event_id=id_of(event))
+    return people_naming.load_conveners(session, event_id=id_of(event))
 
 
 def _after_sessions(

@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.i18n import _, ngettext
 from app.models.notes import Commitment
 from app.models.people import Participant
+from app.models.topics import Topic, TopicConvener
 
 # Where a "who" typed by hand lists several: "Mira, Ivo", "Mira and Ivo", "Мира и Иво".
 _WHO_PARTS = re.compile(r"(\s*[,;/&+]\s*|\s+(?:and|и)\s+)", re.IGNORECASE)
@@ -54,10 +55,13 @@ class Naming:
     named: dict[int, str] = field(default_factory=dict)  # id → name, of those who agreed
     names: set[str] = field(default_factory=set)  # their names, folded
     hidden: set[str] = field(default_factory=set)  # folded names (and organisations) not to show
+    # False when built from some of the event's people only (``load_conveners``): enough to
+    # name them, not to screen text, which needs everyone who may not be named.
+    complete: bool = True
 
     @classmethod
-    def of(cls, people: Iterable[PersonRow]) -> Naming:
-        naming = cls()
+    def of(cls, people: Iterable[PersonRow], *, complete: bool = True) -> Naming:
+        naming = cls(complete=complete)
         shown_orgs: set[str] = set()
         hidden_orgs: set[str] = set()
         for person_id, name, organisation, agreed in people:
@@ -100,6 +104,7 @@ class Naming:
     def may_name(self, name: str) -> bool:
         """A name recorded as text (a note taker's): only if a participant who agreed to be
         named has it, and none who did not."""
+        self._require_complete()
         folded = fold(name)
         return folded in self.names and folded not in self.hidden
 
@@ -107,6 +112,7 @@ class Naming:
         """Text typed by hand that may name people (a "who", the notes' conveners line), with
         every part that is exactly the name, or the organisation, of someone who did not
         agree to be named (case and spaces aside) replaced by "a participant"."""
+        self._require_complete()
         parts = _WHO_PARTS.split(text)
         return "".join(
             _("a participant") if index % 2 == 0 and fold(part) in self.hidden else part
@@ -118,21 +124,38 @@ class Naming:
         typed (screened). A participant who did not, or one who is gone: "a participant",
         whatever they typed, since it may be their name or an organisation that points to
         them."""
+        self._require_complete()
         participant = commitment.participant_id
         if participant in self.named or (participant is None and commitment.user_id):
             return self.screen(commitment.who)
         return _("a participant")
 
+    def _require_complete(self) -> None:
+        if not self.complete:
+            raise RuntimeError("screening text needs everyone of the event: use naming.load")
+
 
 def load(session: Session, *, event_id: int) -> Naming:
     """Who of the event may be named (one query)."""
-    return Naming.of(
-        session.exec(
-            select(
-                Participant.id,
-                Participant.name,
-                Participant.organisation,
-                Participant.consent_report,
-            ).where(Participant.event_id == event_id)
-        ).all()
-    )
+    return _load(session, event_id=event_id, complete=True)
+
+
+def load_conveners(session: Session, *, event_id: int) -> Naming:
+    """The same for the event's conveners only (one query over a few rows, where ``load``
+    reads every participant): for a screen that names nobody else, such as the board in most
+    phases."""
+    return _load(session, event_id=event_id, complete=False)
+
+
+def _load(session: Session, *, event_id: int, complete: bool) -> Naming:
+    query = select(
+        Participant.id, Participant.name, Participant.organisation, Participant.consent_report
+    ).where(Participant.event_id == event_id)
+    if not complete:
+        convening = (
+            select(TopicConvener.participant_id)
+            .join(Topic, Topic.id == TopicConvener.topic_id)  # type: ignore[arg-type]
+            .where(Topic.event_id == event_id)
+        )
+        query = query.where(col(Participant.id).in_(convening))
+    return Naming.of(session.exec(query).all(), complete=complete)

@@ -7,10 +7,13 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.i18n import use_locale
+from app.models.events import Phase
 from app.models.notes import Commitment
 from app.services.people import naming
 from app.services.people.naming import Naming
-from tests.factories import make_event, make_participant
+from app.services.topics import topics
+from tests.factories import access_as, make_event, make_participant
+from tests.marketplace_helpers import set_phase
 
 # (id, name, organisation, agreed to be named)
 PEOPLE = [
@@ -113,3 +116,22 @@ def test_load_reads_one_event(session: Session, settings: Settings) -> None:
     assert loaded.named == {mira.id: "Mira"}
     assert loaded.name(stranger.id) is None
     assert (loaded.names, loaded.hidden) == ({"mira"}, {"ivo", "hidden"})
+
+
+def test_conveners_only_names_conveners_and_screens_nothing(
+    session: Session, settings: Settings
+) -> None:
+    event = make_event(session)
+    set_phase(session, event, Phase.MARKETPLACE)
+    host, auth = make_participant(session, settings, event=event, name="Mira", consent_report=True)
+    make_participant(session, settings, event=event, name="Ivo", consent_report=True)
+    topics.propose(session, access=access_as(session, event, auth=auth), title="Housing")
+    loaded = naming.load_conveners(session, event_id=event.id or 0)
+    assert loaded.named == {host.id: "Mira"}  # Ivo convenes nothing
+    for screening in (
+        lambda: loaded.screen("Ivo"),
+        lambda: loaded.may_name("Mira"),
+        lambda: loaded.pledger(Commitment(event_id=1, proposal_id=1, who="Ivo")),
+    ):
+        with pytest.raises(RuntimeError):
+            screening()
