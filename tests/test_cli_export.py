@@ -43,7 +43,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("pdf", b"%PDF-"),
         ("docx", b"PK"),
         ("md", b"# Laboratory for Cooperation"),
-        ("json", b'{\n "format": "openspace-event"'),
+        # The full archive says what it is before anything else.
+        ("json", b'{\n "notice": "Full archive for the event\'s organisers: holds personal data'),
         ("csv", b"PK"),
     ],
 )

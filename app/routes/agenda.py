@@ -170,8 +170,8 @@ def event_feed(
     session: SessionDep, settings: SettingsDep, access: VisitorDep, k: str = ""
 ) -> Response:
     calendar.check_event_key(access.event, k[:64], settings.secret)
-    grid = agenda.load_published(session, event=access.event)
-    return _ics(calendar.feed(grid, base_url=settings.base_url), f"{access.event.slug}.ics")
+    body = calendar.event_feed(session, event=access.event, base_url=settings.base_url)
+    return _ics(body, f"{access.event.slug}.ics")
 
 
 @router.get("/e/{slug}/calendar/{participant_id}.ics")
@@ -189,13 +189,8 @@ def personal_feed(
         key=k[:64],
         secret=settings.secret,
     )
-    grid = agenda.load_published(session, event=access.event)
-    follows = agenda.followed(session, participant_id=id_of(participant))
-    body = calendar.feed(
-        grid,
-        base_url=settings.base_url,
-        only=follows,
-        name=_("%(event)s: my agenda") % {"event": access.event.name},
+    body = calendar.personal_feed(
+        session, event=access.event, participant=participant, base_url=settings.base_url
     )
     return _ics(body, f"{access.event.slug}-mine.ics")
 
@@ -205,12 +200,17 @@ def personal_feed(
 
 @router.get("/o/{slug}/agenda/print")
 def printable_agenda(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    access.require_staff()
-    grid = agenda.load_published(session, event=access.event)
+    public = agenda.printable(session, access=access)
     return render(
         request,
         "agenda/print.html",
-        {"event": access.event, "access": access, "user": access.user, "grid": grid},
+        {
+            "event": access.event,
+            "access": access,
+            "user": access.user,
+            "grid": public.grid,
+            "public": public,
+        },
     )
 
 
@@ -218,18 +218,9 @@ def printable_agenda(request: Request, session: SessionDep, access: AccessDep) -
 def door_signs(
     request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
-    access.require_staff()
-    grid = agenda.load_published(session, event=access.event)
-    signs = []
-    for room in grid.rooms:
-        url = checkins.door_url(
-            access.event, room_id=id_of(room), base_url=settings.base_url, secret=settings.secret
-        )
-        held = sorted(
-            (item for item in grid.sessions.values() if item.room_id == room.id),
-            key=lambda item: grid.starts_at(item.block_id),
-        )
-        signs.append({"room": room, "url": url, "qr": qr_svg(url, scale=6), "sessions": held})
+    found = checkins.door_signs(
+        session, access=access, base_url=settings.base_url, secret=settings.secret
+    )
     return render(
         request,
         "agenda/signs.html",
@@ -237,7 +228,8 @@ def door_signs(
             "event": access.event,
             "access": access,
             "user": access.user,
-            "grid": grid,
-            "signs": signs,
+            "grid": found.agenda.grid,
+            "public": found.agenda,
+            "signs": [(sign, qr_svg(sign.url, scale=6)) for sign in found.signs],
         },
     )

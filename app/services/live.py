@@ -14,6 +14,8 @@ from app.services.convergence import closing, priorities
 from app.services.convergence.priorities import Priority
 from app.services.maps import views as maps_views
 from app.services.notes import reading
+from app.services.people import naming as people_naming
+from app.services.people.naming import Naming
 from app.services.schedule import agenda, checkins, grid
 from app.services.schedule.agenda import Agenda, Move
 from app.services.topics import conveners, news, pitches, votes
@@ -67,6 +69,8 @@ class LiveState:
     notes_json: str = "{}"
     closing: ClosingView | None = None
     priorities: list[Priority] = field(default_factory=list)
+    # Who the board may name (it is projected): conveners, commitments, the closing slides.
+    naming: Naming = field(default_factory=Naming)
 
     @property
     def ranked(self) -> list[TopicView]:
@@ -95,6 +99,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         if topic_id in views:  # the active topics
             views[topic_id].conveners.extend(person.name for person in people)
             views[topic_id].convener_ids.extend(person.participant_id for person in people)
+    public = _naming(session, event=event)
     tallies = votes.tallies(session, event_id=event_id)
     for topic_id, count in tallies.items():
         if topic_id in views:
@@ -110,7 +115,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         current = PitchView(topic=views[topic.id], ends_at=ends_at)
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
     published = agenda.load_published(session, event=event)
-    closing_view, top = _after_sessions(session, event=event)
+    closing_view, top = _after_sessions(session, event=event, naming=public)
     return LiveState(
         event=event,
         topics=list(views.values()),
@@ -127,14 +132,31 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         notes_json=reading.live_json(session, event_id=event_id),
         closing=closing_view,
         priorities=top,
+        naming=public,
     )
 
 
-def _after_sessions(session: Session, *, event: Event) -> tuple[ClosingView | None, list[Priority]]:
+# Phases in which the board shows what people typed about people: the closing slides (the
+# notes' conveners line, next steps) and the commitments. Only then does it need everyone of
+# the event to screen the text; otherwise it names conveners only, and reads only them.
+SCREENING_PHASES = (Phase.CLOSING, Phase.ACTIONS)
+
+
+def _naming(session: Session, *, event: Event) -> Naming:
+    """Who the board may name (it is projected), reading as few people as its phase allows:
+    a large event has thousands of participants, and a frame is loaded four times a second."""
+    if event.phase in SCREENING_PHASES:
+        return people_naming.load(session, event_id=id_of(event))
+    return people_naming.load_conveners(session, event_id=id_of(event))
+
+
+def _after_sessions(
+    session: Session, *, event: Event, naming: Naming
+) -> tuple[ClosingView | None, list[Priority]]:
     """The closing presentation, or the ranked priorities: loaded only in their phases."""
     event_id = id_of(event)
     if event.phase == Phase.CLOSING:
-        slides = closing.slides(session, event_id=event_id)
+        slides = closing.slides(session, event_id=event_id, naming=naming)
         state = closing.closing_state(session, event_id=event_id)
         view = ClosingView(
             slides=slides,

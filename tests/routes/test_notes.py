@@ -395,7 +395,12 @@ def test_priorities_vote_and_commit(
         ("Nov Dom", "Draft the scheme")
     ]
     board = world.stranger.get(events.board_path(world.event, settings.secret)).text
-    assert "<strong>Nov Dom</strong>: Draft the scheme (July)" in board
+    # Mira joined without agreeing to be named: the projector does not show what she typed.
+    assert "<strong>a participant</strong>: Draft the scheme (July)" in board
+    assert "Nov Dom" not in board
+    # Her own phone's page (inside the event) lists it as she typed it.
+    page = world.phone.get(f"/e/{slug}/priorities").text
+    assert "<strong>Nov Dom</strong>: Draft the scheme" in page
 
 
 def test_sessions_index_marks_sessions_with_notes(world: World, settings: Settings) -> None:

@@ -49,7 +49,11 @@ EXPECTED = {
         b"PK",
     ),
     "md": ("text/markdown; charset=utf-8", "lab-sofia-proceedings.md", b"# Lab Sofia\n"),
-    "json": ("application/json", "lab-sofia-event.json", b'{\n "format": "openspace-event"'),
+    "json": (
+        "application/json",
+        "lab-sofia-event.json",
+        b'{\n "notice": "Full archive for the event\'s organisers: holds personal data',
+    ),
     "csv": ("application/zip", "lab-sofia-tables.zip", b"PK"),
 }
 

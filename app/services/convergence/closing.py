@@ -16,6 +16,8 @@ from app.models.base import utcnow
 from app.models.notes import ClosingState
 from app.services.access import EventAccess
 from app.services.notes import report
+from app.services.people import naming as people_naming
+from app.services.people.naming import Naming
 
 AUTO_CHOICES = (0, 15, 30, 45, 60, 90, 120)
 SLIDE_STEPS = 3
@@ -31,10 +33,15 @@ class Slide:
     photo_id: int | None
 
 
-def slides(session: Session, *, event_id: int) -> list[Slide]:
-    """One slide per session of the published agenda, in grid order (fixed number of queries)."""
+def slides(session: Session, *, event_id: int, naming: Naming | None = None) -> list[Slide]:
+    """One slide per session of the published agenda, in grid order (fixed number of queries).
+
+    The slides are projected: people are named as ``naming`` allows (loaded when not given),
+    in the conveners line and in the next steps' "who"."""
+    if naming is None:
+        naming = people_naming.load(session, event_id=event_id)
     found = []
-    for item in report.report(session, event_id=event_id, upload_dir=Path()):
+    for item in report.report(session, event_id=event_id, upload_dir=Path(), naming=naming):
         found.append(
             Slide(
                 topic_id=item.topic_id,
@@ -42,7 +49,11 @@ def slides(session: Session, *, event_id: int) -> list[Slide]:
                 conveners=item.conveners,
                 outcome=item.outcome,
                 steps=[
-                    " · ".join(part for part in (step.action, step.who, step.by_when) if part)
+                    " · ".join(
+                        part
+                        for part in (step.action, naming.screen(step.who), step.by_when)
+                        if part
+                    )
                     for step in item.next_steps[:SLIDE_STEPS]
                 ],
                 photo_id=item.photos[0].id if item.photos else None,

@@ -34,6 +34,7 @@ from app.services.notes import photos
 from app.services.notes.editing import PRESENCE_SECONDS
 from app.services.notes.items import Deletion, deletions, may_delete
 from app.services.notes.shared import require_session, values_of
+from app.services.people.naming import Naming
 from app.services.schedule import agenda
 
 
@@ -49,21 +50,27 @@ def notes_of(session: Session, *, event_id: int, topic_id: int) -> SessionNotes 
 class Attendance:
     checked_in: int
     count: int  # the note-taker's figure when given, else the check-ins
-    names: list[str]  # only those who agreed to appear in the report
+    names: list[str]  # only those who may be named (``Naming``)
 
 
 def attendance(
     session: Session, *, event_id: int, topic_id: int, notes: SessionNotes | None
 ) -> Attendance:
     rows = session.exec(
-        select(Participant.id, Participant.name, Participant.consent_report)
+        select(
+            Participant.id,
+            Participant.name,
+            Participant.organisation,
+            Participant.consent_report,
+        )
         .join(CheckIn, CheckIn.participant_id == Participant.id)  # type: ignore[arg-type]
         .where(CheckIn.event_id == event_id, CheckIn.topic_id == topic_id)
         .distinct()
         .order_by(col(Participant.id))
     ).all()
-    names = [name for _id, name, consent in rows if consent]
-    checked_in = len({pid for pid, _name, _consent in rows})
+    ids = [row[0] or 0 for row in rows]
+    names = Naming.of(rows).split(ids)[0]
+    checked_in = len(set(ids))
     given = notes.participant_count if notes is not None else None
     return Attendance(
         checked_in=checked_in, count=checked_in if given is None else given, names=names

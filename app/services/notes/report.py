@@ -16,11 +16,12 @@ from app.models.notes import (
     Proposal,
     ProposalVote,
 )
-from app.models.people import Participant
 from app.models.schedule import CheckIn
 from app.services import markdown
 from app.services.notes.reading import notes_by_topic, steps_by_topic
 from app.services.notes.shared import values_of
+from app.services.people import naming as people_naming
+from app.services.people.naming import Naming
 from app.services.schedule import agenda
 
 # --- for the proceedings ---------------------------------------------------------------------
@@ -44,12 +45,12 @@ class SessionReport:
     block_id: int
     room_id: int
     title: str  # the notes' title, else the topic's
-    conveners: str  # the notes' conveners, else the topic's conveners
+    conveners: str  # the notes' conveners, else the topic's, as a public output may name them
     outcome: str
     markdown: dict[str, str]  # discussion, ideas, recommendations, questions: raw Markdown
     html: dict[str, Markup]  # the same, rendered and sanitised
     participant_count: int
-    participant_names: list[str]  # only those who consented to appear in the report
+    participant_names: list[str]  # only those who may be named (``Naming``)
     proposals: list[tuple[Proposal, int]]  # with their dots
     next_steps: list[NextStep]
     photos: list[PhotoFile]
@@ -57,9 +58,13 @@ class SessionReport:
     updated_at: dt.datetime | None
 
 
-def report(session: Session, *, event_id: int, upload_dir: Path) -> list[SessionReport]:
+def report(
+    session: Session, *, event_id: int, upload_dir: Path, naming: Naming | None = None
+) -> list[SessionReport]:
     """Every session of the published agenda with its notes, in grid order (day, time, room).
-    A fixed number of queries, whatever the number of sessions."""
+    A fixed number of queries, whatever the number of sessions. People are named as
+    ``naming`` allows (loaded when not given): the notes' conveners line is screened, the
+    topic's conveners and the people checked in are named only if they agreed."""
     from app.models.events import Event
     from app.services.notes import photos
 
@@ -67,6 +72,8 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
     if event is None:
         return []
     plan = agenda.load_published(session, event=event)
+    if naming is None:
+        naming = people_naming.load(session, event_id=event_id)
     all_notes = notes_by_topic(session, event_id=event_id)
     dots = dict(
         session.exec(
@@ -86,19 +93,20 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
         )
     steps = steps_by_topic(session, event_id=event_id)
     pictures = photos.of_event(session, event_id=event_id)
-    checkins: dict[int, dict[int, tuple[str, bool]]] = {}
-    for topic_id, pid, name, consent in session.exec(
-        select(CheckIn.topic_id, Participant.id, Participant.name, Participant.consent_report)
-        .join(Participant, Participant.id == CheckIn.participant_id)  # type: ignore[arg-type]
+    checkins: dict[int, list[int]] = {}
+    for topic_id, participant_id in session.exec(
+        select(CheckIn.topic_id, CheckIn.participant_id)
         .where(CheckIn.event_id == event_id)
-        .order_by(col(Participant.id))
+        .distinct()
+        .order_by(col(CheckIn.participant_id))
     ).all():
-        checkins.setdefault(topic_id, {})[pid or 0] = (name, consent)
+        checkins.setdefault(topic_id, []).append(participant_id)
     found: list[SessionReport] = []
     for cell in ordered_sessions(plan):
         notes = all_notes.get(cell.topic_id)
         values = values_of(notes)
-        present = checkins.get(cell.topic_id, {})
+        present = checkins.get(cell.topic_id, [])
+        typed = values["conveners"].strip()
         count = notes.participant_count if notes is not None else None
         found.append(
             SessionReport(
@@ -106,12 +114,12 @@ def report(session: Session, *, event_id: int, upload_dir: Path) -> list[Session
                 block_id=cell.block_id,
                 room_id=cell.room_id,
                 title=values["title"].strip() or cell.title,
-                conveners=values["conveners"].strip() or ", ".join(cell.conveners),
+                conveners=naming.screen(typed) if typed else naming.conveners(cell.convener_ids),
                 outcome=values["outcome"].strip(),
                 markdown={name: values[name] for name in MARKDOWN_FIELDS},
                 html={name: markdown.render(values[name]) for name in MARKDOWN_FIELDS},
                 participant_count=len(present) if count is None else count,
-                participant_names=[name for name, consent in present.values() if consent],
+                participant_names=naming.split(present)[0],
                 proposals=proposals.get(cell.topic_id, []),
                 next_steps=steps.get(cell.topic_id, []),
                 photos=[

@@ -22,7 +22,6 @@ at the same moment is either counted before and then removed or anonymised, or r
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +52,9 @@ from app.models.topics import CohostRequest, Topic, TopicConvener, Vote
 from app.services.access import EventAccess
 from app.services.events.phases import ORDER
 from app.services.notes import photos
+from app.services.people.naming import fold, replace_parts
 
 MY_DATA_FORMAT = "openspace-my-data/1"
-
-# Where a line typed by hand lists several people: "Mira, Ivo", "Mira and Ivo", "Мира и Иво".
-_LIST_PARTS = re.compile(r"(\s*[,;/&+]\s*|\s+(?:and|и)\s+)", re.IGNORECASE)
 
 
 @dataclass
@@ -90,20 +87,6 @@ def _lock(session: Session, *, participant_id: int, event_id: int) -> Participan
     if person is None:
         raise NotFound(_("There is no such participant in this event."))
     return person
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def replace_name(line: str, name: str, by: str) -> str:
-    """A list of people typed by hand ("Mira, Ivo and Dan") with every part that is exactly
-    ``name`` (case and spaces aside) replaced by ``by``."""
-    parts = _LIST_PARTS.split(line)
-    return "".join(
-        by if index % 2 == 0 and _fold(part) == _fold(name) else part
-        for index, part in enumerate(parts)
-    )
 
 
 def _dots(
@@ -179,15 +162,25 @@ def _unlink_notes(session: Session, *, person: Participant, result: Forgotten) -
 
 def _replace_typed_name(session: Session, *, person: Participant) -> None:
     """Where a list of people typed by hand names them (the notes' conveners line, a next
-    step's or commitment's "who"), the name becomes "a participant", in the event's language."""
-    event = session.get(Event, person.event_id)
+    step's or commitment's "who"), their name becomes "a participant", in the event's
+    language; so does their organisation, unless someone still in the event gave it too."""
+    event_id = person.event_id
+    event = session.get(Event, event_id)
     with use_locale(event.languages[0] if event and event.languages else "en"):
         anonymous = _("a participant")
+    others = {
+        fold(organisation)
+        for organisation in session.exec(
+            select(Participant.organisation).where(
+                Participant.event_id == event_id, Participant.id != person.id
+            )
+        ).all()
+    }
+    theirs = {fold(person.name)} | ({fold(person.organisation)} - others - {""})
 
     def swap(line: str) -> str:
-        return replace_name(line, person.name, anonymous)
+        return replace_parts(line, theirs, anonymous)
 
-    event_id = person.event_id
     for notes in session.exec(select(SessionNotes).where(SessionNotes.event_id == event_id)):
         if notes.updated_by == person.name:
             notes.updated_by = ""

@@ -6,8 +6,9 @@ plain dataclasses with every label already translated into the report's language
 renderers in ``app/services/proceedings/render/`` only lay them out.
 
 Consent: figures count everyone (they are aggregates a funder asks for), but a person is
-named only if they agreed to appear in the report (``Participant.consent_report``), in every
-section and every format. Rows about people who did not agree keep an empty name.
+named only as ``app/services/people/naming.py`` allows (only if they agreed to appear in the
+report), in every section and every format. Rows about people who may not be named keep an
+empty name.
 
 Parts of the day that other areas own are read by their services and filled into fields,
 and every renderer shows them only when they hold something (``parts``):
@@ -36,6 +37,8 @@ from app.models.people import ORG_TYPE_LABELS, Participant, User
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus, Vote
 from app.services.access import EventAccess
+from app.services.people import naming as people_naming
+from app.services.people.naming import Naming
 from app.services.proceedings import parts
 from app.services.proceedings.report import (
     AttendanceRow,
@@ -87,14 +90,15 @@ def build_for_event(session: Session, *, event: Event) -> Report:
     """The proceedings without an access check: for the command line, run by the server's
     administrator."""
     locale = report_locale(event)
+    naming = people_naming.load(session, event_id=id_of(event))
     with use_locale(locale):
-        report = _build(session, event=event, locale=locale)
-    parts.attach_part_a(session, report=report, event=event)
+        report = _build(session, event=event, locale=locale, naming=naming)
+    parts.attach_part_a(session, report=report, event=event, naming=naming)
     parts.attach_maps(session, report=report, event=event)
     return report
 
 
-def _build(session: Session, *, event: Event, locale: str) -> Report:
+def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Report:
     event_id = id_of(event)
     grid = agenda_service.load_published(session, event=event)
     organisers = session.exec(
@@ -106,7 +110,6 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
     participants = session.exec(
         select(Participant).where(Participant.event_id == event_id).order_by(col(Participant.id))
     ).all()
-    named = {p.id: p.name for p in participants if p.consent_report}
     topics = session.exec(
         select(Topic)
         .where(Topic.event_id == event_id, Topic.status == TopicStatus.ACTIVE)
@@ -151,18 +154,17 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
         dots[topic_id] += 1
         if voter is None or voter not in voters[topic_id]:
             voters[topic_id].append(voter)
-        name = "" if voter is None else named.get(voter, "")
-        votes.append(VoteRow(topic_id, titles[topic_id], name, cast_at))
+        votes.append(VoteRow(topic_id, titles[topic_id], naming.name(voter) or "", cast_at))
 
     sessions = _sessions(
-        grid, conveners=conveners, named=named, dots=dots, checkins=checkins, locale=locale
+        grid, conveners=conveners, naming=naming, dots=dots, checkins=checkins, locale=locale
     )
     number_of = {item.topic_id: item.number for item in sessions}
     attendance = [
         AttendanceRow(
             topic_id=row.topic_id,
             session=titles.get(row.topic_id, ""),
-            participant=named.get(row.participant_id, ""),
+            participant=naming.name(row.participant_id) or "",
             arrived_at=row.arrived_at,
             left_at=row.left_at,
         )
@@ -175,7 +177,7 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
             title=topic.title,
             description=topic.description,
             language=topic.language,
-            conveners=[named[p] for p in conveners[id_of(topic)] if p in named],
+            conveners=naming.split(conveners[id_of(topic)])[0],
             dots=dots[id_of(topic)],
             voters=len(voters[id_of(topic)]),
             session_number=number_of.get(id_of(topic)),
@@ -199,7 +201,7 @@ def _build(session: Session, *, event: Event, locale: str) -> Report:
     if by_type[""]:
         organisations_by_type.append(Figure(_("Type not given"), by_type[""]))
 
-    consenting = [person for person in participants if person.consent_report]
+    consenting = [person for person in participants if naming.name(person.id) is not None]
     consenting.sort(key=lambda person: (person.name.casefold(), id_of(person)))
     people_per_org: Counter[str] = Counter(
         person.organisation.casefold() for person in consenting if person.organisation
@@ -252,7 +254,7 @@ def _sessions(
     grid: agenda_service.Agenda,
     *,
     conveners: dict[int, list[int]],
-    named: dict[int | None, str],
+    naming: Naming,
     dots: Counter[int],
     checkins: Sequence[Presence],
     locale: str,
@@ -273,8 +275,8 @@ def _sessions(
     for number, item in enumerate(placed, start=1):
         block = blocks[item.block_id]
         day = grid.day_of(item.block_id)
-        host_ids = conveners.get(item.topic_id, [])
-        attendees = present.get(item.topic_id, [])
+        named, others = naming.split(conveners.get(item.topic_id, []))
+        attendees = naming.split(present.get(item.topic_id, []))[0]
         result.append(
             ReportSession(
                 topic_id=item.topic_id,
@@ -286,11 +288,11 @@ def _sessions(
                 starts=_hhmm(block.starts_at),
                 ends=_hhmm(block.ends_at),
                 room=rooms[item.room_id].name if item.room_id in rooms else "",
-                conveners=[named[p] for p in host_ids if p in named],
-                other_conveners=sum(1 for p in host_ids if p not in named),
+                conveners=named,
+                other_conveners=others,
                 dots=dots[item.topic_id],
-                attendance=len(attendees),
-                attendees=sorted((named[p] for p in attendees if p in named), key=str.casefold),
+                attendance=len(present.get(item.topic_id, [])),
+                attendees=sorted(attendees, key=str.casefold),
             )
         )
     return result

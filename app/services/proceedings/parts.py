@@ -4,21 +4,19 @@ into the ``Report`` that ``build`` made: session notes, photos, priorities and a
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.i18n import N_, _, use_locale
 from app.models.base import id_of
 from app.models.events import Event
-from app.models.notes import MARKDOWN_FIELDS, Commitment
-from app.models.people import Participant
+from app.models.notes import MARKDOWN_FIELDS
 from app.services.convergence import priorities
 from app.services.maps import export as map_export
 from app.services.maps import views as map_views
 from app.services.notes import photos, reading
+from app.services.people.naming import Naming
 from app.services.proceedings.report import (
     ActionView,
     MapCardView,
@@ -44,65 +42,8 @@ NOTE_FIELDS = (
 )
 
 
-# Where a "who" typed by hand lists several: "Mira, Ivo", "Mira and Ivo", "Мира и Иво".
-_WHO_PARTS = re.compile(r"(\s*[,;/&+]\s*|\s+(?:and|и)\s+)", re.IGNORECASE)
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-@dataclass
-class _People:
-    """The event's participants as far as the report may name them."""
-
-    named: set[int] = field(default_factory=set)  # ids of those who agreed to be named
-    names: set[str] = field(default_factory=set)  # their names, folded
-    hidden: set[str] = field(default_factory=set)  # folded names of those who did not agree
-
-    def may_name(self, name: str) -> bool:
-        """A name recorded as text (a note taker's): only if a participant who agreed to be
-        named has it, and none who did not."""
-        folded = _fold(name)
-        return folded in self.names and folded not in self.hidden
-
-    def screen(self, who: str) -> str:
-        """A "who" typed by hand, with every part that is the name of someone who did not
-        agree to be named (exactly, case and spaces aside) replaced by "a participant"."""
-        parts = _WHO_PARTS.split(who)
-        return "".join(
-            _("a participant") if index % 2 == 0 and _fold(part) in self.hidden else part
-            for index, part in enumerate(parts)
-        )
-
-    def pledger(self, commitment: Commitment) -> str:
-        """Who a commitment is by, as the report may say it. A participant who agreed to be
-        named, or staff: what they typed. A participant who did not (or a commitment whose
-        author is gone): "a participant", whatever they typed, since it may be their name or
-        an organisation that would point to them; the report names neither."""
-        participant = commitment.participant_id
-        if participant in self.named or (participant is None and commitment.user_id):
-            return self.screen(commitment.who)
-        return _("a participant")
-
-
-def _people(session: Session, *, event_id: int) -> _People:
-    people = _People()
-    for person_id, name, consent in session.exec(
-        select(Participant.id, Participant.name, Participant.consent_report).where(
-            Participant.event_id == event_id
-        )
-    ).all():
-        if consent:
-            people.named.add(person_id or 0)
-            people.names.add(_fold(name))
-        else:
-            people.hidden.add(_fold(name))
-    return people
-
-
-def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
-    """Session notes, photos, priorities and action plans, in eight queries.
+def attach_part_a(session: Session, *, report: Report, event: Event, naming: Naming) -> None:
+    """Session notes, photos, priorities and action plans, in seven queries.
 
     Per session (found by ``topic_id``): the notes' non-empty fields, labelled as on the
     notes form; its proposals (oldest first) with their dots when the event had a
@@ -115,10 +56,9 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
     with a commitment), most dots first. ``report.actions``: each session's next steps in
     programme order, then the commitments in the priorities' order, each with the priority it
     is for. A "who" typed by hand never names a participant who did not agree to be named
-    (``_People.screen`` and ``_People.pledger``).
+    (``Naming.screen`` and ``Naming.pledger``).
     """
     event_id = id_of(event)
-    people = _people(session, event_id=event_id)
     saved = reading.notes_by_topic(session, event_id=event_id)
     steps = reading.steps_by_topic(session, event_id=event_id)
     authors = reading.authors_by_topic(session, event_id=event_id)
@@ -146,7 +86,7 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
                     fields=fields,
                     proposals=offered,
                     authors=[
-                        name for name in authors.get(item.topic_id, []) if people.may_name(name)
+                        name for name in authors.get(item.topic_id, []) if naming.may_name(name)
                     ],
                 )
             if row is not None and row.participant_count is not None:
@@ -165,14 +105,14 @@ def attach_part_a(session: Session, *, report: Report, event: Event) -> None:
             if priority.dots or priority.commitments
         ]
         report.actions = [
-            ActionView(step.action, people.screen(step.who), step.by_when, item.title)
+            ActionView(step.action, naming.screen(step.who), step.by_when, item.title)
             for item in report.sessions
             for step in steps.get(item.topic_id, [])
         ]
         report.actions += [
             ActionView(
                 commitment.action,
-                people.pledger(commitment),
+                naming.pledger(commitment),
                 commitment.by_when,
                 priority.session_title,
                 priority=priority.text,

@@ -8,8 +8,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.i18n import _, ngettext
+from app.i18n import _
 from app.models.events import BlockKind
+from app.services.people import naming
 
 # --- notes, photos, convergence and action plans (attach_part_a) -----------------------------
 
@@ -295,12 +296,4 @@ class Presence(NamedTuple):
 
 def convener_text(item: ReportSession) -> str:
     """ "Mira, Ivo and 2 more": conveners who did not agree to be named are only counted."""
-    names = ", ".join(item.conveners)
-    if not item.other_conveners:
-        return names
-    if not names:
-        return ngettext("%(num)d convener", "%(num)d conveners", item.other_conveners) % {
-            "num": item.other_conveners
-        }
-    more = ngettext("and %(num)d more", "and %(num)d more", item.other_conveners)
-    return f"{names} {more % {'num': item.other_conveners}}"
+    return naming.counted(item.conveners, item.other_conveners)

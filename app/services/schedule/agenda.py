@@ -17,7 +17,10 @@ from app.models.base import id_of
 from app.models.events import Day, Event, Room, TimeBlock
 from app.models.schedule import BlockedCell, Placement, PublishedPlacement, ScheduleVersion
 from app.models.topics import Topic, TopicConvener, TopicStatus, Vote
+from app.services.access import EventAccess
 from app.services.events.programme import DayProgramme, programme, rooms
+from app.services.people import naming as people_naming
+from app.services.people.naming import Naming
 from app.services.topics import conveners
 
 Cell = tuple[int, int]  # (block id, room id)
@@ -234,6 +237,31 @@ def _agenda(
         blocked=blocked_cells(session, event_id=event_id),
         version=version,
     )
+
+
+@dataclass
+class PublicAgenda:
+    """The published agenda for what leaves the staff's screens (the printed agenda, the door
+    signs): ``conveners`` names people only as the consent rule allows."""
+
+    grid: Agenda
+    naming: Naming
+
+    def conveners(self, item: AgendaSession) -> str:
+        return self.naming.conveners(item.convener_ids)
+
+
+def load_public(session: Session, *, event: Event) -> PublicAgenda:
+    return PublicAgenda(
+        grid=load_published(session, event=event),
+        naming=people_naming.load(session, event_id=id_of(event)),
+    )
+
+
+def printable(session: Session, *, access: EventAccess) -> PublicAgenda:
+    """The printable agenda (A4, one day per page): for the event's staff, who print it."""
+    access.require_staff()
+    return load_public(session, event=access.event)
 
 
 def followed(session: Session, *, participant_id: int) -> set[int]:

@@ -3,7 +3,8 @@
 UIDs are stable per session (the topic) and per plenary, so a calendar app that subscribed
 updates an entry in place when its session moves; SEQUENCE is the published version number.
 Feed links are signed, because calendar apps fetch them without cookies: the event's link
-changes with its join code, a participant's with their personal link.
+changes with its join code, a participant's with their personal link. Whoever holds a link
+reads it, so conveners are named only as the consent rule allows (``people/naming.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from app.models.events import BlockKind, Event
 from app.models.people import Participant
 from app.security import sign, signature_matches
 from app.services.schedule import agenda
-from app.services.schedule.agenda import Agenda
+from app.services.schedule.agenda import PublicAgenda
 
 PRODID = "-//Open Space Lab//Agenda//EN"
 
@@ -58,14 +59,32 @@ def _uid(kind: str, number: int, event: Event, host: str) -> str:
     return f"{kind}-{number}.{event.slug}@{host}"
 
 
+def event_feed(session: Session, *, event: Event, base_url: str) -> bytes:
+    """The whole published agenda."""
+    return feed(agenda.load_public(session, event=event), base_url=base_url)
+
+
+def personal_feed(
+    session: Session, *, event: Event, participant: Participant, base_url: str
+) -> bytes:
+    """The sessions a participant follows (voted for or convenes), and the plenaries."""
+    return feed(
+        agenda.load_public(session, event=event),
+        base_url=base_url,
+        only=agenda.followed(session, participant_id=id_of(participant)),
+        name=_("%(event)s: my agenda") % {"event": event.name},
+    )
+
+
 def feed(
-    grid: Agenda,
+    public: PublicAgenda,
     *,
     base_url: str,
     only: set[int] | None = None,
     name: str | None = None,
 ) -> bytes:
     """The agenda as iCalendar: every session (or those in ``only``) and the plenaries."""
+    grid = public.grid
     event = grid.event
     host = base_url.split("://", 1)[-1].split("/", 1)[0] or "openspace.local"
     stamp = grid.version.published_at if grid.version else dt.datetime.now(dt.UTC)
@@ -92,7 +111,8 @@ def feed(
         room = rooms.get(item.room_id)
         if room is not None:
             entry.add("location", f"{room.name}, {event.venue}" if event.venue else room.name)
-        lines = [", ".join(item.conveners)] if item.conveners else []
+        conveners = public.conveners(item)
+        lines = [conveners] if conveners else []
         if item.description:
             lines.append(item.description)
         if lines:

@@ -9,20 +9,21 @@ them in two rooms.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
 from app.errors import Invalid, NotFound, NotSignedIn
 from app.i18n import _
 from app.models.base import id_of, utcnow
-from app.models.events import Event
+from app.models.events import Event, Room
 from app.models.people import Participant
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus
 from app.security import sign, signature_matches
 from app.services.access import EventAccess
 from app.services.schedule import agenda
-from app.services.schedule.agenda import Agenda, AgendaSession
+from app.services.schedule.agenda import Agenda, AgendaSession, PublicAgenda
 
 
 def _participant(access: EventAccess) -> Participant:
@@ -155,3 +156,38 @@ def door_key_ok(event: Event, *, room_id: int, key: str, secret: bytes) -> bool:
 def door_url(event: Event, *, room_id: int, base_url: str, secret: bytes) -> str:
     key = door_key(event, room_id=room_id, secret=secret)
     return f"{base_url}/e/{event.slug}/rooms/{room_id}/here?k={key}"
+
+
+@dataclass
+class DoorSign:
+    room: Room
+    url: str  # where its QR code leads (door_url)
+    sessions: list[AgendaSession]  # in time order
+
+
+@dataclass
+class DoorSigns:
+    """One printed page per room, with its sessions: it hangs in the corridor, so conveners
+    are named only as the consent rule allows (``agenda.conveners``)."""
+
+    agenda: PublicAgenda
+    signs: list[DoorSign]
+
+
+def door_signs(session: Session, *, access: EventAccess, base_url: str, secret: bytes) -> DoorSigns:
+    """The door signs of every room, for the event's staff, who print them."""
+    access.require_staff()
+    public = agenda.load_public(session, event=access.event)
+    grid = public.grid
+    signs = [
+        DoorSign(
+            room=room,
+            url=door_url(access.event, room_id=id_of(room), base_url=base_url, secret=secret),
+            sessions=sorted(
+                (item for item in grid.sessions.values() if item.room_id == room.id),
+                key=lambda item: grid.starts_at(item.block_id),
+            ),
+        )
+        for room in grid.rooms
+    ]
+    return DoorSigns(agenda=public, signs=signs)

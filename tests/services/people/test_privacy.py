@@ -28,7 +28,7 @@ from app.models.people import Participant, ParticipantDevice
 from app.models.schedule import CheckIn
 from app.models.topics import CohostRequest, Topic, TopicConvener, Vote
 from app.services.maps import cards, setup
-from app.services.notes import editing, photos
+from app.services.notes import editing, items, photos
 from app.services.people import privacy
 from app.services.topics import topics, votes
 from tests.factories import access_as, make_event, make_participant, make_user
@@ -209,14 +209,25 @@ def test_only_the_person_or_staff_may_forget_and_only_in_their_event(
     assert session.get(Participant, outsider.id) is not None
 
 
-def test_a_typed_list_loses_exactly_the_name() -> None:
-    by = "a participant"
-    assert privacy.replace_name("Mira, Ivo Secretov and Dan", "ivo  secretov", by) == (
-        "Mira, a participant and Dan"
+def test_their_organisation_goes_from_typed_lists_unless_others_gave_it(
+    session: Session, settings: Settings, world: World, notes: Notes
+) -> None:
+    items.add_step(
+        session,
+        access=world.mira,
+        topic_id=world.housing.id or 0,
+        action="Call the city",
+        who=f"{SECRET_ORG} and Zaedno",
+        by_when="",
     )
-    assert privacy.replace_name("Ivo Secretovich", "Ivo Secretov", by) == "Ivo Secretovich"
-    assert privacy.replace_name("Мира и Иво", "Иво", by) == "Мира и a participant"
-    assert privacy.replace_name("", "Ivo", by) == ""
+    # Nobody else gave Ivo's organisation: it goes with him. Zaedno is Mira's: it stays.
+    privacy.forget(
+        session, access=world.staff, participant_id=_ivo(world), upload_dir=settings.uploads_path
+    )
+    step = session.exec(select(NextStep).where(NextStep.action == "Call the city")).one()
+    assert step.who == "a participant and Zaedno"
+    steps = session.exec(select(NextStep.who)).all()
+    assert "Mira and Petya" in steps  # others' names stay
 
 
 def test_my_data_holds_everything_stored_about_the_person(

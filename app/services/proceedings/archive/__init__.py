@@ -8,6 +8,10 @@ is exported, unless ``EXCLUDED`` says why not; ``tests/services/proceedings/test
 fails when a table is in neither. The accounts of the event's team (and of anyone its rows point to)
 come along without their password hashes.
 
+It is the organisers' full archive, not a publication: it holds every participant's name,
+organisation and consent flag, whether or not they agreed to be named (an import restores
+the event whole). Its first key, ``notice``, says so to whoever opens the file.
+
 Secrets never leave: sign-in sessions, password hashes, invitation tokens, retry keys, rate
 counters, and the nonces behind board and personal links (regenerated on import).
 

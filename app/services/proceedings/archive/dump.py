@@ -1,4 +1,5 @@
-"""Write an event to its JSON file (see the package docstring for what goes in)."""
+"""Write an event to its JSON file (see the package docstring for what goes in): the
+organisers' full archive, not a publication (``schema.NOTICE`` says so at its top)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from app.models.base import id_of
 from app.models.events import Event
 from app.services.proceedings.archive.schema import (
     FORMAT,
+    NOTICE,
+    NOTICE_KEY,
     USERS,
     VERSION,
     dump_value,
@@ -25,7 +28,8 @@ from app.services.proceedings.archive.schema import (
 def export_event(
     session: Session, *, event: Event, metadata: MetaData | None = None
 ) -> dict[str, Any]:
-    """Everything of ``event`` as a JSON-ready dict (one query per table)."""
+    """Everything of ``event`` as a JSON-ready dict (one query per table), the notice that it
+    holds every participant's personal data first."""
     plan_ = plan(metadata or SQLModel.metadata)
     event_id = id_of(event)
     tables: dict[str, list[dict[str, Any]]] = {}
@@ -57,6 +61,7 @@ def export_event(
         for row in rows
     ]
     return {
+        NOTICE_KEY: NOTICE,
         "format": FORMAT,
         "version": VERSION,
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -16,6 +16,13 @@ import app.models  # noqa: F401  (every table in the metadata)
 
 FORMAT = "openspace-event"
 VERSION = 1
+# The file's first key, for whoever opens it: unlike the proceedings, it names everyone.
+# Import reads past it (it is not data), so files with and without it import alike.
+NOTICE_KEY = "notice"
+NOTICE = (
+    "Full archive for the event's organisers: holds personal data of every participant, "
+    "including those who did not consent to be named; do not publish."
+)
 ROOT = "event"
 USERS = "user"
 MAX_ERRORS = 20
