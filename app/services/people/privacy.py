@@ -228,29 +228,18 @@ def forget_participant(
     person = _lock(session, participant_id=participant_id, event_id=id_of(event))
     result = Forgotten(participant_id=id_of(person))
     frozen_maps = select(Map.id).where(Map.event_id == event.id, col(Map.frozen).is_(True))
-    _dots(
-        session,
-        Vote,
-        person_id=result.participant_id,
-        closed=_closed_after(event, Phase.VOTING),
-        result=result,
-    )
-    _dots(
-        session,
-        ProposalVote,
-        person_id=result.participant_id,
-        closed=_closed_after(event, Phase.CONVERGENCE),
-        result=result,
-    )
-    _dots(
-        session,
-        MapPlusOne,
-        person_id=result.participant_id,
-        closed=col(MapPlusOne.card_id).in_(
-            select(MapCard.id).where(col(MapCard.map_id).in_(frozen_maps))
+    closed: list[tuple[type[Vote] | type[ProposalVote] | type[MapPlusOne], Any]] = [
+        (Vote, _closed_after(event, Phase.VOTING)),
+        (ProposalVote, _closed_after(event, Phase.CONVERGENCE)),
+        (
+            MapPlusOne,
+            col(MapPlusOne.card_id).in_(
+                select(MapCard.id).where(col(MapCard.map_id).in_(frozen_maps))
+            ),
         ),
-        result=result,
-    )
+    ]
+    for model, which in closed:
+        _dots(session, model, person_id=result.participant_id, closed=which, result=result)
     _unlink(session, person=person, result=result)
     _delete_person(session, person=person, result=result)
     session.commit()
