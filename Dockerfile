@@ -20,16 +20,17 @@ RUN groupadd --system --gid 10001 openspace \
     && mkdir -p /data \
     && chown openspace:openspace /data
 
-# Dependencies first, so code changes do not reinstall them.
-COPY pyproject.toml README.md ./
-COPY app/__init__.py app/__init__.py
-RUN pip install .
+# Dependencies first, so code changes do not reinstall them: exactly the versions of the lock,
+# each file checked against its hashes (the lock also holds the test tools; they stay unused).
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
-COPY alembic.ini babel.cfg ./
+COPY pyproject.toml README.md alembic.ini babel.cfg ./
 COPY migrations migrations
 COPY app app
-# Editable, so migrations/ and alembic.ini stay beside the code that finds them.
-RUN pip install --no-deps -e . \
+# Editable, so migrations/ and alembic.ini stay beside the code that finds them; built by the
+# locked setuptools, so nothing unpinned is fetched.
+RUN pip install --no-deps --no-build-isolation -e . \
     && pybabel compile -d app/locale -D messages
 
 USER openspace

@@ -6,15 +6,35 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest i18n services os-packages install clean bench
+.PHONY: run test lint typecheck pytest i18n services os-packages install lock lock-upgrade clean bench
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
+
+# Every package comes from the lock, each file checked against its hashes; then the project
+# itself, built by the locked setuptools (no build isolation, so nothing unpinned is fetched).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Resolve pyproject.toml's dependencies, the test extra and the build backend for CPython 3.11
+# on Linux x86_64, with the hashes of every file of each pinned version. `make lock` keeps the
+# pins that still fit pyproject.toml; `make lock-upgrade` takes the newest of everything.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/uv --version 2>/dev/null | grep -qF 'uv $(UV_VERSION) ' \
+	  || $(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	  | $(BIN)/uv pip compile --quiet pyproject.toml - --extra test --generate-hashes $(UPGRADE) \
+	      --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	      --custom-compile-command 'make lock' --output-file $(LOCK)
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=--upgrade
 
 run: $(STAMP)
 	$(BIN)/openspace migrate

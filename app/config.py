@@ -8,12 +8,13 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
+SqliteSynchronous = Literal["full", "normal"]
 
 
 class Settings(BaseSettings):
@@ -33,6 +34,11 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy URL; empty means a SQLite file `openspace.db` in the data dir. "
         "`postgresql://…` uses psycopg 3.",
+    )
+    sqlite_synchronous: SqliteSynchronous = Field(
+        default="full",
+        description="SQLite's `synchronous`: `full` syncs every commit to disk, so an acknowledged "
+        "vote survives a power cut; `normal` is faster but may lose the last commits then.",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -80,6 +86,16 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="Proxies whose X-Forwarded-For/Proto headers are trusted by `openspace serve`.",
     )
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _synchronous_mode(cls, value: object) -> object:
+        # Name the variable: the CLI reports only the message, and "Input should be 'full' or
+        # 'normal'" would not say which setting is wrong.
+        mode = value.strip().lower() if isinstance(value, str) else value
+        if mode not in get_args(SqliteSynchronous):
+            raise ValueError(f"OPENSPACE_SQLITE_SYNCHRONOUS must be full or normal, not {value!r}")
+        return mode
 
     @field_validator("base_url")
     @classmethod

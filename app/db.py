@@ -5,6 +5,10 @@ their transactions with ``BEGIN IMMEDIATE``: a deferred transaction that reads a
 fails at once with "database is locked" when another writer committed in between, which is
 exactly what a room full of phones voting at once would cause.
 
+Commits are ``synchronous=FULL`` unless ``OPENSPACE_SQLITE_SYNCHRONOUS=normal``. In WAL mode,
+NORMAL survives a crash of the process but not a power cut, which may undo the last commits
+after the phones were told their votes counted; FULL syncs the log before each commit returns.
+
 Within one process, writers queue on a Python lock (the *write gate*) before SQLite sees them.
 SQLite's own busy handler polls with sleeps of up to 100 ms, so fifty phones waiting on it
 would see latencies of seconds; the gate hands the lock over the moment it is free. The busy
@@ -25,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from app.config import Settings
+from app.config import Settings, SqliteSynchronous
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -51,14 +55,14 @@ def make_engine(settings: Settings) -> Engine:
             pool_size=POOL_LIMIT,
             max_overflow=0,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, synchronous=settings.sqlite_synchronous)
         return engine
     # PostgreSQL: few idle connections, room to grow to the limit (workers × POOL_LIMIT must
     # stay below the server's max_connections).
     return create_engine(url, pool_size=8, max_overflow=POOL_LIMIT - 8, pool_pre_ping=True)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, synchronous: SqliteSynchronous) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
@@ -67,7 +71,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")  # one of SqliteSynchronous
         cursor.close()
 
     gate = threading.Lock()

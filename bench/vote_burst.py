@@ -11,8 +11,13 @@ from C concurrent HTTP clients. Prints one JSON line:
 - lost: acknowledged votes the final tallies miss; duplicated: counted more than acknowledged;
 - server_rss_mb (all worker processes), rss_per_socket_kb (growth per idle socket).
 
+With ``--synchronous both`` it runs the burst ``--rounds`` times with SQLite's
+``synchronous=FULL`` and as often with NORMAL, alternating (each run a fresh server), and prints
+one JSON line with every run, each mode's medians and the ratio FULL / NORMAL.
+
     python bench/vote_burst.py --clients 2000 --votes 2000 --seconds 30 --concurrency 50
     python bench/vote_burst.py --workers 2 --database postgresql --broadcast redis
+    python bench/vote_burst.py --synchronous both --rounds 3
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import time
 from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -85,8 +91,9 @@ def rss_kb(pid: int) -> int:
 
 
 class Server:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, synchronous: str) -> None:
         self.args = args
+        self.synchronous = synchronous if args.database == "sqlite" else None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(tempfile.mkdtemp(prefix="osl-bench-"))
@@ -97,6 +104,7 @@ class Server:
             "OPENSPACE_BASE_URL": self.base,
             "OPENSPACE_SECRET_KEY": secrets.token_urlsafe(40),
             "OPENSPACE_ENVIRONMENT": "test",
+            "OPENSPACE_SQLITE_SYNCHRONOUS": synchronous,
             # A whole room behind one address: the benchmark is that room.
             "OPENSPACE_ADDRESS_ATTEMPTS": "1000000",
         }
@@ -432,6 +440,7 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]: 
         "workers": args.workers,
         "database": args.database,
         "broadcast": args.broadcast,
+        "synchronous": server.synchronous,
         "vote_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "vote_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1) if latencies else None,
         "converge_ms": round(converge_ms) if converge_ms is not None else None,
@@ -446,6 +455,39 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]: 
 
 def slug_of(board_ws: str) -> str:
     return board_ws.split("/ws/", 1)[1].split("?", 1)[0]
+
+
+COMPARED = ("vote_p50_ms", "vote_p99_ms", "converge_ms")
+
+
+def run(args: argparse.Namespace, synchronous: str) -> dict[str, Any]:
+    """One burst against a fresh server."""
+    server = Server(args, synchronous)
+    try:
+        server.start()
+        return asyncio.run(burst(args, server))
+    except BaseException:
+        print(server.errors(), file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+
+
+def compare(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each mode's medians over its runs, and FULL's figures divided by NORMAL's."""
+    medians: dict[str, dict[str, float | None]] = {}
+    for mode in ("full", "normal"):
+        mine = [result for result in runs if result["synchronous"] == mode]
+        medians[mode] = {}
+        for key in COMPARED:
+            values = [result[key] for result in mine if result[key] is not None]
+            medians[mode][key] = round(statistics.median(values), 1) if values else None
+    ratio = {}
+    for key in COMPARED:
+        full, normal = medians["full"][key], medians["normal"][key]
+        ratio[key] = round(full / normal, 2) if full is not None and normal else None
+    lost = sum(result["lost"] for result in runs)
+    return {"runs": runs, "median": medians, "ratio_full_to_normal": ratio, "lost": lost}
 
 
 def main() -> None:
@@ -467,7 +509,20 @@ def main() -> None:
     parser.add_argument(
         "--watchers", type=int, default=2, help="processes holding the participant sockets"
     )
+    parser.add_argument(
+        "--synchronous",
+        choices=["full", "normal", "both"],
+        default="full",
+        help="SQLite's synchronous mode; both: alternate the two and compare",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="with --synchronous both: runs of each mode"
+    )
     args = parser.parse_args()
+    if args.synchronous == "both" and args.database != "sqlite":
+        parser.error("--synchronous both compares SQLite's modes: use --database sqlite")
+    if not 1 <= args.rounds <= 20:
+        parser.error("rounds 1..20")
     if args.workers > 1 and args.broadcast == "memory":
         parser.error("several workers need --broadcast redis")
     if not (
@@ -481,16 +536,11 @@ def main() -> None:
     resource.setrlimit(
         resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 3 + 1024)), hard)
     )
-    server = Server(args)
-    try:
-        server.start()
-        result = asyncio.run(burst(args, server))
-    except BaseException:
-        print(server.errors(), file=sys.stderr)
-        raise
-    finally:
-        server.stop()
-    print(json.dumps(result))
+    if args.synchronous != "both":
+        print(json.dumps(run(args, args.synchronous)))
+        return
+    runs = [run(args, mode) for _ in range(args.rounds) for mode in ("full", "normal")]
+    print(json.dumps(compare(runs)))
 
 
 if __name__ == "__main__":
