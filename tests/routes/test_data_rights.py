@@ -103,6 +103,9 @@ def test_staff_forget_a_participant_who_asked_by_email(
     assert asker.get(f"/e/{event.slug}/me", follow_redirects=False).status_code == 303
     again = post(organiser, settings, f"/o/{event.slug}/participants/{person_id}/forget")
     assert again.status_code == 404
+    for junk in ("x", "-1", "99999999999999999999"):  # a hand-edited address
+        page = organiser.get(f"/o/{event.slug}/participants?forgotten={junk}")
+        assert page.status_code in (200, 422) and "<html" in page.text, junk
     for wrong in ("0", "-1", "99999999999999999999", "x"):
         answer = post(organiser, settings, f"/o/{event.slug}/participants/{wrong}/forget")
         assert answer.status_code in (404, 422), wrong
