@@ -41,9 +41,19 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+# Cyrillic and Greek capitals that look like the Latin letters (and digit) of a code: a phone
+# set to Bulgarian, Ukrainian or Greek types "АВС" for "ABC". Lower case is upper-cased first.
+CYRILLIC_LOOK_ALIKES = ("АВЕКМНОРСТХУЗ", "ABEKMHOPCTXY3")
+GREEK_LOOK_ALIKES = ("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
+_LOOK_ALIKES = str.maketrans(
+    CYRILLIC_LOOK_ALIKES[0] + GREEK_LOOK_ALIKES[0], CYRILLIC_LOOK_ALIKES[1] + GREEK_LOOK_ALIKES[1]
+)
+
+
 def normalise_join_code(raw: str) -> str:
-    """Uppercase and drop spaces and dashes, so "abc-def" and "ABC DEF" both work."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())
+    """Uppercase, read Cyrillic and Greek look-alikes as Latin, and drop spaces and dashes, so
+    "abc-def", "ABC DEF" and "АВС-DEF" typed on a Cyrillic keyboard all work."""
+    return "".join(ch for ch in raw.upper().translate(_LOOK_ALIKES) if ch.isalnum())
 
 
 def hash_password(password: str) -> str:

@@ -13,6 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models.events import Event
 from app.models.people import Participant, ParticipantDevice
+from app.security import CYRILLIC_LOOK_ALIKES, GREEK_LOOK_ALIKES
 from app.services.people import participants
 from app.web import LANG_COOKIE
 from tests.factories import csrf, field_error, make_event, post
@@ -39,9 +40,30 @@ def _personal_link(client: TestClient, event: Event) -> str:
 # --- the code ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", ["{code}", "{lower_dashed}", " {code} "])
-def test_enter_code(client: TestClient, settings: Settings, event: Event, typed: str) -> None:
-    code = typed.format(code=event.join_code, lower_dashed=_lower_dashed(event.join_code))
+def _look_alike(code: str, alphabet: tuple[str, str]) -> str:
+    """The code as a phone set to another script types it: every letter that has a look-alike
+    there, in that script and in lower case."""
+    other, latin = alphabet
+    return "".join(other[latin.index(ch)].lower() if ch in latin else ch for ch in code)
+
+
+@pytest.mark.parametrize(
+    "typed", ["{code}", "{lower_dashed}", " {code} ", "{cyrillic}", "{greek}", "{CYRILLIC}"]
+)
+def test_enter_code(
+    client: TestClient, settings: Settings, session: Session, event: Event, typed: str
+) -> None:
+    event.join_code = "ACEHKM"  # letters with look-alikes in Cyrillic and Greek
+    session.add(event)
+    session.commit()
+    code = typed.format(
+        code=event.join_code,
+        lower_dashed=_lower_dashed(event.join_code),
+        cyrillic=_look_alike(event.join_code, CYRILLIC_LOOK_ALIKES),
+        greek=_look_alike(event.join_code, GREEK_LOOK_ALIKES),
+        CYRILLIC=_look_alike(event.join_code, CYRILLIC_LOOK_ALIKES).upper(),
+    )
+    assert typed in ("{code}", " {code} ", "{lower_dashed}") or not code.isascii()
     response = post(client, settings, "/join", {"code": code})
     assert (response.status_code, response.headers["location"]) == (303, f"/j/{event.join_code}")
     page = client.get(response.headers["location"])
