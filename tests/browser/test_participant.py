@@ -6,9 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.browser.helpers import ARTIFACTS, LiveEvent, join_event, scroll_width
+from tests.browser.helpers import (
+    ARTIFACTS,
+    PHONE,
+    LiveEvent,
+    LiveServer,
+    create_event,
+    join_event,
+    offline_venue,
+    scroll_width,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +123,41 @@ def test_participant_cannot_open_organiser_pages(phone: BrowserContext, event: L
 
     page.goto("/o")
     expect(page).to_have_url(re.compile(r"/login\?next=/o$"))
+
+
+CYRILLIC = dict(zip("ACEHKMPTXY", "асенкмртху", strict=True))  # what a Cyrillic keyboard types
+
+
+@pytest.mark.parametrize(
+    "size", [{"width": 390, "height": 844}, {"width": 360, "height": 740}], ids=["390", "360"]
+)
+def test_a_code_typed_on_a_cyrillic_keyboard_joins(
+    browser: Browser,
+    live_server: LiveServer,
+    organiser_laptop: BrowserContext,
+    size: dict[str, int],
+) -> None:
+    overview = organiser_laptop.new_page()
+    for attempt in range(5):  # a code has a letter with a Cyrillic look-alike 97 times in 100
+        made = create_event(
+            overview, name="Cyrillic keyboard", slug=f"cyrillic-{size['width']}-{attempt}"
+        )
+        if any(letter in CYRILLIC for letter in made.join_code):
+            break
+    typed = "".join(CYRILLIC.get(letter, letter) for letter in made.join_code)
+    assert typed != made.join_code
+    # A phone with a Cyrillic keyboard (its pages in English here, to find the labels by name).
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", **{**PHONE, "viewport": size}
+    )
+    offline_venue(context)
+    try:
+        page = context.new_page()
+        page.goto("/join")
+        page.get_by_label("Event code").press_sequentially(f"{typed[:3]}-{typed[3:]}")
+        page.get_by_role("button", name="Continue").click()
+        expect(page).to_have_url(re.compile(f"/j/{made.join_code}$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Cyrillic keyboard")
+        assert scroll_width(page) <= size["width"]
+    finally:
+        context.close()
