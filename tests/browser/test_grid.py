@@ -168,6 +168,20 @@ def test_facilitator_fills_drags_keys_and_publishes_and_the_phone_follows(  # no
     voter.get_by_role("button", name="Got it").click()
     expect(notice).to_have_count(0)
 
+    # An empty cell offers an action, and says what it does: "Block this cell".
+    empty_cell = page.locator('#grid td.grid-cell[data-holds=""]').first
+    block, room = empty_cell.get_attribute("data-block"), empty_cell.get_attribute("data-room")
+    block_button = empty_cell.get_by_role("button", name=re.compile(r"^Block "))
+    expect(block_button).to_have_text("Block this cell")
+    block_button.click()
+    blocked = page.locator("#grid td.grid-cell.blocked").filter(
+        has=page.locator(f'input[name="block_id"][value="{block}"]')
+    ).filter(has=page.locator(f'input[name="room_id"][value="{room}"]'))
+    expect(blocked).to_contain_text("Not available")
+    blocked.get_by_role("button", name=re.compile(r"^Make .* available$")).click()
+    cell = page.locator(f'#grid td.grid-cell[data-block="{block}"][data-room="{room}"]')
+    expect(cell).to_have_count(1)  # an open cell again
+
 
 def test_board_shows_the_agenda_with_attendance(
     organiser_laptop: BrowserContext, projector: BrowserContext, phone: BrowserContext
