@@ -174,9 +174,11 @@ def test_facilitator_fills_drags_keys_and_publishes_and_the_phone_follows(  # no
     block_button = empty_cell.get_by_role("button", name=re.compile(r"^Block "))
     expect(block_button).to_have_text("Block this cell")
     block_button.click()
-    blocked = page.locator("#grid td.grid-cell.blocked").filter(
-        has=page.locator(f'input[name="block_id"][value="{block}"]')
-    ).filter(has=page.locator(f'input[name="room_id"][value="{room}"]'))
+    blocked = (
+        page.locator("#grid td.grid-cell.blocked")
+        .filter(has=page.locator(f'input[name="block_id"][value="{block}"]'))
+        .filter(has=page.locator(f'input[name="room_id"][value="{room}"]'))
+    )
     expect(blocked).to_contain_text("Not available")
     blocked.get_by_role("button", name=re.compile(r"^Make .* available$")).click()
     cell = page.locator(f'#grid td.grid-cell[data-block="{block}"][data-room="{room}"]')
