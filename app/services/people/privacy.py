@@ -148,9 +148,12 @@ def _unlink_notes(session: Session, *, person: Participant, result: Forgotten) -
         mine = col(model.editor) == editor
         # Rows from before editors were recorded know only the name.
         legacy = (col(model.editor) == "") & (col(model.author) == person.name)
+        # The editor key goes too: SQLite may give a later participant the same id again.
         result.unlinked += _count(
             session,
-            update(model).where(col(model.event_id) == event_id, mine | legacy).values(author=""),
+            update(model)
+            .where(col(model.event_id) == event_id, mine | legacy)
+            .values(author="", editor=""),
         )
     session.execute(
         delete(NotesPresence).where(
@@ -347,13 +350,13 @@ def _sessions_part(
     revisions = session.exec(
         select(NotesRevision, SessionNotes.topic_id)
         .join(SessionNotes, SessionNotes.id == NotesRevision.notes_id)  # type: ignore[arg-type]
-        .where(NotesRevision.editor == editor)
+        .where(NotesRevision.event_id == event.id, NotesRevision.editor == editor)
         .order_by(col(NotesRevision.id))
     ).all()
     conflicts = session.exec(
         select(NotesConflict, SessionNotes.topic_id)
         .join(SessionNotes, SessionNotes.id == NotesConflict.notes_id)  # type: ignore[arg-type]
-        .where(NotesConflict.editor == editor)
+        .where(NotesConflict.event_id == event.id, NotesConflict.editor == editor)
         .order_by(col(NotesConflict.id))
     ).all()
     own_photos = session.exec(

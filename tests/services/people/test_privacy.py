@@ -123,9 +123,12 @@ def test_forgetting_deletes_the_person_and_keeps_what_others_build_on(
         select(Commitment).where(Commitment.action == "I will ask the mayor")
     ).one()
     assert pledge.participant_id is None and pledge.who == ""
-    assert session.exec(
-        select(NotesRevision.author).where(NotesRevision.editor == f"p{ivo}")
-    ).all() == [""]
+    # His revision stays, by nobody: neither his name nor his id points to him.
+    assert session.exec(select(NotesRevision).where(NotesRevision.editor == f"p{ivo}")).all() == []
+    anonymous = session.exec(
+        select(NotesRevision).where(NotesRevision.author == "", NotesRevision.editor == "")
+    ).all()
+    assert [revision.fields["ideas"] for revision in anonymous] == ["Shared flats"]
     # Mira typed his name as who will do a next step: it became "a participant".
     step = session.exec(select(NextStep).where(NextStep.action == "=Write to the mayor")).one()
     assert step.who == "a participant"
