@@ -76,6 +76,24 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def gettext_in(locale: str, message: str) -> str:
+    """``message`` in ``locale`` whatever the current one is: the board's second language."""
+    return translations(locale if locale in LOCALES else LOCALES[0]).gettext(message)
+
+
+def board_locales(languages: list[str], chosen: str | None = None) -> tuple[str, str | None]:
+    """The language a projected screen speaks, and the one it shows beside it.
+
+    The event's, not the projector browser's: the chosen one (the board link's ``?lang=``)
+    if we have it, else the event's first language we have a catalogue for. Beside it, the
+    event's next such language, if it has one.
+    """
+    shipped = [code for code in languages if code in LOCALES]
+    main = chosen if chosen in LOCALES else (shipped[0] if shipped else LOCALES[0])
+    second = next((code for code in shipped if code != main), None)
+    return main, second
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message

@@ -48,6 +48,8 @@ def _environment() -> jinja2.Environment:
     env.globals["language_name"] = i18n.language_name
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["get_locale"] = i18n.get_locale
+    env.globals["gettext_in"] = i18n.gettext_in
+    env.globals["N_"] = i18n.N_
     env.globals["phase_labels"] = PHASE_LABELS
     env.globals["kind_labels"] = BLOCK_KIND_LABELS
     env.globals["format_date"] = i18n.format_day

@@ -8,12 +8,12 @@ import anyio
 from sqlalchemy import Engine
 
 from app.db import open_session
-from app.i18n import use_locale
+from app.i18n import board_locales, get_locale, use_locale
 from app.models.base import utcnow
 from app.models.events import Phase
 from app.realtime.hub import ChannelKey
 from app.services import live
-from app.services.events.phases import proposals_open, tallies_visible, voting_open
+from app.services.events.phases import proposals_open, reached, tallies_visible, voting_open
 from app.services.schedule import agenda
 from app.templating import templates
 
@@ -30,6 +30,7 @@ AGENDA_PHASES = (Phase.AGENDA, Phase.SESSIONS)  # the closing circle presents se
 def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
     grid = state.agenda
     published = grid is not None and grid.version is not None
+    show_tallies = tallies_visible(state.event, audience=audience)
     return {
         # A map put on the board by the facilitator takes the agenda's place while it is there.
         "agenda_on_board": published and state.event.phase in AGENDA_PHASES and state.map is None,
@@ -37,7 +38,13 @@ def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
         "moved_ids": {move.topic_id for move in state.moves},
         "live": state,
         "event": state.event,
-        "show_tallies": tallies_visible(state.event, audience=audience),
+        "show_tallies": show_tallies,
+        "board_topics": state.board_topics(show_tallies=show_tallies),
+        # The board speaks the current locale (the event's, see routes/board.py) and shows
+        # its key labels in the event's other language beside it.
+        "second_locale": board_locales(state.event.languages, get_locale())[1],
+        # Until voting starts, joining is what the room does: the QR code gets room.
+        "joining": not reached(state.event, Phase.VOTING),
         "can_propose": proposals_open(state.event),
         "can_vote": voting_open(state.event),
     }

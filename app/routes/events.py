@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.deps import AccessDep, HubDep, SettingsDep, SignedInUser, verify_csrf
 from app.errors import Invalid
 from app.forms import parse_date, parse_int
+from app.i18n import board_locales, use_locale
 from app.models.events import (
     BLOCK_KIND_LABELS,
     PHASE_LABELS,
@@ -276,14 +277,23 @@ def regenerate_join_code(session: SessionDep, access: AccessDep) -> Response:
 
 
 @router.get("/{slug}/poster")
-def poster(request: Request, settings: SettingsDep, access: AccessDep) -> Response:
+def poster(request: Request, settings: SettingsDep, access: AccessDep, lang: str = "") -> Response:
     event = staff(access).event
     url = join_url(settings, event)
-    return render(
-        request,
-        "events/poster.html",
-        {"event": event, "join_url": url, "qr": qr_svg(url, scale=12)},
-    )
+    # Printed for the room, so in the event's language (and its second), as the board is.
+    locale, second = board_locales(event.languages, lang)
+    with use_locale(locale):
+        return render(
+            request,
+            "events/poster.html",
+            {
+                "event": event,
+                "locale": locale,
+                "second_locale": second,
+                "join_url": url,
+                "qr": qr_svg(url, scale=12),
+            },
+        )
 
 
 # --- the team ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketState
 from app.config import Settings
 from app.db import open_session
 from app.errors import NotFound
-from app.i18n import get_locale
+from app.i18n import board_locales, get_locale
 from app.models.base import id_of
 from app.realtime.asgi import FrameSocket
 from app.realtime.hub import AUDIENCES, ChannelKey, Connection, Hub
@@ -50,6 +50,7 @@ def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> 
 class _Found:
     event_id: int
     board_nonce: str
+    languages: list[str]
     member_current: bool  # a staff ticket's member is still on the team
 
 
@@ -63,7 +64,7 @@ def _lookup(engine: Engine, slug: str, ticket: LiveTicket) -> _Found | None:
         member_current = ticket.audience == "staff" and staff_ticket_current(
             session, event_id=event_id, ticket=ticket
         )
-        return _Found(event_id, event.board_nonce, member_current)
+        return _Found(event_id, event.board_nonce, list(event.languages), member_current)
 
 
 def _revoked(hub: Hub, event_id: int, ticket: LiveTicket) -> bool:
@@ -77,7 +78,7 @@ def _revoked(hub: Hub, event_id: int, ticket: LiveTicket) -> bool:
 
 
 @router.websocket("/ws/{slug}")
-async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
+async def live_socket(websocket: WebSocket, slug: str, t: str = "", lang: str = "") -> None:
     app = websocket.app
     settings: Settings = app.state.settings
     hub: Hub = app.state.hub
@@ -99,6 +100,7 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
     # or deleted and made again): a ticket that fails against the remembered id is checked
     # once more against the database.
     event_id = app.state.event_ids.get(slug)
+    locale = get_locale()
     if (
         event_id is None
         or ticket.audience != "phones"
@@ -119,6 +121,8 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
         ) or (ticket.audience == "staff" and not found.member_current):
             await websocket.close(code=1008)
             return
+        if ticket.audience == "board":  # the event's language, as on the board's page
+            locale = board_locales(found.languages, lang)[0]
     if _revoked(hub, event_id, ticket):
         await websocket.close(code=1008)
         return
@@ -130,7 +134,7 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "") -> None:
         return
     connection = Connection(
         socket=FrameSocket(websocket),
-        key=ChannelKey(event_id, ticket.audience, get_locale()),
+        key=ChannelKey(event_id, ticket.audience, locale),
         grant_id=ticket.grant_id,
     )
 

@@ -12,6 +12,7 @@ from app.models.people import Participant
 from app.models.topics import Announcement, Topic, TopicStatus
 from app.services.convergence import closing, priorities
 from app.services.convergence.priorities import Priority
+from app.services.events import phases
 from app.services.maps import views as maps_views
 from app.services.notes import reading
 from app.services.people import naming as people_naming
@@ -75,6 +76,23 @@ class LiveState:
     @property
     def ranked(self) -> list[TopicView]:
         return sorted(self.topics, key=lambda topic: (-topic.votes, topic.id))
+
+    def board_topics(self, *, show_tallies: bool) -> list[TopicView]:
+        """The topics as the board lists them: most dots first from dot voting on (while
+        voting only if the tallies are shown, or the order would give them away), else in
+        the order they were proposed."""
+        if show_tallies and phases.reached(self.event, Phase.VOTING):
+            return self.ranked
+        return self.topics
+
+    @property
+    def unplaced(self) -> list[TopicView]:
+        """Topics the published agenda has no slot for, most dots first: the room asks
+        about them, and their conveners may still find a slot or join another session."""
+        if self.agenda is None or self.agenda.version is None:
+            return []
+        placed = self.agenda.by_topic
+        return [topic for topic in self.ranked if topic.id not in placed]
 
 
 def load(session: Session, *, event_id: int) -> LiveState | None:

@@ -22,6 +22,11 @@ def voting_open(event: Event) -> bool:
     return event.phase == Phase.VOTING
 
 
+def reached(event: Event, phase: Phase) -> bool:
+    """The event is in ``phase`` or a later one (phases added later slot in by their order)."""
+    return event.phase in ORDER and ORDER.index(Phase(event.phase)) >= ORDER.index(phase)
+
+
 def tallies_visible(event: Event, *, audience: str) -> bool:
     """Blind voting hides tallies from phones until voting closes; the board may hide them too."""
     if event.phase != Phase.VOTING:

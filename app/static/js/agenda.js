@@ -1,5 +1,5 @@
-/* The agenda as time passes and frames arrive: the board's now-line, its countdown to the next
-   slot and its room pages; on phones "my agenda", now/next and notices when a session one
+/* The agenda as time passes and frames arrive: the board's now-line and its countdown to the
+   next slot (board.js pages it); on phones "my agenda", now/next and notices when a session one
    follows moves. Frames are shared by every screen; what is personal comes from the page
    (data-follow on #my-agenda). Everything here also reads fine without this script. */
 (function () {
@@ -34,26 +34,6 @@
       var minutes = Math.floor((left % 3600) / 60);
       var secs = left % 60;
       clock.textContent = (hours ? hours + ":" + ("0" + minutes).slice(-2) : minutes) + ":" + ("0" + secs).slice(-2);
-    }
-  }
-
-  /* --- the board pages through rooms that do not fit ---------------------------------------- */
-  var page = 0;
-  function pageRooms() {
-    var table = document.querySelector(".board-table");
-    if (!table) { return; }
-    var size = Number(table.getAttribute("data-page-size") || 5);
-    var rooms = table.querySelectorAll("thead [data-col]").length;
-    var pages = Math.max(1, Math.ceil(rooms / size));
-    page = page % pages;
-    each(".board-table [data-col]", function (cell) {
-      var col = Number(cell.getAttribute("data-col"));
-      cell.classList.toggle("paged-out", pages > 1 && Math.floor(col / size) !== page);
-    });
-    var label = document.querySelector(".board-pages");
-    if (label) {
-      label.hidden = pages < 2;
-      label.textContent = (page + 1) + " / " + pages;
     }
   }
 
@@ -150,7 +130,6 @@
   function refresh() {
     markRows();
     buildMyAgenda();
-    pageRooms();
   }
 
   // After the settle step too: it puts back the class attributes the server sent.
@@ -161,6 +140,5 @@
     refresh();
     setInterval(markRows, 1000);
     setInterval(function () { buildMyAgenda(); }, 30000);
-    setInterval(function () { page += 1; pageRooms(); }, 12000);
   });
 })();
