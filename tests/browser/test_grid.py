@@ -209,9 +209,10 @@ def test_board_shows_the_agenda_with_attendance(
     expect(board.locator("#board-agenda")).to_be_visible(timeout=LIVE_MS)
     expect(board.locator("#board-topics")).to_be_hidden()
     expect(board.locator(".board-session-title")).to_have_text("Commons")
-    expect(board.locator(".board-pages")).to_have_text("1 / 2")
+    # Seven rooms do not fit legibly side by side: two pages of rooms, four and three.
+    expect(board.locator("#board-agenda .board-pager")).to_have_text("1 / 2")
     visible_rooms = board.locator(".board-table thead th[data-col]:not(.paged-out)")
-    expect(visible_rooms).to_have_count(5)
+    expect(visible_rooms).to_have_count(4)
     mobile.goto(f"/e/{event.slug}/sessions/{topic}")
     mobile.get_by_role("button", name="I'm here").click()
     expect(mobile.locator(".notice")).to_have_text("You are checked in here.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -77,3 +78,54 @@ def test_board_unknown_event(client: TestClient, settings: Settings, event: Even
     assert (response.status_code, wrong.status_code) == (404, 404)
     assert "This board link is not valid." in response.text
     assert "This board link is not valid." in wrong.text
+
+
+def _bulgarian_first(session: Session, event: Event) -> None:
+    event.languages = ["bg", "en"]
+    session.add(event)
+    session.commit()
+
+
+def test_board_speaks_the_events_main_language_not_the_browsers(
+    new_client: Callable[[], TestClient], settings: Settings, session: Session, event: Event
+) -> None:
+    _bulgarian_first(session, event)
+    projector = new_client()
+    response = projector.get(
+        events.board_path(event, settings.secret), headers={"Accept-Language": "en-GB"}
+    )
+    assert response.status_code == 200
+    assert '<html lang="bg">' in response.text
+    assert (
+        '<p class="board-label board-join-label">Включете се от телефона си'
+        ' <span class="board-also" lang="en">Join on your phone</span></p>'
+    ) in response.text
+    assert '<span class="phase-also" lang="en">Setting up</span>' in response.text
+    # The socket is told, so that its frames come in the same language.
+    assert re.search(r'ws-connect="/ws/[\w-]+\?t=[\w.-]+&amp;lang=bg"', response.text)
+
+
+@pytest.mark.parametrize(("lang", "main", "beside"), [("en", "en", "bg"), ("xx", "bg", "en")])
+def test_board_link_chooses_its_language(
+    new_client: Callable[[], TestClient],
+    settings: Settings,
+    session: Session,
+    event: Event,
+    lang: str,
+    main: str,
+    beside: str,
+) -> None:
+    _bulgarian_first(session, event)
+    response = new_client().get(f"{events.board_path(event, settings.secret)}?lang={lang}")
+    assert response.status_code == 200
+    assert f'<html lang="{main}">' in response.text
+    assert f'<span class="board-also" lang="{beside}">' in response.text
+    assert f"&amp;lang={main}" in response.text
+
+
+def test_board_language_choice_keeps_the_signature_check(
+    client: TestClient, settings: Settings, event: Event
+) -> None:
+    response = client.get(f"/board/{event.slug}/{'0' * 32}?lang=bg")
+    assert response.status_code == 404
+    assert event.join_code not in response.text
