@@ -221,9 +221,7 @@ def _schedule(
     include_started: bool = False,
 ) -> Response:
     try:
-        plan = optimise.prepare(
-            session, access=access, mode=mode, include_started=include_started
-        )
+        plan = optimise.prepare(session, access=access, mode=mode, include_started=include_started)
         session.commit()  # no transaction (and no SQLite write lock) while the scheduler thinks
         optimise.solve(plan)
         optimise.apply(session, access=access, plan=plan)
