@@ -309,3 +309,25 @@ def undo(session: Session, *, access: EventAccess, topic_id: int) -> Topic:
     session.delete(record)
     session.commit()
     return source
+
+
+@dataclass(frozen=True)
+class Undoable:
+    """The event's latest merge as a topic's page offers to undo it."""
+
+    source_id: int
+    target_id: int
+    blocked: str | None  # why it can no longer be undone, or None
+
+
+def undoable(session: Session, *, access: EventAccess, topic_id: int) -> Undoable | None:
+    """The latest merge, if ``topic_id`` was one of its two topics (staff only)."""
+    access.require_staff()
+    record = latest(session, event_id=access.event_id)
+    if record is None or topic_id not in (record.source_id, record.target_id):
+        return None
+    return Undoable(
+        source_id=record.source_id,
+        target_id=record.target_id,
+        blocked=why_not(session, access=access, record=record),
+    )
