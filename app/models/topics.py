@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -101,6 +102,23 @@ class Vote(SQLModel, table=True):
     )
     topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TopicMerge(SQLModel, table=True):
+    """What undoes an event's latest merge (``app/services/topics/merging.py``): one row per
+    event, replaced by the next merge and deleted when undone. ``undo`` holds the rows the merge
+    moved, deleted or added (vote, convener, pitch and grid rows of both topics) and what it
+    left behind, so that an undo can check that nothing changed since and put back every row."""
+
+    __tablename__ = "topic_merge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", unique=True, ondelete="CASCADE")
+    source_id: int = Field(foreign_key="topic.id", ondelete="CASCADE")
+    target_id: int = Field(foreign_key="topic.id", ondelete="CASCADE")
+    merged_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    merged_at: dt.datetime = Field(default_factory=utcnow)
+    undo: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -11,7 +11,13 @@ from app.db import SessionDep
 from app.deps import AccessDep, verify_csrf
 from app.errors import Invalid
 from app.forms import parse_date, parse_int, parse_time
-from app.models.events import BLOCK_KIND_LABELS, RoomCreate, RoomUpdate, TimeBlockCreate
+from app.models.events import (
+    BLOCK_KIND_LABELS,
+    RoomCreate,
+    RoomUpdate,
+    TimeBlock,
+    TimeBlockCreate,
+)
 from app.pages import staff, staff_back, staff_context
 from app.realtime.notify import EventRoute
 from app.services.access import EventAccess
@@ -164,6 +170,30 @@ def add_day(
     return staff_back(access, "/programme")
 
 
+@router.post("/{slug}/days/{day_id}")
+def rename_day(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    day_id: int,
+    day_title: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        programme.rename_day(session, access=access, day_id=day_id, title=day_title)
+    except Invalid as error:
+        session.rollback()
+        return _programme_page(
+            request,
+            session,
+            access,
+            errors=error.errors,
+            error_day=day_id,
+            form={"day_title": day_title},
+            status=422,
+        )
+    return staff_back(access, f"/programme#day-{day_id}")
+
+
 @router.post("/{slug}/days/{day_id}/delete")
 def delete_day(session: SessionDep, access: AccessDep, day_id: int) -> Response:
     programme.delete_day(session, access=access, day_id=day_id)
@@ -219,6 +249,79 @@ def add_block(
             request, session, access, errors=error.errors, error_day=day_id, form=form, status=422
         )
     return staff_back(access, "/programme")
+
+
+def _block_form(
+    kind: str, starts_at: str, ends_at: str, title: str, presenter: str
+) -> dict[str, str]:
+    return {
+        "kind": kind,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "title": title,
+        "presenter": presenter,
+    }
+
+
+def _block_page(
+    request: Request,
+    access: EventAccess,
+    block: TimeBlock,
+    *,
+    form: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "programme/block_edit.html",
+        {
+            **staff_context(access),
+            "block": block,
+            "kind_labels": BLOCK_KIND_LABELS,
+            "form": form,
+            "errors": errors or {},
+        },
+        status_code=status,
+    )
+
+
+@router.get("/{slug}/blocks/{block_id}/edit")
+def edit_block_page(
+    request: Request, session: SessionDep, access: AccessDep, block_id: int
+) -> Response:
+    block = programme.block(session, access=access, block_id=block_id)
+    form = _block_form(
+        block.kind,
+        block.starts_at.strftime("%H:%M"),
+        block.ends_at.strftime("%H:%M"),
+        block.title,
+        block.presenter,
+    )
+    return _block_page(request, access, block, form=form)
+
+
+@router.post("/{slug}/blocks/{block_id}")
+def update_block(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    block_id: int,
+    kind: Annotated[str, Form()] = "slot",
+    starts_at: Annotated[str, Form()] = "",
+    ends_at: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    presenter: Annotated[str, Form()] = "",
+) -> Response:
+    block = programme.block(session, access=access, block_id=block_id)
+    try:
+        data = _block_data(kind, starts_at, ends_at, title, presenter)
+        programme.update_block(session, access=access, block_id=block_id, data=data)
+    except Invalid as error:
+        session.rollback()
+        form = _block_form(kind, starts_at, ends_at, title, presenter)
+        return _block_page(request, access, block, form=form, errors=error.errors, status=422)
+    return staff_back(access, f"/programme#block-{block_id}")
 
 
 @router.post("/{slug}/blocks/{block_id}/delete")

@@ -71,6 +71,7 @@ def grid_context(
         "unpublished": page.unpublished,
         "revision": page.revision,
         "attendance": page.attendance,
+        "all_started": page.all_started,
     }
 
 
@@ -212,10 +213,15 @@ def undo(request: Request, session: SessionDep, access: AccessDep) -> Response:
 
 
 def _schedule(
-    request: Request, session: SessionDep, access: EventAccess, mode: optimise.Mode
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    mode: optimise.Mode,
+    *,
+    include_started: bool = False,
 ) -> Response:
     try:
-        plan = optimise.prepare(session, access=access, mode=mode)
+        plan = optimise.prepare(session, access=access, mode=mode, include_started=include_started)
         session.commit()  # no transaction (and no SQLite write lock) while the scheduler thinks
         optimise.solve(plan)
         optimise.apply(session, access=access, plan=plan)
@@ -236,6 +242,13 @@ def _schedule(
 @router.post("/fill")
 def fill(request: Request, session: SessionDep, access: AccessDep) -> Response:
     return _schedule(request, session, access, "fill")
+
+
+@router.post("/fill-all")
+def fill_all(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    """Fill from votes, slots that have started included: a rehearsal, a late start, an event
+    entered afterwards."""
+    return _schedule(request, session, access, "fill", include_started=True)
 
 
 @router.post("/reoptimise")

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.db import SessionDep
 from app.deps import AccessDep, verify_csrf
-from app.errors import Invalid
+from app.errors import Conflict, Invalid, NotFound
 from app.forms import parse_int
 from app.i18n import _
 from app.models.events import Role
@@ -19,7 +19,7 @@ from app.models.topics import Topic, TopicStatus
 from app.pages import control_panel, my_state, participant_page
 from app.realtime.notify import EventRoute, unchanged
 from app.services.access import EventAccess
-from app.services.topics import cohosting, hints, home, pitches, topics, votes
+from app.services.topics import cohosting, hints, home, merging, pitches, topics, votes
 from app.services.topics.votes import VoteResult
 from app.templating import render
 
@@ -323,6 +323,8 @@ def _topic_page(
             "merge_targets": [
                 t for t in all_topics if t.status == TopicStatus.ACTIVE and t.id != topic_id
             ],
+            "titles": {t.id: t.title for t in all_topics},
+            "last_merge": merging.undoable(session, access=access, topic_id=topic_id),
             "errors": errors or {},
             "form": form or _topic_form(topic.title, topic.description, topic.language),
         },
@@ -397,6 +399,25 @@ def unhide_topic(session: SessionDep, access: AccessDep, topic_id: int) -> Respo
     return _panel_back(access)
 
 
+@router.get("/o/{slug}/topics/{topic_id}/merge")
+def merge_confirmation(
+    request: Request, session: SessionDep, access: AccessDep, topic_id: int, target: str = ""
+) -> Response:
+    """What the merge will do, with the button that does it (a GET changes nothing)."""
+    try:
+        source, kept = topics.merge_pair(
+            session, access=access, source_id=topic_id, target_id=parse_int(target, field="target")
+        )
+    except Invalid as error:
+        return _topic_refused(request, session, access, topic_id, error)
+    preview = merging.preview(session, access=access, source=source, target=kept)
+    return render(
+        request,
+        "topics/merge_confirm.html",
+        {"access": access, "event": access.event, "user": access.user, "preview": preview},
+    )
+
+
 @router.post("/o/{slug}/topics/{topic_id}/merge")
 def merge_topic(
     request: Request,
@@ -411,7 +432,26 @@ def merge_topic(
         )
     except Invalid as error:
         return _topic_refused(request, session, access, topic_id, error)
-    return _panel_back(access, f"#staff-topic-{merged.id}")
+    return RedirectResponse(
+        f"/o/{access.event.slug}/topics/{merged.id}#undo-merge", status_code=303
+    )
+
+
+@router.post("/o/{slug}/topics/{topic_id}/unmerge")
+def undo_merge(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+    try:
+        restored = merging.undo(session, access=access, topic_id=topic_id)
+    except (Conflict, NotFound) as error:
+        session.rollback()
+        return _topic_page(
+            request,
+            session,
+            access,
+            topic_id,
+            errors={"undo": error.message},
+            status=error.status_code,
+        )
+    return _topic_back(access, restored)
 
 
 @router.post("/o/{slug}/topics/{topic_id}/withdraw")

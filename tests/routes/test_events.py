@@ -542,8 +542,135 @@ def test_blocks_of_another_event_not_found(
         (f"/o/{event.slug}/days/{their_day.id}/blocks", slot),
         (f"/o/{event.slug}/days/{their_day.id}/delete", {}),
         (f"/o/{event.slug}/blocks/{block.id}/delete", {}),
+        (f"/o/{event.slug}/blocks/{block.id}", slot),
+        (f"/o/{event.slug}/days/{their_day.id}", {"day_title": "Mine"}),
     ]:
         assert post(organiser, settings, url, data).status_code == 404, url
+    assert organiser.get(f"/o/{event.slug}/blocks/{block.id}/edit").status_code == 404
+    assert snapshot(engine, skip=("rate_counter",)) == before
+
+
+def _opening_and_slot(session: Session, owner: User, event: Event) -> tuple[Day, TimeBlock]:
+    access = access_as(session, event, user=owner)
+    day = events.days(session, event_id=access.event_id)[0]
+    programme.add_block(
+        session,
+        access=access,
+        day_id=day.id or 0,
+        data=TimeBlockCreate(
+            kind="plenary", starts_at=dt.time(9), ends_at=dt.time(10), title="Opening"
+        ),
+    )
+    slot = programme.add_block(
+        session,
+        access=access,
+        day_id=day.id or 0,
+        data=TimeBlockCreate(starts_at=dt.time(11), ends_at=dt.time(12)),
+    )
+    session.commit()
+    return day, slot
+
+
+def test_edit_a_programme_item(
+    organiser: TestClient, settings: Settings, session: Session, owner: User, event: Event
+) -> None:
+    _day, slot = _opening_and_slot(session, owner, event)
+    programme_page = organiser.get(f"/o/{event.slug}/programme").text
+    assert f'href="/o/{event.slug}/blocks/{slot.id}/edit"' in programme_page
+    form = organiser.get(f"/o/{event.slug}/blocks/{slot.id}/edit")
+    assert form.status_code == 200
+    assert input_value(form.text, "starts_at") == "11:00"
+    assert input_value(form.text, "ends_at") == "12:00"
+
+    changed = {
+        "kind": "plenary",
+        "starts_at": "10:15",
+        "ends_at": "12:30",
+        "title": "Good practices",
+        "presenter": "UNHCR",
+    }
+    response = post(organiser, settings, f"/o/{event.slug}/blocks/{slot.id}", changed)
+
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/o/{event.slug}/programme#block-{slot.id}",
+    )
+    sync(session)
+    stored = session.get(TimeBlock, slot.id)
+    assert stored is not None
+    assert (stored.kind, stored.starts_at, stored.ends_at, stored.title, stored.presenter) == (
+        "plenary",
+        dt.time(10, 15),
+        dt.time(12, 30),
+        "Good practices",
+        "UNHCR",
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"starts_at": "11:00", "ends_at": "10:00"}, "ends_at", "The end must be after the start."),
+        (
+            {"starts_at": "09:30", "ends_at": "11:30"},
+            "starts_at",
+            "This overlaps Opening (09:00–10:00).",
+        ),
+        ({"starts_at": "noon", "ends_at": "13:00"}, "starts_at", "Enter a time such as 09:30."),
+        (
+            {"kind": "plenary", "starts_at": "11:00", "ends_at": "12:00"},
+            "title",
+            "A plenary item needs a title.",
+        ),
+    ],
+)
+def test_edit_a_programme_item_errors_next_to_fields(
+    organiser: TestClient,
+    settings: Settings,
+    session: Session,
+    engine: Engine,
+    owner: User,
+    event: Event,
+    form: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    _day, slot = _opening_and_slot(session, owner, event)
+    before = snapshot(engine, skip=("rate_counter",))
+
+    response = post(
+        organiser, settings, f"/o/{event.slug}/blocks/{slot.id}", {"kind": "slot", **form}
+    )
+
+    assert response.status_code == 422
+    assert field_error(response.text, field) == message
+    assert input_value(response.text, "starts_at") == form["starts_at"]
+    assert snapshot(engine, skip=("rate_counter",)) == before
+
+
+def test_title_a_day_shown_on_the_programme_and_the_print_agenda(
+    organiser: TestClient, settings: Settings, session: Session, engine: Engine, owner: User,
+    event: Event,
+) -> None:  # fmt: skip
+    day, _slot = _opening_and_slot(session, owner, event)
+
+    response = post(
+        organiser, settings, f"/o/{event.slug}/days/{day.id}", {"day_title": "Day 1 — Mapping"}
+    )
+
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/o/{event.slug}/programme#day-{day.id}",
+    )
+    sync(session)
+    assert session.get(Day, day.id).title == "Day 1 — Mapping"  # type: ignore[union-attr]
+    assert "2026-06-09 · Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/programme").text
+    assert "· Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/agenda/print").text
+    before = snapshot(engine, skip=("rate_counter",))
+    refused = post(organiser, settings, f"/o/{event.slug}/days/{day.id}", {"day_title": "x" * 121})
+    assert refused.status_code == 422
+    assert field_error(refused.text, "day_title") == "Use at most 120 characters."
+    assert input_value(refused.text, f"day-title-{day.id}") == "x" * 121
     assert snapshot(engine, skip=("rate_counter",)) == before
 
 

@@ -271,3 +271,78 @@ def test_keyboard_path_without_script_selects_then_places(
     )
     assert len(forms) == 4  # every free cell offers "Place here"
     assert all(f'name="topic" value="{g.topic(2)}"' in form for form in forms)
+
+
+def test_a_past_event_is_filled_with_schedule_all_slots_anyway(
+    client: TestClient, settings: Settings, session: Session
+) -> None:
+    g = make_grid(session, settings, topic_count=3, first_day=dt.date(2025, 3, 4))
+    vote(session, g, {0: [0], 1: [1], 2: [2]})
+    assert g.staff.user is not None
+    login(client, settings, g.staff.user)
+    slug = g.event.slug
+
+    page = client.get(f"/o/{slug}/grid")
+    assert 'id="grid-fill-all"' in page.text
+    assert "Schedule all slots anyway — including slots that have started" in page.text
+    refused = htmx_post(client, settings, f"/o/{slug}/grid/fill", {})
+    assert refused.status_code == 422
+    assert "nothing left to schedule" in refused.text
+    sync(session)
+    assert grid.spots(session, event_id=g.event.id or 0) == {}
+
+    filled = htmx_post(client, settings, f"/o/{slug}/grid/fill-all", {})
+
+    assert filled.status_code == 200
+    assert "3 sessions placed: 3 attendable votes, 0 moved." in filled.text
+    sync(session)
+    assert set(grid.spots(session, event_id=g.event.id or 0)) == {
+        g.topic(0),
+        g.topic(1),
+        g.topic(2),
+    }
+
+
+def test_schedule_all_slots_anyway_is_offered_only_when_every_slot_started(
+    facilitator: TestClient, g: Grid
+) -> None:
+    page = facilitator.get(f"/o/{g.event.slug}/grid")
+
+    assert page.status_code == 200
+    assert "grid-fill-all" not in page.text
+    assert "Schedule all slots anyway" not in page.text
+
+
+def test_a_day_of_only_plenaries_says_so_with_a_link_to_the_programme(
+    client: TestClient, settings: Settings, session: Session
+) -> None:
+    g = make_grid(session, settings, slots=(), first_day=dt.date.today() + dt.timedelta(days=9))
+    assert g.staff.user is not None
+    login(client, settings, g.staff.user)
+
+    page = client.get(f"/o/{g.event.slug}/grid")
+
+    assert page.status_code == 200
+    assert (
+        "This day has only plenary items and breaks: there are no open-space slots to "
+        "schedule topics in." in unescape(page.text)
+    )
+    assert f'href="/o/{g.event.slug}/programme#day-{g.plenary.day_id}"' in page.text
+    assert "Add rooms and open-space slots to the programme first." not in page.text
+    assert "Opening circle" not in page.text.split('class="grid-days"')[1]  # no empty table
+    refused = htmx_post(client, settings, f"/o/{g.event.slug}/grid/fill", {})
+    assert refused.status_code == 422
+    assert "The programme has only plenary items and breaks" in refused.text
+
+
+def test_a_programme_without_rooms_keeps_its_message(
+    client: TestClient, settings: Settings, session: Session
+) -> None:
+    g = make_grid(session, settings, rooms=(), first_day=dt.date.today() + dt.timedelta(days=9))
+    assert g.staff.user is not None
+    login(client, settings, g.staff.user)
+
+    page = client.get(f"/o/{g.event.slug}/grid")
+
+    assert "Add rooms and open-space slots to the programme first." in page.text
+    assert "This day has only plenary items" not in page.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -877,7 +878,7 @@ def test_merge_duplicates(
     )
     assert (response.status_code, response.headers["location"]) == (
         303,
-        f"/o/{voting.slug}/live#staff-topic-{jobs.id}",
+        f"/o/{voting.slug}/topics/{jobs.id}#undo-merge",
     )
     source = reload_topic(session, housing.id or 0)
     assert (source.status, source.merged_into_id) == (TopicStatus.MERGED, jobs.id)
@@ -943,4 +944,106 @@ def test_moderation_of_another_events_topic_not_found(
     assert_flash(response, 403, "You do not have access to this page.")
     response = hx(browser, settings, f"/o/{theirs.slug}/topics/{housing.id}/hide", {"reason": "x"})
     assert_flash(response, 404, "There is no such topic.")
+    assert snapshot(engine, skip=("auth_session",)) == before
+
+
+def test_merge_asks_for_confirmation_first_and_the_question_changes_nothing(
+    engine: Engine, settings: Settings, organiser: TestClient, phone: TestClient,
+    voting: Event, housing: Topic, jobs: Topic,
+) -> None:  # fmt: skip
+    hx(phone, settings, f"/e/{voting.slug}/topics/{housing.id}/vote")
+    hx(phone, settings, f"/e/{voting.slug}/topics/{jobs.id}/vote")
+    page = organiser.get(f"/o/{voting.slug}/topics/{housing.id}")
+    assert f'<form method="get" action="/o/{voting.slug}/topics/{housing.id}/merge"' in page.text
+    before = snapshot(engine, skip=("auth_session",))
+
+    question = organiser.get(f"/o/{voting.slug}/topics/{housing.id}/merge?target={jobs.id}")
+
+    assert question.status_code == 200
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", question.text)).split())
+    assert f"Merge “{housing.title}” into “{jobs.title}”?" in text
+    assert "1 dot moves to the kept topic. 1 dot goes back to a voter who had dots on both." in text
+    assert "Joining as conveners: Mira." in text
+    assert f'<input type="hidden" name="target" value="{jobs.id}">' in question.text
+    assert snapshot(engine, skip=("auth_session",)) == before
+    refused = organiser.get(f"/o/{voting.slug}/topics/{housing.id}/merge?target={housing.id}")
+    assert refused.status_code == 422
+    assert field_error(refused.text, "target") == "Choose a different topic to merge into."
+
+
+def test_undo_merge_through_the_topic_page(
+    engine: Engine, session: Session, settings: Settings, organiser: TestClient,
+    phone: TestClient, voting: Event, housing: Topic, jobs: Topic,
+) -> None:  # fmt: skip
+    hx(phone, settings, f"/e/{voting.slug}/topics/{housing.id}/vote")
+    hx(phone, settings, f"/e/{voting.slug}/topics/{jobs.id}/vote")
+    skip = ("auth_session", "idempotency_key")
+    before = {
+        k: v
+        for k, v in snapshot(engine, skip=skip).items()
+        if k not in ("vote", "topic", "topic_convener")
+    }
+    sync(session)
+    votes_before = sorted(
+        (v.participant_id, v.topic_id, v.created_at) for v in session.exec(select(Vote)).all()
+    )
+    conveners_before = {t: convener_ids(session, topic_id=t or 0) for t in (housing.id, jobs.id)}
+    post(
+        organiser, settings, f"/o/{voting.slug}/topics/{housing.id}/merge", {"target": str(jobs.id)}
+    )
+    kept = organiser.get(f"/o/{voting.slug}/topics/{jobs.id}")
+    assert "was merged into" in unescape(kept.text)
+    assert f'action="/o/{voting.slug}/topics/{jobs.id}/unmerge"' in kept.text
+
+    response = post(organiser, settings, f"/o/{voting.slug}/topics/{jobs.id}/unmerge")
+
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/o/{voting.slug}/topics/{housing.id}",
+    )
+    sync(session)
+    assert reload_topic(session, housing.id or 0).status == TopicStatus.ACTIVE
+    assert (
+        sorted(
+            (v.participant_id, v.topic_id, v.created_at) for v in session.exec(select(Vote)).all()
+        )
+        == votes_before
+    )
+    assert {t: convener_ids(session, topic_id=t or 0) for t in (housing.id, jobs.id)} == (
+        conveners_before
+    )
+    after = {
+        k: v
+        for k, v in snapshot(engine, skip=skip).items()
+        if k not in ("vote", "topic", "topic_convener")
+    }
+    assert after == before
+    again = post(organiser, settings, f"/o/{voting.slug}/topics/{jobs.id}/unmerge")
+    assert again.status_code == 404
+    assert field_error(again.text, "undo") == "There is no merge of this topic to undo."
+
+
+def test_undo_merge_refused_says_why_and_changes_nothing(
+    engine: Engine, settings: Settings, organiser: TestClient, phone: TestClient,
+    voting: Event, housing: Topic, jobs: Topic,
+) -> None:  # fmt: skip
+    hx(phone, settings, f"/e/{voting.slug}/topics/{housing.id}/vote")
+    post(
+        organiser, settings, f"/o/{voting.slug}/topics/{housing.id}/merge", {"target": str(jobs.id)}
+    )
+    hx(phone, settings, f"/e/{voting.slug}/topics/{jobs.id}/unvote")
+    page = organiser.get(f"/o/{voting.slug}/topics/{jobs.id}")
+    assert (
+        "It can no longer be undone: Dots on the merged topic have changed since the merge."
+        in page.text
+    )
+    assert "/unmerge" not in page.text
+    before = snapshot(engine, skip=("auth_session",))
+
+    response = post(organiser, settings, f"/o/{voting.slug}/topics/{jobs.id}/unmerge")
+
+    assert response.status_code == 409
+    assert field_error(response.text, "undo") == (
+        "The merge can no longer be undone: Dots on the merged topic have changed since the merge."
+    )
     assert snapshot(engine, skip=("auth_session",)) == before

@@ -51,10 +51,19 @@ _LATIN = ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
 _CYRILLIC = dict(zip("абвгдежзийклмнопрстуфхцчшщъьюя", _LATIN, strict=True))
 
 
+SLUG_MAX = 60
+
+
 def slugify(text: str) -> str:
+    """An address made from an event's name: transliterated, lowercase words joined by dashes,
+    cut at a word boundary to fit ``SLUG_MAX`` (mid-word only when the first word is longer)."""
     lowered = "".join(_CYRILLIC.get(ch, ch) for ch in text.lower())
     ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) <= SLUG_MAX:
+        return slug
+    cut = slug[: SLUG_MAX + 1].rfind("-")  # the dash right after a whole word counts too
+    return slug[:cut] if cut > 0 else slug[:SLUG_MAX]
 
 
 def valid_slug(slug: str) -> bool:

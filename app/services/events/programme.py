@@ -189,6 +189,19 @@ def add_day(session: Session, *, access: EventAccess, date: dt.date | None, titl
     return day
 
 
+def rename_day(session: Session, *, access: EventAccess, day_id: int, title: str) -> Day:
+    """Give a day a title ("Day 1 — Mapping") for the programme, the agendas and the
+    proceedings; an empty title leaves only the date."""
+    access.require_staff()
+    day = _day(session, access=access, day_id=day_id)
+    title = " ".join(title.split())
+    check_length(title, DAY_TITLE_MAX, field="day_title")
+    day.title = title
+    session.add(day)
+    session.commit()
+    return day
+
+
 def delete_day(session: Session, *, access: EventAccess, day_id: int) -> None:
     access.require_staff()
     session.delete(_day(session, access=access, day_id=day_id))
@@ -256,9 +269,16 @@ def _block(session: Session, *, access: EventAccess, block_id: int) -> TimeBlock
     return block
 
 
+def block(session: Session, *, access: EventAccess, block_id: int) -> TimeBlock:
+    """One programme item of the event (staff only), for its edit form."""
+    access.require_staff()
+    return _block(session, access=access, block_id=block_id)
+
+
 def update_block(
     session: Session, *, access: EventAccess, block_id: int, data: TimeBlockCreate
 ) -> TimeBlock:
+    """Change a programme item: the same checks as adding one (``_check_block``)."""
     access.require_staff()
     block = _block(session, access=access, block_id=block_id)
     day = _day(session, access=access, day_id=block.day_id)

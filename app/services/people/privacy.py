@@ -48,7 +48,7 @@ from app.models.notes import (
 )
 from app.models.people import Participant, ParticipantDevice
 from app.models.schedule import CheckIn
-from app.models.topics import CohostRequest, Topic, TopicConvener, Vote
+from app.models.topics import CohostRequest, Topic, TopicConvener, TopicMerge, Vote
 from app.services.access import EventAccess
 from app.services.events.phases import ORDER
 from app.services.notes import photos
@@ -220,6 +220,8 @@ def _delete_person(session: Session, *, person: Participant, result: Forgotten) 
     # The database would cascade these; said here so the list of what goes is in one place.
     for model in (ParticipantDevice, CheckIn, CohostRequest, TopicConvener):
         session.execute(delete(model).where(col(model.participant_id) == person_id))
+    # The undo of the event's latest merge may name them (their dots, their co-hosting): it ends.
+    session.execute(delete(TopicMerge).where(col(TopicMerge.event_id) == person.event_id))
     session.delete(person)
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.models.schedule import ScheduleVersion
 from app.services import live
 from app.services.access import EventAccess
-from app.services.schedule import agenda, checkins, grid, publishing
+from app.services.schedule import agenda, checkins, grid, optimise, publishing
 
 
 @dataclass
@@ -23,6 +23,9 @@ class GridPage:
     unpublished: int  # topics placed elsewhere than in the published agenda
     revision: int  # the grid's, for other facilitators' screens to notice a change
     attendance: dict[int, int]  # checked in now, by topic id
+    # Every slot counts as started (a past event, a late start, a rehearsal): the page offers
+    # "Schedule all slots anyway", since "Fill from votes" leaves started slots alone.
+    all_started: bool
 
 
 def page(session: Session, *, access: EventAccess, query: str = "") -> GridPage:
@@ -49,4 +52,5 @@ def page(session: Session, *, access: EventAccess, query: str = "") -> GridPage:
         unpublished=publishing.unpublished_changes(session, grid=draft),
         revision=grid.revision(session, event_id=access.event_id),
         attendance=checkins.attendance(session, event_id=access.event_id),
+        all_started=optimise.all_started(access.event, draft),
     )

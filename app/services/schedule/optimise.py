@@ -44,6 +44,16 @@ def frozen_blocks(event: Event, grid: Agenda, *, now: dt.datetime) -> set[int]:
     return {id_of(block) for block in grid.slots if grid.starts_at(id_of(block)) <= horizon}
 
 
+def all_started(event: Event, grid: Agenda, *, now: dt.datetime | None = None) -> bool:
+    """Every open-space slot counts as started (frozen): an event entered afterwards, a
+    rehearsal, a late start. "Fill from votes" has nothing left to do then, and the grid offers
+    to schedule all slots anyway (``prepare(..., include_started=True)``)."""
+    slot_ids = {id_of(block) for block in grid.slots}
+    return bool(slot_ids and grid.rooms) and slot_ids <= frozen_blocks(
+        event, grid, now=now or utcnow()
+    )
+
+
 @dataclass
 class Plan:
     """What the scheduler was given and what it proposes, before it is applied."""
@@ -64,13 +74,20 @@ def _placements(items: Iterable[tuple[int, Cell]]) -> tuple[scheduler.Placement,
 
 
 def prepare(
-    session: Session, *, access: EventAccess, mode: Mode, now: dt.datetime | None = None
+    session: Session,
+    *,
+    access: EventAccess,
+    mode: Mode,
+    now: dt.datetime | None = None,
+    include_started: bool = False,
 ) -> Plan:
     """Read everything the scheduler needs. Call ``solve`` after committing, then ``apply``.
 
     "fill" schedules afresh, keeping locked sessions and the frozen slots of the published
     agenda; "reoptimise" also keeps as much as it can of the published agenda (or, before the
     first publish, of the draft): the scheduler's third objective counts moves from it.
+    ``include_started`` treats no slot as frozen: the facilitator asked, in so many words, to
+    schedule the slots that have started too (locked sessions still stay).
     """
     access.require_staff()
     event = access.event
@@ -78,16 +95,26 @@ def prepare(
     grid = agenda.load_draft(session, event=event)
     slot_ids = {id_of(block) for block in grid.slots}
     room_ids = {id_of(room) for room in grid.rooms}
-    if not slot_ids or not room_ids:
+    if not room_ids:
         raise Invalid({"grid": _("Add rooms and open-space slots to the programme first.")})
+    if not slot_ids:
+        raise Invalid(
+            {
+                "grid": _(
+                    "The programme has only plenary items and breaks: add an open-space slot "
+                    "to a day first."
+                )
+            }
+        )
     draft = spots(session, event_id=event_id)
-    frozen = frozen_blocks(event, grid, now=now or utcnow())
+    frozen = set() if include_started else frozen_blocks(event, grid, now=now or utcnow())
     if slot_ids <= frozen:
         raise Invalid(
             {
                 "grid": _(
                     "Every slot has started or starts within %(minutes)d minutes, so there is "
-                    "nothing left to schedule."
+                    "nothing left to schedule. To fill them all the same (a rehearsal, an "
+                    "event entered afterwards), use “Schedule all slots anyway”."
                 )
                 % {"minutes": event.freeze_minutes}
             }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, delete, func, select, update
+from sqlmodel import Session, col, delete, func, select
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
@@ -39,7 +39,7 @@ from app.services.access import EventAccess
 from app.services.events.phases import proposals_open
 from app.services.schedule import grid
 from app.services.text import check_length, too_long
-from app.services.topics import votes
+from app.services.topics import merging, votes
 
 MAX_TOPICS_PER_EVENT = 1000
 
@@ -295,49 +295,23 @@ def merge(session: Session, *, access: EventAccess, source_id: int, target_id: i
     """Merge a duplicate into another topic: conveners and dots move over.
 
     A voter who had dots on both keeps at most the per-topic maximum on the merged topic; the
-    rest return to their budget, so nobody is counted twice.
+    rest return to their budget, so nobody is counted twice. The latest merge can be undone
+    (``merging.undo``).
     """
+    source, target = merge_pair(session, access=access, source_id=source_id, target_id=target_id)
+    return merging.merge(session, access=access, source=source, target=target)
+
+
+def merge_pair(
+    session: Session, *, access: EventAccess, source_id: int, target_id: int
+) -> tuple[Topic, Topic]:
+    """The duplicate and the topic it may be merged into, or why not (staff only)."""
     access.require_staff()
     if source_id == target_id:
         raise Invalid({"target": _("Choose a different topic to merge into.")})
     source = active_topic(session, access=access, topic_id=source_id)
     target = active_topic(session, access=access, topic_id=target_id)
-    existing = {
-        row
-        for row in session.exec(
-            select(TopicConvener.participant_id).where(TopicConvener.topic_id == target.id)
-        ).all()
-    }
-    # New rows rather than moved ones: the target's own conveners stay first in the list.
-    for convener in session.exec(
-        select(TopicConvener)
-        .where(TopicConvener.topic_id == source.id)
-        .order_by(col(TopicConvener.id))
-    ).all():
-        session.delete(convener)
-        if convener.participant_id not in existing:
-            session.add(TopicConvener(topic_id=target.id, participant_id=convener.participant_id))  # type: ignore[arg-type]
-    session.execute(update(Vote).where(col(Vote.topic_id) == source.id).values(topic_id=target.id))
-    session.flush()
-    limit = access.event.max_dots_per_topic
-    votes = session.exec(
-        select(Vote).where(Vote.topic_id == target.id).order_by(col(Vote.id))
-    ).all()
-    kept: dict[int, int] = {}
-    for vote in votes:
-        if vote.participant_id is None:  # anonymous: a forgotten voter's, each its own
-            continue
-        kept[vote.participant_id] = kept.get(vote.participant_id, 0) + 1
-        if kept[vote.participant_id] > limit:
-            session.delete(vote)
-    session.execute(delete(PitchEntry).where(col(PitchEntry.topic_id) == source.id))
-    source.status = TopicStatus.MERGED
-    grid.remove_inactive(session, event_id=access.event_id, topic_id=source_id)
-    source.merged_into_id = target.id
-    source.updated_at = target.updated_at = utcnow()
-    session.add_all([source, target])
-    session.commit()
-    return target
+    return source, target
 
 
 def staff_topics(session: Session, *, access: EventAccess) -> list[Topic]:

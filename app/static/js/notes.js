@@ -265,17 +265,39 @@
 
   // --- the board: closing circle slides ---------------------------------------------------
 
+  // The slide showing now, from the position set last moved on by the automatic advance
+  // (closing.current_index on the server): the board and the facilitator's page both count so.
+  function currentSlide(element, count) {
+    var position = Number(element.getAttribute("data-position") || 0);
+    var auto = Number(element.getAttribute("data-auto") || 0);
+    var since = Number(element.getAttribute("data-since") || 0);
+    if (auto > 0) { position += Math.max(Math.floor((Date.now() / 1000 - since) / auto), 0); }
+    return ((position % count) + count) % count;
+  }
+
   function showSlide() {
     var closing = document.getElementById("board-closing");
     if (!closing) { return; }
     var slides = closing.querySelectorAll("[data-slide]");
     if (!slides.length) { return; }
-    var position = Number(closing.getAttribute("data-position") || 0);
-    var auto = Number(closing.getAttribute("data-auto") || 0);
-    var since = Number(closing.getAttribute("data-since") || 0);
-    if (auto > 0) { position += Math.max(Math.floor((Date.now() / 1000 - since) / auto), 0); }
-    var current = ((position % slides.length) + slides.length) % slides.length;
+    var current = currentSlide(closing, slides.length);
     Array.prototype.forEach.call(slides, function (slide, index) { slide.hidden = index !== current; });
+  }
+
+  // The facilitator's page follows the board: the live frame brings the same numbers.
+  function followSlide() {
+    var follow = document.getElementById("closing-follow");
+    if (!follow) { return; }
+    var items = document.querySelectorAll("[data-closing-slide]");
+    if (!items.length) { return; }
+    var current = currentSlide(follow, items.length);
+    Array.prototype.forEach.call(items, function (item, index) {
+      item.classList.toggle("current", index === current);
+      if (index === current) { item.setAttribute("aria-current", "true"); } else { item.removeAttribute("aria-current"); }
+    });
+    var label = document.getElementById("closing-current");
+    var showing = items[current].getAttribute("data-showing") || "";
+    if (label && label.textContent !== showing) { label.textContent = showing; }
   }
 
   // --- the facilitator's control page: keys and clickers -----------------------------------
@@ -300,17 +322,20 @@
     var root = document.querySelector("[data-notes-page]");
     if (root) { page = new NotesPage(root); }
     showSlide();
-    setInterval(showSlide, 1000);
+    followSlide();
+    setInterval(function () { showSlide(); followSlide(); }, 1000);
     setInterval(function () { if (page) { page.showEditors(); } }, 5000);
   });
   document.addEventListener("keydown", closingKeys);
   document.addEventListener("htmx:wsAfterMessage", function () {
     if (page) { page.onFrame(); }
     showSlide();
+    followSlide();
   });
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (page && target && target.id === "notes-values") { page.applyValues(); }
     if (target && target.id === "board-closing") { showSlide(); }
+    if (target && target.id === "closing-follow") { followSlide(); }
   });
 })();

@@ -384,3 +384,38 @@ def test_remove_member(session: Session) -> None:
     assert caught.value.errors == {"member": "Organisers cannot be removed here."}
     with pytest.raises(NotFound):
         team.remove_member(session, access=access, user_id=facilitator.id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        (
+            "Laboratory for Cooperation of Refugee Integration Programme Partners 2026",
+            "laboratory-for-cooperation-of-refugee-integration-programme",
+        ),
+        # A word that ends exactly at the limit is kept whole.
+        ("a" * 55 + " bcde fgh", "a" * 55 + "-bcde"),
+        # A single word longer than the limit is the one case cut mid-word.
+        ("x" * 70 + " short", "x" * 60),
+        ("Лаборатория за сътрудничество", "laboratoriya-za-satrudnichestvo"),
+    ],
+)
+def test_an_address_made_from_a_long_name_is_cut_at_a_word_boundary(name: str, slug: str) -> None:
+    made = events.slugify(name)
+
+    assert made == slug
+    assert len(made) <= events.SLUG_MAX
+    assert events.valid_slug(made)
+
+
+def test_a_long_name_gives_an_event_a_whole_word_address(session: Session, owner: User) -> None:
+    event = events.create_event(
+        session,
+        owner=owner,
+        data=EventCreate(
+            name="Laboratory for Cooperation of Refugee Integration Programme Partners 2026",
+            first_day=dt.date(2026, 6, 9),
+        ),
+    )
+
+    assert event.slug == "laboratory-for-cooperation-of-refugee-integration-programme"

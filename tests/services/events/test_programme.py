@@ -359,3 +359,62 @@ def test_cross_event_day_and_block_ids_not_found(session: Session) -> None:
     assert stored is not None and stored.starts_at == dt.time(9)
     assert session.get(Day, their_day) is not None
     assert len(session.exec(select(TimeBlock)).all()) == 1
+
+
+def test_a_day_gets_a_title_and_loses_it(session: Session) -> None:
+    event, access = _event_and_access(session)
+    day = events.days(session, event_id=event.id or 0)[0]
+
+    programme.rename_day(session, access=access, day_id=day.id or 0, title="  Day 1 —  Mapping ")
+    assert session.get(Day, day.id).title == "Day 1 — Mapping"  # type: ignore[union-attr]
+    programme.rename_day(session, access=access, day_id=day.id or 0, title="")
+    assert session.get(Day, day.id).title == ""  # type: ignore[union-attr]
+
+
+def test_a_day_title_is_checked_and_scoped_to_the_event(session: Session) -> None:
+    event, access = _event_and_access(session)
+    other, _other_access = _event_and_access(session)
+    day = events.days(session, event_id=event.id or 0)[0]
+    foreign = events.days(session, event_id=other.id or 0)[0]
+
+    with pytest.raises(Invalid) as refused:
+        programme.rename_day(session, access=access, day_id=day.id or 0, title="x" * 121)
+    assert refused.value.errors == {"day_title": "Use at most 120 characters."}
+    with pytest.raises(NotFound):
+        programme.rename_day(session, access=access, day_id=foreign.id or 0, title="Mine")
+    session.rollback()
+    assert session.get(Day, foreign.id).title == ""  # type: ignore[union-attr]
+
+
+def test_a_programme_item_is_edited_with_the_rules_of_adding_one(session: Session) -> None:
+    event, access = _event_and_access(session)
+    day_id = events.days(session, event_id=event.id or 0)[0].id or 0
+    first = programme.add_block(
+        session, access=access, day_id=day_id, data=_block("09:00", "10:00")
+    )
+    programme.add_block(session, access=access, day_id=day_id, data=_block("11:00", "12:00"))
+
+    with pytest.raises(Invalid) as refused:
+        programme.update_block(
+            session,
+            access=access,
+            block_id=first.id or 0,
+            data=_block("09:00", "11:30", kind=BlockKind.PLENARY),
+        )
+    assert refused.value.errors == {
+        "title": "A plenary item needs a title.",
+        "starts_at": "This overlaps a slot (11:00–12:00).",
+    }
+    session.rollback()
+    changed = programme.update_block(
+        session,
+        access=access,
+        block_id=first.id or 0,
+        data=_block("08:30", "10:30", kind=BlockKind.PLENARY, title="Welcome"),
+    )
+    assert (changed.kind, changed.starts_at, changed.ends_at, changed.title) == (
+        BlockKind.PLENARY,
+        dt.time(8, 30),
+        dt.time(10, 30),
+        "Welcome",
+    )

@@ -413,3 +413,59 @@ def test_nothing_to_schedule_once_every_slot_has_started(session: Session, g: Gr
 
     with pytest.raises(Invalid, match="Every slot has started"):
         optimise.prepare(session, access=g.staff, mode="fill", now=late)
+
+
+def test_every_slot_started_is_filled_only_when_asked_for_all_slots(
+    session: Session, settings: Settings
+) -> None:
+    # An event entered afterwards: its day was a year ago, so every slot has started.
+    g = make_grid(session, settings, topic_count=4, people=4, first_day=dt.date(2025, 6, 9))
+    vote(session, g, {0: [0], 1: [1], 2: [2], 3: [3]})
+    grid.move(session, access=g.staff, topic_id=g.topic(3), expected=None, target=g.cell(1, 0))
+    grid.set_locked(session, access=g.staff, topic_id=g.topic(3), locked=True)
+    draft_grid = agenda.load_draft(session, event=g.event)
+    assert optimise.all_started(g.event, draft_grid) is True
+    with pytest.raises(Invalid, match="Schedule all slots anyway"):
+        optimise.prepare(session, access=g.staff, mode="fill")
+
+    plan = optimise.prepare(session, access=g.staff, mode="fill", include_started=True)
+    assert plan.frozen == set()
+    session.commit()
+    optimise.apply(session, access=g.staff, plan=optimise.solve(plan, seed=2))
+
+    placed = draft(session, g)
+    assert set(placed) == {g.topic(0), g.topic(1), g.topic(2), g.topic(3)}
+    assert placed[g.topic(3)] == (*g.cell(1, 0), True)  # the lock held
+    assert len({spot[:2] for spot in placed.values()}) == 4
+
+
+def test_all_started_is_false_while_a_slot_is_ahead(session: Session, g: Grid) -> None:
+    draft_grid = agenda.load_draft(session, event=g.event)
+    # 10:30 in Sofia: the 10:00 slot has started, the 11:30 one has not.
+    half_past_ten = dt.datetime(2026, 6, 9, 10, 30, tzinfo=SOFIA)
+
+    assert optimise.all_started(g.event, draft_grid, now=half_past_ten) is False
+    assert optimise.all_started(g.event, draft_grid, now=EARLY) is False
+    late = dt.datetime(2026, 6, 9, 11, 30, tzinfo=SOFIA)
+    assert optimise.all_started(g.event, draft_grid, now=late) is True
+
+
+def test_a_freeze_window_of_zero_freezes_only_started_slots(session: Session, g: Grid) -> None:
+    grid.set_freeze_minutes(session, access=g.staff, minutes=0)
+    # 11:29: the 11:30 slot starts in a minute, yet with no window it can still be filled.
+    now = dt.datetime(2026, 6, 9, 11, 29, tzinfo=SOFIA)
+
+    plan = optimise.prepare(session, access=g.staff, mode="fill", now=now)
+
+    assert plan.frozen == {g.slots[0].id}
+
+
+def test_a_programme_of_only_plenaries_says_so(session: Session, settings: Settings) -> None:
+    g = make_grid(session, settings, slots=())
+
+    with pytest.raises(Invalid, match="only plenary items and breaks") as refused:
+        optimise.prepare(session, access=g.staff, mode="fill", now=EARLY)
+    assert refused.value.errors == {
+        "grid": "The programme has only plenary items and breaks: add an open-space slot to a "
+        "day first."
+    }
