@@ -145,6 +145,10 @@ def test_notes_typed_on_a_phone_appear_on_a_laptop(
     assert _not_reloaded(laptop)
 
 
+@pytest.mark.console_errors(
+    r"^Failed to load resource: net::ERR_INTERNET_DISCONNECTED",
+    reason="the phone goes offline while it saves and says it is present",
+)
 def test_a_draft_typed_offline_is_sent_when_back_online(
     live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
 ) -> None:
@@ -165,6 +169,10 @@ def test_a_draft_typed_offline_is_sent_when_back_online(
     expect(laptop.locator("#notes-questions")).to_have_value("Who pays for the courses?")
 
 
+@pytest.mark.console_errors(
+    r"status of 429 \(Too Many Requests\)",
+    reason="the first save is answered 429 on purpose",
+)
 def test_a_save_refused_for_speed_is_kept_and_sent_again(
     live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
 ) -> None:
