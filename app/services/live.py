@@ -116,7 +116,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
     published = agenda.load_published(session, event=event)
     closing_view, top = _after_sessions(session, event=event, naming=public)
-    counts = checkins.headcounts(session, event_id=event_id)  # the board's and the notes
+    counts = checkins.headcounts(session, event_id=event_id)  # one count: board and notes
     return LiveState(
         event=event,
         topics=list(views.values()),

@@ -141,6 +141,7 @@ def attendance(session: Session, *, event_id: int) -> dict[int, int]:
 
 
 def attendance_of(counts: dict[int, Headcount]) -> dict[int, int]:
+    """``attendance`` from headcounts already loaded (the live frame's)."""
     return {topic_id: count.here for topic_id, count in counts.items() if count.here}
 
 
