@@ -216,7 +216,7 @@ def save_notes(
                 "conflicts": result.conflicts,
             }
         )
-    anchor = "#notes-conflicts" if result.conflicts else "#notes-form"
+    anchor = f"#notes-conflicts-{result.conflicts[0]}" if result.conflicts else "#notes-form"
     return _back(access, topic_id, anchor)
 
 
@@ -241,10 +241,17 @@ def leave(request: Request, session: SessionDep, access: AccessDep, topic_id: in
 
 
 @router.post("/e/{slug}/notes/conflicts/{conflict_id}/done")
-def conflict_done(session: SessionDep, access: AccessDep, conflict_id: int) -> Response:
+def conflict_done(
+    request: Request, session: SessionDep, access: AccessDep, conflict_id: int
+) -> Response:
+    """The box leaves: htmx gets the fresh regions (the other pages hear it from the live
+    frame); a plain form goes back to the field."""
     topic_id = editing.topic_of_conflict(session, access=access, conflict_id=conflict_id)
-    editing.resolve_conflict(session, access=access, conflict_id=conflict_id)
-    return _back(access, topic_id, "#notes-conflicts")
+    conflict = editing.resolve_conflict(session, access=access, conflict_id=conflict_id)
+    if request.headers.get("hx-request") == "true":
+        page = reading.page(session, access=access, topic_id=topic_id)
+        return render(request, "partials/notes/fresh.html", _page_context(access, page))
+    return _back(access, topic_id, f"#notes-{conflict.field}")
 
 
 # --- proposals and next steps ------------------------------------------------------------

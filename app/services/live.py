@@ -134,6 +134,7 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
     waiting = [views[topic.id] for _entry, topic in queue.waiting if topic.id in views]
     published = agenda.load_published(session, event=event)
     closing_view, top = _after_sessions(session, event=event, naming=public)
+    counts = checkins.headcounts(session, event_id=event_id)  # one count: board and notes
     return LiveState(
         event=event,
         topics=list(views.values()),
@@ -144,10 +145,10 @@ def load(session: Session, *, event_id: int) -> LiveState | None:
         pitch_waiting=waiting,
         agenda=published,
         moves=published.moves({view.id: view.title for view in views.values()}),
-        attendance=checkins.attendance(session, event_id=event_id),
+        attendance=checkins.attendance_of(counts),
         grid_revision=grid.revision(session, event_id=event_id),
         map=maps_views.board_state(session, event_id=event_id),
-        notes_json=reading.live_json(session, event_id=event_id),
+        notes_json=reading.live_json(session, event_id=event_id, counts=counts),
         closing=closing_view,
         priorities=top,
         naming=public,

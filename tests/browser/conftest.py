@@ -6,18 +6,32 @@ the three shapes the app is made for: a phone, the projector and the organiser's
 
 Chromium is Debian's (``/usr/bin/chromium``, installed by ``make test``): Playwright's own
 browser download needs the internet, which a venue or CI box may not have.
+
+Every page of every test is watched for console errors (``console.error``, uncaught
+exceptions, and htmx's ``htmx:oobErrorNoTarget`` in particular: a live frame or a fragment that
+targets an id the page lacks). Any of them fails the test, unless the test provokes it on
+purpose and says so: ``@pytest.mark.console_errors(r"pattern", reason="...")``.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Playwright,
+    WebError,
+    sync_playwright,
+)
 
+from app.templating import CDN_SCRIPTS
 from tests.browser.helpers import (
     ORGANISER_PASSWORD,
     PHONE,
@@ -50,6 +64,68 @@ CHROMIUM_ARGS = [
 ]
 SECRET = "browser-test-secret-key-long-enough-0123456789"
 ACTION_TIMEOUT_MS = 10_000
+
+
+# htmx reports an out-of-band fragment without a target as the event htmx:oobErrorNoTarget
+# (2.0.11 also logs it, other versions only through htmx.logger): say it on the console
+# whatever htmx does, with the page, where the watch hears it.
+OOB_NO_TARGET = """
+document.addEventListener("htmx:oobErrorNoTarget", function (event) {
+  var detail = event.detail || {};
+  console.error("htmx:oobErrorNoTarget: no element " + detail.target + " on " + location.pathname);
+});
+"""
+# What every test's set-up provokes on purpose: the offline venue aborts the CDN's scripts (the
+# vendored copies load instead), which Chromium reports as failed resources.
+ALWAYS_ALLOWED = tuple(
+    re.compile(f"^Failed to load resource: net::ERR_FAILED \\({re.escape(cdn_url)}\\)$")
+    for cdn_url, _sri, _local in CDN_SCRIPTS.values()
+)
+
+
+class ConsoleWatch:
+    """The console errors of every page the running test opened; checked after the test."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, context: BrowserContext) -> None:
+        context.add_init_script(script=OOB_NO_TARGET)
+        context.on("console", self._console)
+        context.on("weberror", self._web_error)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.errors.append(f"{message.text} ({where})")
+
+    def _web_error(self, error: WebError) -> None:
+        page = error.page.url if error.page is not None else ""
+        self.errors.append(f"uncaught: {error.error} ({page})")
+
+    def unexpected(self, allowed: list[re.Pattern[str]]) -> list[str]:
+        patterns = [*ALWAYS_ALLOWED, *allowed]
+        return [text for text in self.errors if not any(p.search(text) for p in patterns)]
+
+
+_watch = ConsoleWatch()  # emptied after each test by ``console_watch``
+
+
+@pytest.fixture(autouse=True)
+def console_watch(request: pytest.FixtureRequest) -> Iterator[ConsoleWatch]:
+    """Fail the test when any page it opened logged an error it did not provoke on purpose."""
+    allowed: list[re.Pattern[str]] = []
+    for marker in request.node.iter_markers("console_errors"):
+        if not marker.kwargs.get("reason"):
+            pytest.fail("@pytest.mark.console_errors needs a reason=")
+        allowed.extend(re.compile(pattern) for pattern in marker.args)
+    # Not emptied here: what the set-up of a shared fixture (the event) logged fails the first
+    # test that needed it.
+    yield _watch
+    unexpected = _watch.unexpected(allowed)
+    _watch.errors.clear()
+    if unexpected:
+        pytest.fail("Console errors in the browser:\n" + "\n".join(unexpected), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +176,15 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
     )
+    # Every context, also those a test makes itself, is watched for console errors.
+    new_context = browser.new_context
+
+    def watched_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        context = new_context(*args, **kwargs)
+        _watch.watch(context)
+        return context
+
+    setattr(browser, "new_context", watched_context)  # noqa: B010 (mypy: no method assign)
     yield browser
     browser.close()
 

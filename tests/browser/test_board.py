@@ -55,6 +55,10 @@ def test_board_link_opens_on_projector_with_code_and_qr(
     page.screenshot(path=ARTIFACTS / "projector-board.png")
 
 
+@pytest.mark.console_errors(
+    r"status of 404 \(Not Found\) \(http://[^)]*/board/",
+    reason="opens a board link with a wrong signature: the 404 page",
+)
 def test_board_link_with_wrong_signature_is_refused(
     projector: BrowserContext, event: LiveEvent
 ) -> None:

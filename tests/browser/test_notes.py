@@ -7,90 +7,21 @@ live server's database (as the grid will), with the services the app itself uses
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import BrowserContext, Page, Route, expect
-from sqlmodel import Session, select
 
-from app.config import Settings
-from app.db import make_engine, open_session
-from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
-from app.models.people import Participant
-from app.models.topics import Topic, TopicConvener
-from app.services.access import resolve
-from app.services.events import events, programme, team
-from tests.browser.conftest import SECRET
+from app.models.events import Phase
 from tests.browser.helpers import LiveEvent, LiveServer, create_event, join_event
-from tests.notes_helpers import publish_topics
+from tests.browser.seed import publish_sessions, set_phase
 
 pytestmark = pytest.mark.browser
 
 LIVE_MS = 5_000
 _slugs = itertools.count(1)
-
-
-@contextmanager
-def database(server: LiveServer) -> Iterator[Session]:
-    settings = Settings(data_dir=server.data_dir, secret_key=SECRET, environment="test")
-    engine = make_engine(settings)
-    try:
-        with open_session(engine, write=True) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _event(session: Session, slug: str) -> Event:
-    return session.exec(select(Event).where(Event.slug == slug)).one()
-
-
-def _sessions(server: LiveServer, slug: str, titles: list[str], convener: str) -> list[int]:
-    """Rooms, a slot, topics convened by ``convener`` (who joined already), published."""
-    with database(server) as session:
-        event = _event(session, slug)
-        owner = team.members(session, event_id=event.id or 0)[0][0]
-        staff = resolve(session, event=event, user=owner, session_id=None)
-        day = events.days(session, event_id=event.id or 0)[0]
-        block = programme.add_block(
-            session,
-            access=staff,
-            day_id=day.id or 0,
-            data=TimeBlockCreate(starts_at=dt.time(14), ends_at=dt.time(15), title="Round 1"),
-        )
-        person = session.exec(
-            select(Participant).where(
-                Participant.event_id == event.id, Participant.name == convener
-            )
-        ).one()
-        placements = []
-        for number, title in enumerate(titles):
-            room = programme.add_room(
-                session, access=staff, data=RoomCreate(name=f"Room {number + 1}")
-            )
-            topic = Topic(event_id=event.id or 0, title=title, proposed_by=person.id)
-            session.add(topic)
-            session.flush()
-            session.add(TopicConvener(topic_id=topic.id or 0, participant_id=person.id or 0))
-            placements.append((topic.id or 0, block.id or 0, room.id or 0))
-        publish_topics(session, event, placements)
-        event.phase = Phase.SESSIONS
-        session.add(event)
-        session.commit()
-        return [topic_id for topic_id, _block, _room in placements]
-
-
-def _set_phase(server: LiveServer, slug: str, phase: Phase) -> None:
-    with database(server) as session:
-        event = _event(session, slug)
-        event.phase = phase
-        session.add(event)
-        session.commit()
 
 
 def _new_event(laptop: BrowserContext, name: str) -> LiveEvent:
@@ -114,7 +45,7 @@ def test_notes_typed_on_a_phone_appear_on_a_laptop(
     event = _new_event(organiser_laptop, "Notes live")
     mobile = phone.new_page()
     join_event(mobile, code=event.join_code, name="Mira")
-    (topic_id,) = _sessions(live_server, event.slug, ["Housing for families"], "Mira")
+    (topic_id,) = publish_sessions(live_server, event.slug, ["Housing for families"], "Mira")
     url = f"/e/{event.slug}/sessions/{topic_id}/notes"
 
     laptop = organiser_laptop.new_page()
@@ -145,13 +76,17 @@ def test_notes_typed_on_a_phone_appear_on_a_laptop(
     assert _not_reloaded(laptop)
 
 
+@pytest.mark.console_errors(
+    r"^Failed to load resource: net::ERR_INTERNET_DISCONNECTED",
+    reason="the phone goes offline while it saves and says it is present",
+)
 def test_a_draft_typed_offline_is_sent_when_back_online(
     live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
 ) -> None:
     event = _new_event(organiser_laptop, "Notes offline")
     mobile = phone.new_page()
     join_event(mobile, code=event.join_code, name="Ivo")
-    (topic_id,) = _sessions(live_server, event.slug, ["Jobs"], "Ivo")
+    (topic_id,) = publish_sessions(live_server, event.slug, ["Jobs"], "Ivo")
     url = f"/e/{event.slug}/sessions/{topic_id}/notes"
     mobile.goto(url)
     phone.set_offline(True)
@@ -165,13 +100,17 @@ def test_a_draft_typed_offline_is_sent_when_back_online(
     expect(laptop.locator("#notes-questions")).to_have_value("Who pays for the courses?")
 
 
+@pytest.mark.console_errors(
+    r"status of 429 \(Too Many Requests\)",
+    reason="the first save is answered 429 on purpose",
+)
 def test_a_save_refused_for_speed_is_kept_and_sent_again(
     live_server: LiveServer, organiser_laptop: BrowserContext, phone: BrowserContext
 ) -> None:
     event = _new_event(organiser_laptop, "Notes limited")
     mobile = phone.new_page()
     join_event(mobile, code=event.join_code, name="Ana")
-    (topic_id,) = _sessions(live_server, event.slug, ["Health"], "Ana")
+    (topic_id,) = publish_sessions(live_server, event.slug, ["Health"], "Ana")
     url = f"/e/{event.slug}/sessions/{topic_id}/notes"
     mobile.goto(url)
     refused: list[str] = []
@@ -213,7 +152,7 @@ def test_a_photo_uploads_from_the_phone(
     event = _new_event(organiser_laptop, "Notes photo")
     mobile = phone.new_page()
     join_event(mobile, code=event.join_code, name="Lina")
-    (topic_id,) = _sessions(live_server, event.slug, ["Schools"], "Lina")
+    (topic_id,) = publish_sessions(live_server, event.slug, ["Schools"], "Lina")
     mobile.goto(f"/e/{event.slug}/sessions/{topic_id}/notes")
     mobile.get_by_label("Photo", exact=True).set_input_files(
         {"name": "flipchart.jpg", "mimeType": "image/jpeg", "buffer": _flipchart()}
@@ -239,8 +178,8 @@ def test_the_presentation_advances_on_the_board(
     event = _new_event(organiser_laptop, "Closing circle")
     mobile = phone.new_page()
     join_event(mobile, code=event.join_code, name="Rania")
-    _sessions(live_server, event.slug, ["First session", "Second session"], "Rania")
-    _set_phase(live_server, event.slug, Phase.CLOSING)
+    publish_sessions(live_server, event.slug, ["First session", "Second session"], "Rania")
+    set_phase(live_server, event.slug, Phase.CLOSING)
     board = projector.new_page()
     board.goto(event.board_path)
     _mark_loaded(board)

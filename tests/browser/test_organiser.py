@@ -19,6 +19,10 @@ def _field_of(control: Locator) -> Locator:
     return control.locator("xpath=ancestor::div[contains(@class, 'field')][1]")
 
 
+@pytest.mark.console_errors(
+    r"status of 422 \(Unprocessable Entity\)",
+    reason="submits an event without a name and a slot ending before it starts",
+)
 def test_organiser_sets_up_event_with_rooms_and_slots(  # noqa: PLR0915
     laptop: BrowserContext, organiser: Organiser
 ) -> None:

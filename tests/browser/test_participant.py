@@ -104,6 +104,10 @@ def test_participant_deletes_their_data_from_the_phone(
 ORGANISER_PAGES = ("", "/edit", "/rooms", "/programme", "/team", "/participants", "/poster")
 
 
+@pytest.mark.console_errors(
+    r"status of 403 \(Forbidden\) \(http://[^)]*/o/coalition",
+    reason="a participant opens organiser pages on purpose: each answers 403",
+)
 def test_participant_cannot_open_organiser_pages(phone: BrowserContext, event: LiveEvent) -> None:
     page = phone.new_page()
     join_event(page, code=event.join_code, name="Georgi")

@@ -15,6 +15,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from app.config import Settings
+from app.models.base import utcnow
 from app.models.events import Event, Phase
 from app.models.notes import Commitment, NotesConflict, Photo, ProposalVote
 from app.models.people import Participant, User
@@ -139,6 +140,52 @@ def test_autosave_from_two_devices_merges_and_conflicts_are_kept(
     assert '<pre class="conflict-text">- agents</pre>' in html
 
 
+def _inside(html: str, element_id: str) -> str:
+    """What the <div> or <p> with this id holds, its white space collapsed."""
+    after = html.split(f'id="{element_id}"', 1)[1].split(">", 1)[1]
+    return " ".join(re.split(r"</(?:div|p)>", after, maxsplit=1)[0].split())
+
+
+def _field_div(html: str, name: str) -> str:
+    """The form's <div class="field"> that holds the field ``name``."""
+    start = html.rindex('<div class="field', 0, html.index(f'id="notes-{name}" name='))
+    return html[start : html.index('<div class="field', start + 1)]
+
+
+def test_a_conflict_box_sits_next_to_its_field_and_merging_removes_it(
+    session: Session, world: World, settings: Settings
+) -> None:
+    url = _url(world, world.housing)
+    _autosave(world.phone, settings, url, 0, outcome="A pilot in Burgas")
+    assert _autosave(world.laptop, settings, url, 0, outcome="A pilot in Varna")[1][
+        "conflicts"
+    ] == ["outcome"]
+    sync(session)
+    (conflict_id,) = session.exec(select(NotesConflict.id)).all()
+    # The first writer's page has it too, inside the outcome's field, not the others'.
+    html = world.phone.get(url).text
+    box = _field_div(html, "outcome")
+    assert (
+        f'<div class="conflict" id="conflict-{conflict_id}" data-conflict-id="{conflict_id}">'
+        in box
+    )
+    assert '<pre class="conflict-text">A pilot in Varna</pre>' in box
+    assert f'form="conflict-done-{conflict_id}"' in box
+    assert "data-conflict-id=" not in _field_div(html, "title")
+    assert f'<form id="conflict-done-{conflict_id}" method="post"' in html
+
+    done = f"/e/{world.event.slug}/notes/conflicts/{conflict_id}/done"
+    headers = {"X-CSRF-Token": csrf(world.laptop, settings), "HX-Request": "true"}
+    fresh = world.laptop.post(done, headers=headers)
+    assert fresh.status_code == 200
+    assert _inside(fresh.text, "notes-conflicts-outcome") == ""
+    assert _inside(fresh.text, "notes-conflict-forms") == ""
+    assert _inside(fresh.text, "notes-status").startswith("Last saved at")  # the fresh regions
+    assert "data-conflict-id=" not in world.phone.get(url).text
+    again = post(world.phone, settings, done)  # without htmx: back to the field
+    assert (again.status_code, again.headers["location"]) == (303, url + "#notes-outcome")
+
+
 def test_autosave_refuses_bad_values_with_the_field(world: World, settings: Settings) -> None:
     url = _url(world, world.housing)
     assert _autosave(world.phone, settings, url, 0, participant_count="many") == (
@@ -190,6 +237,11 @@ def test_presence_heartbeat_and_leave(session: Session, world: World, settings: 
     assert "Editing now: Mira" not in world.laptop.get(url).text
 
 
+def _attendance_text(html: str) -> str:
+    paragraph = html.split('id="notes-attendance"')[1].split("</p>")[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", paragraph.split(">", 1)[1]).split())
+
+
 def test_attendance_names_only_those_who_consented(
     session: Session, world: World, settings: Settings
 ) -> None:
@@ -203,13 +255,32 @@ def test_attendance_names_only_those_who_consented(
                     event_id=world.event.id or 0,
                     participant_id=participant.id or 0,
                     topic_id=world.housing.id or 0,
+                    # Mira moved on (the law of two feet): she no longer counts as here.
+                    left_at=utcnow() if participant.name == "Mira" else None,
                 )
             )
     session.commit()
     html = world.phone.get(_url(world, world.housing)).text
-    assert "2 participants" in html
-    assert "In the report by name:</span> Ivo" in html
-    assert "Mira</" not in html.split('id="notes-attendance"')[1].split("</p>")[0]
+    assert _attendance_text(html) == (
+        "2 checked in during the session · 1 here now In the report by name: Ivo"
+    )
+    assert 'data-here="1" data-during="2"' in html
+
+
+def test_attendance_says_which_number_the_report_counts(
+    session: Session, world: World, settings: Settings
+) -> None:
+    post(
+        world.phone,
+        settings,
+        _url(world, world.housing),
+        {"base_revision": "0", "participant_count": "12"},
+    )
+    html = world.laptop.get(_url(world, world.housing)).text
+    assert _attendance_text(html) == (
+        "0 checked in during the session · 0 here now"
+        " The report counts 12 participants, the number typed above."
+    )
 
 
 def test_proposals_and_steps(session: Session, world: World, settings: Settings) -> None:

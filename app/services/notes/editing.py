@@ -263,8 +263,9 @@ def bump(session: Session, *, access: EventAccess, topic_id: int) -> int:
     return notes.revision
 
 
-def resolve_conflict(session: Session, *, access: EventAccess, conflict_id: int) -> None:
-    """Mark kept-aside text as merged by hand (it stays in the database)."""
+def resolve_conflict(session: Session, *, access: EventAccess, conflict_id: int) -> NotesConflict:
+    """Mark kept-aside text as merged by hand (it stays in the database). The live frame lists
+    open conflicts, so the box leaves every page showing these notes."""
     require_editor(access)
     conflict = session.get(NotesConflict, conflict_id)
     if conflict is None or conflict.event_id != access.event_id:
@@ -273,6 +274,7 @@ def resolve_conflict(session: Session, *, access: EventAccess, conflict_id: int)
         conflict.resolved_at = utcnow()
         session.add(conflict)
         session.commit()
+    return conflict
 
 
 def topic_of_conflict(session: Session, *, access: EventAccess, conflict_id: int) -> int:

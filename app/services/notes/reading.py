@@ -35,7 +35,7 @@ from app.services.notes.editing import PRESENCE_SECONDS
 from app.services.notes.items import Deletion, deletions, may_delete
 from app.services.notes.shared import require_session, values_of
 from app.services.people.naming import Naming
-from app.services.schedule import agenda
+from app.services.schedule import agenda, checkins
 
 
 def notes_of(session: Session, *, event_id: int, topic_id: int) -> SessionNotes | None:
@@ -48,14 +48,18 @@ def notes_of(session: Session, *, event_id: int, topic_id: int) -> SessionNotes 
 
 @dataclass
 class Attendance:
-    checked_in: int
+    checked_in: int  # different people who checked in during the session (``Headcount.during``)
     count: int  # the note-taker's figure when given, else the check-ins
     names: list[str]  # only those who may be named (``Naming``)
+    here: int = 0  # checked in now: the number the board shows (``Headcount.here``)
+    given: bool = False  # ``count`` is the note-taker's figure
 
 
 def attendance(
     session: Session, *, event_id: int, topic_id: int, notes: SessionNotes | None
 ) -> Attendance:
+    """The session's headcount by the rule the board uses (``checkins.headcounts``), the
+    report's figure, and who of those who checked in may be named."""
     rows = session.exec(
         select(
             Participant.id,
@@ -70,10 +74,15 @@ def attendance(
     ).all()
     ids = [row[0] or 0 for row in rows]
     names = Naming.of(rows).split(ids)[0]
-    checked_in = len(set(ids))
+    counted = checkins.headcounts(session, event_id=event_id, topic_id=topic_id).get(topic_id)
+    here, during = (counted.here, counted.during) if counted else (0, 0)
     given = notes.participant_count if notes is not None else None
     return Attendance(
-        checked_in=checked_in, count=checked_in if given is None else given, names=names
+        checked_in=during,
+        count=during if given is None else given,
+        names=names,
+        here=here,
+        given=given is not None,
     )
 
 
@@ -104,6 +113,10 @@ class NotesPage:
     @property
     def revision(self) -> int:
         return self.notes.revision if self.notes is not None else 0
+
+    def conflicts_in(self, field_name: str) -> list[NotesConflict]:
+        """The open conflicts of one field: they show next to it."""
+        return [conflict for conflict in self.conflicts if conflict.field == field_name]
 
 
 def editors(
@@ -271,11 +284,23 @@ def sessions_with_notes(session: Session, *, event_id: int) -> set[int]:
 
 
 def live_map(
-    session: Session, *, event_id: int, now: dt.datetime | None = None
+    session: Session,
+    *,
+    event_id: int,
+    now: dt.datetime | None = None,
+    counts: dict[int, checkins.Headcount] | None = None,
 ) -> dict[str, dict[str, object]]:
-    """Per session: its notes' revision, when they were last saved and who is editing, for the
-    live frame (two queries per frame, never per client). Keys are topic ids as strings."""
+    """Per session, for the live frame (three queries per frame, never per client; the
+    headcounts are the frame's own when given): its notes' revision ("r"), when they were last
+    saved ("t"), who is editing ("e"), the open conflicts' ids ("c", when any) and the
+    headcount ("h" here now, "n" checked in during the session, when anyone checked in).
+    A notes page fetches its fresh regions when any of these differ from what it shows. Keys
+    are topic ids as strings."""
     found: dict[str, dict[str, object]] = {}
+
+    def entry(topic_id: int) -> dict[str, object]:
+        return found.setdefault(str(topic_id), {"r": 0, "t": 0, "e": []})
+
     for topic_id, revision, updated_at in session.exec(
         select(SessionNotes.topic_id, SessionNotes.revision, SessionNotes.updated_at).where(
             SessionNotes.event_id == event_id, col(SessionNotes.revision) > 0
@@ -288,12 +313,26 @@ def live_map(
         .where(NotesPresence.event_id == event_id, col(NotesPresence.seen_at) >= since)
         .order_by(col(NotesPresence.id))
     ).all():
-        entry = found.setdefault(str(row.topic_id), {"r": 0, "t": 0, "e": []})
-        editors_ = entry["e"]
+        editors_ = entry(row.topic_id)["e"]
         assert isinstance(editors_, list)
         editors_.append([row.name, int(row.seen_at.timestamp())])
+    for topic_id, conflict_id in session.exec(
+        select(SessionNotes.topic_id, NotesConflict.id)
+        .join(SessionNotes, SessionNotes.id == NotesConflict.notes_id)  # type: ignore[arg-type]
+        .where(NotesConflict.event_id == event_id, col(NotesConflict.resolved_at).is_(None))
+        .order_by(col(NotesConflict.id))
+    ).all():
+        ids = entry(topic_id).setdefault("c", [])
+        assert isinstance(ids, list)
+        ids.append(conflict_id)
+    if counts is None:
+        counts = checkins.headcounts(session, event_id=event_id)
+    for topic_id, counted in counts.items():
+        entry(topic_id).update({"h": counted.here, "n": counted.during})
     return found
 
 
-def live_json(session: Session, *, event_id: int) -> str:
-    return json.dumps(live_map(session, event_id=event_id), ensure_ascii=False)
+def live_json(
+    session: Session, *, event_id: int, counts: dict[int, checkins.Headcount] | None = None
+) -> str:
+    return json.dumps(live_map(session, event_id=event_id, counts=counts), ensure_ascii=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, case, col, func, select
 
 from app.errors import Invalid, NotFound, NotSignedIn
 from app.i18n import _
@@ -102,24 +102,54 @@ def current_topic(session: Session, *, participant_id: int) -> int | None:
     return rows[0].topic_id if rows else None
 
 
-def attendance(session: Session, *, event_id: int) -> dict[int, int]:
-    """Topic id → participants checked in now (one query for the whole event)."""
-    rows = session.exec(
-        select(CheckIn.topic_id, func.count(col(CheckIn.id)))
-        .where(CheckIn.event_id == event_id, col(CheckIn.left_at).is_(None))
+@dataclass(frozen=True)
+class Headcount:
+    """A session's attendance, counted by one rule for every screen: the board, the agenda and
+    the grid show ``here``; the notes show both, each with its own label."""
+
+    here: int  # different people checked in now (an open check-in)
+    during: int  # different people who checked in at any time (the attendance record)
+
+
+def headcounts(
+    session: Session, *, event_id: int, topic_id: int | None = None
+) -> dict[int, Headcount]:
+    """Topic id → its headcount, for sessions anyone checked into (one query for the event,
+    or for one session with ``topic_id``)."""
+    query = (
+        select(
+            CheckIn.topic_id,
+            func.count(
+                func.distinct(case((col(CheckIn.left_at).is_(None), CheckIn.participant_id)))
+            ),
+            func.count(func.distinct(CheckIn.participant_id)),
+        )
+        .where(CheckIn.event_id == event_id)
         .group_by(col(CheckIn.topic_id))
-    ).all()
-    return {topic_id: int(count) for topic_id, count in rows}
+    )
+    if topic_id is not None:
+        query = query.where(CheckIn.topic_id == topic_id)
+    return {
+        topic: Headcount(here=int(here), during=int(during))
+        for topic, here, during in session.exec(query).all()
+    }
+
+
+def attendance(session: Session, *, event_id: int) -> dict[int, int]:
+    """Topic id → participants checked in now, for sessions with anyone here."""
+    return attendance_of(headcounts(session, event_id=event_id))
+
+
+def attendance_of(counts: dict[int, Headcount]) -> dict[int, int]:
+    """``attendance`` from headcounts already loaded (the live frame's)."""
+    return {topic_id: count.here for topic_id, count in counts.items() if count.here}
 
 
 def attendees(session: Session, *, event_id: int) -> dict[int, int]:
     """Topic id → distinct participants who ever checked in (the attendance record)."""
-    rows = session.exec(
-        select(CheckIn.topic_id, func.count(func.distinct(CheckIn.participant_id)))
-        .where(CheckIn.event_id == event_id)
-        .group_by(col(CheckIn.topic_id))
-    ).all()
-    return {topic_id: int(count) for topic_id, count in rows}
+    return {
+        topic_id: count.during for topic_id, count in headcounts(session, event_id=event_id).items()
+    }
 
 
 def session_in_room(grid: Agenda, *, room_id: int, now: dt.datetime) -> AgendaSession | None:

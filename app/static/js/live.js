@@ -9,6 +9,22 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  // A frame carries every live region of its audience (one render serves every page of the
+  // channel); a page takes the regions it has. Regions it lacks are dropped before htmx swaps,
+  // instead of each raising htmx:oobErrorNoTarget. Only socket frames (no xhr) are filtered:
+  // an htmx response is made for its page and must match it. Enabled on <body> (base.html).
+  htmx.defineExtension("live-frame", {
+    transformResponse: function (text, xhr) {
+      if (xhr) { return text; }
+      var frame = document.createElement("template");
+      frame.innerHTML = text;
+      Array.prototype.forEach.call(Array.prototype.slice.call(frame.content.children), function (region) {
+        if (!region.id || !document.getElementById(region.id)) { region.remove(); }
+      });
+      return frame.innerHTML;
+    }
+  });
+
   document.addEventListener("htmx:wsOpen", function (event) {
     var sync = document.getElementById("live-sync");
     var hello = {

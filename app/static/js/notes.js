@@ -1,6 +1,7 @@
 // Session notes: autosave with a draft kept on the device (sent again when the connection is
-// back), who is editing, fresh notes when the live frame says someone else saved. Also the
-// closing circle: slides on the board, keys and clickers on the facilitator's control page.
+// back), who is editing, fresh notes when the live frame says someone else saved, a box to
+// merge appeared or left, or the headcount changed. Also the closing circle: slides on the
+// board, keys and clickers on the facilitator's control page.
 // Without this script every form still works by plain submission.
 (function () {
   "use strict";
@@ -257,10 +258,28 @@
     box.textContent = names.length ? box.getAttribute("data-label") + " " + names.join(", ") : "";
   };
 
+  function idList(ids) {
+    return ids.map(Number).sort(function (a, b) { return a - b; }).join(",");
+  }
+
+  // Does the frame know more than this page shows? A newer revision, other boxes to merge
+  // (someone's save conflicted, or someone merged one), another headcount.
+  NotesPage.prototype.stale = function (entry) {
+    entry = entry || {};
+    if ((entry.r || 0) > this.revision) { return true; }
+    var shown = Array.prototype.map.call(document.querySelectorAll("[data-conflict-id]"), function (box) {
+      return box.getAttribute("data-conflict-id");
+    });
+    if (idList(entry.c || []) !== idList(shown)) { return true; }
+    var counted = document.getElementById("notes-attendance");
+    return !!counted && (
+      Number(counted.getAttribute("data-here") || 0) !== (entry.h || 0) ||
+      Number(counted.getAttribute("data-during") || 0) !== (entry.n || 0));
+  };
+
   NotesPage.prototype.onFrame = function () {
-    var entry = this.liveEntry();
     this.showEditors();
-    if (entry && entry.r > this.revision) { this.fetchFresh(); }
+    if (this.stale(this.liveEntry())) { this.fetchFresh(); }
   };
 
   // --- the board: closing circle slides ---------------------------------------------------

@@ -28,6 +28,7 @@ from app.services.convergence import priorities
 from app.services.notes import editing, items, reading, shared
 from app.services.notes import report as notes_report
 from app.services.notes.merge import merge3
+from app.services.schedule import checkins
 from app.services.topics import topics
 from tests.factories import access_as, make_event, make_participant
 from tests.marketplace_helpers import as_participant, as_staff, set_phase
@@ -317,6 +318,27 @@ def test_live_map_has_revisions_and_fresh_editors_only(
     assert {key: value["e"] for key, value in later_map.items()} == {str(_tid(sessions[0])): []}
 
 
+def test_live_map_lists_open_conflicts_and_headcounts(
+    session: Session, sessions: list[Topic], phone: EventAccess, laptop: EventAccess
+) -> None:
+    housing, jobs = _tid(sessions[0]), _tid(sessions[1])
+    _save(session, phone, sessions[0], 0, outcome="A pilot in Burgas")
+    _save(session, laptop, sessions[0], 0, outcome="A pilot in Varna")  # kept aside
+    for access, topic_id in ((phone, jobs), (laptop, jobs), (phone, housing)):
+        checkins.check_in(session, access=access, topic_id=topic_id)  # Mira moves on
+    (conflict_id,) = session.exec(select(NotesConflict.id)).all()
+
+    found = reading.live_map(session, event_id=phone.event_id)
+    assert {
+        key: {k: v for k, v in value.items() if k in "chn"} for key, value in found.items()
+    } == {
+        str(housing): {"c": [conflict_id], "h": 1, "n": 1},
+        str(jobs): {"h": 1, "n": 2},
+    }
+    editing.resolve_conflict(session, access=laptop, conflict_id=conflict_id or 0)
+    assert "c" not in reading.live_map(session, event_id=phone.event_id)[str(housing)]
+
+
 def test_sessions_with_notes(session: Session, sessions: list[Topic], phone: EventAccess) -> None:
     assert reading.sessions_with_notes(session, event_id=phone.event_id) == set()
     items.add_step(
@@ -373,13 +395,22 @@ def test_attendance_counts_check_ins_and_names_only_who_consented(
     found = reading.attendance(
         session, event_id=event.id or 0, topic_id=_tid(sessions[0]), notes=None
     )
-    assert (found.checked_in, found.count, found.names) == (3, 3, ["Ana", "Boris"])
+    assert (found.checked_in, found.here, found.count, found.given, found.names) == (
+        3, 3, 3, False, ["Ana", "Boris"],
+    )  # fmt: skip
+    # Boris moves on: no longer here, still counted.
+    checkins.check_in(session, access=people[2], topic_id=_tid(sessions[1]))
     _save(session, phone, sessions[0], 0, participant_count="12")
     stored = reading.notes_of(session, event_id=event.id or 0, topic_id=_tid(sessions[0]))
     found = reading.attendance(
         session, event_id=event.id or 0, topic_id=_tid(sessions[0]), notes=stored
     )
-    assert (found.checked_in, found.count, found.names) == (3, 12, ["Ana", "Boris"])
+    assert (found.checked_in, found.here, found.count, found.given, found.names) == (
+        3, 2, 12, True, ["Ana", "Boris"],
+    )  # fmt: skip
+    # The board's number for the session is the notes' "here now" (one rule).
+    here = checkins.attendance(session, event_id=event.id or 0)
+    assert here[_tid(sessions[0])] == found.here
 
 
 def test_report_gives_each_session_raw_and_safe_text(

@@ -63,6 +63,31 @@ def test_checking_in_elsewhere_checks_out_of_the_previous_session(
         checkins.check_out(session, access=phone)
 
 
+def test_headcounts_say_who_is_here_now_and_who_came_during_the_session(
+    session: Session, settings: Settings, g: Grid
+) -> None:
+    people = [
+        access_as(session, g.event, auth=make_participant(session, settings, event=g.event)[1])
+        for _ in range(3)
+    ]
+    for person in people:
+        checkins.check_in(session, access=person, topic_id=g.topic(0))
+    checkins.check_in(session, access=people[0], topic_id=g.topic(1))  # the law of two feet
+    checkins.check_in(session, access=people[0], topic_id=g.topic(0))  # ...and back
+    checkins.check_out(session, access=people[1])
+    event_id = g.event.id or 0
+
+    assert checkins.headcounts(session, event_id=event_id) == {
+        g.topic(0): checkins.Headcount(here=2, during=3),
+        g.topic(1): checkins.Headcount(here=0, during=1),
+    }
+    assert checkins.headcounts(session, event_id=event_id, topic_id=g.topic(1)) == {
+        g.topic(1): checkins.Headcount(here=0, during=1)
+    }
+    assert checkins.attendance(session, event_id=event_id) == {g.topic(0): 2}
+    assert checkins.attendees(session, event_id=event_id) == {g.topic(0): 3, g.topic(1): 1}
+
+
 def test_only_published_sessions_of_the_event_take_check_ins(
     session: Session, settings: Settings, g: Grid
 ) -> None:
