@@ -17,8 +17,8 @@ from app.services.access import resolve
 from app.services.events import team
 from app.services.topics import topics
 from tests.browser.helpers import LiveEvent, LiveServer, create_event, join_event
+from tests.browser.seed import database, publish_sessions, set_phase
 from tests.browser.test_grid import _room, _slot
-from tests.browser.test_notes import _sessions, _set_phase, database
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +43,8 @@ def test_the_closing_page_follows_the_board_while_slides_advance_by_themselves(
     event = _new_event(organiser_laptop, "Closing follows")
     join_event(phone.new_page(), code=event.join_code, name="Rania")
     titles = ["Housing", "Schools", "Jobs"]
-    _sessions(live_server, event.slug, titles, "Rania")
-    _set_phase(live_server, event.slug, Phase.CLOSING)
+    publish_sessions(live_server, event.slug, titles, "Rania")
+    set_phase(live_server, event.slug, Phase.CLOSING)
     # Both screens count the seconds with the clock the test moves on (no 15 s waits).
     projector.clock.install()
     organiser_laptop.clock.install()
