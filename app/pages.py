@@ -35,6 +35,20 @@ def my_state(dots: home.Dots) -> dict[str, Any]:
     }
 
 
+def own_parts(own: home.Own) -> dict[str, Any]:
+    """The names partials/topics/own.html shows a participant's own parts by."""
+    return {
+        **my_state(own.dots),
+        "my_topics": own.my_topics,
+        "cohost_requests": own.cohost_requests,
+        "my_requests": own.my_requests,
+        "here": own.here,
+        "waiting_ids": own.pitch_waiting,
+        "pitching_id": own.pitch_current,
+        "can_propose": own.can_propose,
+    }
+
+
 def participant_page(
     request: Request,
     session: Session,
@@ -64,6 +78,10 @@ def participant_page(
             "my_requests": page.my_requests,
             "can_propose": page.can_propose,
             "can_vote": page.can_vote,
+            "here": page.here,
+            "waiting_ids": [topic.id for topic in page.live.pitch_waiting],
+            "pitching_id": page.live.pitch_current.topic.id if page.live.pitch_current else None,
+            "nav_current": "home",
             "form": form or {"title": "", "description": "", "language": ""},
             "errors": errors or {},
             "live_url": live_path(access=access, audience="phones", secret=secret),

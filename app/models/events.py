@@ -14,6 +14,9 @@ from app.models.base import utcnow
 
 class Phase(StrEnum):
     SETUP = "setup"
+    # The day's fixed programme before the open space: plenaries, presentations, the mapping
+    # workshop. Phones show what runs now and next instead of "not started".
+    PROGRAMME = "programme"
     MARKETPLACE = "marketplace"
     VOTING = "voting"
     AGENDA = "agenda"
@@ -27,6 +30,7 @@ class Phase(StrEnum):
 
 PHASE_LABELS: dict[str, str] = {
     Phase.SETUP: N_("Setting up"),
+    Phase.PROGRAMME: N_("Programme"),
     Phase.MARKETPLACE: N_("Marketplace"),
     Phase.VOTING: N_("Dot voting"),
     Phase.AGENDA: N_("Agenda"),

@@ -145,6 +145,13 @@ def revoke_message(event_id: int, audience: str, grants: list[int] | None) -> st
     return json.dumps({"t": "revoke", "e": event_id, "a": audience, "g": grants})
 
 
+def nudge_message(event_id: int, audience: str, subjects: list[int], except_grant: int) -> str:
+    """What tells every worker to nudge these people's sockets (but the ``except_grant`` one)."""
+    return json.dumps(
+        {"t": "nudge", "e": event_id, "a": audience, "s": subjects, "x": except_grant}
+    )
+
+
 async def announce(broker: Broker, event_id: int, *, revoke_phones: Iterable[int] = ()) -> None:
     """Tell the workers from outside them (a command the operator runs, through a shared
     broker): ``event_id`` changed, and these phones' device bindings are gone."""

@@ -12,7 +12,7 @@ from app.i18n import board_locales, get_locale, use_locale
 from app.models.base import utcnow
 from app.models.events import Phase
 from app.realtime.hub import ChannelKey
-from app.services import live
+from app.services import live, navigation
 from app.services.events.phases import proposals_open, reached, tallies_visible, voting_open
 from app.services.schedule import agenda
 from app.templating import templates
@@ -47,6 +47,13 @@ def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
         "joining": not reached(state.event, Phase.VOTING),
         "can_propose": proposals_open(state.event),
         "can_vote": voting_open(state.event),
+        # The phone's bottom bar and what its home opens on (app/services/navigation.py).
+        "home_opens_on_now": navigation.home_opens_on_now(state.event),
+        "phone_nav": navigation.items(
+            event=state.event,
+            published=published,
+            board_map_id=state.map.id if state.map is not None else None,
+        ),
     }
 
 

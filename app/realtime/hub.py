@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
-from app.realtime.broker import Broker, dirty_message, revoke_message
+from app.realtime.broker import Broker, dirty_message, nudge_message, revoke_message
 
 logger = logging.getLogger("openspace.realtime")
 
@@ -117,6 +117,8 @@ class Connection:
     # What the ticket names as granting access (a phone's device binding, a staff member's
     # row): revoking that grant closes exactly these sockets.
     grant_id: int = 0
+    # Who the ticket names (a phone's participant): a nudge reaches their sockets only.
+    subject_id: int = 0
     sent: tuple[str, int] | None = None
     # Sent when the hub drops the client: 1013 "try again later", or 1008 once revoked.
     close_code: int = 1013
@@ -125,6 +127,7 @@ class Connection:
     sending_since: float | None = None
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
     _waiting: Frame | None = None
+    _nudge: dict[str, Any] | None = None  # a nudge that arrived while a send was in flight
     _in_flight: asyncio.Future[Any] | None = None
 
     def offer(self, frame: Frame) -> None:
@@ -136,8 +139,20 @@ class Connection:
         if self.sent == (frame.epoch, frame.version):
             return
         self.sent = (frame.epoch, frame.version)
+        self._start(frame.message)
+
+    def nudge(self, message: dict[str, Any]) -> None:
+        """Send a small message outside the frames' order (it never replaces a frame)."""
+        if self.dropped.is_set():
+            return
+        if self._in_flight is not None:
+            self._nudge = message
+            return
+        self._start(message)
+
+    def _start(self, message: dict[str, Any]) -> None:
         try:
-            in_flight = start_eagerly(self.socket.send(frame.message))
+            in_flight = start_eagerly(self.socket.send(message))
         except Exception:  # the peer went away
             self.dropped.set()
             return
@@ -155,6 +170,9 @@ class Connection:
         if self._waiting is not None:
             frame, self._waiting = self._waiting, None
             self.offer(frame)
+        if self._nudge is not None and self._in_flight is None:
+            message, self._nudge = self._nudge, None
+            self._start(message)
 
     def cancel(self) -> None:
         if self._in_flight is not None:
@@ -300,6 +318,41 @@ class Hub:
         times = [self._revoked.get((event_id, audience, grant)) for grant in {grant_id, ALL}]
         return max((t for t in times if t is not None), default=None)
 
+    # --- nudges: one person's own state changed -----------------------------------------
+
+    def nudge(
+        self, event_id: int, audience: str, subject_ids: Iterable[int], *, except_grant: int = 0
+    ) -> None:
+        """Tell the open pages of these people (a phone's participant), on every worker, that
+        their own state changed elsewhere (a dot placed from their other phone, an answer to
+        a request): each page asks for it once. Frames are shared and carry nobody's own
+        state; a nudge carries none either, and costs no query. ``except_grant``: the device
+        that made the change, which has its answer already. Safe to call from any thread."""
+        loop = self._loop
+        subjects = sorted({subject for subject in subject_ids if subject > 0})
+        if loop is None or not subjects:
+            return
+        message = nudge_message(event_id, audience, subjects, except_grant)
+        loop.call_soon_threadsafe(self._spawn, self._publish_nudge(message))
+
+    async def _publish_nudge(self, message: str) -> None:
+        try:
+            await self.broker.publish(message)
+        except Exception:
+            logger.exception("Could not publish a nudge: %s", message)
+
+    def _nudge_local(
+        self, event_id: int, audience: str, subjects: frozenset[int], except_grant: int
+    ) -> None:
+        text = f'<div id="my-nudge" hidden hx-swap-oob="true" data-at="{time.time():.3f}"></div>'
+        message = {"type": "websocket.send", "text": text}
+        for key, members in self.channels.items():
+            if key.event_id != event_id or key.audience != audience:
+                continue
+            for connection in members:
+                if connection.subject_id in subjects and connection.grant_id != except_grant:
+                    connection.nudge(message)
+
     # --- messages from the broker --------------------------------------------------------
 
     def _on_message(self, raw: str) -> None:
@@ -322,6 +375,17 @@ class Hub:
             self._revoke_local(
                 event_id, message["a"], None if grants is None else frozenset(grants)
             )
+        elif kind == "nudge":
+            subjects, grant = message.get("s"), message.get("x", 0)
+            if (
+                message.get("a") not in AUDIENCES
+                or not isinstance(subjects, list)
+                or not all(type(s) is int and s > 0 for s in subjects)
+                or type(grant) is not int
+            ):
+                logger.warning("Ignoring a malformed nudge: %.200r", raw)
+                return
+            self._nudge_local(event_id, message["a"], frozenset(subjects), grant)
         elif kind == "dirty":
             self._target[event_id] = max(self._target.get(event_id, 0), int(message["v"]))
             if event_id not in self._render_tasks:

@@ -20,7 +20,7 @@ and never sees a 4xx answer a handler returned rather than raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from fastapi.routing import APIRoute
@@ -50,6 +50,15 @@ def for_event(connection: HTTPConnection, event_id: int) -> None:
 def unchanged(request: Request) -> None:
     """This request succeeded but changed nothing the live screens show."""
     request.state.unchanged = True
+
+
+def nudge(request: Request, participant_ids: Iterable[int], *, except_device: int = 0) -> None:
+    """These participants' own state changed (dots, requests, check-in): their open phones
+    fetch it again, except ``except_device``, which made the change and has its answer. Call
+    it after the change is committed; the shared frames still follow ``changed`` as usual."""
+    event_id: int | None = getattr(request.state, "event_id", None)
+    if event_id is not None:
+        request.app.state.hub.nudge(event_id, "phones", participant_ids, except_grant=except_device)
 
 
 class EventRoute(APIRoute):

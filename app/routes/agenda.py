@@ -14,11 +14,12 @@ from app.errors import Invalid, NotFound
 from app.i18n import _
 from app.models.base import id_of, utcnow
 from app.realtime.frames import live_context
-from app.realtime.notify import EventRoute
-from app.services import live
+from app.realtime.notify import EventRoute, nudge
+from app.services import live, navigation
 from app.services.access import EventAccess, live_path, outsider_error
 from app.services.qr import qr_svg
 from app.services.schedule import agenda, calendar, checkins
+from app.services.topics import topics
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
@@ -58,6 +59,7 @@ def agenda_page(request: Request, session: SessionDep, access: AccessDep) -> Res
             f"{settings.base_url}/e/{event.slug}/calendar/{access.participant.id}.ics"
             f"?k={calendar.personal_feed_key(access.participant, settings.secret)}"
         )
+    context["nav_current"] = "agenda"
     return render(request, "agenda/phone.html", context)
 
 
@@ -94,6 +96,8 @@ def _session_page(
             "here": here,
             "checked_in": current == topic_id,
             "message": message,
+            "phone_nav": navigation.load(session, event=access.event),
+            "nav_current": "agenda",
         },
         status_code=status,
     )
@@ -107,9 +111,22 @@ def session_page(
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/here")
-def check_in(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+def check_in(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+    """From the session's page (a page load) or from "Now and next" on the home page (htmx:
+    where this phone is now, and a message)."""
     checkins.check_in(session, access=access, topic_id=topic_id)
-    return RedirectResponse(f"/e/{access.event.slug}/sessions/{topic_id}", status_code=303)
+    participant = access.participant.id if access.participant else None
+    nudge(request, [participant or 0], except_device=access.device_id or 0)
+    if request.headers.get("hx-request") != "true":
+        return RedirectResponse(f"/e/{access.event.slug}/sessions/{topic_id}", status_code=303)
+    title = topics.get_topic(session, access=access, topic_id=topic_id).title
+    response = render(
+        request,
+        "partials/agenda/here.html",
+        {"here": topic_id, "message": _("You are checked in: %(title)s") % {"title": title}},
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/leave")

@@ -15,6 +15,7 @@ from app.deps import AccessDep, verify_csrf
 from app.errors import Conflict, Invalid
 from app.forms import parse_int
 from app.realtime.notify import EventRoute, unchanged
+from app.services import navigation
 from app.services.access import EventAccess
 from app.services.convergence import closing, priorities
 from app.templating import render
@@ -56,6 +57,8 @@ def _priorities_page(
             "voting": page.voting,
             "acting": page.acting,
             "phase_label": page.phase_label,
+            "phone_nav": navigation.load(session, event=access.event),
+            "nav_current": "priorities",
             "message": message,
             "form": form or {},
             "errors": errors or {},

@@ -136,6 +136,7 @@ async def live_socket(websocket: WebSocket, slug: str, t: str = "", lang: str = 
         socket=FrameSocket(websocket),
         key=ChannelKey(event_id, ticket.audience, locale),
         grant_id=ticket.grant_id,
+        subject_id=ticket.subject_id,
     )
 
     async def receive() -> str | None:

@@ -16,6 +16,7 @@ from app.models.base import MAX_ID
 from app.models.events import Role
 from app.models.maps import MAP_LAYOUT_LABELS
 from app.realtime.notify import EventRoute
+from app.services import navigation
 from app.services.access import EventAccess, live_path
 from app.services.maps import cards, clustering, colours, export, lookups, setup, views
 from app.templating import render
@@ -633,7 +634,12 @@ def phone_list(request: Request, session: SessionDep, access: AccessDep) -> Resp
     return render(
         request,
         "maps/phone_list.html",
-        {"event": access.event, "maps": setup.event_maps(session, access=access)},
+        {
+            "event": access.event,
+            "maps": setup.event_maps(session, access=access),
+            "phone_nav": navigation.load(session, event=access.event),
+            "nav_current": "map",
+        },
     )
 
 
@@ -666,6 +672,8 @@ def _phone_page(
             "form": form or {"text": "", "category": "", "place": ""},
             "errors": errors or {},
             "live_url": live_path(access=access, audience="phones", secret=settings.secret),
+            "phone_nav": navigation.load(session, event=access.event),
+            "nav_current": "map",
         },
         status_code=status,
     )

@@ -20,6 +20,7 @@ from app.models.base import MAX_ID
 from app.models.events import Role
 from app.realtime.notify import EventRoute, unchanged
 from app.security import token_hash
+from app.services import navigation
 from app.services.access import EventAccess, board_signature_ok, live_path
 from app.services.notes import editing, items, photos, reading, report
 from app.services.schedule import agenda
@@ -63,6 +64,8 @@ def _page(
             "live_sync": request.app.state.hub.current(access.event_id),
             "live_url": _live_url(request, access),
             "notes_live": reading.live_json(session, event_id=access.event_id),
+            "phone_nav": navigation.load(session, event=access.event),
+            "nav_current": "notes",
         },
         status_code=status,
     )
@@ -114,6 +117,8 @@ def sessions_index(request: Request, session: SessionDep, access: AccessDep) -> 
             "plan": plan,
             "sessions": report.ordered_sessions(plan),
             "with_notes": reading.sessions_with_notes(session, event_id=access.event_id),
+            "phone_nav": navigation.load(session, event=access.event),
+            "nav_current": "notes",
         },
     )
 

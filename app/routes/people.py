@@ -28,6 +28,7 @@ from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpd
 from app.pages import participant_page
 from app.realtime.notify import EventRoute, for_event
 from app.security import token_hash
+from app.services import navigation
 from app.services.access import EventAccess, resolve
 from app.services.events import retention
 from app.services.people import participants, privacy
@@ -289,6 +290,7 @@ def _profile_page(
             "devices": participants.devices(session, access=access),
             "this_device": access.device_id,
             "zone": agenda.zone(access.event),
+            "phone_nav": navigation.load(session, event=access.event),
         },
         status_code=status,
     )

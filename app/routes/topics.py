@@ -14,10 +14,11 @@ from app.deps import AccessDep, verify_csrf
 from app.errors import Conflict, Invalid, NotFound
 from app.forms import parse_int
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import Role
 from app.models.topics import Topic, TopicStatus
-from app.pages import control_panel, my_state, participant_page
-from app.realtime.notify import EventRoute, unchanged
+from app.pages import control_panel, my_state, own_parts, participant_page
+from app.realtime.notify import EventRoute, nudge, unchanged
 from app.services.access import EventAccess
 from app.services.topics import cohosting, hints, home, merging, pitches, topics, votes
 from app.services.topics.votes import VoteResult
@@ -138,27 +139,66 @@ def withdraw(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
     return _home(access, "#my-topics")
 
 
+def _asker(access: EventAccess) -> tuple[int, int]:
+    """(participant, device) of the phone asking: whose other devices a change nudges."""
+    participant = access.participant.id if access.participant else None
+    return participant or 0, access.device_id or 0
+
+
 @router.post("/e/{slug}/topics/{topic_id}/cohost")
-def request_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+def request_cohost(
+    request: Request, session: SessionDep, access: AccessDep, topic_id: int
+) -> Response:
+    """From the topic card (htmx: the request's state and a message) or from the similar
+    topics under the propose form (a page load)."""
     cohosting.request_cohost(session, access=access, topic_id=topic_id)
-    return _home(access, "#my-requests")
+    asker, device = _asker(access)
+    hosts = [id_of(person) for person in topics.conveners(session, topic_id=topic_id)]
+    nudge(request, hosts)  # the conveners' phones show the request to answer
+    nudge(request, [asker], except_device=device)
+    if request.headers.get("hx-request") != "true":
+        return _home(access, "#my-requests")
+    response = render(
+        request,
+        "partials/topics/cohost_result.html",
+        {
+            "event": access.event,
+            "my_requests": cohosting.my_requests(session, access=access),
+            "message": _("Request sent: the conveners decide."),
+        },
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @router.post("/e/{slug}/topics/{topic_id}/cohost/cancel")
-def cancel_cohost(session: SessionDep, access: AccessDep, topic_id: int) -> Response:
+def cancel_cohost(
+    request: Request, session: SessionDep, access: AccessDep, topic_id: int
+) -> Response:
     cohosting.cancel_cohost_request(session, access=access, topic_id=topic_id)
+    asker, device = _asker(access)
+    nudge(request, [id_of(person) for person in topics.conveners(session, topic_id=topic_id)])
+    nudge(request, [asker], except_device=device)
     return _home(access, "#my-requests")
 
 
 @router.post("/e/{slug}/cohost-requests/{request_id}/accept")
-def accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
+def accept_cohost(
+    request: Request, session: SessionDep, access: AccessDep, request_id: int
+) -> Response:
+    asker = cohosting.asker_of(session, access=access, request_id=request_id)
     cohosting.accept_cohost(session, access=access, request_id=request_id)
+    nudge(request, [asker or 0])  # their phone shows the answer
     return _home(access, "#my-topics")
 
 
 @router.post("/e/{slug}/cohost-requests/{request_id}/decline")
-def decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
+def decline_cohost(
+    request: Request, session: SessionDep, access: AccessDep, request_id: int
+) -> Response:
+    asker = cohosting.asker_of(session, access=access, request_id=request_id)
     cohosting.decline_cohost(session, access=access, request_id=request_id)
+    nudge(request, [asker or 0])
     return _home(access, "#my-topics")
 
 
@@ -175,6 +215,9 @@ def _vote_response(
     """Answer the phone; a retry of a dot already counted tells the live screens nothing."""
     if result.replayed:
         unchanged(request)
+    else:
+        asker, device = _asker(access)
+        nudge(request, [asker], except_device=device)  # their other phone's dots follow
     return render(
         request,
         "partials/topics/vote_result.html",
@@ -189,6 +232,17 @@ def my_dots(request: Request, session: SessionDep, access: AccessDep) -> Respons
     access.require(Role.PARTICIPANT)
     return render(
         request, "partials/topics/my_state.html", my_state(home.dots(session, access=access))
+    )
+
+
+@router.get("/e/{slug}/own")
+def own(request: Request, session: SessionDep, access: AccessDep) -> Response:
+    """This phone's person's own parts of the home page, asked for when the socket nudged it
+    (their dots changed on another device, a convener answered): frames carry nobody's."""
+    return render(
+        request,
+        "partials/topics/own.html",
+        {"event": access.event, **own_parts(home.own(session, access=access))},
     )
 
 
@@ -472,14 +526,22 @@ def _topic_back(access: EventAccess, topic: Topic) -> RedirectResponse:
 
 
 @router.post("/o/{slug}/cohost-requests/{request_id}/accept")
-def staff_accept_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
+def staff_accept_cohost(
+    request: Request, session: SessionDep, access: AccessDep, request_id: int
+) -> Response:
     access.require_staff()
+    asker = cohosting.asker_of(session, access=access, request_id=request_id)
     topic = cohosting.accept_cohost(session, access=access, request_id=request_id)
+    nudge(request, [asker or 0])
     return _topic_back(access, topic)
 
 
 @router.post("/o/{slug}/cohost-requests/{request_id}/decline")
-def staff_decline_cohost(session: SessionDep, access: AccessDep, request_id: int) -> Response:
+def staff_decline_cohost(
+    request: Request, session: SessionDep, access: AccessDep, request_id: int
+) -> Response:
     access.require_staff()
+    asker = cohosting.asker_of(session, access=access, request_id=request_id)
     topic = cohosting.decline_cohost(session, access=access, request_id=request_id)
+    nudge(request, [asker or 0])
     return _topic_back(access, topic)

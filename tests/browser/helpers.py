@@ -80,6 +80,14 @@ def join_event(page: Page, *, code: str, name: str, organisation: str = "") -> N
     expect(page.get_by_role("heading", name=f"Welcome, {name}!")).to_be_visible()
 
 
+def open_propose_form(page: Page) -> None:
+    """The phone's propose form is folded behind a button at the top of the topic list."""
+    toggle = page.get_by_role("button", name="Propose a topic")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(page.get_by_label("Title", exact=True)).to_be_visible()
+
+
 def scroll_width(page: Page) -> int:
     width: int = page.evaluate("document.documentElement.scrollWidth")
     return width

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.helpers import PHONE, create_event, join_event, scroll_width
+from tests.browser.helpers import PHONE, create_event, join_event, open_propose_form, scroll_width
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,7 @@ def _slot(page: Page, slug: str, starts: str, ends: str) -> None:
 
 
 def _propose(page: Page, title: str) -> int:
+    open_propose_form(page)
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_role("button", name="Propose", exact=True).click()
     mine = page.locator("#my-topics .my-topic", has_text=title)

@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     create_event,
     join_event,
     offline_venue,
+    open_propose_form,
     scroll_width,
 )
 
@@ -68,6 +69,7 @@ def _not_reloaded(page: Page) -> bool:
 
 def _propose(page: Page, title: str) -> int:
     """Propose from the phone's form; return the new topic's id from "My topics"."""
+    open_propose_form(page)
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_role("button", name="Propose", exact=True).click()
     mine = page.locator("#my-topics .my-topic", has_text=title)

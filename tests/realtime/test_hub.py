@@ -309,3 +309,64 @@ def test_parse_hello_accepts(message: str, expected: tuple[str, int] | None) -> 
 def test_parse_hello_rejects(message: str) -> None:
     with pytest.raises(ValueError):
         parse_hello(message)
+
+
+async def test_hub_nudge_reaches_only_that_persons_other_sockets() -> None:
+    renderer = FakeRenderer()
+    async with running_hub(renderer) as (hub, clients):
+        sockets: dict[tuple[int, int], FakeSocket] = {}
+        for subject, grant, key in [(3, 30, PHONES), (3, 31, PHONES_BG), (4, 40, PHONES)]:
+            socket = FakeSocket()
+            socket.inbox.put_nowait(PING)
+            connection = Connection(socket=socket, key=key, grant_id=grant, subject_id=subject)
+            clients.tasks[socket] = asyncio.create_task(
+                hub.serve(connection, socket.receive, hello_timeout=0.5)
+            )
+            sockets[(subject, grant)] = socket
+        board = clients.connect(BOARD)
+        everyone = [*sockets.values(), board]
+        await until(lambda: all(len(socket.sent) == 1 for socket in everyone))
+
+        # Participant 3 voted from device 30: their device 31 is nudged, nobody else.
+        await anyio.to_thread.run_sync(lambda: hub.nudge(EVENT, "phones", [3], except_grant=30))
+        await until(lambda: len(sockets[(3, 31)].sent) == 2)
+        await asyncio.sleep(0.1)
+
+        nudge = sockets[(3, 31)].sent[-1]
+        assert nudge.startswith('<div id="my-nudge" hidden hx-swap-oob="true" data-at="')
+        assert [len(socket.sent) for socket in everyone] == [1, 2, 1, 1]
+        assert len(renderer.calls) == 3  # the snapshots only: a nudge renders nothing
+
+
+async def test_hub_ignores_a_malformed_nudge() -> None:
+    renderer = FakeRenderer()
+    async with running_hub(renderer) as (hub, clients):
+        phone = clients.connect(PHONES)
+        await until(lambda: len(phone.sent) == 1)
+        for message in [
+            {"t": "nudge", "e": EVENT, "a": "phones", "s": ["1"], "x": 0},
+            {"t": "nudge", "e": EVENT, "a": "nobody", "s": [1], "x": 0},
+            {"t": "nudge", "e": EVENT, "a": "phones", "s": [1], "x": "2"},
+        ]:
+            await hub.broker.publish(json.dumps(message))
+        await asyncio.sleep(0.1)
+        assert len(phone.sent) == 1
+
+
+async def test_connection_nudge_waits_for_a_send_in_flight_and_never_replaces_a_frame() -> None:
+    release = asyncio.Event()
+
+    class SlowSocket(FakeSocket):
+        async def send(self, message: MutableMapping[str, Any]) -> None:
+            await release.wait()
+            await super().send(message)
+
+    socket = SlowSocket()
+    connection = Connection(socket=socket, key=PHONES)
+    nudge = {"type": "websocket.send", "text": "<div id='my-nudge'></div>"}
+    connection.offer(Frame("e", 1, "one"))  # in flight
+    connection.offer(Frame("e", 2, "two"))  # waiting
+    connection.nudge(nudge)  # waits too, beside the frame
+    release.set()
+    await until(lambda: len(socket.sent) == 3)
+    assert socket.sent == ["one", "two", "<div id='my-nudge'></div>"]

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.models.people import Participant
 from app.models.topics import Vote
 from app.services.schedule import calendar, checkins, grid, publishing
-from tests.factories import login, post
+from tests.factories import csrf, login, post
 from tests.grid_helpers import Grid, make_grid, vote
 from tests.routes.helpers import join, snapshot, sync
 
@@ -112,6 +112,27 @@ def test_check_in_moves_with_the_feet(
     again = post(phone, settings, f"/e/{slug}/sessions/{g.topic(1)}/leave")
     assert again.status_code == 422
     assert "You are not checked in anywhere." in again.text
+
+
+def test_check_in_from_now_and_next_answers_where_the_phone_is(
+    phone: TestClient, settings: Settings, session: Session, g: Grid
+) -> None:
+    """ "I'm here" on the home page's "Now and next" posts with htmx: no page, the state."""
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf(phone, settings)}
+    url = f"/e/{g.event.slug}/sessions/{g.topic(1)}/here"
+    response = phone.post(url, headers=headers, follow_redirects=False)
+
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["vary"]
+    assert response.text.strip() == (
+        f'<div id="my-here" hidden hx-swap-oob="true" data-topic="{g.topic(1)}"></div>\n'
+        '<p id="flash" class="flash" role="status" aria-live="polite" hx-swap-oob="innerHTML">'
+        f"You are checked in: {g.topics[1].title}</p>"
+    )
+    sync(session)
+    assert checkins.attendance(session, event_id=g.event.id or 0) == {g.topic(1): 1}
+    home = phone.get(f"/e/{g.event.slug}")
+    assert f'<div id="my-here" hidden data-topic="{g.topic(1)}"></div>' in home.text
 
 
 def test_check_in_refuses_what_is_not_on_the_agenda(

@@ -570,7 +570,7 @@ def test_malformed_form_bodies_are_refused(
 # --- htmx gets a partial -----------------------------------------------------------------
 
 FLASH = re.compile(
-    r'^<p id="flash" class="flash" role="status" aria-live="polite" hx-swap-oob="true">'
+    r'^<p id="flash" class="flash" role="status" aria-live="polite" hx-swap-oob="innerHTML">'
 )
 
 

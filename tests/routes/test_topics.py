@@ -62,7 +62,7 @@ def hx(
 
 def flash(message: str) -> str:
     return (
-        '<p id="flash" class="flash" role="status" aria-live="polite" hx-swap-oob="true">'
+        '<p id="flash" class="flash" role="status" aria-live="polite" hx-swap-oob="innerHTML">'
         f"{escape(message)}</p>"
     )
 
@@ -394,6 +394,82 @@ def test_cohost_request_cancel_and_decline_from_phones(
     assert_flash(again, 409, "The conveners declined your request to co-host this topic.")
     mira = participant_id(session, market, "Mira")
     assert convener_ids(session, topic_id=housing.id or 0) == [mira]
+
+
+def test_cohost_from_a_topic_card_answers_with_the_request_and_a_message(
+    session: Session,
+    settings: Settings,
+    market: Event,
+    other_phone: TestClient,
+    housing: Topic,
+) -> None:
+    response = hx(other_phone, settings, f"/e/{market.slug}/topics/{housing.id}/cohost")
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["vary"]
+    assert re.search(
+        rf'<section class="card" id="my-requests" hx-swap-oob="true" data-pending="{housing.id}"'
+        r' data-declined="">',
+        response.text,
+    )
+    assert f'id="my-request-{housing.id}"><strong>Housing for refugees</strong>' in response.text
+    assert response.text.strip().endswith(flash("Request sent: the conveners decide."))
+    sync(session)
+    request = session.exec(select(CohostRequest)).one()
+    ivo = participant_id(session, market, "Ivo")
+    assert (request.topic_id, request.participant_id, request.status) == (
+        housing.id,
+        ivo,
+        "pending",
+    )
+
+
+def test_own_parts_of_the_home_page_for_a_nudged_phone(
+    session: Session,
+    settings: Settings,
+    market: Event,
+    phone: TestClient,
+    other_phone: TestClient,
+    housing: Topic,
+) -> None:
+    assert hx(other_phone, settings, f"/e/{market.slug}/topics/{housing.id}/cohost").is_success
+    assert post(phone, settings, f"/e/{market.slug}/topics/{housing.id}/pitch").status_code == 303
+    sync(session)
+    request = session.exec(select(CohostRequest)).one()
+
+    response = phone.get(f"/e/{market.slug}/own")
+
+    assert response.status_code == 200
+    ids = re.findall(
+        r'<(?:div|section)[^>]* id="(my-[a-z]+)"[^>]*hx-swap-oob="true"', response.text
+    )
+    assert ids == ["my-state", "my-here", "my-topics", "my-requests"]
+    assert '<div id="my-here" hidden hx-swap-oob="true" data-topic=""></div>' in response.text
+    assert f'action="/e/{market.slug}/cohost-requests/{request.id}/accept"' in response.text
+    assert (
+        '<p class="pitch-place" role="status">You are number <span class="pitch-place-n">1</span>'
+        " in the queue.</p>"
+    ) in response.text
+    assert f'action="/e/{market.slug}/topics/{housing.id}/pitch/leave"' in response.text
+
+
+def test_leave_the_pitch_queue_from_the_phone(
+    session: Session,
+    settings: Settings,
+    market: Event,
+    phone: TestClient,
+    housing: Topic,
+    jobs: Topic,
+) -> None:
+    base = f"/e/{market.slug}/topics/{housing.id}/pitch"
+    assert post(phone, settings, base).status_code == 303
+    response = post(phone, settings, base + "/leave")
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/e/{market.slug}#my-topics",
+    )
+    sync(session)
+    assert pitch_rows(session, event_id=market.id or 0) == []
+    assert_flash(hx(phone, settings, base + "/leave"), 404, "This topic is not in the queue.")
 
 
 # --- voting ------------------------------------------------------------------------------

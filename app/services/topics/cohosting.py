@@ -93,6 +93,14 @@ def _answerable(
     return request, topic
 
 
+def asker_of(session: Session, *, access: EventAccess, request_id: int) -> int | None:
+    """Who sent a request of this event (to tell their phone of the answer), if it exists."""
+    request = session.get(CohostRequest, request_id) if 0 < request_id <= MAX_ID else None
+    if request is None or request.event_id != access.event_id:
+        return None
+    return request.participant_id
+
+
 def accept_cohost(session: Session, *, access: EventAccess, request_id: int) -> Topic:
     """A convener (or staff) lets the asker co-host: they become a convener."""
     request, topic = _answerable(session, access=access, request_id=request_id)

@@ -14,8 +14,8 @@ from app.models.topics import CohostRequest, Topic
 from app.services import live
 from app.services.access import EventAccess
 from app.services.events.phases import proposals_open, voting_open
-from app.services.schedule import agenda
-from app.services.topics import cohosting, topics, votes
+from app.services.schedule import agenda, checkins
+from app.services.topics import cohosting, pitches, topics, votes
 
 
 @dataclass
@@ -54,6 +54,43 @@ class HomePage:
     dots: Dots
     can_propose: bool
     can_vote: bool
+    here: int | None = None  # the session they are checked into
+
+
+@dataclass
+class Own:
+    """The parts of the home page that are this participant's own and can change elsewhere
+    (a dot placed from their other phone, a request to co-host their topic, an answer to
+    theirs): what a nudged page asks for again. The pitch queue comes with it, in order."""
+
+    dots: Dots
+    my_topics: list[Topic]
+    cohost_requests: dict[int, list[tuple[CohostRequest, Participant]]]
+    my_requests: list[tuple[CohostRequest, Topic]]
+    here: int | None
+    pitch_waiting: list[int]  # topic ids, first to pitch first
+    pitch_current: int | None
+    can_propose: bool
+
+
+def own(session: Session, *, access: EventAccess) -> Own:
+    """This participant's own parts of the home page (participants only)."""
+    access.require(Role.PARTICIPANT)
+    assert access.participant is not None
+    mine = topics.my_topics(session, access=access)
+    queue = pitches.queue(session, event_id=access.event_id)
+    return Own(
+        dots=dots(session, access=access),
+        my_topics=mine,
+        cohost_requests=cohosting.pending_requests(
+            session, access=access, topic_ids=[id_of(topic) for topic in mine]
+        ),
+        my_requests=cohosting.my_requests(session, access=access),
+        here=checkins.current_topic(session, participant_id=id_of(access.participant)),
+        pitch_waiting=[id_of(topic) for _entry, topic in queue.waiting],
+        pitch_current=id_of(queue.current[1]) if queue.current else None,
+        can_propose=proposals_open(access.event),
+    )
 
 
 def page(session: Session, *, access: EventAccess) -> HomePage:
@@ -79,4 +116,5 @@ def page(session: Session, *, access: EventAccess) -> HomePage:
         dots=dots(session, access=access),
         can_propose=proposals_open(event),
         can_vote=voting_open(event),
+        here=checkins.current_topic(session, participant_id=id_of(access.participant)),
     )

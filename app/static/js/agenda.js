@@ -37,6 +37,31 @@
     }
   }
 
+  /* --- phones: "Now and next" keeps the item running now and the next one -------------------- */
+  function markNowNext() {
+    var box = document.getElementById("now-live");
+    if (!box) { return; }
+    var t = seconds();
+    var next = null;
+    var shown = 0;
+    box.querySelectorAll(".now-block[data-start]").forEach(function (row) {
+      var start = Number(row.getAttribute("data-start"));
+      if (start > t && next === null) { next = row; }
+    });
+    box.querySelectorAll(".now-block[data-start]").forEach(function (row) {
+      var isNow = row.classList.contains("now");
+      row.classList.toggle("next", row === next);
+      row.hidden = !(isNow || row === next);
+      if (!row.hidden) { shown += 1; }
+    });
+    var empty = box.querySelector(".now-empty");
+    if (empty) { empty.hidden = shown > 0; }
+    var ids = followed();
+    box.querySelectorAll(".now-session[data-topic]").forEach(function (item) {
+      item.classList.toggle("followed", !!ids[item.getAttribute("data-topic")]);
+    });
+  }
+
   /* --- phones: my agenda, now/next, notices -------------------------------------------------- */
   function followed() {
     var box = document.getElementById("my-agenda");
@@ -129,6 +154,7 @@
 
   function refresh() {
     markRows();
+    markNowNext();
     buildMyAgenda();
   }
 
@@ -138,7 +164,7 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
-    setInterval(markRows, 1000);
+    setInterval(function () { markRows(); markNowNext(); }, 1000);
     setInterval(function () { buildMyAgenda(); }, 30000);
   });
 })();

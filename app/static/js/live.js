@@ -153,6 +153,10 @@
     Array.prototype.forEach.call(parts, function (part) {
       part.hidden = !banner.hasAttribute("data-" + part.getAttribute("data-open-when"));
     });
+    var home = banner.getAttribute("data-home");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-home-part]"), function (part) {
+      part.hidden = part.getAttribute("data-home-part") !== home;
+    });
   }
 
   // The mapping workshop: this phone's own cards and +1s on the shared cards of a frame.
@@ -194,12 +198,147 @@
     lastMissingPlus = missing;
   }
 
+  // A convener's place in the pitch queue, from the frame's queue (topic ids, first first).
+  function applyPitchPlace() {
+    var pitch = document.getElementById("pitch-now");
+    if (!pitch) { return; }
+    var queue = (pitch.getAttribute("data-queue") || "").split(" ").filter(Boolean);
+    var current = pitch.getAttribute("data-current-topic") || "";
+    Array.prototype.forEach.call(document.querySelectorAll(".pitch-mine[data-topic]"), function (mine) {
+      var id = mine.getAttribute("data-topic");
+      var place = queue.indexOf(id) + 1;
+      var number = mine.querySelector(".pitch-place-n");
+      if (number && place) { number.textContent = String(place); }
+      mine.querySelectorAll(".pitch-place, .pitch-leave").forEach(function (part) { part.hidden = !place; });
+      var lineUp = mine.querySelector(".pitch-line-up");
+      if (lineUp) { lineUp.hidden = place > 0 || id === current; }
+    });
+  }
+
+  // "Ask to co-host" on others' cards; "Request sent" where this person asked already.
+  function applyCohost() {
+    var root = document.querySelector("[data-participant]");
+    var requests = document.getElementById("my-requests");
+    if (!root) { return; }
+    var me = root.getAttribute("data-participant");
+    var split = function (value) { return (value || "").split(" ").filter(Boolean); };
+    var pending = requests ? split(requests.getAttribute("data-pending")) : [];
+    var declined = requests ? split(requests.getAttribute("data-declined")) : [];
+    Array.prototype.forEach.call(document.querySelectorAll(".topic-card[data-topic] .cohost"), function (box) {
+      var id = box.closest(".topic-card").getAttribute("data-topic");
+      var hosting = split(box.getAttribute("data-conveners")).indexOf(me) >= 0;
+      box.hidden = hosting;
+      var ask = box.querySelector(".cohost-ask");
+      var sent = box.querySelector(".cohost-pending");
+      var no = box.querySelector(".cohost-declined");
+      if (ask) { ask.hidden = pending.indexOf(id) >= 0 || declined.indexOf(id) >= 0; }
+      if (sent) { sent.hidden = pending.indexOf(id) < 0; }
+      if (no) { no.hidden = declined.indexOf(id) < 0; }
+    });
+  }
+
+  // "Now and next": where this phone's person is checked in.
+  function applyHere() {
+    var here = document.getElementById("my-here");
+    var topic = here ? here.getAttribute("data-topic") || "" : "";
+    Array.prototype.forEach.call(document.querySelectorAll(".now-session[data-topic]"), function (item) {
+      var isHere = item.getAttribute("data-topic") === topic;
+      item.classList.toggle("here", isHere);
+      var button = item.querySelector(".here-button");
+      var badge = item.querySelector(".here-badge");
+      if (button) { button.hidden = isHere; }
+      if (badge) { badge.hidden = !isHere; }
+    });
+  }
+
+  // The bottom bar arrives with frames too (its links follow the phase); mark this page's.
+  function applyNav() {
+    var main = document.querySelector("main[data-nav-current]");
+    var current = main ? main.getAttribute("data-nav-current") : "";
+    Array.prototype.forEach.call(document.querySelectorAll("#phone-nav a[data-nav]"), function (link) {
+      if (link.getAttribute("data-nav") === current) { link.setAttribute("aria-current", "page"); }
+      else { link.removeAttribute("aria-current"); }
+    });
+  }
+
   function refresh() {
     applyPhase();
     applyMyState();
     applyPitchTurn();
+    applyPitchPlace();
+    applyCohost();
+    applyHere();
+    applyNav();
     applyMapState();
   }
+
+  // The socket nudged: this person's own state changed elsewhere (their other phone, a
+  // convener's answer). Ask once for it, however many nudges arrive in a burst.
+  var ownTimer = null;
+  function fetchOwn() {
+    var box = document.getElementById("my-dots");
+    var url = box && box.getAttribute("data-refresh");
+    if (!url) { return; }
+    clearTimeout(ownTimer);
+    ownTimer = setTimeout(function () {
+      htmx.ajax("GET", url.replace(/\/dots$/, "/own"), { source: box, swap: "none" });
+    }, 250);
+  }
+  var lastNudge = "";
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var nudge = document.getElementById("my-nudge");
+    var at = nudge ? nudge.getAttribute("data-at") || "" : "";
+    if (at && at !== lastNudge) { lastNudge = at; fetchOwn(); }
+  });
+
+  // Messages ("Dot placed.") go away by themselves after a few seconds; they stay in the
+  // page's live region, so a screen reader has read them. The offline notice stays.
+  var FLASH_MS = 4000;
+  var flashTimer = null;
+  function watchFlash() {
+    var flash = document.getElementById("flash");
+    if (!flash || flash.getAttribute("role") === "alert") { return; }
+    var schedule = function () {
+      clearTimeout(flashTimer);
+      flash.classList.remove("fading");
+      var text = flash.textContent.trim();
+      if (!text || text === flash.getAttribute("data-offline")) { return; }
+      flashTimer = setTimeout(function () {
+        flash.classList.add("fading");
+        var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        setTimeout(function () { flash.textContent = ""; flash.classList.remove("fading"); }, reduced ? 0 : 400);
+      }, FLASH_MS);
+    };
+    new MutationObserver(schedule).observe(flash, { childList: true, characterData: true, subtree: true });
+    schedule();
+  }
+
+  // A button that shows or hides a part of the page (the propose form).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-toggles]") : null;
+    if (!button) { return; }
+    var part = document.getElementById(button.getAttribute("data-toggles"));
+    if (!part) { return; }
+    part.hidden = !part.hidden;
+    button.setAttribute("aria-expanded", part.hidden ? "false" : "true");
+    var field = part.hidden ? null : part.querySelector("input:not([type=hidden]), textarea");
+    if (field) { field.focus(); }
+  });
+
+  // The on-screen keyboard leaves little room: the bottom bar steps aside while typing, and
+  // stays aside on that form's buttons, or it would pop up under the finger tapping "Propose".
+  var TEXT = "input:not([type=checkbox]):not([type=radio]):not([type=hidden]):not([type=file]), textarea, select";
+  var typing = function (target) {
+    if (!target || !target.matches) { return false; }
+    var form = target.closest("form");
+    return target.matches(TEXT) || !!(form && form.querySelector(TEXT));
+  };
+  document.addEventListener("focusin", function (event) {
+    document.body.classList.toggle("typing", !!typing(event.target));
+  });
+  document.addEventListener("focusout", function () {
+    setTimeout(function () { document.body.classList.toggle("typing", !!typing(document.activeElement)); }, 0);
+  });
 
   function tick() {
     var now = Date.now() / 1000;
@@ -222,6 +361,7 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
+    watchFlash();
     tick();
     setInterval(tick, 250);
   });

@@ -37,6 +37,7 @@ def test_panel_page(
         live=live.load(session, event_id=event.id or 0),  # type: ignore[arg-type]
         phases=[
             ("setup", "Setting up"),
+            ("programme", "Programme"),
             ("marketplace", "Marketplace"),
             ("voting", "Dot voting"),
             ("agenda", "Agenda"),

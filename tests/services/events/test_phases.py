@@ -87,8 +87,8 @@ def test_set_phase_refused_for_organiser_of_another_event(session: Session, even
 
 def test_next_phase_follows_the_day() -> None:
     assert [phases.next_phase(phase) for phase in Phase] == [
-        "marketplace", "voting", "agenda", "sessions", "closing", "convergence", "actions",
-        "finished", None,
+        "programme", "marketplace", "voting", "agenda", "sessions", "closing", "convergence",
+        "actions", "finished", None,
     ]  # fmt: skip
 
 
@@ -96,6 +96,7 @@ def test_next_phase_follows_the_day() -> None:
     ("phase", "while_voting", "proposals", "voting"),
     [
         (Phase.SETUP, True, False, False),
+        (Phase.PROGRAMME, True, False, False),
         (Phase.MARKETPLACE, True, True, False),
         (Phase.MARKETPLACE, False, True, False),
         (Phase.VOTING, True, True, True),

@@ -13,8 +13,8 @@ from app.services import live
 from app.services.access import EventAccess
 from app.services.events import events, programme
 from app.services.schedule import agenda
-from app.services.topics import cohosting, home, topics, votes
-from app.services.topics.home import Dots, HomePage
+from app.services.topics import cohosting, home, pitches, topics, votes
+from app.services.topics.home import Dots, HomePage, Own
 from tests.marketplace_helpers import set_phase
 from tests.notes_helpers import publish_topics
 
@@ -98,3 +98,32 @@ def test_dots_from_a_vote_just_read(session: Session, mira: EventAccess) -> None
     assert home.dots(session, access=mira, mine={7: 2, 9: 1}) == Dots(
         mine={7: 2, 9: 1}, left=0, total=3, max_per_topic=2
     )
+
+
+def test_own_parts_for_a_nudged_phone(
+    session: Session, event: Event, mira: EventAccess, ivo: EventAccess
+) -> None:
+    housing = topics.propose(session, access=mira, title="Housing")
+    jobs = topics.propose(session, access=ivo, title="Jobs")
+    asked = cohosting.request_cohost(session, access=ivo, topic_id=housing.id or 0)
+    pitches.line_up(session, access=ivo, topic_id=jobs.id or 0)
+    pitches.line_up(session, access=mira, topic_id=housing.id or 0)
+    assert ivo.participant is not None
+
+    own = home.own(session, access=mira)
+
+    assert own == Own(
+        dots=Dots(mine={}, left=3, total=3, max_per_topic=2),
+        my_topics=[housing],
+        cohost_requests={housing.id or 0: [(asked, ivo.participant)]},
+        my_requests=[],
+        here=None,
+        pitch_waiting=[jobs.id or 0, housing.id or 0],
+        pitch_current=None,
+        can_propose=True,
+    )
+
+
+def test_own_parts_are_for_participants(session: Session, staff: EventAccess) -> None:
+    with pytest.raises(PermissionDenied):
+        home.own(session, access=staff)
