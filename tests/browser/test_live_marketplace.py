@@ -149,8 +149,9 @@ def test_merge_moves_conveners_and_dots_on_board_and_phones(
 
     panel.locator(f"#staff-topic-{duplicate}").get_by_role("link", name="Moderate").click()
     panel.locator("#target").select_option(label="Volunteer burnout")
-    panel.get_by_role("button", name="Merge", exact=True).click()
-    expect(panel).to_have_url(re.compile(rf"/o/{event.slug}/live#staff-topic-{keeper}$"))
+    panel.get_by_role("button", name="Merge…").click()
+    panel.locator("#merge-confirm").get_by_role("button", name="Merge", exact=True).click()
+    expect(panel).to_have_url(re.compile(rf"/o/{event.slug}/topics/{keeper}#undo-merge$"))
 
     expect(board.locator(f"#board-topic-{duplicate}")).to_have_count(0, timeout=LIVE_MS)
     kept = board.locator(f"#board-topic-{keeper}")

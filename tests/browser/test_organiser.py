@@ -88,7 +88,7 @@ def test_organiser_sets_up_event_with_rooms_and_slots(  # noqa: PLR0915
     first_day.get_by_label("Kind").select_option(label="Plenary")
     first_day.get_by_label("Starts").fill("09:30")
     first_day.get_by_label("Ends").fill("11:00")
-    first_day.get_by_label("Title").fill("Good practices from European NGOs")
+    first_day.get_by_label("Title", exact=True).fill("Good practices from European NGOs")
     first_day.get_by_label("Presenter").fill("ECRE")
     first_day.get_by_role("button", name="Add to this day").click()
     expect(page.locator("section.day").first.locator("tr[id^=block-]")).to_have_count(2)
