@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.models.events import PHASE_LABELS
-from tests.browser.helpers import LiveServer, create_event, join_event
+from tests.browser.helpers import LiveServer, create_event, join_event, open_propose_form
 from tests.browser.seed import publish_sessions
 
 pytestmark = pytest.mark.browser
@@ -106,6 +106,7 @@ def test_no_page_logs_a_console_error_in_any_phase_or_after_live_pushes(
         board.goto(event.board_path)
         if label == "Marketplace":  # a topic, pushed to every screen
             before = _versions(opened)
+            open_propose_form(home)
             home.get_by_label("Title", exact=True).fill("Rent guarantees")
             home.get_by_role("button", name="Propose", exact=True).click()
             _pushed(opened, before)

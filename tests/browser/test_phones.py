@@ -164,7 +164,10 @@ def room(browser: Browser, live_server: LiveServer, organiser_state: Path) -> Ro
     cookies: dict[str, list[Any]] = {}
     try:
         event = create_event(
-            laptop.new_page(), name="In the room", slug="phones-in-the-room", first_day=str(local.date())
+            laptop.new_page(),
+            name="In the room",
+            slug="phones-in-the-room",
+            first_day=str(local.date()),
         )
         for name in ("Mira", "Ivo"):
             handset = browser.new_context(base_url=live_server.url, locale="en-GB", **PHONE)
