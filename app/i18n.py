@@ -137,6 +137,11 @@ def format_day(day: dt.date) -> str:
     return format_date(day, format="full", locale=get_locale())
 
 
+def day_heading(day: dt.date, title: str | None) -> str:
+    """A day's heading wherever days are named: its date, then its title if it has one."""
+    return f"{format_day(day)} · {title}" if title else format_day(day)
+
+
 def format_number(number: int) -> str:
     """A number as the current language writes it ("1,000" in English, "1 000" in Bulgarian)."""
     return format_decimal(number, locale=get_locale())

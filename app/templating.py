@@ -53,6 +53,7 @@ def _environment() -> jinja2.Environment:
     env.globals["phase_labels"] = PHASE_LABELS
     env.globals["kind_labels"] = BLOCK_KIND_LABELS
     env.globals["format_date"] = i18n.format_day
+    env.globals["day_heading"] = i18n.day_heading
     env.globals["limits"] = model_limits()
     return env
 

@@ -3,6 +3,7 @@ from the cookie before Accept-Language, and pages render in the chosen language.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -153,6 +154,14 @@ def test_use_locale_translates_into_bulgarian() -> None:
         forms = [i18n.ngettext(singular, plural, n) for n in (1, 2, 5)]
         assert forms == ["%(count)s участник", "%(count)s участници", "%(count)s участници"]
     assert i18n.gettext(KNOWN_MSGID) == KNOWN_MSGID
+
+
+def test_day_heading_names_the_date_then_the_title() -> None:
+    day = dt.date(2026, 6, 9)
+    assert i18n.day_heading(day, "Day 1 — Mapping") == "Tuesday, June 9, 2026 · Day 1 — Mapping"
+    assert i18n.day_heading(day, None) == "Tuesday, June 9, 2026"
+    with i18n.use_locale("bg"):
+        assert i18n.day_heading(day, "") == "вторник, 9 юни 2026\u202fг."
 
 
 def _lang(html: str) -> str | None:

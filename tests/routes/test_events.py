@@ -666,6 +666,7 @@ def test_title_a_day_shown_on_the_programme_and_the_print_agenda(
     assert session.get(Day, day.id).title == "Day 1 — Mapping"  # type: ignore[union-attr]
     assert "2026-06-09 · Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/programme").text
     assert "· Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/agenda/print").text
+    assert "· Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/grid").text
     before = snapshot(engine, skip=("rate_counter",))
     refused = post(organiser, settings, f"/o/{event.slug}/days/{day.id}", {"day_title": "x" * 121})
     assert refused.status_code == 422
