@@ -245,6 +245,20 @@ def _not_reloaded(page: Page) -> bool:
     return bool(page.evaluate("window.__sameDocument === true"))
 
 
+# Buttons people tap on a phone are at least 44 px high (WCAG 2.5.5, Apple's and Android's
+# guidance); returns the visible ones that are not, with their labels.
+SMALL_TARGETS_JS = """() => Array.from(document.querySelectorAll('main button, main .button'))
+  .filter((el) => el.offsetParent !== null)
+  .map((el) => [el.textContent.trim() || el.getAttribute('aria-label'),
+                Math.round(el.getBoundingClientRect().height)])
+  .filter(([, height]) => height < 44)"""
+
+
+def _small_targets(page: Page) -> list[list[object]]:
+    small: list[list[object]] = page.evaluate(SMALL_TARGETS_JS)
+    return small
+
+
 # --- the bottom bar ------------------------------------------------------------------------
 
 
@@ -288,6 +302,7 @@ def test_bottom_bar_steps_aside_while_typing(
     page = _home(phone, room.mira, room)
     bar = page.get_by_role("navigation", name="Event")
     expect(bar.get_by_role("link")).to_have_text(["Topics", "Agenda", "Map"])
+    assert _small_targets(page) == []  # "Ask to co-host", "Line up to pitch"…
     open_propose_form(page)
     expect(page.get_by_label("Title", exact=True)).to_be_focused()
     expect(bar).to_be_hidden()  # the on-screen keyboard needs the room
@@ -464,6 +479,7 @@ def test_dots_left_follow_another_device_and_messages_go(
         expect(flash).to_have_attribute("aria-live", "polite")
         # The other phone follows, never reloaded.
         expect(left).to_have_text(str(start - number - 1), timeout=LIVE_MS)
+        assert _small_targets(first) == []
         expect(other.locator(f"#topic-{room.topics[title]} .my-dots")).to_have_text("1")
         # The message goes by itself; the live region stays for the next one.
         expect(flash).to_be_hidden(timeout=FLASH_GONE_MS)
