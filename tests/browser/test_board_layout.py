@@ -287,6 +287,31 @@ def test_board_topics_are_whole_on_some_page(
     expect(page.locator(".board-more")).to_have_count(0)
 
 
+def test_board_topics_take_three_columns_and_fewer_pages_once_voting_starts(
+    live_server: LiveServer, organiser: Organiser, projector: BrowserContext
+) -> None:
+    columns = "getComputedStyle(document.querySelector('.board-topic-list'))" + (
+        ".gridTemplateColumns.split(' ').length"
+    )
+    counts: dict[tuple[Phase, tuple[int, int]], tuple[int, int]] = {}
+    for phase in (Phase.MARKETPLACE, Phase.VOTING):
+        seeded = seed(live_server, organiser, topics=60, phase=phase)
+        page = projector.new_page()
+        page.goto(seeded.board_path)
+        expect(page.locator(".board-topic")).to_have_count(60)
+        for size in SIZES:
+            resize(page, size)
+            seen, pages = read_every_page(page, ".board-topic-title", "topics")
+            assert seen == set(seeded.titles)
+            counts[phase, size] = (page.evaluate(columns), pages)
+    # Measured on Debian's Chromium and fonts: 8 pages in the marketplace, 7 once voting starts
+    # (every third title is 120 characters long, so each row of three holds one), both sizes.
+    for size in SIZES:
+        market, voting = counts[Phase.MARKETPLACE, size], counts[Phase.VOTING, size]
+        assert (market[0], voting[0]) == (2, 3)
+        assert voting[1] < market[1], counts
+
+
 @pytest.mark.parametrize(("rooms", "slots"), [(3, 2), (4, 3), (6, 4), (8, 6)])
 def test_board_agenda_is_whole_on_some_page_and_lists_topics_without_a_slot(
     live_server: LiveServer, organiser: Organiser, projector: BrowserContext, rooms: int, slots: int
