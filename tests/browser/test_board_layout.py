@@ -27,16 +27,20 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.models.events import BlockKind, Event, EventCreate, Phase, RoomCreate, TimeBlockCreate
+from app.models.maps import MapLayout
 from app.models.people import User
 from app.models.topics import Vote
 from app.services.access import EventAccess, resolve
 from app.services.events import events, programme
+from app.services.maps import cards as maps_cards
+from app.services.maps import clustering
 from app.services.maps import setup as maps_setup
 from app.services.notes import photos
 from app.services.topics import topics as topics_service
 from tests.browser.conftest import SECRET
 from tests.browser.helpers import LiveServer, Organiser
 from tests.factories import make_participant
+from tests.maps_helpers import category_ids, new_map, place_ids
 from tests.notes_helpers import publish_topics
 
 pytestmark = pytest.mark.browser
@@ -283,6 +287,31 @@ def test_board_topics_are_whole_on_some_page(
     expect(page.locator(".board-more")).to_have_count(0)
 
 
+def test_board_topics_take_three_columns_and_fewer_pages_once_voting_starts(
+    live_server: LiveServer, organiser: Organiser, projector: BrowserContext
+) -> None:
+    columns = "getComputedStyle(document.querySelector('.board-topic-list'))" + (
+        ".gridTemplateColumns.split(' ').length"
+    )
+    counts: dict[tuple[Phase, tuple[int, int]], tuple[int, int]] = {}
+    for phase in (Phase.MARKETPLACE, Phase.VOTING):
+        seeded = seed(live_server, organiser, topics=60, phase=phase)
+        page = projector.new_page()
+        page.goto(seeded.board_path)
+        expect(page.locator(".board-topic")).to_have_count(60)
+        for size in SIZES:
+            resize(page, size)
+            seen, pages = read_every_page(page, ".board-topic-title", "topics")
+            assert seen == set(seeded.titles)
+            counts[phase, size] = (page.evaluate(columns), pages)
+    # Measured on Debian's Chromium and fonts: 8 pages in the marketplace, 7 once voting starts
+    # (every third title is 120 characters long, so each row of three holds one), both sizes.
+    for size in SIZES:
+        market, voting = counts[Phase.MARKETPLACE, size], counts[Phase.VOTING, size]
+        assert (market[0], voting[0]) == (2, 3)
+        assert voting[1] < market[1], counts
+
+
 @pytest.mark.parametrize(("rooms", "slots"), [(3, 2), (4, 3), (6, 4), (8, 6)])
 def test_board_agenda_is_whole_on_some_page_and_lists_topics_without_a_slot(
     live_server: LiveServer, organiser: Organiser, projector: BrowserContext, rooms: int, slots: int
@@ -484,6 +513,104 @@ def test_closing_slide_shows_its_photo_whole_and_a_map_gets_the_whole_content_ar
         )
         assert boxes[0] == pytest.approx(boxes[1], abs=2)
         assert page.evaluate(CHECK_PAGE, ".board-map-question")["problems"] == []
+
+
+PLACES = ("Sofia", "Varna", "Plovdiv", "Ruse")
+
+
+def card_text(number: int) -> str:
+    """A card's text: every fourth one about 200 characters long."""
+    text = f"Card {number + 1}: {PHRASES[number % len(PHRASES)]}"
+    if number % 4 == 1:
+        extra = iter(PHRASES[(number + 2) % len(PHRASES) :] + PHRASES)
+        while len(text) < 200:
+            text += ", " + next(extra).lower()
+        text = text[:200].rsplit(" ", 1)[0]
+    return text
+
+
+@dataclass(frozen=True)
+class SeededMap:
+    board_path: str
+    shown: set[str]  # the card texts and cluster labels the board shows, over all its pages
+
+
+def seed_map(server: LiveServer, owner: Organiser, *, cards: int, matrix: bool) -> SeededMap:
+    """A map on the board with ``cards`` cards over three categories (places in turns, every
+    seventh without one); cards 1 and 4 form the cluster "Transport", 2 and 5 "Housing"."""
+    seeded = seed(server, owner, topics=0, phase=Phase.VOTING)
+    with database(server) as session:
+        event = session.exec(select(Event).where(Event.slug == seeded.slug)).one()
+        user = session.exec(select(User).where(User.email == owner.email)).one()
+        staff = resolve(session, event=event, user=user, session_id=None)
+        map_ = new_map(session, staff, places=PLACES if matrix else ())
+        if matrix:
+            maps_setup.update_map(
+                session,
+                access=staff,
+                map_id=map_.id or 0,
+                question=map_.question,
+                uses_places=True,
+                uses_org_type=False,
+                layout=MapLayout.MATRIX,
+            )
+        categories = category_ids(session, map_)
+        places = place_ids(session, map_) if matrix else []
+        made = [
+            maps_cards.post_card(
+                session,
+                access=staff,
+                map_id=map_.id or 0,
+                text=card_text(i),
+                category_id=categories[i % 3],
+                place_id=places[(i // 3) % 4] if places and i % 7 != 6 else None,
+            )
+            for i in range(cards)
+        ]
+        for name, pair in (("Transport", (0, 3)), ("Housing", (1, 4))):
+            first, second = (made[i].id or 0 for i in pair)
+            moved = clustering.move_card(
+                session,
+                access=staff,
+                card_id=first,
+                target=f"new:{categories[pair[0] % 3]}",
+                name=name,
+            )
+            clustering.move_card(
+                session, access=staff, card_id=second, target=f"cluster:{moved.cluster_id}"
+            )
+        maps_setup.show_on_board(session, access=staff, map_id=map_.id or 0)
+    collapsed = cards > 30  # the board's summary of a full map: clusters as name and count
+    texts = {card_text(i) for i in range(cards) if not (collapsed and i in {0, 1, 3, 4})}
+    # A cluster is named with its count: in its column, or per place in the matrix's cells.
+    labels = {"Transport 1", "Housing 1"} if matrix else {"Transport 2", "Housing 2"}
+    return SeededMap(board_path=seeded.board_path, shown=texts | labels)
+
+
+@pytest.mark.parametrize("matrix", [False, True], ids=["columns", "matrix"])
+@pytest.mark.parametrize("cards", [6, 30, 80])
+def test_board_map_cards_are_whole_on_some_page(
+    live_server: LiveServer,
+    organiser: Organiser,
+    projector: BrowserContext,
+    cards: int,
+    matrix: bool,
+) -> None:
+    seeded = seed_map(live_server, organiser, cards=cards, matrix=matrix)
+    page = projector.new_page()
+    page.goto(seeded.board_path)
+    expect(page.locator("#board-map")).to_be_visible()
+    labels = ".board-chip" if matrix else ".board-cluster-name"
+    for size in SIZES:
+        resize(page, size)
+        seen, pages = read_every_page(page, f".board-card-text, {labels}", "map")
+        assert seen == seeded.shown
+        if cards == 6:
+            assert pages == 1
+        if cards == 80:
+            assert pages > 1
+        screenshot(page, f"board-map-{cards}-{'matrix' if matrix else 'columns'}-{size[1]}.png")
+    assert page.evaluate(CHECK_PAGE, ".board-map-question")["problems"] == []
 
 
 def publish_ids(session: Session, event: Event) -> list[int]:

@@ -1,5 +1,5 @@
 """What pages and live frames show of a map: cards by category, clusters and places, the
-board's collapsed columns and the place × category matrix."""
+board's collapsed clusters and the place × category matrix."""
 
 from __future__ import annotations
 
@@ -26,14 +26,9 @@ from app.services.maps.colours import swatch_class
 from app.services.maps.lookups import get_map, in_order
 
 # Up to this many cards the board shows every card; above it clusters collapse to their
-# name and count, and each column shows its most supported loose cards.
+# name and count (the room reads the summary), and the cards in no cluster still show, most
+# supported first. What does not fit on the screen is paged by board.js, never cut.
 BOARD_FULL = 30
-
-
-BOARD_LOOSE_LIMIT = 6
-
-
-MATRIX_CELL_LIMIT = 2
 
 
 # --- views: what pages and live frames show ----------------------------------------------
@@ -115,16 +110,10 @@ class PlaceView:
 class CellView:
     count: int = 0
     clusters: list[tuple[str, int]] = field(default_factory=list)
+    # The same clusters with their cards here, most supported first (the board lists them
+    # under the cluster's name unless the map is collapsed).
+    grouped: list[tuple[str, list[CardView]]] = field(default_factory=list)
     cards: list[CardView] = field(default_factory=list)  # loose cards, most supported first
-    limit: int = MATRIX_CELL_LIMIT  # how many of them the board shows
-
-    @property
-    def shown(self) -> list[CardView]:
-        return self.cards[: self.limit]
-
-    @property
-    def more(self) -> int:
-        return max(len(self.cards) - self.limit, 0)
 
 
 @dataclass
@@ -169,11 +158,6 @@ class MapView:
     def clusters(self) -> list[ClusterView]:
         return [cluster for category in self.categories for cluster in category.clusters]
 
-    def board_loose(self, category: CategoryView) -> list[CardView]:
-        """The category's loose cards the board shows: all, or the most supported few."""
-        loose = category.ranked_loose
-        return loose[:BOARD_LOOSE_LIMIT] if self.collapsed else loose
-
     def matrix_rows(self) -> list[MatrixRow]:
         """Places × categories; cards without a place form a last row when there are any."""
         rows: list[MatrixRow] = []
@@ -182,11 +166,12 @@ class MapView:
         for place_id, name in keys:
             cells = []
             for category in self.categories:
-                cell = CellView(limit=1 if self.collapsed else MATRIX_CELL_LIMIT)
+                cell = CellView()
                 for cluster in category.clusters:
                     inside = [card for card in cluster.cards if card.place_id == place_id]
                     if inside:
                         cell.clusters.append((cluster.name, len(inside)))
+                        cell.grouped.append((cluster.name, _ranked(inside)))
                         cell.count += len(inside)
                 loose = [card for card in category.loose if card.place_id == place_id]
                 cell.cards = _ranked(loose)

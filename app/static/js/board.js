@@ -1,5 +1,5 @@
-// The board pages through what does not fit, instead of cutting it: the topics, and the
-// agenda's rooms and rows. What fits is measured here, in the browser, at the size the
+// The board pages through what does not fit, instead of cutting it: the topics, the
+// agenda's rooms and rows, and the cards of a map. What fits is measured here, in the browser, at the size the
 // projector shows; a page holds whole rows, and every PAGE_MS the next page shows. A frame
 // re-renders a region: it is measured again and stays on the page it was on.
 // The region says where it is (data-page, data-pages on [data-pager]; "2 / 5" in .board-pager);
@@ -8,7 +8,7 @@
   "use strict";
 
   var PAGE_MS = 12000;
-  var pageOf = { topics: 0, agenda: 0 };  // survives the frames that replace the regions
+  var pageOf = { topics: 0, agenda: 0, map: 0 };  // survives the frames that replace the regions
 
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   var rem = function () { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16; };
@@ -128,9 +128,98 @@
     return shown;
   }
 
+  /* --- the map: category columns side by side, paged down all of them at once ----------- */
+  // The room compares the categories, so a page shows every column with its next whole cards
+  // (a cluster's name again on each page its cards continue on) rather than one column a page;
+  // only categories too many for columns of 20rem come in groups, like the agenda's rooms.
+  // A matrix pages its rows, a row's cards taken in turns from its cells, so a row split over
+  // two pages shows the most supported cards of every cell first. What fits is found by
+  // adding one card at a time until the box overflows: exact, whatever the card heights.
+  function layoutMap() {
+    var region = document.querySelector('[data-pager="map"]');
+    if (!region) { return; }
+    var pager = region.closest(".board-map").querySelector(".board-pager");
+    var matrix = region.querySelector(".board-matrix");
+    var heads = region.querySelectorAll(matrix ? "thead th[data-col]" : ".board-map-column");
+    show(region.querySelectorAll("[data-col], [data-unit], [data-units]"), true);
+    pager.hidden = true;
+    var overflows = function (box) { return box.scrollHeight > box.clientHeight + 1; };
+    var free = region.clientWidth - (matrix ? matrix.querySelector("thead th").offsetWidth : 0);
+    var fit = Math.max(1, Math.floor(free / (20 * rem())));
+    var groups = Math.max(1, Math.ceil(heads.length / fit));
+    var size = Math.ceil(heads.length / groups) || 1;
+    var needed = groups > 1 || overflows(region) || Array.prototype.some.call(heads, overflows);
+    pager.hidden = !needed;  // its line is taken from the map's room before measuring
+    var pages = [];
+    for (var group = 0; group < groups; group += 1) {
+      columns(region, group, size);
+      var flows = matrix ? [{ box: region, units: matrixUnits(matrix) }] : [];
+      if (!matrix) {
+        each(region.querySelectorAll(".board-map-column:not(.paged-out)"), function (column) {
+          flows.push({ box: column, units: column.querySelectorAll("[data-unit]") });
+        });
+      }
+      var cut = flows.map(function (flow) { return fill(flow.box, flow.units); });
+      var count = Math.max.apply(null, cut.map(function (chunks) { return chunks.length; }).concat([1]));
+      for (var n = 0; n < count; n += 1) {
+        pages.push({ group: group, units: cut.reduce(function (all, chunks) { return all.concat(chunks[n] || []); }, []) });
+      }
+    }
+    var page = label(region, pager, pages.length, "map");
+    columns(region, pages[page].group, size);
+    showUnits(region.querySelectorAll("[data-unit]"), false);
+    showUnits(pages[page].units, true);
+  }
+
+  // A matrix row's head (place, counts, cluster names) shows with any of its cards; a row
+  // without cards is a unit itself.
+  function matrixUnits(matrix) {
+    var units = [];
+    each(matrix.tBodies[0].rows, function (row) {
+      var cells = Array.prototype.map.call(row.querySelectorAll("td:not(.paged-out)"), function (cell) {
+        return cell.querySelectorAll("[data-unit]");
+      });
+      var before = units.length;
+      for (var rank = 0; cells.some(function (cards) { return rank < cards.length; }); rank += 1) {
+        cells.forEach(function (cards) { if (rank < cards.length) { units.push(cards[rank]); } });
+      }
+      if (units.length === before) { units.push(row); }
+    });
+    return units;
+  }
+
+  function showUnits(units, visible) {
+    each(units, function (unit) {
+      unit.classList.toggle("paged-out", !visible);
+      var box = unit.parentNode.closest("[data-units]");
+      if (box) { box.classList.toggle("paged-out", !box.querySelector("[data-unit]:not(.paged-out)")); }
+    });
+  }
+
+  // Split units into pages of what fits in box, adding one at a time: a unit that does not
+  // fit starts the next page (and has one of its own if it is taller than the box).
+  function fill(box, units) {
+    showUnits(units, false);
+    var pages = [];
+    var current = [];
+    each(units, function (unit) {
+      showUnits([unit], true);
+      if (current.length && box.scrollHeight > box.clientHeight + 1) {
+        showUnits(current, false);
+        pages.push(current);
+        current = [];
+      }
+      current.push(unit);
+    });
+    if (current.length) { pages.push(current); }
+    showUnits(units, true);
+    return pages;
+  }
+
   function layout() {
     layoutTopics();
     layoutAgenda();
+    layoutMap();
   }
 
   function next() {

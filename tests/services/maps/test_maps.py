@@ -1070,6 +1070,9 @@ def test_matrix_rows_count_cards_per_place_and_category(
         ("No place given", [0, 1, 0]),
     ]
     assert rows[0].cells[2].clusters == [("Basics", 1)]
+    assert [(name, [card.text for card in cards]) for name, cards in rows[0].cells[2].grouped] == [
+        ("Basics", ["Housing"])
+    ]
     assert [card.text for card in rows[0].cells[2].cards] == ["Jobs"]
 
 
