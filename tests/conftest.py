@@ -15,10 +15,13 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 import app.models
+from app import security
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.main import configure, create_app
@@ -28,6 +31,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 DATABASES = ("sqlite", "postgresql")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+FAST_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108  (tmpfs on Linux; pytest makes its own folders in it)
 
 
@@ -45,6 +49,15 @@ def pytest_configure(config: pytest.Config) -> None:
         and os.access(MEMORY_FOLDER, os.W_OK)
     ):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_FOLDER)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap Argon2 in this process: the production cost (64 MiB, three passes, about half a
+    second here) would make every test that signs someone up or in slow, the CLI's and the
+    demo's among them. Hashes keep their own parameters, so the real servers the tests start
+    (which hash at the production cost) still verify them."""
+    monkeypatch.setattr(security, "password_hasher", FAST_HASHER)
 
 
 def _create_database(name: str) -> str:
