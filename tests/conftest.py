@@ -15,10 +15,13 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 import app.models
+from app import security
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.main import configure, create_app
@@ -28,6 +31,33 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 DATABASES = ("sqlite", "postgresql")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+FAST_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108  (tmpfs on Linux; pytest makes its own folders in it)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders (tmp_path, the servers' data folders) in memory when there is a tmpfs.
+
+    The tests' SQLite files commit with synchronous=FULL, as in production: every commit waits
+    for an fsync, about 4 ms on this disk and nothing on tmpfs, and a test makes dozens. The
+    code under test is the same; only the disk is faster. ``--basetemp`` or pytest's own
+    ``PYTEST_DEBUG_TEMPROOT`` still choose another place."""
+    if (
+        config.option.basetemp is None
+        and "PYTEST_DEBUG_TEMPROOT" not in os.environ
+        and MEMORY_FOLDER.is_dir()
+        and os.access(MEMORY_FOLDER, os.W_OK)
+    ):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_FOLDER)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap Argon2 in this process: the production cost (64 MiB, three passes, about half a
+    second here) would make every test that signs someone up or in slow, the CLI's and the
+    demo's among them. Hashes keep their own parameters, so the real servers the tests start
+    (which hash at the production cost) still verify them."""
+    monkeypatch.setattr(security, "password_hasher", FAST_HASHER)
 
 
 def _create_database(name: str) -> str:
@@ -47,6 +77,12 @@ def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, with the schema created once."""
     name = f"openspace_test_{os.getpid()}"
     url = _create_database(name)
+    # A commit returns before PostgreSQL has flushed its log to disk (an fsync each, ~4 ms on
+    # this disk). What a commit makes visible is the same; only a crash of PostgreSQL itself
+    # could lose the last ones, and this database is thrown away. test_crash.py, which kills
+    # the app and counts what survived, makes a database of its own with the default.
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     engine = make_engine(Settings(database_url=url, secret_key=SECRET, environment="test"))
     SQLModel.metadata.create_all(engine)
     engine.dispose()

@@ -1,4 +1,4 @@
-"""Route test fixtures, and cheap password hashing: production Argon2 would make them slow."""
+"""Route test fixtures (cheap password hashing for every test is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,12 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlmodel import Session
 
-from app import security
 from app.config import Settings
 from app.models.events import Event
 from app.models.people import User
 from tests.factories import login, make_event, make_user
-
-FAST_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(security, "password_hasher", FAST_HASHER)
-
 
 # --- shared route fixtures ---------------------------------------------------------------
 

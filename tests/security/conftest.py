@@ -13,7 +13,6 @@ from tests.realtime.conftest import (  # noqa: F401  (fixtures, found by pytest 
 )
 from tests.routes.conftest import (  # noqa: F401  (fixtures, found by pytest by name)
     event,
-    fast_password_hashing,
     new_client,
     organiser,
     owner,
