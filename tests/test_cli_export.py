@@ -141,8 +141,8 @@ def test_bad_arguments_get_a_message_not_a_traceback(
             "event",
             "phase",
             "bogus",
-            '"bogus" is not a phase (one of setup, marketplace, voting, agenda, sessions, '
-            "closing, convergence, actions, finished)",
+            '"bogus" is not a phase (one of setup, programme, marketplace, voting, agenda, '
+            "sessions, closing, convergence, actions, finished)",
         ),
     ],
 )

@@ -100,6 +100,8 @@ def _last(path: str) -> tuple[bool, bool, bool, str]:
 FIELDS = {
     "/o/{slug}/edit": {"slug": "lab-sofia"},
     "/o/{slug}/rooms/{room_id}": {"name": "Garden"},
+    # Edited in place (9–10), so adding a block at 12:00 afterwards still fits the day.
+    "/o/{slug}/blocks/{block_id}": {"starts_at": "09:00", "ends_at": "10:00"},
     "/o/{slug}/grid/freeze": {"freeze_minutes": "10"},
     "/o/{slug}/maps": {"question": "Who can help?"},
     "/o/{slug}/maps/{map_id}/settings": {"question": "Who can help?"},

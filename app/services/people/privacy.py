@@ -307,10 +307,14 @@ def _topics_part(session: Session, *, person_id: int, titles: dict[int, str]) ->
         select(Topic).where(Topic.proposed_by == person_id).order_by(col(Topic.id))
     ).all()
     convening = session.exec(
-        select(TopicConvener.topic_id).where(TopicConvener.participant_id == person_id)
+        select(TopicConvener.topic_id)
+        .where(TopicConvener.participant_id == person_id)
+        .order_by(col(TopicConvener.topic_id))
     ).all()
     requests = session.exec(
-        select(CohostRequest).where(CohostRequest.participant_id == person_id)
+        select(CohostRequest)
+        .where(CohostRequest.participant_id == person_id)
+        .order_by(col(CohostRequest.id))
     ).all()
     votes = session.exec(
         select(Vote).where(Vote.participant_id == person_id).order_by(col(Vote.id))
@@ -448,7 +452,9 @@ def _items_part(
     found["priority_dots"] = [
         {"proposal_id": dot.proposal_id, "proposal": texts.get(dot.proposal_id, "")}
         for dot in session.exec(
-            select(ProposalVote).where(ProposalVote.participant_id == person_id)
+            select(ProposalVote)
+            .where(ProposalVote.participant_id == person_id)
+            .order_by(col(ProposalVote.id))
         ).all()
     ]
     found["commitments"] = [
@@ -461,7 +467,9 @@ def _items_part(
             "made_at": _when(row.created_at),
         }
         for row in session.exec(
-            select(Commitment).where(Commitment.participant_id == person_id)
+            select(Commitment)
+            .where(Commitment.participant_id == person_id)
+            .order_by(col(Commitment.id))
         ).all()
     ]
     return found
@@ -502,7 +510,9 @@ def my_data(session: Session, *, access: EventAccess, base_url: str) -> dict[str
     titles = _titles(session, event_id=access.event_id)
     devices = list(
         session.exec(
-            select(ParticipantDevice).where(ParticipantDevice.participant_id == person_id)
+            select(ParticipantDevice)
+            .where(ParticipantDevice.participant_id == person_id)
+            .order_by(col(ParticipantDevice.id))
         ).all()
     )
     return {

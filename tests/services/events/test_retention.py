@@ -20,7 +20,7 @@ from app.models.events import Day, Event, EventUpdate, Room, TimeBlock
 from app.models.notes import ClosingState, NotesConflict, NotesPresence, SessionNotes
 from app.models.people import AuthSession, MissStreak, RateCounter, User
 from app.models.schedule import BlockedCell
-from app.models.topics import CohostRequest, IdempotencyKey, PitchEntry
+from app.models.topics import CohostRequest, IdempotencyKey, PitchEntry, TopicMerge
 from app.services.access import EventAccess
 from app.services.events import events, retention
 from app.services.notes import photos
@@ -269,8 +269,8 @@ def test_a_delete_that_fails_keeps_theupload_files(
 
 def _fill_what_the_demo_leaves_empty(session: Session, settings: Settings, event: Event) -> None:
     """A row of the event in each table the demo has none in (a phone joined, a vote retried,
-    someone typing, a co-host asked, a pitch queued, a cell blocked, the closing circle, a
-    conflict in the notes)."""
+    someone typing, a co-host asked, a pitch queued, a merge to undo, a cell blocked, the
+    closing circle, a conflict in the notes)."""
     event_id = event.id or 0
     participant, _auth = make_participant(session, settings, event=event, name="Zara")
     participant_id = participant.id or 0
@@ -285,6 +285,7 @@ def _fill_what_the_demo_leaves_empty(session: Session, settings: Settings, event
             NotesPresence(event_id=event_id, topic_id=topic_id, editor="p1", name="Zara"),
             CohostRequest(event_id=event_id, topic_id=topic_id, participant_id=participant_id),
             PitchEntry(event_id=event_id, topic_id=topic_id),
+            TopicMerge(event_id=event_id, source_id=topic_id, target_id=topic_id),
             BlockedCell(event_id=event_id, block_id=block_id or 0, room_id=room_id or 0),
             ClosingState(event_id=event_id),
             NotesConflict(

@@ -29,7 +29,10 @@ AN_ADDRESS = (
     "an event address (lowercase letters, digits and dashes, such as lab-sofia-2026, and not a "
     "reserved word)"
 )
-PHASES = "setup, marketplace, voting, agenda, sessions, closing, convergence, actions, finished"
+PHASES = (
+    "setup, programme, marketplace, voting, agenda, sessions, closing, convergence, actions, "
+    "finished"
+)
 
 
 @pytest.fixture
