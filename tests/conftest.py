@@ -1,7 +1,8 @@
 """Shared fixtures. Database tests run twice: on SQLite and on PostgreSQL.
 
-PostgreSQL gets a database of its own per test run (``openspace_test_<pid>``), created from
-``OPENSPACE_TEST_POSTGRES`` (default: the local ``test`` database), and dropped at the end.
+PostgreSQL gets a database of its own per test run, or per worker under ``-n``
+(``openspace_test_<pid>``), created from ``OPENSPACE_TEST_POSTGRES`` (default: the local
+``test`` database), and dropped at the end.
 """
 
 from __future__ import annotations
