@@ -98,3 +98,23 @@ def offline_venue(context: BrowserContext) -> None:
     out, and a connection that hangs would stall each page until the browser gives up).
     The fallback tests route the CDN themselves; later routes take precedence."""
     context.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
+
+
+def add_room(page: Page, slug: str, name: str, seats: str) -> None:
+    """A room, added through the rooms page as an organiser would."""
+    page.goto(f"/o/{slug}/rooms")
+    form = page.locator("#add-room")
+    form.get_by_label("Name", exact=True).fill(name)
+    form.get_by_label("Seats", exact=True).fill(seats)
+    form.get_by_role("button", name="Add room").click()
+    expect(page.get_by_role("button", name=f"Delete {name}", exact=True)).to_be_visible()
+
+
+def add_slot(page: Page, slug: str, starts: str, ends: str) -> None:
+    """An open-space slot on the first day, added through the programme page."""
+    page.goto(f"/o/{slug}/programme")
+    form = page.locator("form.add-block").first
+    form.get_by_label("Starts").fill(starts)
+    form.get_by_label("Ends").fill(ends)
+    form.get_by_role("button", name="Add to this day").click()
+    expect(page.locator("table.list").first).to_contain_text(starts)

@@ -16,9 +16,15 @@ from app.models.events import Event, Phase
 from app.services.access import resolve
 from app.services.events import team
 from app.services.topics import topics
-from tests.browser.helpers import LiveEvent, LiveServer, create_event, join_event
+from tests.browser.helpers import (
+    LiveEvent,
+    LiveServer,
+    add_room,
+    add_slot,
+    create_event,
+    join_event,
+)
 from tests.browser.seed import database, publish_sessions, set_phase
-from tests.browser.test_grid import _room, _slot
 
 pytestmark = pytest.mark.browser
 
@@ -110,10 +116,10 @@ def test_the_laptop_names_merges_undoes_fills_a_past_event_and_edits_the_program
     page.get_by_role("button", name="Create event").click()
     slug = "laboratory-for-cooperation-of-refugee-integration-programme"
     expect(page).to_have_url(re.compile(f"/o/{slug}$"))
-    _room(page, slug, "Hall", "40")
-    _room(page, slug, "Lab", "12")
-    _slot(page, slug, "10:00", "11:00")
-    _slot(page, slug, "11:30", "12:30")
+    add_room(page, slug, "Hall", "40")
+    add_room(page, slug, "Lab", "12")
+    add_slot(page, slug, "10:00", "11:00")
+    add_slot(page, slug, "11:30", "12:30")
     housing, families, _schools = _topics_typed_in(
         live_server, slug, ["Housing", "Housing for families", "Schools"]
     )

@@ -10,7 +10,15 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.helpers import PHONE, create_event, join_event, open_propose_form, scroll_width
+from tests.browser.helpers import (
+    PHONE,
+    add_room,
+    add_slot,
+    create_event,
+    join_event,
+    open_propose_form,
+    scroll_width,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,24 +30,6 @@ def _set_phase(page: Page, slug: str, label: str) -> None:
     page.goto(f"/o/{slug}/live")
     page.locator("#phases").get_by_role("button", name=label, exact=True).click()
     expect(page.locator("#phase-badge")).to_have_text(label)
-
-
-def _room(page: Page, slug: str, name: str, seats: str) -> None:
-    page.goto(f"/o/{slug}/rooms")
-    form = page.locator("#add-room")
-    form.get_by_label("Name", exact=True).fill(name)
-    form.get_by_label("Seats", exact=True).fill(seats)
-    form.get_by_role("button", name="Add room").click()
-    expect(page.get_by_role("button", name=f"Delete {name}", exact=True)).to_be_visible()
-
-
-def _slot(page: Page, slug: str, starts: str, ends: str) -> None:
-    page.goto(f"/o/{slug}/programme")
-    form = page.locator("form.add-block").first
-    form.get_by_label("Starts").fill(starts)
-    form.get_by_label("Ends").fill(ends)
-    form.get_by_role("button", name="Add to this day").click()
-    expect(page.locator("table.list").first).to_contain_text(starts)
 
 
 def _propose(page: Page, title: str) -> int:
@@ -66,11 +56,11 @@ def test_facilitator_fills_drags_keys_and_publishes_and_the_phone_follows(  # no
 ) -> None:
     page = organiser_laptop.new_page()
     event = create_event(page, name="Grid day", slug="grid-day", first_day=FIRST_DAY)
-    _room(page, event.slug, "Hall", "40")
-    _room(page, event.slug, "Lab", "12")
-    _slot(page, event.slug, "10:00", "11:00")
-    _slot(page, event.slug, "11:30", "12:30")
-    _slot(page, event.slug, "14:00", "15:00")  # one convener, three topics: three slots
+    add_room(page, event.slug, "Hall", "40")
+    add_room(page, event.slug, "Lab", "12")
+    add_slot(page, event.slug, "10:00", "11:00")
+    add_slot(page, event.slug, "11:30", "12:30")
+    add_slot(page, event.slug, "14:00", "15:00")  # one convener, three topics: three slots
     _set_phase(page, event.slug, "Marketplace")
 
     mobile = phone.new_page()
@@ -192,8 +182,8 @@ def test_board_shows_the_agenda_with_attendance(
     page = organiser_laptop.new_page()
     event = create_event(page, name="Board agenda", slug="board-agenda", first_day=FIRST_DAY)
     for number in range(7):  # more rooms than the board shows at once
-        _room(page, event.slug, f"Room {number}", "30")
-    _slot(page, event.slug, "10:00", "11:00")
+        add_room(page, event.slug, f"Room {number}", "30")
+    add_slot(page, event.slug, "10:00", "11:00")
     _set_phase(page, event.slug, "Marketplace")
     mobile = phone.new_page()
     join_event(mobile, code=event.join_code, name="Pia")

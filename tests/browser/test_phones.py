@@ -14,8 +14,6 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from app.config import Settings
-from app.db import make_engine, open_session
 from app.models.events import BlockKind, Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.maps import Map
 from app.models.people import Participant
@@ -35,7 +31,6 @@ from app.models.topics import PitchEntry, Topic, TopicConvener
 from app.services.access import resolve
 from app.services.events import events, programme, team
 from app.services.maps import setup
-from tests.browser.conftest import SECRET
 from tests.browser.helpers import (
     ARTIFACTS,
     PHONE,
@@ -47,6 +42,7 @@ from tests.browser.helpers import (
     open_propose_form,
     scroll_width,
 )
+from tests.browser.seed import database
 from tests.notes_helpers import publish_topics
 
 pytestmark = pytest.mark.browser
@@ -65,17 +61,6 @@ class Room:
     ivo: list[Any]  # Ivo convenes "Open data"
     topics: dict[str, int]
     map_id: int
-
-
-@contextmanager
-def database(server: LiveServer) -> Iterator[Session]:
-    settings = Settings(data_dir=server.data_dir, secret_key=SECRET, environment="test")
-    engine = make_engine(settings)
-    try:
-        with open_session(engine, write=True) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _noon_zone() -> tuple[str, dt.datetime]:
