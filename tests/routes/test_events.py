@@ -550,6 +550,31 @@ def test_blocks_of_another_event_not_found(
     assert snapshot(engine, skip=("rate_counter",)) == before
 
 
+def test_a_programme_items_edit_page_is_for_the_events_staff_only(
+    client: TestClient, settings: Settings, session: Session, owner: User, event: Event,
+    new_client: Callable[[], TestClient],
+) -> None:  # fmt: skip
+    _day, slot = _opening_and_slot(session, owner, event)
+    programme.update_block(
+        session,
+        access=access_as(session, event, user=owner),
+        block_id=slot.id or 0,
+        data=TimeBlockCreate(starts_at=slot.starts_at, ends_at=slot.ends_at, title="Backstage"),
+    )
+    session.commit()
+    phone = new_client()
+    join(phone, settings, event)
+    client.get("/")
+    url = f"/o/{event.slug}/blocks/{slot.id}/edit"
+
+    answers = [
+        (browser.get(url, follow_redirects=False), browser.get(url)) for browser in (client, phone)
+    ]
+
+    assert [first.status_code for first, _page in answers] == [303, 403]
+    assert all("Backstage" not in page.text for _first, page in answers)
+
+
 def _opening_and_slot(session: Session, owner: User, event: Event) -> tuple[Day, TimeBlock]:
     access = access_as(session, event, user=owner)
     day = events.days(session, event_id=access.event_id)[0]

@@ -1047,6 +1047,29 @@ def test_merge_asks_for_confirmation_first_and_the_question_changes_nothing(
     assert field_error(refused.text, "target") == "Choose a different topic to merge into."
 
 
+def test_merge_question_is_for_the_events_staff_only(
+    engine: Engine, session: Session, settings: Settings, client: TestClient, phone: TestClient,
+    voting: Event, housing: Topic, jobs: Topic, new_client: Callable[[], TestClient],
+) -> None:  # fmt: skip
+    stranger = make_user(session, email="stan@example.org", name="Stan")
+    make_event(session, owner=stranger, name="Lab Varna")
+    session.commit()
+    other_organiser = new_client()
+    login(other_organiser, settings, stranger)
+    client.get("/")
+    url = f"/o/{voting.slug}/topics/{housing.id}/merge?target={jobs.id}"
+    before = snapshot(engine, skip=("auth_session",))
+
+    answers = [
+        (browser.get(url, follow_redirects=False).status_code, browser.get(url).text)
+        for browser in (client, phone, other_organiser)
+    ]
+
+    assert [status for status, _page in answers] == [303, 403, 403]
+    assert all(housing.title not in page and jobs.title not in page for _status, page in answers)
+    assert snapshot(engine, skip=("auth_session",)) == before
+
+
 def test_undo_merge_through_the_topic_page(
     engine: Engine, session: Session, settings: Settings, organiser: TestClient,
     phone: TestClient, voting: Event, housing: Topic, jobs: Topic,
