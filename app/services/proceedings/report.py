@@ -132,6 +132,41 @@ class ReportMap:
         return sum(category.card_count for category in self.categories)
 
 
+# --- who ran the event, what the organiser wrote, the plenaries ---------------------------
+
+
+@dataclass
+class HostView:
+    """An organisation that ran the event, as the cover names it. ``logo``: the path of its
+    logo (re-encoded on upload) inside the upload folder, or empty."""
+
+    name: str
+    logo: str = ""
+
+
+@dataclass
+class ReportPlenary:
+    """A plenary item of the programme (a welcome, a good-practice presentation) with what was
+    recorded of it, like a session: its notes and photos."""
+
+    block_id: int
+    title: str
+    presenter: str
+    day: str
+    starts: str
+    ends: str
+    notes: SessionNotesView | None = None
+    photos: list[PhotoView] = field(default_factory=list)
+
+    @property
+    def when(self) -> str:
+        return f"{self.day}, {self.starts}–{self.ends}"
+
+    @property
+    def has_record(self) -> bool:
+        return bool((self.notes and not self.notes.is_empty) or self.photos)
+
+
 # --- built here --------------------------------------------------------------------------
 
 
@@ -260,6 +295,12 @@ class Report:
     priorities: list[PriorityView] = field(default_factory=list)  # convergence
     actions: list[ActionView] = field(default_factory=list)  # next steps, then commitments
     maps: list[ReportMap] = field(default_factory=list)  # the mapping workshop
+    # The organisations that ran the event (the cover names them, with their logos), and the
+    # executive summary the organiser wrote (Markdown, shown first).
+    hosts: list[HostView] = field(default_factory=list)
+    summary: str = ""
+    # The programme's plenary items in programme order, with their notes and photos.
+    plenaries: list[ReportPlenary] = field(default_factory=list)
 
     @property
     def notes_count(self) -> int:
