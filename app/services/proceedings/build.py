@@ -227,6 +227,7 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         organisers=list(organisers),
         acknowledgement=event.report_acknowledgement,
         generated_at=utcnow(),
+        time_zone=agenda_service.zone(event),
         rooms=[room.name for room in grid.rooms],
         days=_programme(grid, sessions, locale),
         topics=topic_rows,
@@ -293,6 +294,7 @@ def _sessions(
                 dots=dots[item.topic_id],
                 attendance=len(present.get(item.topic_id, [])),
                 attendees=sorted(attendees, key=str.casefold),
+                date=day.date if day else None,
             )
         )
     return result

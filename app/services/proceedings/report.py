@@ -189,6 +189,7 @@ class ReportSession:
     attendees: list[str] = field(default_factory=list)  # the consenting ones among them
     notes: SessionNotesView | None = None  # None: nothing written, no proposal
     photos: list[PhotoView] = field(default_factory=list)
+    date: dt.date | None = None  # the day's date, for data formats (``day`` is its label)
 
     @property
     def when(self) -> str:
@@ -301,6 +302,8 @@ class Report:
     summary: str = ""
     # The programme's plenary items in programme order, with their notes and photos.
     plenaries: list[ReportPlenary] = field(default_factory=list)
+    # The event's time zone: data formats write timestamps in it, with their offset.
+    time_zone: dt.tzinfo = dt.UTC
 
     @property
     def notes_count(self) -> int:
