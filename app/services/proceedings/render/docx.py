@@ -50,8 +50,7 @@ LOGO_HEIGHT, LOGO_WIDTH = Cm(2.2), Cm(5)  # the box a logo fits in, as on the HT
 # the PDF's bookmarks; Heading 3 are the notes' fields, which would list each of them.
 TOC_FIELD = ' TOC \\o "1-2" \\h \\z \\u '
 TOC_STYLES = ("toc 1", "toc 2")
-# What follows w:updateFields in w:settings (ECMA-376 CT_Settings) that python-docx's
-# template holds.
+# What may follow w:updateFields in w:settings, in the schema's order (ECMA-376 CT_Settings).
 _AFTER_UPDATE_FIELDS = (
     "w:hdrShapeDefaults",
     "w:footnotePr",
