@@ -316,6 +316,7 @@ def _programme(
                 ends=_hhmm(block.ends_at),
                 title=block.title,
                 presenter=block.presenter,
+                block_id=id_of(block),
             )
             if block.kind == BlockKind.SLOT:
                 row.cells = [by_cell.get((id_of(block), id_of(room))) for room in grid.rooms]
