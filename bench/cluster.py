@@ -665,7 +665,7 @@ async def _postgresql_outage(
     retried_before = voting.retried["503"]
 
     async def restore_later() -> None:
-        await asyncio.sleep(3)
+        await asyncio.sleep(args.outage_seconds)
         await asyncio.to_thread(cluster.restore_database)
 
     restorer = asyncio.create_task(restore_later())
@@ -690,6 +690,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=60.0, help="give up converging after")
     parser.add_argument("--outages", action="store_true", help="then Redis, then PostgreSQL")
     parser.add_argument("--outage-votes", type=int, default=50)
+    parser.add_argument("--outage-seconds", type=float, default=3.0, help="database cut for")
     args = parser.parse_args()
     reason = available()
     if reason:
