@@ -27,10 +27,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from babel.dates import format_date
 from sqlmodel import Session, col, select
 
-from app.i18n import LOCALES, _, use_locale
+from app.i18n import LOCALES, _, format_day, format_days, use_locale
 from app.models.base import id_of, utcnow
 from app.models.events import BLOCK_KIND_LABELS, BlockKind, Event, EventMember, Role
 from app.models.people import ORG_TYPE_LABELS, Participant, User
@@ -68,16 +67,7 @@ def _hhmm(value: dt.time) -> str:
 
 
 def _date_label(date: dt.date, locale: str) -> str:
-    return format_date(date, format="long", locale=locale)
-
-
-def _dates(days: list[dt.date], locale: str) -> str:
-    if not days:
-        return ""
-    first, last = min(days), max(days)
-    if first == last:
-        return _date_label(first, locale)
-    return f"{_date_label(first, locale)} – {_date_label(last, locale)}"
+    return format_day(date, weekday=False, locale=locale)
 
 
 def build(session: Session, *, access: EventAccess) -> Report:
@@ -221,7 +211,7 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         slug=event.slug,
         language=event.languages[0] if event.languages else "en",
         locale=locale,
-        dates=_dates([day.day.date for day in grid.days], locale),
+        dates=format_days([day.day.date for day in grid.days], locale=locale),
         venue=event.venue,
         description=event.description,
         organisers=list(organisers),

@@ -78,7 +78,7 @@ def test_report_has_cover_figures_and_programme(session: Session, world: World) 
         "en",
     )
     assert (built.dates, built.venue, built.organisers, built.acknowledgement) == (
-        "June 9, 2026",
+        "9 June 2026",
         "Zaedno Centre",
         ["Olga"],
         "Funded by AMIF.",
@@ -127,8 +127,8 @@ def test_sessions_name_only_consenting_people(session: Session, world: World) ->
         for s in built.sessions
     ]
     assert summary == [
-        (1, HOUSING, "June 9, 2026, 09:30–10:30", "Hall", ["Mira"], 2, 3, 2, ["Mira"]),
-        (2, TRICKY, "June 9, 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
+        (1, HOUSING, "9 June 2026, 09:30–10:30", "Hall", ["Mira"], 2, 3, 2, ["Mira"]),
+        (2, TRICKY, "9 June 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
     ]
     with use_locale("en"):
         assert [report.convener_text(s) for s in built.sessions] == [
@@ -193,7 +193,7 @@ def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> No
         False,
         [],
     )
-    assert built.dates == "June 9, 2026"
+    assert built.dates == "9 June 2026"
 
 
 @contextmanager

@@ -315,7 +315,7 @@ def test_docx_has_real_headings_tables_and_pictures(
         ("Heading 1", "Key figures"),
         ("Heading 2", "Organisations by type"),
         ("Heading 1", "Programme"),
-        ("Heading 2", "June 9, 2026"),
+        ("Heading 2", "9 June 2026"),
         ("Heading 1", "Topics and dots"),
         ("Heading 1", "Sessions"),
         ("Heading 2", f"1. {HOUSING}"),

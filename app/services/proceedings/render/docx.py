@@ -15,7 +15,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -365,7 +364,7 @@ class _Writer:
                 [_("Organisation"), _("Type"), _("Participants")],
                 [[o.name, o.org_type, str(o.people)] for o in report.organisations],
             )
-        generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+        generated = i18n.format_day(report.generated_at.date(), weekday=False, locale=report.locale)
         self.para(_("Compiled by Open Space Lab on %(date)s.") % {"date": generated}, "Caption")
 
 
