@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.demo import event as demo_event
 from app.demo import notes as demo_notes
-from app.errors import Invalid, NotSignedIn, PermissionDenied
+from app.errors import Invalid, NotFound, NotSignedIn, PermissionDenied
 from app.i18n import use_locale
 from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
@@ -171,7 +171,12 @@ def test_report_is_for_staff_only(session: Session, world: World) -> None:
 
 @pytest.mark.parametrize(
     ("languages", "locale", "label"),
-    [(["bg", "en"], "bg", "Участници"), (["de", "bg"], "en", "Participants"), ([], "en", "")],
+    [
+        (["bg", "en"], "bg", "Участници"),
+        (["de", "bg"], "bg", "Участници"),  # the first language we ship
+        (["de", "fr"], "en", "Participants"),
+        ([], "en", ""),
+    ],
 )
 def test_interface_strings_follow_the_main_language(
     session: Session, world: World, languages: list[str], locale: str, label: str
@@ -182,6 +187,40 @@ def test_interface_strings_follow_the_main_language(
     if label:
         with use_locale(built.locale):
             assert built.figures()[0].label == label
+
+
+def test_report_in_the_language_asked_for(session: Session, world: World) -> None:
+    built = build.build(session, access=world.staff, locale="bg")
+    assert (built.locale, built.language, built.dates) == ("bg", "en", "9 юни 2026\u202fг.")
+    assert built.sessions[0].when == "9 юни 2026\u202fг., 09:30–10:30"
+    assert built.days[0].label == "9 юни 2026\u202fг."
+    assert [row.kind_label for row in built.days[0].rows][:2] == [
+        "Пленарна сесия",
+        "Слот за Отворено пространство",
+    ]
+    english = build.build(session, access=world.staff, locale="en")
+    assert (english.dates, english.sessions[0].when) == ("9 June 2026", "9 June 2026, 09:30–10:30")
+
+
+def test_report_languages_put_the_events_first(session: Session, world: World) -> None:
+    assert build.report_locales(world.event) == ["en", "bg"]
+    world.event.languages = ["uk", "bg"]
+    assert build.report_locales(world.event) == ["bg", "en"]
+    assert build.report_locale(world.event) == "bg"
+
+
+@pytest.mark.parametrize("requested", ["de", "EN", "bg-BG", "all"])
+def test_a_language_we_do_not_ship_is_refused(
+    session: Session, world: World, requested: str
+) -> None:
+    with pytest.raises(NotFound) as refused:
+        build.build(session, access=world.staff, locale=requested)
+    assert refused.value.message == (
+        "The proceedings come in English and Български, not in that language."
+    )
+    # Staff first: someone else learns nothing about languages.
+    with pytest.raises(PermissionDenied):
+        build.build(session, access=world.mira, locale=requested)
 
 
 def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> None:

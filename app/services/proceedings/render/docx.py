@@ -64,7 +64,7 @@ class _Writer:
         report = self.report
         props = self.doc.core_properties
         props.title = clean(f"{report.event_name} · {_('Proceedings')}")
-        props.language = report.language
+        props.language = report.locale
         props.author = clean(", ".join(report.organisers))
         self.doc.styles["Normal"].font.size = Pt(10.5)
         self.cover()
