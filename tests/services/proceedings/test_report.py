@@ -412,7 +412,7 @@ def test_notes_photos_priorities_and_actions_come_from_the_services(
     ]
     assert built.actions == [
         ActionView("=Write to the mayor", "a participant", "July", HOUSING),
-        ActionView("Map the landlords", "Zaedno, a participant", "", HOUSING),
+        ActionView("Map the landlords", "Zaedno and a participant", "", HOUSING),
         ActionView("Train mediators", "Mira and Petya", "2027", TRICKY),
         ActionView("Zaedno will host the desk", "Mira", "September", HOUSING, DESK),
         # A commitment by someone who did not agree to be named: neither their name nor
@@ -444,7 +444,7 @@ def test_notes_are_labelled_in_the_reports_language(
     ]
     assert [action.who for action in built.actions] == [
         "участник",
-        "Zaedno, участник",
+        "Zaedno и участник",
         "Mira and Petya",
         "Mira",
         "участник",

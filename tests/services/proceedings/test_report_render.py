@@ -484,7 +484,7 @@ def test_csv_actions_hold_next_steps_and_commitments(
     assert rows == [
         ["what", "who", "when", "session", "priority"],
         ["'=Write to the mayor", "a participant", "July", HOUSING, ""],
-        ["Map the landlords", "Zaedno, a participant", "", HOUSING, ""],
+        ["Map the landlords", "Zaedno and a participant", "", HOUSING, ""],
         ["Train mediators", "Mira and Petya", "2027", TRICKY, ""],
         ["Zaedno will host the desk", "Mira", "September", HOUSING, DESK],
         ["I will ask the mayor", "a participant", "", HOUSING, DESK],
