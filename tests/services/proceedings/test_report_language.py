@@ -69,7 +69,9 @@ def _read(fmt: str, content: bytes, tmp_path: Path) -> str:
         parser.feed(content.decode("utf-8"))
         text = " ".join(parser.parts)
     else:
-        text = text_of(fmt, content, tmp_path)
+        # Markdown's anchors and links to them are addresses, not words: <a id="figures"></a>
+        # on a heading, [Key figures](#figures) in the contents.
+        text = re.sub(r"<[^>]+>|\]\(#[^)]*\)", " ", text_of(fmt, content, tmp_path))
     # Photos' file names are not words; a narrow no-break space (in "2026 г.") is a space.
     text = re.sub(r"\S+\.jpg\b", " ", text.replace("\\", "").replace("\u202f", " "))
     return " ".join(text.split())
