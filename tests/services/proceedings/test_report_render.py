@@ -395,9 +395,7 @@ def test_markdown_document_keeps_notes_and_escapes_titles(
     built = with_part_a(build.build(session, access=world.staff), uploads)
     text = render(built, "md", upload_dir=uploads).decode()
     assert f'### <a id="session-1"></a>1\\. {HOUSING}' in text
-    assert (
-        f"| 2 | {escape(TRICKY)} | 9 June 2026, 11:00–12:00 | Зала Витоша | 1 convener |" in text
-    )
+    assert f"| 2 | {escape(TRICKY)} | 9 June 2026, 11:00–12:00 | Зала Витоша | 1 convener |" in text
     assert f"| 11:00–12:00 |  | 2\\. {escape(TRICKY)} |" in text
     assert "We talked about **rents** and\n\n- deposits\n- Кирилица" in text
     assert "Write to the &lt;script&gt;mayor&lt;/script&gt;" in text
