@@ -134,11 +134,12 @@ def test_the_glossary_names_the_products_words() -> None:
 
 
 def test_every_shipped_language_has_its_column() -> None:
-    assert languages_of(GLOSSARY) == set(LOCALES) - {"en"}
+    assert set(LOCALES) - {"en"} <= languages_of(GLOSSARY)
     assert all(entry.terms["bg"] for entry in GLOSSARY)
 
 
-@pytest.mark.parametrize("language", sorted(set(LOCALES) - {"en"}))
+# Every language with a column, shipped or still being translated.
+@pytest.mark.parametrize("language", sorted(languages_of(GLOSSARY)))
 def test_the_catalogue_uses_the_glossarys_terms(language: str) -> None:
     assert violations(GLOSSARY, catalogue(language), language) == []
 
