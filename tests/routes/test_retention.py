@@ -21,7 +21,7 @@ from tests.retention_helpers import event_with_photo, upload_files
 from tests.routes.helpers import snapshot, sync
 
 # The event fixture's only day is 9 June 2026: kept 180 days, deleted the day after.
-DELETED_ON = "Monday, December 7, 2026"
+DELETED_ON = "Monday, 7 December 2026"
 SETTINGS = {
     "name": "Lab Sofia",
     "slug": "lab-sofia",
@@ -71,8 +71,7 @@ def test_organiser_sets_retention_and_the_privacy_contact(
     )
     overview = organiser.get("/o/lab-sofia").text
     assert _text(overview, "retention-date") == (
-        "Participants' data is kept 30 days after the last day and deleted on Friday, July 10,"
-        " 2026."
+        "Participants' data is kept 30 days after the last day and deleted on Friday, 10 July 2026."
     )
     assert "Run by Council for Refugees." in overview
     assert "Participants ask privacy@council.example.org about their data." in overview

@@ -27,10 +27,18 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from babel.dates import format_date
 from sqlmodel import Session, col, select
 
-from app.i18n import LOCALES, _, use_locale
+from app.errors import NotFound
+from app.i18n import (
+    LOCALES,
+    _,
+    format_day,
+    format_days,
+    format_list,
+    language_name,
+    use_locale,
+)
 from app.models.base import id_of, utcnow
 from app.models.events import BLOCK_KIND_LABELS, BlockKind, Event, EventMember, Role
 from app.models.people import ORG_TYPE_LABELS, Participant, User
@@ -57,10 +65,32 @@ from app.services.schedule import agenda as agenda_service
 from app.services.topics import conveners as convener_queries
 
 
+def report_locales(event: Event) -> list[str]:
+    """The languages the proceedings can be had in: every language we ship a catalogue for,
+    the event's own first, in the event's order."""
+    own = [code for code in event.languages if code in LOCALES]
+    return own + [code for code in LOCALES if code not in own]
+
+
 def report_locale(event: Event) -> str:
-    """Interface strings of the report: the event's main language when we ship it."""
-    main = event.languages[0] if event.languages else "en"
-    return main if main in LOCALES else "en"
+    """The report's language unless one is chosen: the event's first language that we ship,
+    else English."""
+    return report_locales(event)[0]
+
+
+def choose_locale(event: Event, requested: str | None) -> str:
+    """The report's language: ``requested`` (a download's ``?lang=``, the command's
+    ``--lang``) if we ship it, the event's default when none is asked for."""
+    if not requested:
+        return report_locale(event)
+    if requested not in LOCALES:
+        names = format_list([language_name(code) for code in report_locales(event)])
+        raise NotFound(
+            _("The proceedings come in %(languages)s, not in that language.")
+            % {"languages": names},
+            field="lang",
+        )
+    return requested
 
 
 def _hhmm(value: dt.time) -> str:
@@ -68,28 +98,21 @@ def _hhmm(value: dt.time) -> str:
 
 
 def _date_label(date: dt.date, locale: str) -> str:
-    return format_date(date, format="long", locale=locale)
+    return format_day(date, weekday=False, locale=locale)
 
 
-def _dates(days: list[dt.date], locale: str) -> str:
-    if not days:
-        return ""
-    first, last = min(days), max(days)
-    if first == last:
-        return _date_label(first, locale)
-    return f"{_date_label(first, locale)} – {_date_label(last, locale)}"
-
-
-def build(session: Session, *, access: EventAccess) -> Report:
-    """The event's proceedings, for its organisers and facilitators."""
+def build(session: Session, *, access: EventAccess, locale: str | None = None) -> Report:
+    """The event's proceedings, for its organisers and facilitators, in ``locale`` (one of
+    ``app.i18n.LOCALES``; the event's default when ``None``)."""
     access.require_staff()
-    return build_for_event(session, event=access.event)
+    return build_for_event(session, event=access.event, locale=locale)
 
 
-def build_for_event(session: Session, *, event: Event) -> Report:
+def build_for_event(session: Session, *, event: Event, locale: str | None = None) -> Report:
     """The proceedings without an access check: for the command line, run by the server's
-    administrator."""
-    locale = report_locale(event)
+    administrator. A language we do not ship is refused (``NotFound``) before anything is
+    read."""
+    locale = choose_locale(event, locale)
     naming = people_naming.load(session, event_id=id_of(event))
     with use_locale(locale):
         report = _build(session, event=event, locale=locale, naming=naming)
@@ -221,7 +244,7 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         slug=event.slug,
         language=event.languages[0] if event.languages else "en",
         locale=locale,
-        dates=_dates([day.day.date for day in grid.days], locale),
+        dates=format_days([day.day.date for day in grid.days], locale=locale),
         venue=event.venue,
         description=event.description,
         organisers=list(organisers),

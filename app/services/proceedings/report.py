@@ -298,8 +298,10 @@ PORTRAIT_ROOMS = 4
 class Report:
     event_name: str
     slug: str
-    language: str  # the event's main language: the report's content is in it
-    locale: str  # interface strings: the main language if en or bg, else English
+    language: str  # the event's main language: most of what people typed is in it
+    # The report's language, chosen at export (``build.choose_locale``): every label and
+    # generated sentence is in it, and documents declare it as theirs (``lang``).
+    locale: str
     dates: str
     venue: str
     description: str

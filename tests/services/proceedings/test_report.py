@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.demo import event as demo_event
 from app.demo import notes as demo_notes
-from app.errors import Invalid, NotSignedIn, PermissionDenied
+from app.errors import Invalid, NotFound, NotSignedIn, PermissionDenied
 from app.i18n import use_locale
 from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
@@ -78,7 +78,7 @@ def test_report_has_cover_figures_and_programme(session: Session, world: World) 
         "en",
     )
     assert (built.dates, built.venue, built.organisers, built.acknowledgement) == (
-        "June 9, 2026",
+        "9 June 2026",
         "Zaedno Centre",
         ["Olga"],
         "Funded by AMIF.",
@@ -132,8 +132,8 @@ def test_sessions_name_only_consenting_people(session: Session, world: World) ->
         for s in built.sessions
     ]
     assert summary == [
-        (1, HOUSING, "June 9, 2026, 09:30–10:30", "Hall", ["Mira"], 2, 3, 2, ["Mira"]),
-        (2, TRICKY, "June 9, 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
+        (1, HOUSING, "9 June 2026, 09:30–10:30", "Hall", ["Mira"], 2, 3, 2, ["Mira"]),
+        (2, TRICKY, "9 June 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
     ]
     with use_locale("en"):
         assert [report.convener_text(s) for s in built.sessions] == [
@@ -176,7 +176,12 @@ def test_report_is_for_staff_only(session: Session, world: World) -> None:
 
 @pytest.mark.parametrize(
     ("languages", "locale", "label"),
-    [(["bg", "en"], "bg", "Участници"), (["de", "bg"], "en", "Participants"), ([], "en", "")],
+    [
+        (["bg", "en"], "bg", "Участници"),
+        (["de", "bg"], "bg", "Участници"),  # the first language we ship
+        (["de", "fr"], "en", "Participants"),
+        ([], "en", ""),
+    ],
 )
 def test_interface_strings_follow_the_main_language(
     session: Session, world: World, languages: list[str], locale: str, label: str
@@ -189,6 +194,40 @@ def test_interface_strings_follow_the_main_language(
             assert built.figures()[0].label == label
 
 
+def test_report_in_the_language_asked_for(session: Session, world: World) -> None:
+    built = build.build(session, access=world.staff, locale="bg")
+    assert (built.locale, built.language, built.dates) == ("bg", "en", "9 юни 2026\u202fг.")
+    assert built.sessions[0].when == "9 юни 2026\u202fг., 09:30–10:30"
+    assert built.days[0].label == "9 юни 2026\u202fг."
+    assert [row.kind_label for row in built.days[0].rows][:2] == [
+        "Пленарна сесия",
+        "Слот за Отворено пространство",
+    ]
+    english = build.build(session, access=world.staff, locale="en")
+    assert (english.dates, english.sessions[0].when) == ("9 June 2026", "9 June 2026, 09:30–10:30")
+
+
+def test_report_languages_put_the_events_first(session: Session, world: World) -> None:
+    assert build.report_locales(world.event) == ["en", "bg"]
+    world.event.languages = ["uk", "bg"]
+    assert build.report_locales(world.event) == ["bg", "en"]
+    assert build.report_locale(world.event) == "bg"
+
+
+@pytest.mark.parametrize("requested", ["de", "EN", "bg-BG", "all"])
+def test_a_language_we_do_not_ship_is_refused(
+    session: Session, world: World, requested: str
+) -> None:
+    with pytest.raises(NotFound) as refused:
+        build.build(session, access=world.staff, locale=requested)
+    assert refused.value.message == (
+        "The proceedings come in English and Български, not in that language."
+    )
+    # Staff first: someone else learns nothing about languages.
+    with pytest.raises(PermissionDenied):
+        build.build(session, access=world.mira, locale=requested)
+
+
 def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> None:
     event = make_event(session, owner=owner)
     built = build.build(session, access=access_as(session, event, user=owner))
@@ -198,7 +237,7 @@ def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> No
         False,
         [],
     )
-    assert built.dates == "June 9, 2026"
+    assert built.dates == "9 June 2026"
 
 
 @contextmanager
@@ -378,7 +417,7 @@ def test_notes_photos_priorities_and_actions_come_from_the_services(
     ]
     assert built.actions == [
         ActionView("=Write to the mayor", "a participant", "July", HOUSING),
-        ActionView("Map the landlords", "Zaedno, a participant", "", HOUSING),
+        ActionView("Map the landlords", "Zaedno and a participant", "", HOUSING),
         ActionView("Train mediators", "Mira and Petya", "2027", TRICKY),
         ActionView("Zaedno will host the desk", "Mira", "September", HOUSING, DESK),
         # A commitment by someone who did not agree to be named: neither their name nor
@@ -410,7 +449,7 @@ def test_notes_are_labelled_in_the_reports_language(
     ]
     assert [action.who for action in built.actions] == [
         "участник",
-        "Zaedno, участник",
+        "Zaedno и участник",
         "Mira and Petya",
         "Mira",
         "участник",

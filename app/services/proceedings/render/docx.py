@@ -15,7 +15,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.style import WD_STYLE_TYPE
@@ -103,7 +102,7 @@ class _Writer:
         report = self.report
         props = self.doc.core_properties
         props.title = clean(f"{report.event_name} · {_('Proceedings')}")
-        props.language = report.language
+        props.language = report.locale
         props.author = clean(", ".join(host.name for host in report.hosts))
         self.doc.styles["Normal"].font.size = Pt(10.5)
         self.cover()
@@ -538,7 +537,7 @@ class _Writer:
                 [_("Organisation"), _("Type"), _("Participants")],
                 [[o.name, o.org_type, str(o.people)] for o in report.organisations],
             )
-        generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+        generated = i18n.format_day(report.generated_at.date(), weekday=False, locale=report.locale)
         self.para(_("Compiled by Open Space Lab on %(date)s.") % {"date": generated}, "Caption")
 
 

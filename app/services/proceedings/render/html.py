@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
-from babel.dates import format_date
 from markupsafe import Markup
 
 from app import i18n
@@ -64,7 +63,9 @@ def _context(report: Report, *, upload_dir: Path, max_pixels: int) -> dict[str, 
         # The hosts whose logo could be read, with it: a row on the cover.
         "logos": [(host, image) for host in report.hosts if (image := logos.get(host.logo))],
         "conveners": convener_text,
-        "generated": format_date(report.generated_at.date(), format="long", locale=report.locale),
+        "generated": i18n.format_day(
+            report.generated_at.date(), weekday=False, locale=report.locale
+        ),
     }
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from babel.dates import format_date
-
 from app import i18n
 from app.i18n import _, ngettext
 from app.services import markdown
@@ -83,7 +81,7 @@ def _lines(report: Report) -> list[str]:
         _participants,
     ):
         out += section(report)
-    generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+    generated = i18n.format_day(report.generated_at.date(), weekday=False, locale=report.locale)
     out += [f"*{escape(_('Compiled by Open Space Lab on %(date)s.') % {'date': generated})}*"]
     return out
 
