@@ -19,6 +19,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -145,3 +146,8 @@ def day_heading(day: dt.date, title: str | None) -> str:
 def format_number(number: int) -> str:
     """A number as the current language writes it ("1,000" in English, "1 000" in Bulgarian)."""
     return format_decimal(number, locale=get_locale())
+
+
+def join_list(items: list[str]) -> str:
+    """Items joined as the current language joins them ("A, B and C", "A, B и C")."""
+    return format_list(items, locale=get_locale()) if items else ""

@@ -32,7 +32,7 @@ from app.models.schedule import (
 from app.models.topics import Topic
 from app.services.access import EventAccess
 from app.services.convergence import priorities
-from app.services.events import events, programme
+from app.services.events import events, hosts, programme
 from app.services.notes import editing, items, photos
 from app.services.topics import news, pitches, topics, votes
 from tests.factories import access_as, make_participant
@@ -42,6 +42,8 @@ HOUSING = "Жилища за бежанци"
 TRICKY = "*Roma* [kids](x) | jobs"
 SECRET_NAME = "Ivo Secretov"  # never agrees to be named
 SECRET_ORG = "Hidden Municipality"
+HOST = "Council for Refugees"
+SECOND_HOST = "UNHCR Bulgaria"
 
 
 @dataclass
@@ -71,8 +73,21 @@ def make_world(session: Session, settings: Settings, *, event: Event, owner: Use
     events.update_event(
         session,
         access=staff,
-        data=EventUpdate(venue="Zaedno Centre", report_acknowledgement="Funded by AMIF."),
+        data=EventUpdate(
+            venue="Zaedno Centre",
+            report_acknowledgement="Funded by AMIF.",
+            report_summary="We **met**, mapped and agreed.",
+        ),
     )
+    # The organisations that ran it: the first with a logo, the second without one.
+    hosts.add(
+        session,
+        access=staff,
+        name=HOST,
+        logo=logo_png(),
+        upload_dir=settings.uploads_path,
+    )
+    hosts.add(session, access=staff, name=SECOND_HOST, upload_dir=settings.uploads_path)
     hall = programme.add_room(session, access=staff, data=RoomCreate(name="Hall"))
     vitosha = programme.add_room(session, access=staff, data=RoomCreate(name="Зала Витоша"))
     day = events.days(session, event_id=staff.event_id)[0]
@@ -230,6 +245,15 @@ class Notes:
     mediators: Proposal  # tricky: no dot
     photo_path: str  # inside the upload folder
     thumb_path: str
+
+
+def logo_png(side: int = 200) -> bytes:
+    """A small transparent PNG with a coloured disc: a logo as an organiser uploads one."""
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((10, 10, side - 10, side - 10), fill=(176, 58, 46, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def flipchart_jpeg(width: int = 640, height: int = 480) -> bytes:
