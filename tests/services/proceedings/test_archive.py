@@ -16,8 +16,10 @@ from sqlmodel import Session, SQLModel, select
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import Invalid
+from app.models.base import id_of
 from app.models.events import Event, EventMember
 from app.models.people import Participant, User
+from app.services.events import hosts
 from app.services.proceedings.archive import dump, restore, schema
 from app.services.proceedings.archive.schema import (
     EXCLUDED,
@@ -415,3 +417,49 @@ def test_unreadable_files_are_refused(raw: bytes, message: str) -> None:
     with pytest.raises(Invalid) as caught:
         restore.loads(raw)
     assert caught.value.errors == {"file": message}
+
+
+# --- the organisations that ran the event --------------------------------------------------
+
+
+def test_import_copies_the_logos_and_keeps_an_organisation_without_one(
+    session: Session, settings: Settings, world: World
+) -> None:
+    uploads = settings.uploads_path
+    first = dump.export_event(session, event=world.event)
+
+    imported = restore.import_event(session, data=json.loads(dump.dumps(first)), upload_dir=uploads)
+
+    old = hosts.of_event(session, event_id=id_of(world.event))
+    new = hosts.of_event(session, event_id=id_of(imported))
+    assert [(host.name, bool(host.logo_key)) for host in new] == [
+        ("Council for Refugees", True),
+        ("UNHCR Bulgaria", False),
+    ]
+    assert new[0].logo_key != old[0].logo_key
+    copied = hosts.logo_path(uploads, new[0])
+    assert copied.read_bytes() == hosts.logo_path(uploads, old[0]).read_bytes()
+    assert copied.parent.name == str(id_of(imported))
+
+
+@pytest.mark.parametrize(("legacy", "names"), [("Old Council", ["Old Council"]), ("", [])])
+def test_a_file_naming_one_host_organisation_imports_it_as_the_first(
+    session: Session, world: World, legacy: str, names: list[str]
+) -> None:
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["event_host"] = []
+    data["tables"]["event"][0]["host_organisation"] = legacy
+
+    imported = restore.import_event(session, data=data)
+
+    assert hosts.names(session, event_id=id_of(imported)) == names
+
+
+def test_an_organisation_without_a_name_is_refused(session: Session, world: World) -> None:
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["event_host"][1]["name"] = "  "
+
+    with pytest.raises(Invalid) as caught:
+        restore.import_event(session, data=data)
+
+    assert caught.value.errors == {"tables.event_host[1].name": "an organisation needs a name"}
