@@ -42,8 +42,6 @@ HOUSING = "Жилища за бежанци"
 TRICKY = "*Roma* [kids](x) | jobs"
 SECRET_NAME = "Ivo Secretov"  # never agrees to be named
 SECRET_ORG = "Hidden Municipality"
-HOST = "Council for Refugees"
-SECOND_HOST = "UNHCR Bulgaria"
 
 
 @dataclass
@@ -73,21 +71,8 @@ def make_world(session: Session, settings: Settings, *, event: Event, owner: Use
     events.update_event(
         session,
         access=staff,
-        data=EventUpdate(
-            venue="Zaedno Centre",
-            report_acknowledgement="Funded by AMIF.",
-            report_summary="We **met**, mapped and agreed.",
-        ),
+        data=EventUpdate(venue="Zaedno Centre", report_acknowledgement="Funded by AMIF."),
     )
-    # The organisations that ran it: the first with a logo, the second without one.
-    hosts.add(
-        session,
-        access=staff,
-        name=HOST,
-        logo=logo_png(),
-        upload_dir=settings.uploads_path,
-    )
-    hosts.add(session, access=staff, name=SECOND_HOST, upload_dir=settings.uploads_path)
     hall = programme.add_room(session, access=staff, data=RoomCreate(name="Hall"))
     vitosha = programme.add_room(session, access=staff, data=RoomCreate(name="Зала Витоша"))
     day = events.days(session, event_id=staff.event_id)[0]
@@ -254,6 +239,18 @@ def logo_png(side: int = 200) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def add_hosts(session: Session, world: World, *, upload_dir: Path) -> None:
+    """The organisations that ran the event: the first with a logo, the second without one."""
+    hosts.add(
+        session,
+        access=world.staff,
+        name="Council for Refugees",
+        logo=logo_png(),
+        upload_dir=upload_dir,
+    )
+    hosts.add(session, access=world.staff, name="UNHCR Bulgaria", upload_dir=upload_dir)
 
 
 def flipchart_jpeg(width: int = 640, height: int = 480) -> bytes:

@@ -174,6 +174,26 @@ def test_a_refused_import_writes_nothing(
     assert "There is no event with the address 'demo'." in listed.output
 
 
+def test_a_file_from_a_newer_version_is_refused(demo: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    _run(["export", "demo", "-f", "json", "-o", str(good)], demo)
+    data = json.loads(good.read_text())
+    data["version"] = 2
+    data["tables"]["event_logo"] = []  # what a newer version might add
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(data))
+    empty = tmp_path / "empty"
+    _run(["migrate"], empty)
+    result = _run(["import", str(newer)], empty)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{newer}: nothing was imported.\n  version: version 2 is from a newer Open Space Lab; "
+        "this installation reads version 1: update it to import this file\n"
+    )
+    listed = _run(["export", "demo", "-o", str(tmp_path / "x.md"), "-f", "md"], empty)
+    assert "There is no event with the address 'demo'." in listed.output
+
+
 def test_an_unmigrated_database_gets_a_message(demo: Path, tmp_path: Path) -> None:
     _run(["export", "demo", "-f", "json", "-o", str(tmp_path / "x.json")], demo)
     for args, message in (

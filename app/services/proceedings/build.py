@@ -229,6 +229,7 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         organisers=list(organisers),
         acknowledgement=event.report_acknowledgement,
         generated_at=utcnow(),
+        time_zone=agenda_service.zone(event),
         rooms=[room.name for room in grid.rooms],
         days=_programme(grid, sessions, locale),
         topics=topic_rows,
@@ -300,6 +301,7 @@ def _sessions(
                 dots=dots[item.topic_id],
                 attendance=len(present.get(item.topic_id, [])),
                 attendees=sorted(attendees, key=str.casefold),
+                date=day.date if day else None,
             )
         )
     return result
@@ -321,6 +323,7 @@ def _programme(
                 ends=_hhmm(block.ends_at),
                 title=block.title,
                 presenter=block.presenter,
+                block_id=id_of(block),
             )
             if block.kind == BlockKind.SLOT:
                 row.cells = [by_cell.get((id_of(block), id_of(room))) for room in grid.rooms]

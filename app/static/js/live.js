@@ -52,28 +52,31 @@
     }
   });
 
+  // Send an idempotent request again with the same key, so the server counts it at most once:
+  // after no answer (Wi-Fi dropped) or a 503 (the server's database restarting; the flash says
+  // so meanwhile). False once out of tries.
+  function retryLater(elt) {
+    var tries = Number(elt.getAttribute("data-retries") || 0);
+    if (tries >= 4) { return false; }
+    elt.setAttribute("data-retries", String(tries + 1));
+    setTimeout(function () { htmx.trigger(elt, "retry"); }, 700 * (tries + 1));
+    return true;
+  }
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     var xhr = event.detail.xhr;
-    if (elt && elt.removeAttribute && xhr && xhr.status > 0) {
-      elt.removeAttribute("data-key");
-      elt.removeAttribute("data-retries");
-    }
+    if (!elt || !elt.removeAttribute || !xhr || xhr.status === 0) { return; }
+    if (xhr.status === 503 && elt.hasAttribute("data-idempotent") && retryLater(elt)) { return; }
+    elt.removeAttribute("data-key");
+    elt.removeAttribute("data-retries");
   });
 
-  // The request never got an answer (Wi-Fi dropped): send it again with the same key, so the
-  // server counts it at most once.
   document.addEventListener("htmx:sendError", function (event) {
     var elt = event.detail.elt;
-    if (!elt || !elt.hasAttribute("data-idempotent")) { return; }
-    var tries = Number(elt.getAttribute("data-retries") || 0);
-    if (tries < 4) {
-      elt.setAttribute("data-retries", String(tries + 1));
-      setTimeout(function () { htmx.trigger(elt, "retry"); }, 700 * (tries + 1));
-    } else {
-      var flash = document.getElementById("flash");
-      if (flash) { flash.textContent = flash.getAttribute("data-offline") || ""; }
-    }
+    if (!elt || !elt.hasAttribute("data-idempotent") || retryLater(elt)) { return; }
+    var flash = document.getElementById("flash");
+    if (flash) { flash.textContent = flash.getAttribute("data-offline") || ""; }
   });
 
   function applyMyState() {

@@ -84,15 +84,19 @@ def test_report_has_cover_figures_and_programme(session: Session, world: World) 
         "Funded by AMIF.",
     )
     with use_locale("en"):
+        # The figures agree with the tables: two of the four are named in the participants
+        # table, Ivo's organisation is counted but not named, and neither session has notes
+        # or photos, so both are listed as without a report.
         assert built.figures() == [
-            Figure("Participants", 4),
-            Figure("Organisations", 3),
+            Figure("Participants", 4, "2 named"),
+            Figure("Organisations", 3, "1 not named"),
             Figure("Topics proposed", 3),  # the merged duplicate is not one
             Figure("Dots cast", 6),
-            Figure("Sessions held", 2),
+            Figure("Sessions held", 2, "2 without a report"),
             Figure("Sessions with notes", 0),
             Figure("Photos", 0),
         ]
+        assert (len(built.participants), len(built.organisations)) == (2, 2)
     assert built.organisations_by_type == [
         Figure("NGO", 1),
         Figure("Municipality", 1),
@@ -108,6 +112,7 @@ def test_report_has_cover_figures_and_programme(session: Session, world: World) 
     ]
     grid = [[cell.title if cell else None for cell in row.cells] for row in day.rows]
     assert grid == [[], [HOUSING, None], [], [None, TRICKY]]
+    assert day.rows[0].block_id > 0  # the plenary's entry is plenary-{block_id}
 
 
 def test_sessions_name_only_consenting_people(session: Session, world: World) -> None:
@@ -449,7 +454,8 @@ def test_demo_report_has_its_notes_photos_priorities_and_action_plans(
     assert "The photo file is missing." not in html
     assert "Файлът на снимката липсва." not in html
     document = Document(io.BytesIO(render(built, "docx", upload_dir=settings.uploads_path)))
-    assert len(document.inline_shapes) == 4
+    # The photos, and the logos of the two organisations on the cover.
+    assert len(document.inline_shapes) == len(shown) + len(built.hosts) == 6
 
     assert [(p.rank, p.text, p.dots) for p in built.priorities] == [
         (1, "Ръководство за личните лекари за регистриране на бежанци", 13),

@@ -38,6 +38,10 @@ from app.services.proceedings.archive.schema import (
     plan,
 )
 
+# A table or column the file has and this installation does not: added by a newer one (adding
+# does not change the version), or typed in by hand. Refused rather than dropped unseen.
+UNKNOWN = "not a {what} this installation knows (is the file from a newer Open Space Lab?)"
+
 
 @dataclass
 class _Checked:
@@ -61,15 +65,31 @@ def loads(raw: bytes | str) -> Any:
         raise Invalid({"file": "nested too deeply"}) from None
 
 
+def version_error(version: Any) -> str | None:
+    """What is wrong with a file's ``version``, or None when this installation reads it.
+    Only version 1 was ever written (see ``schema.VERSION``)."""
+    if version == VERSION and isinstance(version, int) and not isinstance(version, bool):
+        return None
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        return (
+            f"version {version} is from a newer Open Space Lab; this installation reads "
+            f"version {VERSION}: update it to import this file"
+        )
+    if version is None:
+        return f"missing (this installation reads version {VERSION})"
+    return (
+        f"{json.dumps(version, ensure_ascii=False)} is not a version of the event file "
+        f"(this installation reads version {VERSION})"
+    )
+
+
 def check(data: Any, *, metadata: MetaData | None = None) -> dict[str, list[dict[str, Any]]]:
     """The file's rows with values parsed, or ``Invalid`` naming every bad entry (up to 20)."""
     plan_ = plan(metadata or SQLModel.metadata)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise Invalid({"format": f'not an Open Space Lab event file (expected "{FORMAT}")'})
-    if data.get("version") != VERSION:
-        raise Invalid(
-            {"version": f"version {data.get('version')!r} is not supported (expected {VERSION})"}
-        )
+    if message := version_error(data.get("version")):
+        raise Invalid({"version": message})
     tables = data.get("tables")
     if not isinstance(tables, dict):
         raise Invalid({"tables": "missing, or not an object"})
@@ -80,7 +100,7 @@ def check(data: Any, *, metadata: MetaData | None = None) -> dict[str, list[dict
             reason = EXCLUDED.get(name)
             result.error(
                 f"tables.{name}",
-                f"not imported ({reason})" if reason else "not a table of this version",
+                f"not imported ({reason})" if reason else UNKNOWN.format(what="table"),
             )
     events = tables.get(ROOT)
     if not isinstance(events, list) or len(events) != 1:
@@ -131,7 +151,7 @@ def _check_rows(
         values: dict[str, Any] = {}
         for key in row:
             if key not in columns:
-                result.error(f"{where}.{key}", "not a column of this version")
+                result.error(f"{where}.{key}", UNKNOWN.format(what="column"))
         for column in columns.values():
             if column.name not in row:
                 optional = column.nullable or column.default is not None

@@ -14,6 +14,12 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (every table in the metadata)
 
+# The file says what it is (``format``) and which version of its layout it follows
+# (``version``, a whole number). The version changes when a file would be read differently:
+# a table or column renamed or removed, a value's meaning or unit changed. Adding a table or a
+# column does not change it: files without them import (no rows; the column's default), and
+# an installation that does not know them refuses the file naming them, rather than dropping
+# data unseen. Every file the app has written is version 1. README, "The event file (JSON)".
 FORMAT = "openspace-event"
 VERSION = 1
 # The file's first key, for whoever opens it: unlike the proceedings, it names everyone.
@@ -196,7 +202,12 @@ def column_kind(column: sa.Column[Any]) -> str:
 
 
 def dump_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    """A value as JSON: moments in UTC with their offset (``2021-06-10T11:03:00.123456+00:00``;
+    the databases store UTC, naive or not), dates and times of day in ISO 8601."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return value
 

@@ -51,8 +51,9 @@ def _context(report: Report, *, upload_dir: Path, max_pixels: int) -> dict[str, 
     def source(photo: PhotoView) -> str:
         return photo.screen_path if max_pixels <= images.SCREEN_PIXELS else photo.path
 
-    paths = (source(photo) for item in report.sessions for photo in item.photos)
+    paths = (source(photo) for photo in report.photos)
     pictures = images.load_many(upload_dir, paths, max_pixels=max_pixels)
+    logos = images.logos(upload_dir, (host.logo for host in report.hosts))
 
     def picture(photo: PhotoView) -> images.Picture | None:
         return pictures.get(source(photo))
@@ -60,6 +61,8 @@ def _context(report: Report, *, upload_dir: Path, max_pixels: int) -> dict[str, 
     return {
         "report": report,
         "picture": picture,
+        # The hosts whose logo could be read, with it: a row on the cover.
+        "logos": [(host, image) for host in report.hosts if (image := logos.get(host.logo))],
         "conveners": convener_text,
         "generated": format_date(report.generated_at.date(), format="long", locale=report.locale),
     }
