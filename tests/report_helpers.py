@@ -32,7 +32,7 @@ from app.models.schedule import (
 from app.models.topics import Topic
 from app.services.access import EventAccess
 from app.services.convergence import priorities
-from app.services.events import events, programme
+from app.services.events import events, hosts, programme
 from app.services.notes import editing, items, photos
 from app.services.topics import news, pitches, topics, votes
 from tests.factories import access_as, make_participant
@@ -230,6 +230,27 @@ class Notes:
     mediators: Proposal  # tricky: no dot
     photo_path: str  # inside the upload folder
     thumb_path: str
+
+
+def logo_png(side: int = 200) -> bytes:
+    """A small transparent PNG with a coloured disc: a logo as an organiser uploads one."""
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((10, 10, side - 10, side - 10), fill=(176, 58, 46, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def add_hosts(session: Session, world: World, *, upload_dir: Path) -> None:
+    """The organisations that ran the event: the first with a logo, the second without one."""
+    hosts.add(
+        session,
+        access=world.staff,
+        name="Council for Refugees",
+        logo=logo_png(),
+        upload_dir=upload_dir,
+    )
+    hosts.add(session, access=world.staff, name="UNHCR Bulgaria", upload_dir=upload_dir)
 
 
 def flipchart_jpeg(width: int = 640, height: int = 480) -> bytes:

@@ -134,6 +134,14 @@ def test_import_into_the_same_database_makes_a_new_event(demo: Path, tmp_path: P
     for photo in second:
         assert (uploads / str(new_event) / f"{photo['key']}.jpg").is_file()
         assert (uploads / str(new_event) / f"{photo['key']}-thumb.jpg").is_file()
+    # The organisations' logos too, by the same rule.
+    logos = json.loads(again.read_text())["tables"]["event_host"]
+    assert [host["name"] for host in logos] == [
+        "Bulgarian Council on Refugees and Migrants",
+        "UNHCR Bulgaria",
+    ]
+    for host in logos:
+        assert (uploads / str(new_event) / f"{host['logo_key']}.png").is_file()
 
 
 @pytest.mark.parametrize(

@@ -45,12 +45,14 @@ from app.models.people import ORG_TYPE_LABELS, Participant, User
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus, Vote
 from app.services.access import EventAccess
+from app.services.events import hosts as event_hosts
 from app.services.people import naming as people_naming
 from app.services.people.naming import Naming
 from app.services.proceedings import parts
 from app.services.proceedings.report import (
     AttendanceRow,
     Figure,
+    HostView,
     OrganisationView,
     PersonView,
     Presence,
@@ -266,6 +268,11 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         organisation_count=len(org_names),
         organisations_by_type=organisations_by_type,
         vote_count=len(votes),
+        hosts=[
+            HostView(host.name, event_hosts.logo_relative_path(host))
+            for host in event_hosts.of_event(session, event_id=event_id)
+        ],
+        summary=event.report_summary,
     )
 
 

@@ -17,11 +17,14 @@ from sqlmodel import Session, SQLModel, select
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import Invalid
+from app.models.base import id_of
 from app.models.events import Event, EventMember
 from app.models.people import Participant, User
+from app.services.events import hosts
 from app.services.proceedings.archive import dump, restore, schema
 from app.services.proceedings.archive.schema import (
     EXCLUDED,
+    FILE_KEYS,
     ID_FREE_JSON,
     JSON_REFERENCES,
     NOT_SECRET_COLUMNS,
@@ -31,7 +34,7 @@ from app.services.proceedings.archive.schema import (
 )
 from tests.conftest import SECRET
 from tests.factories import make_event, make_user
-from tests.report_helpers import World, make_world
+from tests.report_helpers import World, add_hosts, make_world
 from tests.routes.helpers import snapshot
 
 AT_1_2 = "line 1 column 2 (char 1)"
@@ -83,6 +86,9 @@ def canonical(data: dict[str, Any], metadata: MetaData = SQLModel.metadata) -> d
                 table_name, column = key.split(".")
                 if table_name == name and row.get(column) is not None:
                     row[column] = function(row[column], remap)
+            if name in FILE_KEYS:  # an import gives each file a new key; empty stays empty
+                column = FILE_KEYS[name][0]
+                row[column] = ("file", bool(row[column]))
             canon.append(row)
         result[name] = canon
     return result
@@ -176,6 +182,7 @@ def test_export_holds_the_whole_event(session: Session, world: World) -> None:
         "published_placement": 2,
         "topic_convener": 5,
         "vote": 6,
+        "event_host": 0,
         "cohost_request": 0,
         # The mapping workshop's tables: this event has no map.
         "map": 0,
@@ -215,7 +222,10 @@ def test_export_leaves_other_events_out(session: Session, world: World) -> None:
 # --- round trips ---------------------------------------------------------------------------
 
 
-def test_round_trip_into_the_same_database(session: Session, world: World) -> None:
+def test_round_trip_into_the_same_database(
+    session: Session, settings: Settings, world: World
+) -> None:
+    add_hosts(session, world, upload_dir=settings.uploads_path)  # a logo's file key is new
     first = dump.export_event(session, event=world.event)
     imported = restore.import_event(session, data=json.loads(dump.dumps(first)))
     second = dump.export_event(session, event=imported)
@@ -478,6 +488,56 @@ def test_unreadable_files_are_refused(raw: bytes, message: str) -> None:
     with pytest.raises(Invalid) as caught:
         restore.loads(raw)
     assert caught.value.errors == {"file": message}
+
+
+# --- the organisations that ran the event --------------------------------------------------
+
+
+def test_import_copies_the_logos_and_keeps_an_organisation_without_one(
+    session: Session, settings: Settings, world: World
+) -> None:
+    uploads = settings.uploads_path
+    add_hosts(session, world, upload_dir=uploads)
+    first = dump.export_event(session, event=world.event)
+
+    imported = restore.import_event(session, data=json.loads(dump.dumps(first)), upload_dir=uploads)
+
+    old = hosts.of_event(session, event_id=id_of(world.event))
+    new = hosts.of_event(session, event_id=id_of(imported))
+    assert [(host.name, bool(host.logo_key)) for host in new] == [
+        ("Council for Refugees", True),
+        ("UNHCR Bulgaria", False),
+    ]
+    assert new[0].logo_key != old[0].logo_key
+    copied = hosts.logo_path(uploads, new[0])
+    assert copied.read_bytes() == hosts.logo_path(uploads, old[0]).read_bytes()
+    assert copied.parent.name == str(id_of(imported))
+
+
+@pytest.mark.parametrize(("legacy", "names"), [("Old Council", ["Old Council"]), ("", [])])
+def test_a_file_naming_one_host_organisation_imports_it_as_the_first(
+    session: Session, world: World, legacy: str, names: list[str]
+) -> None:
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["event_host"] = []
+    data["tables"]["event"][0]["host_organisation"] = legacy
+
+    imported = restore.import_event(session, data=data)
+
+    assert hosts.names(session, event_id=id_of(imported)) == names
+
+
+def test_an_organisation_without_a_name_is_refused(
+    session: Session, settings: Settings, world: World
+) -> None:
+    add_hosts(session, world, upload_dir=settings.uploads_path)
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["event_host"][1]["name"] = "  "
+
+    with pytest.raises(Invalid) as caught:
+        restore.import_event(session, data=data)
+
+    assert caught.value.errors == {"tables.event_host[1].name": "an organisation needs a name"}
 
 
 # --- the file's version --------------------------------------------------------------------

@@ -177,21 +177,21 @@ def test_a_table_or_column_added_later_fails_until_described(readme_section: str
     for table in SQLModel.metadata.sorted_tables:
         table.to_metadata(metadata)
     Table(
-        "event_host",
+        "event_sponsor",
         metadata,
         Column("id", Integer, primary_key=True),
         Column("event_id", ForeignKey("event.id"), nullable=False),
         Column("name", String(160), nullable=False),
         Column("logo", String(64), nullable=True),
     )
-    metadata.tables["event"].append_column(Column("report_summary", String(8000)))
+    metadata.tables["event"].append_column(Column("report_footer", String(8000)))
     assert problems(metadata, readme_section) == [
-        "event.report_summary: exported, not described",
-        "event_host: exported, not described",
+        "event.report_footer: exported, not described",
+        "event_sponsor: exported, not described",
     ]
     described = readme_section.replace(
         "### Left out",
-        "**`event_host`**: an organisation that ran the event.\n\n"
+        "**`event_sponsor`**: an organisation that paid for the event.\n\n"
         "- `name` (text ≤ 160): its name.\n"
         "- `logo` (text ≤ 64, or null): its logo's file,\n"
         "  in the upload folder.\n\n"
@@ -199,7 +199,7 @@ def test_a_table_or_column_added_later_fails_until_described(readme_section: str
     ).replace(
         "- `created_at` (moment): when the event was created.\n",
         "- `created_at` (moment): when the event was created.\n"
-        "- `report_summary` (text ≤ 8000, or null): the executive summary.\n",
+        "- `report_footer` (text ≤ 8000, or null): the last page's text.\n",
     )
     assert problems(metadata, described) == []
 

@@ -93,6 +93,7 @@ def check(data: Any, *, metadata: MetaData | None = None) -> dict[str, list[dict
     tables = data.get("tables")
     if not isinstance(tables, dict):
         raise Invalid({"tables": "missing, or not an object"})
+    tables = _one_host_column(tables)
     result = _Checked()
     for name in tables:
         if name not in plan_.order:
@@ -112,6 +113,24 @@ def check(data: Any, *, metadata: MetaData | None = None) -> dict[str, list[dict
     if result.errors:
         raise Invalid(result.errors)
     return result.rows
+
+
+def _one_host_column(tables: dict[str, Any]) -> dict[str, Any]:
+    """Files written while an event named one organisation, in ``event.host_organisation``:
+    that name becomes the event's first organisation (``event_host``), as the migration
+    does with databases of that time."""
+    events = tables.get(ROOT)
+    if not (isinstance(events, list) and len(events) == 1 and isinstance(events[0], dict)):
+        return tables
+    if "host_organisation" not in events[0]:
+        return tables
+    event = dict(events[0])
+    name = event.pop("host_organisation")
+    upgraded = {**tables, ROOT: [event]}
+    if isinstance(name, str) and name.strip() and not tables.get("event_host"):
+        row = {"id": 1, "event_id": event.get("id"), "name": name.strip(), "position": 0}
+        upgraded["event_host"] = [{**row, "logo_key": ""}]
+    return upgraded
 
 
 def _check_rows(
@@ -185,7 +204,7 @@ def import_event(
     """Create a new event from an export (checked first; one transaction). Accounts are
     matched by email; missing ones are created without a usable password. ``owner_email``
     (an existing account) becomes an organiser of the new event. Files of the exported event
-    found in ``upload_dir`` (photos) are copied for the new one."""
+    found in ``upload_dir`` (photos, logos) are copied for the new one."""
     plan_ = plan(metadata or SQLModel.metadata)
     rows = check(data, metadata=plan_.metadata)
     owner_id = None
@@ -279,7 +298,7 @@ def _insert_all(  # noqa: C901
                     values[column] = None
                     deferred.append((column, target, old))
             values.update(_new_secrets(table))
-            if name in FILE_KEYS:
+            if name in FILE_KEYS and values.get(FILE_KEYS[name][0]):
                 column, suffixes = FILE_KEYS[name]
                 fresh = new_token(24)
                 renamed.append((str(values[column]), fresh, suffixes))

@@ -54,11 +54,17 @@ SECRET_COLUMNS: dict[str, str] = {
 NOT_SECRET_COLUMNS: dict[str, str] = {
     "photo.key": "the photo's file name in the upload folder, which is never served as it is "
     "(photos go out through the event's pages only)",
+    "event_host.logo_key": "the logo's file name in the upload folder, served through the "
+    "event's pages only, like a photo's",
 }
 
 # Rows naming files in the upload folder as "<event id>/<key>…": the key is unique, so an
 # import gives each row a new one, and copies the files when the folder holds the originals.
-FILE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {"photo": ("key", (".jpg", "-thumb.jpg"))}
+# An empty key names no file (an organisation without a logo) and stays empty.
+FILE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "photo": ("key", (".jpg", "-thumb.jpg")),
+    "event_host": ("logo_key", (".png",)),
+}
 Renamed = list[tuple[str, str, tuple[str, ...]]]  # (old key, new key, file suffixes)
 
 Remap = Callable[[str, Any], Any]  # (table, old id) → new id, or None when unknown
