@@ -197,7 +197,9 @@ def _page(
         rendered={name: markdown.render(values[name]) for name in MARKDOWN_FIELDS},
         photos=photos.of_subject(session, event_id=event_id, subject=subject),
         conflicts=_open_conflicts(session, event_id=event_id, notes=notes),
-        editors=editors(session, event_id=event_id, **subject.values),
+        editors=editors(
+            session, event_id=event_id, topic_id=subject.topic_id, block_id=subject.block_id
+        ),
     )
 
 
