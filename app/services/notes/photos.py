@@ -206,7 +206,8 @@ def _write(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
-def _remove(upload_dir: Path, photo: Photo) -> None:
+def remove(upload_dir: Path, photo: Photo) -> None:
+    """Delete a photo's files (after its row is gone)."""
     for thumb in (False, True):
         path_of(upload_dir, photo, thumb=thumb).unlink(missing_ok=True)
 
@@ -304,7 +305,7 @@ def add(
         session.commit()
     except BaseException:
         session.rollback()
-        _remove(upload_dir, photo)
+        remove(upload_dir, photo)
         raise
     session.refresh(photo)
     return photo
@@ -360,5 +361,5 @@ def delete(session: Session, *, access: EventAccess, photo_id: int, upload_dir: 
         raise PermissionDenied(_("Only the person who added this photo can delete it."))
     session.delete(photo)
     session.commit()
-    _remove(upload_dir, photo)
+    remove(upload_dir, photo)
     return photo
