@@ -347,8 +347,12 @@ def delete_block(
     block = _block(session, access=access, block_id=block_id)
     if not with_notes and _with_notes(session, block_ids=[id_of(block)]):
         raise Conflict(_("This plenary item has notes or photos. Deleting it deletes them too."))
-    pictures = session.exec(select(Photo).where(Photo.block_id == id_of(block))).all()
+    files = [
+        photos.path_of(upload_dir, photo, thumb=thumb)
+        for photo in session.exec(select(Photo).where(Photo.block_id == id_of(block))).all()
+        for thumb in (False, True)
+    ]
     session.delete(block)
     session.commit()
-    for photo in pictures:
-        photos.remove(upload_dir, photo)
+    for path in files:
+        path.unlink(missing_ok=True)

@@ -206,8 +206,7 @@ def _write(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
-def remove(upload_dir: Path, photo: Photo) -> None:
-    """Delete a photo's files (after its row is gone)."""
+def _remove(upload_dir: Path, photo: Photo) -> None:
     for thumb in (False, True):
         path_of(upload_dir, photo, thumb=thumb).unlink(missing_ok=True)
 
@@ -305,7 +304,7 @@ def add(
         session.commit()
     except BaseException:
         session.rollback()
-        remove(upload_dir, photo)
+        _remove(upload_dir, photo)
         raise
     session.refresh(photo)
     return photo
@@ -361,5 +360,5 @@ def delete(session: Session, *, access: EventAccess, photo_id: int, upload_dir: 
         raise PermissionDenied(_("Only the person who added this photo can delete it."))
     session.delete(photo)
     session.commit()
-    remove(upload_dir, photo)
+    _remove(upload_dir, photo)
     return photo
