@@ -65,8 +65,8 @@ def test_plenaries_come_in_programme_order_with_their_notes_and_photos(
         )
     ]
     assert (first.has_record, last.has_record, last.notes, last.photos) == (True, False, None, [])
-    # Plenary notes are not session notes: the sessions' figures do not count them.
-    assert (built.notes_count, built.photo_count) == (0, 0)
+    # Plenary notes are not session notes; the photos figure counts every photo shown.
+    assert (built.notes_count, built.photo_count) == (0, 1)
 
 
 def test_plenary_notes_speak_the_reports_language(
