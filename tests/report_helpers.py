@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models.base import utcnow
-from app.models.events import Event, EventUpdate, Phase, RoomCreate, TimeBlockCreate
+from app.models.events import Event, EventUpdate, Phase, RoomCreate, TimeBlock, TimeBlockCreate
 from app.models.notes import Proposal
 from app.models.people import Participant, User
 from app.models.schedule import (
@@ -336,3 +336,31 @@ def add_notes(session: Session, world: World, *, upload_dir: Path) -> Notes:
         photo_path=f"{photo.event_id}/{photo.key}.jpg",
         thumb_path=f"{photo.event_id}/{photo.key}-thumb.jpg",
     )
+
+
+def add_plenary_notes(session: Session, world: World, *, upload_dir: Path) -> TimeBlock:
+    """Notes on the "Opening" plenary item by Mira (named) and Ivo (not), a photo by Petya."""
+    opening = session.exec(select(TimeBlock).where(TimeBlock.title == "Opening")).one()
+    first = editing.save(
+        session,
+        access=world.mira,
+        block_id=opening.id,
+        base_revision=0,
+        changes={"outcome": "Welcome to the lab", "discussion": "- **Two** days"},
+    )
+    editing.save(
+        session,
+        access=world.ivo,
+        block_id=opening.id,
+        base_revision=first.revision,
+        changes={"recommendations": "Ask early", "questions": "  "},
+    )
+    photos.add(
+        session,
+        access=world.petya,
+        block_id=opening.id,
+        data=flipchart_jpeg(),
+        caption="Welcome",
+        upload_dir=upload_dir,
+    )
+    return opening

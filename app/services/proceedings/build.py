@@ -14,7 +14,8 @@ Parts of the day that other areas own are read by their services and filled into
 and every renderer shows them only when they hold something (``parts``):
 
 - ``ReportSession.notes`` (``SessionNotesView``) and ``ReportSession.photos`` (``PhotoView``):
-  session notes and flipchart photos (``attach_part_a``);
+  session notes and flipchart photos, and the same for ``Report.plenaries``
+  (``ReportPlenary``, the programme's plenary items, made here) (``attach_part_a``);
 - ``Report.priorities`` (``PriorityView``) and ``Report.actions`` (``ActionView``): the
   convergence vote on proposals, the sessions' next steps and the commitments
   (``attach_part_a``);
@@ -59,6 +60,7 @@ from app.services.proceedings.report import (
     ProgrammeDay,
     ProgrammeRow,
     Report,
+    ReportPlenary,
     ReportSession,
     TopicRow,
     VoteRow,
@@ -255,6 +257,7 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         time_zone=agenda_service.zone(event),
         rooms=[room.name for room in grid.rooms],
         days=_programme(grid, sessions, locale),
+        plenaries=_plenaries(grid, locale),
         topics=topic_rows,
         sessions=sessions,
         votes=votes,
@@ -328,6 +331,23 @@ def _sessions(
             )
         )
     return result
+
+
+def _plenaries(grid: agenda_service.Agenda, locale: str) -> list[ReportPlenary]:
+    """The programme's plenary items in programme order; ``parts`` adds their notes."""
+    return [
+        ReportPlenary(
+            block_id=id_of(block),
+            title=block.title,
+            presenter=block.presenter,
+            day=_date_label(day.day.date, locale),
+            starts=_hhmm(block.starts_at),
+            ends=_hhmm(block.ends_at),
+        )
+        for day in grid.days
+        for block in day.blocks
+        if block.kind == BlockKind.PLENARY
+    ]
 
 
 def _programme(

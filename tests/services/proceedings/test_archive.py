@@ -18,9 +18,11 @@ from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import Invalid
 from app.models.base import id_of
-from app.models.events import Event, EventMember
+from app.models.events import Event, EventMember, TimeBlock
+from app.models.notes import Photo
 from app.models.people import Participant, User
 from app.services.events import hosts
+from app.services.notes import photos
 from app.services.proceedings.archive import dump, restore, schema
 from app.services.proceedings.archive.schema import (
     EXCLUDED,
@@ -34,7 +36,7 @@ from app.services.proceedings.archive.schema import (
 )
 from tests.conftest import SECRET
 from tests.factories import make_event, make_user
-from tests.report_helpers import World, add_hosts, make_world
+from tests.report_helpers import World, add_hosts, add_plenary_notes, make_world
 from tests.routes.helpers import snapshot
 
 AT_1_2 = "line 1 column 2 (char 1)"
@@ -602,3 +604,47 @@ def test_moments_are_written_in_utc_with_their_offset(session: Session, world: W
 )
 def test_dump_value(value: object, text: str) -> None:
     assert schema.dump_value(value) == text
+
+
+def test_plenary_notes_and_photos_make_the_round_trip(
+    session: Session, settings: Settings, world: World, tmp_path: Path
+) -> None:
+    add_plenary_notes(session, world, upload_dir=settings.uploads_path)
+    first = dump.export_event(session, event=world.event)
+    (notes,) = first["tables"]["session_notes"]
+    (photo,) = first["tables"]["photo"]
+    (opening,) = [row for row in first["tables"]["time_block"] if row["title"] == "Opening"]
+    assert (notes["topic_id"], notes["block_id"], notes["outcome"]) == (
+        None,
+        opening["id"],
+        "Welcome to the lab",
+    )
+    assert (photo["topic_id"], photo["block_id"]) == (None, opening["id"])
+    engine = fresh_database(tmp_path, "other.db")
+    with open_session(engine, write=True) as other:
+        imported = restore.import_event(
+            other, data=json.loads(dump.dumps(first)), upload_dir=settings.uploads_path
+        )
+        second = dump.export_event(other, event=imported)
+        (block,) = other.exec(select(TimeBlock).where(TimeBlock.title == "Opening")).all()
+        (copied,) = other.exec(select(Photo)).all()
+        assert (copied.block_id, copied.topic_id) == (block.id, None)
+        assert photos.path_of(settings.uploads_path, copied).is_file()
+    engine.dispose()
+    assert canonical(first)["session_notes"] == canonical(second)["session_notes"]
+    assert canonical(first)["photo"][0]["block_id"] == canonical(second)["photo"][0]["block_id"]
+    assert canonical(first)["notes_revision"] == canonical(second)["notes_revision"]
+
+
+def test_a_notes_row_about_nothing_is_refused_on_import(
+    session: Session, settings: Settings, world: World
+) -> None:
+    add_plenary_notes(session, world, upload_dir=settings.uploads_path)
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["session_notes"][0]["block_id"] = None
+    before = session.exec(select(Event)).all().__len__()
+    with pytest.raises(Invalid) as caught:
+        restore.import_event(session, data=data)
+    assert list(caught.value.errors) == ["database"]
+    assert "refused the data, nothing was imported" in caught.value.errors["database"]
+    assert len(session.exec(select(Event)).all()) == before

@@ -489,12 +489,14 @@ def test_demo_report_has_its_notes_photos_priorities_and_action_plans(
         assert (settings.uploads_path / photo.path).is_file()
         assert (settings.uploads_path / photo.thumbnail).is_file()
     html = render(built, "html", upload_dir=settings.uploads_path).decode()
-    assert html.count('<img src="data:image/jpeg;base64,') == len(shown) == 4
+    # The sessions' four photos, and the one of a plenary item (app/demo/notes.py).
+    assert len(shown) == 4
+    assert html.count('<img src="data:image/jpeg;base64,') == len(built.photos) == 5
     assert "The photo file is missing." not in html
     assert "Файлът на снимката липсва." not in html
     document = Document(io.BytesIO(render(built, "docx", upload_dir=settings.uploads_path)))
-    # The photos, and the logos of the two organisations on the cover.
-    assert len(document.inline_shapes) == len(shown) + len(built.hosts) == 6
+    # The photos (the sessions' and the plenary item's), and the two organisations' logos.
+    assert len(document.inline_shapes) == len(built.photos) + len(built.hosts) == 7
 
     assert [(p.rank, p.text, p.dots) for p in built.priorities] == [
         (1, "Ръководство за личните лекари за регистриране на бежанци", 13),
