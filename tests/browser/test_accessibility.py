@@ -42,7 +42,7 @@ from app.services.people.participants import personal_token
 from app.services.schedule.checkins import door_key
 from app.web import LANG_COOKIE
 from tests.browser.conftest import SECRET, _context
-from tests.browser.helpers import PHONE, LiveServer, Organiser, sign_in
+from tests.browser.helpers import PHONE, LiveServer, Organiser, join_event, sign_in
 from tests.browser.seed import database, set_phase
 
 pytestmark = pytest.mark.browser
@@ -304,3 +304,68 @@ def test_axe_reports_what_it_finds(contexts: dict[str, Page], demo: Demo) -> Non
     found = _violations(page)
     assert "color-contrast (serious)" in found
     assert "button-name (critical)" in found
+
+
+SPOKEN = """() => {
+  const announcer = document.getElementById("announcer");
+  announcer.setAttribute("data-quiet-ms", "3600000");
+  window.spoken = [];
+  new MutationObserver(() => window.spoken.push(announcer.textContent))
+    .observe(announcer, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def _tab_to(page: Page, selector: str, presses: int = 60) -> None:
+    """Press Tab until the element ``selector`` has the focus (the way a keyboard gets there)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"Tab never reached {selector} on {page.url}")
+
+
+def test_live_region_speaks_a_phase_change_and_not_each_tally(
+    contexts: dict[str, Page], demo: Demo, live_server: LiveServer
+) -> None:
+    set_phase(live_server, demo.slug, Phase.MARKETPLACE)
+    board = contexts["board"]
+    board.goto(demo.board_path)
+    board.evaluate(SPOKEN)
+    panel = contexts["facilitator"]
+    panel.goto(f"/o/{demo.slug}/live")
+    panel.locator("#phases").get_by_role("button", name="Dot voting", exact=True).click()
+    expect(board.locator("#board-phase")).to_have_attribute("data-phase", "voting")
+    phase_text = board.evaluate(
+        "document.getElementById('board-phase').textContent.replace(/\\s+/g, ' ').trim()"
+    )
+    assert board.evaluate("window.spoken") == [phase_text]
+
+    # A dot on the top topic changes the summary, within the quiet interval: not read out.
+    top_id, votes = (board.locator("#board-topics").get_attribute("data-announce") or "").split(":")
+    phone = contexts["visitor"]
+    join_event(phone, code=demo.params["code"], name="Leyla")
+    phone.locator(f"#vote-add-{top_id}").click()
+    expect(board.locator("#board-topics")).to_have_attribute(
+        "data-announce", f"{top_id}:{int(votes) + 1}"
+    )
+    assert board.evaluate("window.spoken") == [phase_text]
+
+
+def test_phone_and_phase_controls_work_by_keyboard(
+    contexts: dict[str, Page], demo: Demo, live_server: LiveServer
+) -> None:
+    set_phase(live_server, demo.slug, Phase.VOTING)
+    phone = contexts["participant"]
+    phone.goto(f"/e/{demo.slug}")
+    _tab_to(phone, ".vote-add")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#flash")).to_have_text("Dot placed.")
+    _tab_to(phone, "a[href$='/agenda']")
+    phone.keyboard.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/e/{demo.slug}/agenda$"))
+
+    panel = contexts["facilitator"]
+    panel.goto(f"/o/{demo.slug}/live")
+    _tab_to(panel, "#phases button[value='sessions']")
+    panel.keyboard.press("Enter")
+    expect(panel.locator("#phase-badge")).to_have_text("Sessions")
