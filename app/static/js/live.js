@@ -343,6 +343,41 @@
     setTimeout(function () { document.body.classList.toggle("typing", !!typing(document.activeElement)); }, 0);
   });
 
+  // What a screen reader hears of the live frames: the regions htmx swaps on every frame are
+  // not live regions themselves (each swap would be read out); an element of a frame with
+  // data-announce speaks through #announcer when that value changes: the phase at once, the
+  // tallies (data-announce-quiet) at most once per quiet interval (#announcer's data-quiet-ms,
+  // which any announcement starts anew), with the latest summary.
+  var announced = {};
+  var quietUntil = 0;
+  var quietTimer = null;
+  function speak(text) {
+    var announcer = document.getElementById("announcer");
+    if (!announcer || !text) { return; }
+    announcer.textContent = text;
+    quietUntil = Date.now() + (Number(announcer.getAttribute("data-quiet-ms")) || 0);
+  }
+  function spoken(element) {
+    return (element.getAttribute("data-announce-text") || element.textContent).replace(/\s+/g, " ").trim();
+  }
+  function announce(first) {
+    var pending = null;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-announce]"), function (element) {
+      var key = element.getAttribute("data-announce");
+      var before = announced[element.id];
+      announced[element.id] = key;
+      if (first || before === key) { return; }
+      if (!element.hasAttribute("data-announce-quiet")) { speak(spoken(element)); return; }
+      pending = element;
+    });
+    if (!pending) { return; }
+    var text = spoken(pending);
+    var wait = quietUntil - Date.now();
+    clearTimeout(quietTimer);
+    if (wait <= 0) { speak(text); } else { quietTimer = setTimeout(function () { speak(text); }, wait); }
+  }
+  document.addEventListener("htmx:wsAfterMessage", function () { announce(false); });
+
   function tick() {
     var now = Date.now() / 1000;
     var clocks = document.querySelectorAll("[data-ends-at]");
@@ -364,6 +399,7 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
+    announce(true);
     watchFlash();
     tick();
     setInterval(tick, 250);
