@@ -25,8 +25,9 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-LOCALES: tuple[str, ...] = ("en", "bg")
-LANGUAGE_NAMES = {"en": "English", "bg": "Български"}
+LOCALES: tuple[str, ...] = ("en", "bg", "pl", "uk")
+# Each language in its own name, so that a person finds theirs whatever the page is in.
+LANGUAGE_NAMES = {"en": "English", "bg": "Български", "pl": "Polski", "uk": "Українська"}
 
 _current: ContextVar[str] = ContextVar("locale", default="en")
 
