@@ -165,7 +165,7 @@ def test_day_heading_names_the_date_then_the_title() -> None:
 
 
 def _lang(html: str) -> str | None:
-    match = re.search(r'<html lang="([^"]*)">', html)
+    match = re.search(r'<html lang="([^"]*)" dir="(?:ltr|rtl)">', html)
     return match.group(1) if match else None
 
 
