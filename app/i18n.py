@@ -26,9 +26,16 @@ from babel.support import Translations
 from markupsafe import Markup
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-LOCALES: tuple[str, ...] = ("en", "bg", "pl", "uk")
+LOCALES: tuple[str, ...] = ("en", "bg", "pl", "uk", "ar", "fa")
 # Each language in its own name, so that a person finds theirs whatever the page is in.
-LANGUAGE_NAMES = {"en": "English", "bg": "Български", "pl": "Polski", "uk": "Українська"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "bg": "Български",
+    "pl": "Polski",
+    "uk": "Українська",
+    "ar": "العربية",
+    "fa": "فارسی",
+}
 
 _current: ContextVar[str] = ContextVar("locale", default="en")
 

@@ -62,6 +62,8 @@ def test_every_language_has_its_own_name() -> None:
         "bg": "Български",
         "pl": "Polski",
         "uk": "Українська",
+        "ar": "العربية",
+        "fa": "فارسی",
     }
 
 
@@ -146,7 +148,8 @@ def test_the_join_page_offers_every_language_and_takes_the_browsers(
     ("accept", "languages", "offered"),
     [
         ("de-DE,de;q=0.9", ["bg", "en"], "bg"),  # a browser language we lack: the event's
-        ("de-DE", ["ar", "pl", "en"], "pl"),  # the event's first that we ship
+        ("de-DE", ["tr", "pl", "en"], "pl"),  # the event's first that we ship
+        ("de-DE", ["ar", "en"], "ar"),
         ("de-DE", ["de"], "en"),  # none shipped: English
         ("pl;q=0.5,uk;q=0.9", ["en"], "uk"),  # the browser's best
     ],
@@ -162,7 +165,7 @@ def test_the_join_default_is_the_browsers_then_the_events(
     _event_in(session, event, languages)
     page = client.get(f"/j/{event.join_code}", headers={"Accept-Language": accept})
     selected = [code for code, _lang, _name, chosen in _join_options(page.text) if chosen]
-    assert (selected, _html_tag(page.text)) == ([offered], (offered, "ltr"))
+    assert (selected, _html_tag(page.text)) == ([offered], (offered, i18n.direction(offered)))
 
 
 def test_a_language_chosen_before_wins_over_the_browser(
