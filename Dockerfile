@@ -10,10 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WORKERS=1
 
 WORKDIR /srv/openspace
-# The PDF proceedings: WeasyPrint's Pango and HarfBuzz, and fonts with Cyrillic.
+# The PDF proceedings: WeasyPrint's Pango and HarfBuzz, and fonts with Cyrillic (DejaVu)
+# and Arabic script (Noto Naskh Arabic, in fonts-noto-core).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 openspace \
     && useradd --system --uid 10001 --gid openspace --home-dir /srv/openspace openspace \

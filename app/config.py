@@ -13,6 +13,8 @@ from typing import Literal, get_args
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.i18n import LOCALES
+
 DEFAULT_DATA_DIR = Path("var")
 SqliteSynchronous = Literal["full", "normal"]
 
@@ -52,8 +54,10 @@ class Settings(BaseSettings):
     upload_dir: Path | None = Field(
         default=None, description="Where uploaded photos are stored; default `<data dir>/uploads`."
     )
-    default_locale: Literal["en", "bg"] = Field(
-        default="en", description="Interface language when neither a choice nor the browser says."
+    default_locale: str = Field(
+        default="en",
+        description="Interface language when neither a choice nor the browser says (one of "
+        "the shipped languages, app/i18n.py LOCALES).",
     )
     broadcast_url: str = Field(
         default="memory://",
@@ -96,6 +100,14 @@ class Settings(BaseSettings):
         if mode not in get_args(SqliteSynchronous):
             raise ValueError(f"OPENSPACE_SQLITE_SYNCHRONOUS must be full or normal, not {value!r}")
         return mode
+
+    @field_validator("default_locale")
+    @classmethod
+    def _shipped_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            shipped = ", ".join(LOCALES)
+            raise ValueError(f"OPENSPACE_DEFAULT_LOCALE must be one of {shipped}, not {value!r}")
+        return value
 
     @field_validator("base_url")
     @classmethod

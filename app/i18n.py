@@ -24,10 +24,19 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
+from markupsafe import Markup
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-LOCALES: tuple[str, ...] = ("en", "bg")
-LANGUAGE_NAMES = {"en": "English", "bg": "Български"}
+LOCALES: tuple[str, ...] = ("en", "bg", "pl", "uk", "ar", "fa")
+# Each language in its own name, so that a person finds theirs whatever the page is in.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "bg": "Български",
+    "pl": "Polski",
+    "uk": "Українська",
+    "ar": "العربية",
+    "fa": "فارسی",
+}
 
 _current: ContextVar[str] = ContextVar("locale", default="en")
 
@@ -95,6 +104,13 @@ def board_locales(languages: list[str], chosen: str | None = None) -> tuple[str,
     return main, second
 
 
+def newcomer_locale(accept_language: str | None, languages: list[str]) -> str:
+    """The language offered to someone joining an event who has not chosen one: their
+    browser's if we ship it, else the event's first that we ship. The event's languages
+    decide only this default; the person picks any shipped language."""
+    return negotiate(accept_language, board_locales(languages)[0])
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message
@@ -131,6 +147,27 @@ def language_name(code: str) -> str:
         return Locale.parse(code).get_display_name(code) or code
     except (ValueError, TypeError):
         return code
+
+
+@cache
+def direction(locale: str) -> str:
+    """ "rtl" or "ltr": how a language is written (Arabic and Farsi right to left), from
+    Babel's locale data. Every ``dir`` attribute and Word paragraph's direction comes from here."""
+    try:
+        order = Locale.parse(locale).character_order
+    except (ValueError, TypeError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+def bidi(value: object) -> Markup:
+    """What a person typed, isolated in a ``<bdi>`` (whose direction is ``auto``): an Arabic
+    title beside a Latin organisation name, or a Latin name on an Arabic page, each reads in
+    its own direction and leaves the text around it in order. Nothing for nothing, so that
+    ``:empty`` rules still see an empty element."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup("<bdi>%s</bdi>") % value
 
 
 # Babel's "en" is American English ("June 9, 2021", "A, B, and C"). Ours is the English of the

@@ -44,8 +44,10 @@ def _environment() -> jinja2.Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    env.filters["bidi"] = i18n.bidi
     env.globals["cdn_scripts"] = CDN_SCRIPTS
     env.globals["language_name"] = i18n.language_name
+    env.globals["direction"] = i18n.direction
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["get_locale"] = i18n.get_locale
     env.globals["gettext_in"] = i18n.gettext_in

@@ -95,6 +95,7 @@ class WebMiddleware:
             else negotiate(connection.headers.get("accept-language"), self.settings.default_locale)
         )
         state["locale"] = locale
+        state["locale_chosen"] = chosen in LOCALES  # else the browser's or the default
         set_locale(locale)
         if scope["type"] == "websocket":
             keep_raw_send(scope, send)

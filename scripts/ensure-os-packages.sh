@@ -7,7 +7,8 @@ command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 # and pipefail would report the fonts missing every time).
 fonts="$(fc-list : family 2>/dev/null || true)"
 grep -qi "DejaVu Sans" <<<"$fonts" || packages+=(fonts-dejavu-core)
-grep -qi "Noto Sans" <<<"$fonts" || packages+=(fonts-noto-core)
+# Noto Naskh Arabic (fonts-noto-core): Arabic and Farsi in the PDF proceedings and the browser tests.
+grep -qi "Noto Naskh Arabic" <<<"$fonts" || packages+=(fonts-noto-core)
 # WeasyPrint (the PDF proceedings) lays text out with Pango and subsets fonts with HarfBuzz.
 libraries="$(ldconfig -p 2>/dev/null || true)"
 grep -q "libpangoft2-1.0.so.0" <<<"$libraries" || packages+=(libpango-1.0-0 libpangoft2-1.0-0)

@@ -188,7 +188,7 @@ def test_lists_are_joined_in_the_language() -> None:
 
 
 def _lang(html: str) -> str | None:
-    match = re.search(r'<html lang="([^"]*)">', html)
+    match = re.search(r'<html lang="([^"]*)" dir="(?:ltr|rtl)">', html)
     return match.group(1) if match else None
 
 

@@ -11,6 +11,7 @@ from app.db import SessionDep
 from app.deps import AuthDep, SettingsDep, UserDep, verify_csrf
 from app.errors import Invalid, RateLimited
 from app.forms import safe_next
+from app.i18n import LOCALES, _
 from app.services.events import team
 from app.services.people import accounts
 from app.templating import render
@@ -94,6 +95,8 @@ def choose_language(
     locale: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    if locale not in LOCALES:  # only a tampered form sends one: say so, change nothing
+        raise Invalid({"locale": _("Choose one of the listed languages.")})
     response = RedirectResponse(safe_next(next, "/"), status_code=303)
     remember_language(response, locale, secure=request.app.state.settings.secure_cookies)
     return response

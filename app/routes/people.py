@@ -21,7 +21,7 @@ from app.deps import (
     verify_csrf,
 )
 from app.errors import Invalid, NotFound, RateLimited
-from app.i18n import _
+from app.i18n import LOCALES, _, newcomer_locale, use_locale
 from app.models.base import id_of
 from app.models.events import Event, Role
 from app.models.people import ORG_TYPE_LABELS, ParticipantCreate, ParticipantUpdate
@@ -107,29 +107,41 @@ def _join_page(
     *,
     action: str = "",
 ) -> Response:
-    return render(
-        request,
-        "people/join.html",
-        {
-            "event": event,
-            "form": form,
-            "errors": errors,
-            "org_type_labels": ORG_TYPE_LABELS,
-            "action": action or f"/j/{event.join_code}",
-            "notice": retention.notice(session, event=event),
-        },
-        status_code=status,
-    )
+    # The page speaks the language its form offers (a wrong value: the browser's).
+    locale = str(form["locale"]) if form["locale"] in LOCALES else request.state.locale
+    with use_locale(locale):
+        return render(
+            request,
+            "people/join.html",
+            {
+                "event": event,
+                "locale": locale,
+                "form": form,
+                "errors": errors,
+                "org_type_labels": ORG_TYPE_LABELS,
+                "action": action or f"/j/{event.join_code}",
+                "notice": retention.notice(session, event=event),
+            },
+            status_code=status,
+        )
 
 
-def _empty_form(request: Request) -> dict[str, object]:
+def _empty_form(request: Request, event: Event) -> dict[str, object]:
     return {
         "name": "",
         "organisation": "",
         "org_type": "",
-        "locale": request.state.locale,
+        "locale": _join_locale(request, event),
         "consent_report": False,
     }
+
+
+def _join_locale(request: Request, event: Event) -> str:
+    """The language the join page speaks and offers: the one this browser chose before, else
+    the browser's own, else the event's."""
+    if request.state.locale_chosen:
+        return str(request.state.locale)
+    return newcomer_locale(request.headers.get("accept-language"), event.languages)
 
 
 def _join_as(
@@ -172,7 +184,7 @@ def join_form(
     access = resolve(session, event=event, user=None, session_id=auth.id if auth else None)
     if access.participant is not None:
         return RedirectResponse(f"/e/{event.slug}", status_code=303)
-    return _join_page(request, session, event, _empty_form(request), {})
+    return _join_page(request, session, event, _empty_form(request, event), {})
 
 
 def _join_form(
@@ -231,7 +243,9 @@ def door_join_form(
     if access.participant is not None or access.is_staff:
         return RedirectResponse(f"/e/{access.event.slug}/rooms/{room_id}/here", status_code=303)
     action = _door_action(access, settings, room_id, k)
-    return _join_page(request, session, access.event, _empty_form(request), {}, action=action)
+    return _join_page(
+        request, session, access.event, _empty_form(request, access.event), {}, action=action
+    )
 
 
 @router.post("/e/{slug}/rooms/{room_id}/join")

@@ -190,7 +190,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 def _context(browser: Browser, server: LiveServer, **options: Any) -> BrowserContext:
-    context = browser.new_context(base_url=server.url, locale="en-GB", **options)
+    # English unless a test says otherwise (a Ukrainian phone: locale="uk-UA").
+    context = browser.new_context(base_url=server.url, **{"locale": "en-GB", **options})
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     offline_venue(context)
     return context

@@ -558,7 +558,7 @@ def test_error_pages(session: Session, world: World, settings: Settings) -> None
 def test_pages_in_bulgarian_say_so(world: World) -> None:
     world.phone.cookies.set(LANG_COOKIE, "bg")
     html = world.phone.get(f"/e/{world.event.slug}").text
-    assert html.startswith('<!doctype html>\n<html lang="bg">')
+    assert html.startswith('<!doctype html>\n<html lang="bg" dir="ltr">')
     assert audit(html, csrf(world.phone, world.settings)) == []
     # Each language button names itself in its own language.
     assert '<button type="submit" name="locale" value="en" lang="en"' in html

@@ -259,17 +259,27 @@ def test_language_switch_sets_cookie(client: TestClient, settings: Settings) -> 
     assert (response.status_code, response.headers["location"]) == (303, "/join")
     assert client.cookies[LANG_COOKIE] == "bg"
     page = client.get("/join")
-    assert '<html lang="bg">' in page.text
+    assert '<html lang="bg" dir="ltr">' in page.text
     assert "Join an Open Space" not in page.text
 
 
-def test_language_switch_unknown_locale_ignored(client: TestClient, settings: Settings) -> None:
+def test_language_switch_unknown_locale_refused(client: TestClient, settings: Settings) -> None:
     response = post(client, settings, "/lang", {"locale": "xx", "next": "//evil.example"})
-    assert (response.status_code, response.headers["location"]) == (303, "/")
+    assert (response.status_code, "Choose one of the listed languages." in response.text) == (
+        422,
+        True,
+    )
+    assert "location" not in response.headers
     assert LANG_COOKIE not in client.cookies
-    assert '<html lang="en">' in client.get("/").text
+    assert '<html lang="en" dir="ltr">' in client.get("/").text
 
 
 def test_language_from_accept_language(client: TestClient) -> None:
-    assert '<html lang="bg">' in client.get("/", headers={"Accept-Language": "bg-BG,en;q=0.5"}).text
-    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "de, en;q=0.8"}).text
+    assert (
+        '<html lang="bg" dir="ltr">'
+        in client.get("/", headers={"Accept-Language": "bg-BG,en;q=0.5"}).text
+    )
+    assert (
+        '<html lang="en" dir="ltr">'
+        in client.get("/", headers={"Accept-Language": "de, en;q=0.8"}).text
+    )

@@ -95,12 +95,12 @@ def test_board_speaks_the_events_main_language_not_the_browsers(
         events.board_path(event, settings.secret), headers={"Accept-Language": "en-GB"}
     )
     assert response.status_code == 200
-    assert '<html lang="bg">' in response.text
+    assert '<html lang="bg" dir="ltr">' in response.text
     assert (
         '<p class="board-label board-join-label">Включете се от телефона си'
-        ' <span class="board-also" lang="en">Join on your phone</span></p>'
+        ' <span class="board-also" lang="en" dir="ltr">Join on your phone</span></p>'
     ) in response.text
-    assert '<span class="phase-also" lang="en">Setting up</span>' in response.text
+    assert '<span class="phase-also" lang="en" dir="ltr">Setting up</span>' in response.text
     # The socket is told, so that its frames come in the same language.
     assert re.search(r'ws-connect="/ws/[\w-]+\?t=[\w.-]+&amp;lang=bg"', response.text)
 
@@ -118,8 +118,8 @@ def test_board_link_chooses_its_language(
     _bulgarian_first(session, event)
     response = new_client().get(f"{events.board_path(event, settings.secret)}?lang={lang}")
     assert response.status_code == 200
-    assert f'<html lang="{main}">' in response.text
-    assert f'<span class="board-also" lang="{beside}">' in response.text
+    assert f'<html lang="{main}" dir="ltr">' in response.text
+    assert f'<span class="board-also" lang="{beside}" dir="ltr">' in response.text
     assert f"&amp;lang={main}" in response.text
 
 

@@ -220,7 +220,8 @@ def test_sanitised_markdown_on_the_page(world: World, settings: Settings) -> Non
     tags = {tag for tag, _attributes in found.seen}
     attributes = {name for _tag, attrs in found.seen for name, _value in attrs}
     assert tags == {"section", "h3", "div", "p", "a"}
-    assert attributes == {"id", "class", "hx-swap-oob", "aria-label", "href", "rel"}
+    # dir="auto": each field's text reads in its own direction (an Arabic note, an English page)
+    assert attributes == {"id", "class", "dir", "hx-swap-oob", "aria-label", "href", "rel"}
     assert [value for _tag, attrs in found.seen for name, value in attrs if name == "href"] == [
         "https://a.org"
     ]

@@ -144,7 +144,7 @@ def test_join(client: TestClient, settings: Settings, session: Session, event: E
     ) == ("Mira", "Council for Refugees", "ngo", "bg", True, event.id)
     home = client.get(f"/e/{event.slug}")
     assert home.status_code == 200
-    assert '<html lang="bg">' in home.text
+    assert '<html lang="bg" dir="ltr">' in home.text
     assert _who(client, event) == "Mira"
 
 

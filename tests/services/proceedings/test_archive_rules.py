@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel
 from app import models
 from app.config import Settings
 from app.errors import Invalid
+from app.i18n import LOCALES
 from app.models.maps import Map, MapCard, MapCategory
 from app.models.topics import CohostRequest
 from app.security import normalise_join_code
@@ -107,7 +108,13 @@ BAD_VALUES: list[tuple[str, int, str, Any, str]] = [
         '"company" is not a type of organisation (one of ngo, municipality, state, '
         "international, community, other, or empty)",
     ),
-    ("participant", 0, "locale", "fr", '"fr" is not a language of the app (one of en, bg)'),
+    (
+        "participant",
+        0,
+        "locale",
+        "fr",
+        f'"fr" is not a language of the app (one of {", ".join(LOCALES)})',
+    ),
     (
         "topic",
         3,

@@ -254,8 +254,8 @@ def test_html_is_self_contained_and_escapes_user_text(
     assert "<strong>rents</strong>" in html
     assert html.count("The photo file is missing.") == 2  # gone.jpg and ../outside.jpg
     assert "@page" in html
-    assert '<html lang="bg">' not in html  # the event's main language is en
-    assert html.startswith('<!doctype html>\n<html lang="en">')
+    assert '<html lang="bg" dir="ltr">' not in html  # the event's main language is en
+    assert html.startswith('<!doctype html>\n<html lang="en" dir="ltr">')
 
 
 # --- PDF -----------------------------------------------------------------------------------

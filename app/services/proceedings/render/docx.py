@@ -72,6 +72,26 @@ _AFTER_UPDATE_FIELDS = (
     "w:decimalSymbol",
     "w:listSeparator",
 )
+# What may follow w:bidi in w:pPr, in the schema's order (ECMA-376 CT_PPrBase, CT_PPr).
+_AFTER_BIDI = (
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
 LINK_COLOUR = RGBColor(0x05, 0x63, 0xC1)  # Word's own hyperlink blue
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -84,6 +104,8 @@ def render_docx(report: Report, *, upload_dir: Path) -> bytes:
     with i18n.use_locale(report.locale):
         document = Document()
         _Writer(document, report, upload_dir).write()
+        if i18n.direction(report.locale) == "rtl":
+            _right_to_left(document)
         out = BytesIO()
         document.save(out)
         return out.getvalue()
@@ -539,6 +561,22 @@ class _Writer:
             )
         generated = i18n.format_day(report.generated_at.date(), weekday=False, locale=report.locale)
         self.para(_("Compiled by Open Space Lab on %(date)s.") % {"date": generated}, "Caption")
+
+
+def _right_to_left(document: DocumentType) -> None:
+    """Set the whole body right to left, once it is written: every paragraph (``w:bidi``:
+    Word starts it at the right and aligns it there), every run (``w:rtl``: its characters
+    are laid out right to left) and every table (``w:bidiVisual``: the first column at the
+    right). One pass at the end rather than in each writer, so that nothing is missed."""
+    body = document.element.body
+    for paragraph in body.iter(qn("w:p")):
+        properties = paragraph.get_or_add_pPr()
+        if properties.find(qn("w:bidi")) is None:
+            properties.insert_element_before(OxmlElement("w:bidi"), *_AFTER_BIDI)
+    for run in body.iter(qn("w:r")):
+        run.get_or_add_rPr().get_or_add_rtl()
+    for table in body.iter(qn("w:tbl")):
+        table.tblPr.get_or_add_bidiVisual()
 
 
 def _more_priorities(report: Report) -> str:

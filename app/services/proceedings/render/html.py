@@ -38,6 +38,8 @@ def environment() -> jinja2.Environment:
     )
     # Notes as on the notes page: app/services/markdown.py (images dropped, links checked).
     env.filters["markdown"] = markdown.render
+    env.filters["bidi"] = i18n.bidi
+    env.globals["direction"] = i18n.direction
     return env
 
 
