@@ -71,8 +71,28 @@ def _english(form: str) -> re.Pattern[str]:
     return re.compile(rf"\b{words}(?:s|es)?\b", re.IGNORECASE)
 
 
-def _begins(beginning: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(beginning)}", re.IGNORECASE)
+# Arabic vowel signs, shadda and the like (and Persian's ezafe hamza): written or not, the word
+# is the same, so they are dropped from terms and translations before matching.
+MARKS = re.compile("[\u064b-\u065f\u0670]")
+# Arabic writes the article, "and", "then", "with", "as" and "for" as part of the next word
+# (الجلسة، والجلسة، للجلسة، بالجلسة), on every word of a term.
+ARABIC_PREFIXES = {"ar": "(?:[وف]?[بكل]?(?:ال|ل)?)"}
+# A word inside a term may be inflected too: Persian joins plural and ezafe endings with a
+# zero-width non-joiner (نشست‌های عمومی).
+INFLECTED = "\\w*(?:\u200c\\w+)*"
+
+
+def _plain(text: str) -> str:
+    return MARKS.sub("", text)
+
+
+def _begins(beginning: str, language: str = "") -> re.Pattern[str]:
+    """Words of the translation that begin as the term does, each word of a longer term
+    being a beginning in its turn (with Arabic's joined prefixes)."""
+    prefix = ARABIC_PREFIXES.get(language, "")
+    words = [prefix + re.escape(word) for word in _plain(beginning).split()]
+    between = INFLECTED + r"[\s-]+"
+    return re.compile(r"(?<!\w)" + between.join(words), re.IGNORECASE)
 
 
 def violations(entries: list[Entry], messages: Iterable[Message], language: str) -> list[str]:
@@ -98,14 +118,15 @@ def violations(entries: list[Entry], messages: Iterable[Message], language: str)
         for entry in named:
             terms = entry.terms.get(language, [])
             for translation in filter(None, translations):
-                if terms and not any(_begins(term).search(translation) for term in terms):
+                plain = _plain(translation)
+                if terms and not any(_begins(term, language).search(plain) for term in terms):
                     found.append(f"{entry.concept}: {msgid!r} → {translation!r} lacks {terms}")
                 for avoided in entry.avoid.get(language, []):
-                    masked = translation
+                    masked = plain
                     for term in own_terms:
                         if len(term) > len(avoided) and avoided.casefold() in term.casefold():
-                            masked = re.sub(re.escape(term), " ", masked, flags=re.IGNORECASE)
-                    if _begins(avoided).search(masked):
+                            masked = _begins(term, language).sub(" ", masked)
+                    if _begins(avoided, language).search(masked):
                         found.append(f"{entry.concept}: {msgid!r} → {translation!r} has {avoided}")
     return found
 
@@ -201,3 +222,38 @@ def test_the_checker_names_the_message_and_the_word() -> None:
         "Convener: 'Conveners' → 'Инициатори' lacks ['водещ', 'съводещ']",
         "Convener: 'Conveners' → 'Инициатори' has инициатор",
     ]
+
+
+# Arabic joins the article and short words to the next word, on every word of a term, and
+# writes vowel signs or not; Persian joins endings with a zero-width non-joiner.
+MADE_UP_RTL = """
+## Glossary
+
+| Concept | en | ar | ar: not to use | fa | fa: not to use | Notes |
+| --- | --- | --- | --- | --- | --- | --- |
+| Plenary | plenary | جلسة عامة | جلسة كاملة | نشست عمومی | جلسه عمومی | |
+| Convener | convener | مضيف | منظم | میزبان | برگزارکننده | |
+
+## Next section
+"""
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "found"),
+    [
+        ("ar", ("Plenary", ["الجلسة العامة"]), False),  # the article on both words
+        ("ar", ("Plenary notes", ["ملاحظات للجلسة العامة"]), False),  # ل with the article
+        ("ar", ("Plenary", ["وفي الجلسة العامة"]), False),
+        ("ar", ("Plenary", ["الجلسة"]), True),  # half the term is not the term
+        ("ar", ("Plenary", ["الجلسة الكاملة"]), True),  # the term missing, and not to use
+        ("ar", ("Conveners", ["المُضيفون"]), False),  # vowel signs written
+        ("ar", ("Conveners", ["والمنظّمون"]), True),  # not to use, with و, ال and a shadda
+        ("ar", ("Conveners", ["استضافة"]), True),  # a word of the same root is not the term
+        ("fa", ("Plenaries", ["نشست\u200cهای عمومی"]), False),  # the ending after a ZWNJ
+        ("fa", ("Plenary", ["جلسهٔ عمومی"]), True),  # the ezafe hamza is not a difference
+        ("fa", ("Conveners", ["هم\u200cمیزبان"]), False),  # a ZWNJ begins a word
+        ("fa", ("Conveners", ["برگزارکنندگان"]), True),
+    ],
+)
+def test_the_checker_reads_arabic_script(language: str, message: Message, found: bool) -> None:
+    assert bool(violations(parse_glossary(MADE_UP_RTL), [message], language)) == found
