@@ -193,6 +193,10 @@ class Connection:
         self.dropped.set()
 
 
+def _subject_of(connection: Connection) -> tuple[int, str, int]:
+    return connection.key.event_id, connection.key.audience, connection.subject_id
+
+
 def frame_text(epoch: str, version: int, body: str) -> str:
     marker = (
         f'<div id="live-sync" hidden data-epoch="{epoch}" data-version="{version}"'
@@ -224,6 +228,10 @@ class Hub:
         self.clock = clock
         self.channels: dict[ChannelKey, set[Connection]] = {}
         self.latest: dict[ChannelKey, Frame] = {}
+        # (event, audience, subject) → that person's sockets: a vote nudges its voter's other
+        # phones, and looking through every phone of the event for them cost a few hundred
+        # microseconds per vote with thousands connected.
+        self._by_subject: dict[tuple[int, str, int], set[Connection]] = {}
         # When each channel's newest frame was pushed to all its sockets, and its version.
         self._pushed: dict[ChannelKey, tuple[float, str, int]] = {}
         self.frames_rendered = 0
@@ -363,11 +371,9 @@ class Hub:
     ) -> None:
         text = f'<div id="my-nudge" hidden hx-swap-oob="true" data-at="{time.time():.3f}"></div>'
         message = {"type": "websocket.send", "text": text}
-        for key, members in self.channels.items():
-            if key.event_id != event_id or key.audience != audience:
-                continue
-            for connection in members:
-                if connection.subject_id in subjects and connection.grant_id != except_grant:
+        for subject in subjects:
+            for connection in self._by_subject.get((event_id, audience, subject), ()):
+                if connection.grant_id != except_grant:
                     connection.nudge(message)
 
     # --- messages from the broker --------------------------------------------------------
@@ -474,6 +480,8 @@ class Hub:
 
     def add(self, connection: Connection) -> None:
         self.channels.setdefault(connection.key, set()).add(connection)
+        if connection.subject_id:
+            self._by_subject.setdefault(_subject_of(connection), set()).add(connection)
 
     def remove(self, connection: Connection) -> None:
         members = self.channels.get(connection.key)
@@ -481,6 +489,12 @@ class Hub:
             members.discard(connection)
             if not members:
                 del self.channels[connection.key]
+        subject = _subject_of(connection)
+        own = self._by_subject.get(subject)
+        if own is not None:
+            own.discard(connection)
+            if not own:
+                del self._by_subject[subject]
 
     async def snapshot(self, key: ChannelKey) -> Frame:
         """The newest frame of a channel: cached, or rendered once however many ask at once."""
