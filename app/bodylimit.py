@@ -8,7 +8,8 @@ off as soon as it passes the cap.
 
 The caps follow from the fields' own limits, percent-encoded as a browser sends a form (a
 character of Bulgarian is 6 bytes there, an emoji 12). Most forms fit in 64 KiB; the notes
-form carries four Markdown fields of 20,000 characters; a photo upload may be 15 MB.
+form carries four Markdown fields of 20,000 characters, the event's settings its executive
+summary of as many; a photo upload may be 15 MB, an organisation's logo 5 MB.
 """
 
 from __future__ import annotations
@@ -20,15 +21,35 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import N_, _
+from app.models.events import (
+    EVENT_DESCRIPTION_MAX,
+    EVENT_NAME_MAX,
+    PRIVACY_CONTACT_MAX,
+    REPORT_ACKNOWLEDGEMENT_MAX,
+    REPORT_SUMMARY_MAX,
+    VENUE_MAX,
+)
 from app.models.notes import LINE_MAX, MARKDOWN_MAX
+from app.services.events import logos
 from app.services.notes.photos import MAX_BYTES
 from app.templating import render
 
 FORM_BODY = 64 * 1024
 # Four Markdown fields and three one-line fields, every character at its longest (12 bytes).
 NOTES_BODY = (4 * MARKDOWN_MAX + 3 * LINE_MAX) * 12 + 16 * 1024
+# The event's settings: the summary, the description and the shorter fields at their longest.
+EVENT_BODY = (
+    REPORT_SUMMARY_MAX
+    + EVENT_DESCRIPTION_MAX
+    + REPORT_ACKNOWLEDGEMENT_MAX
+    + VENUE_MAX
+    + EVENT_NAME_MAX
+    + PRIVACY_CONTACT_MAX
+) * 12 + 16 * 1024
 # The photo, its caption, the CSRF token and the multipart boundaries.
 PHOTO_BODY = MAX_BYTES + 64 * 1024
+# The logo, the organisation's name, the CSRF token and the boundaries.
+LOGO_BODY = logos.MAX_BYTES + 64 * 1024
 
 
 TOO_LARGE = N_("What was sent is too large. Shorten it and try again.")
@@ -54,6 +75,12 @@ CAPS = (
         needs_length=True,
     ),
     Cap(re.compile(r"^/e/[^/]+/sessions/[^/]+/notes/?$"), NOTES_BODY),
+    Cap(re.compile(r"^/o/[^/]+/edit/?$"), EVENT_BODY),
+    Cap(
+        re.compile(r"^/o/[^/]+/hosts(?:/[^/]+/logo)?/?$"),
+        LOGO_BODY,
+        N_("This logo is larger than 5 MB. Save it smaller and try again."),
+    ),
 )
 DEFAULT_CAP = Cap(re.compile(""), FORM_BODY)
 

@@ -277,6 +277,27 @@ def _database_error(error: SQLAlchemyError) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _export_languages(asked: list[str], event: Event) -> list[str]:
+    """Each language asked for, in order; ``all`` is each of the event's languages that we
+    ship (its default if none); nothing asked for is its default."""
+    from app.i18n import LOCALES
+    from app.services.proceedings.build import report_locale
+
+    own = [code for code in event.languages if code in LOCALES] or [report_locale(event)]
+    chosen: list[str] = []
+    for item in asked or [report_locale(event)]:
+        chosen += own if item == "all" else [item]
+    return list(dict.fromkeys(chosen))
+
+
+def _export_files(output: Path, languages: list[str], *, several: bool) -> list[tuple[str, Path]]:
+    """Where each language's file goes: ``output`` itself, or with several languages, the
+    language before its extension (``out.pdf`` → ``out-bg.pdf``, ``out-en.pdf``)."""
+    if not several:
+        return [(languages[0], output)]
+    return [(code, output.with_name(f"{output.stem}-{code}{output.suffix}")) for code in languages]
+
+
 @cli.command()
 def export(
     event: Annotated[str, typer.Argument(help="The event's address (slug).")],
@@ -290,16 +311,36 @@ def export(
             "of the event's data) or csv (a zip of tables).",
         ),
     ] = "pdf",
+    lang: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lang",
+            "-l",
+            help="The proceedings' language (en, bg); again for another, or all for each of "
+            "the event's languages, each to its own file (out.pdf → out-bg.pdf). Default: the "
+            "event's first language. JSON is the same in every language: one file.",
+        ),
+    ] = None,
 ) -> None:
     """Export an event's proceedings, or all of its data as JSON."""
+    from app.i18n import LOCALES
     from app.services.access import event_by_slug
     from app.services.proceedings.exports import export_event
 
+    asked = list(dict.fromkeys(lang or []))
+    unknown = [code for code in asked if code not in (*LOCALES, "all")]
+    if unknown:
+        choices = ", ".join((*LOCALES, "all"))
+        typer.secho(
+            f"Unknown language {unknown[0]!r} for --lang: choose {choices}.", fg="red", err=True
+        )
+        raise typer.Exit(2)
     settings = _settings()
     if not output.parent.is_dir():
         typer.secho(f"The folder {output.parent} does not exist.", fg="red", err=True)
         raise typer.Exit(2)
     engine = make_engine(settings)
+    results = []
     try:
         with open_session(engine) as session:
             try:
@@ -307,17 +348,26 @@ def export(
             except DomainError:
                 typer.secho(f"There is no event with the address {event!r}.", fg="red", err=True)
                 raise typer.Exit(2) from None
-            result = export_event(session, event=found, fmt=fmt, upload_dir=settings.uploads_path)
+            languages = _export_languages(asked, found)
+            several = fmt != "json" and ("all" in asked or len(languages) > 1)
+            if fmt == "json":
+                languages = languages[:1]
+            for code, target in _export_files(output, languages, several=several):
+                result = export_event(
+                    session, event=found, fmt=fmt, upload_dir=settings.uploads_path, locale=code
+                )
+                results.append((target, result.content))
     except SQLAlchemyError as error:
         _database_error(error)
     finally:
         engine.dispose()
-    try:
-        output.write_bytes(result.content)
-    except OSError as error:
-        typer.secho(f"{output}: cannot write: {error.strerror}", fg="red", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"Wrote {output} ({len(result.content):,} bytes).")
+    for target, content in results:
+        try:
+            target.write_bytes(content)
+        except OSError as error:
+            typer.secho(f"{target}: cannot write: {error.strerror}", fg="red", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"Wrote {target} ({len(content):,} bytes).")
 
 
 def _tell_live_screens(settings: Settings, event: Event, *, device_ids: list[int]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext as gettext_module
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -132,9 +133,34 @@ def language_name(code: str) -> str:
         return code
 
 
-def format_day(day: dt.date) -> str:
-    """A day as people say it in the current language ("Tuesday, 9 June 2026")."""
-    return format_date(day, format="full", locale=get_locale())
+# Babel's "en" is American English ("June 9, 2021", "A, B, and C"). Ours is the English of the
+# people who read the proceedings, in Europe: "9 June 2021", "A, B and C".
+_CONVENTIONS = {"en": "en_GB"}
+
+
+def conventions(locale: str | None = None) -> str:
+    """The Babel locale whose conventions (dates, lists, numbers) a language of ours follows:
+    ``locale``, or the current language."""
+    code = locale or get_locale()
+    return _CONVENTIONS.get(code, code)
+
+
+def format_day(day: dt.date, *, weekday: bool = True, locale: str | None = None) -> str:
+    """A day as people write it in the language (the current one unless ``locale``):
+    "Tuesday, 9 June 2026", "вторник, 9 юни 2026 г."; without the weekday (the proceedings)
+    "9 June 2026", "9 юни 2026 г.". Every date shown to people goes through here; times are
+    ``HH:MM`` on the 24-hour clock in every language."""
+    return format_date(day, format="full" if weekday else "long", locale=conventions(locale))
+
+
+def format_days(days: Iterable[dt.date], *, locale: str | None = None) -> str:
+    """The span of some days, without weekdays: "9 June 2026", or "9 June 2026 – 10 June
+    2026"; empty when there are none."""
+    found = sorted(days)
+    if not found:
+        return ""
+    first, last = (format_day(day, weekday=False, locale=locale) for day in (found[0], found[-1]))
+    return first if first == last else f"{first} – {last}"
 
 
 def day_heading(day: dt.date, title: str | None) -> str:
@@ -142,6 +168,11 @@ def day_heading(day: dt.date, title: str | None) -> str:
     return f"{format_day(day)} · {title}" if title else format_day(day)
 
 
+def format_list(items: Sequence[str], *, locale: str | None = None) -> str:
+    """Items as one phrase in the language: "Mira, Ivo and Dan", "Мира, Иво и Дан"."""
+    return babel_format_list(list(items), locale=conventions(locale)) if items else ""
+
+
 def format_number(number: int) -> str:
     """A number as the current language writes it ("1,000" in English, "1 000" in Bulgarian)."""
-    return format_decimal(number, locale=get_locale())
+    return format_decimal(number, locale=conventions())

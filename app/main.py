@@ -12,10 +12,11 @@ from urllib.parse import quote
 import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.bodylimit import BodyLimit
@@ -49,6 +50,11 @@ from app.templating import render, templates
 from app.web import WebMiddleware
 
 logger = logging.getLogger("openspace")
+# The database did not answer (restarting, unreachable, every connection busy): nothing was
+# stored, and the same request a moment later will do. A phone's vote retried with its
+# idempotency key still counts once.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 2
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -90,6 +96,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Input the database refuses (a NUL byte in text on PostgreSQL): a bad request, not a crash.
     app.add_exception_handler(DataError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(BodyLimit)  # inside WebMiddleware: it needs the cookie and locale
     app.add_middleware(WebMiddleware, settings=settings)
@@ -167,6 +175,18 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> Respon
     if error.status_code == 405:
         return _error_page(request, _("This page cannot be used this way."), 405)
     return _error_page(request, str(error.detail), error.status_code)
+
+
+async def _database_unavailable(request: Request, error: Exception) -> Response:
+    logger.warning("Database unavailable on %s %s: %s", request.method, request.url.path, error)
+    message = _("The database is not answering for a moment. Please try again.")
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if "application/json" in request.headers.get("accept", ""):
+        body = {"error": "unavailable", "message": message, "retry_after": RETRY_AFTER_SECONDS}
+        return JSONResponse(body, status_code=503, headers=headers)
+    response = _error_page(request, message, 503)
+    response.headers.update(headers)
+    return response
 
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:

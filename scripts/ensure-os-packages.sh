@@ -16,6 +16,10 @@ grep -q "libharfbuzz-subset.so.0" <<<"$libraries" || packages+=(libharfbuzz-subs
 command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
 # LibreOffice opens the Word proceedings in a test (they must be editable there, not only in Word).
 command -v soffice >/dev/null 2>&1 || packages+=(libreoffice-writer-nogui)
+# The cluster test (tests/cluster/) runs three nodes behind HAProxy, reaching PostgreSQL and
+# Redis through socat; the outage tests use socat too.
+command -v haproxy >/dev/null 2>&1 || packages+=(haproxy)
+command -v socat >/dev/null 2>&1 || packages+=(socat)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} …"
   sudo_cmd=""

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
+from app.models.events import BlockKind, Event, Phase, RoomCreate, TimeBlock, TimeBlockCreate
 from app.models.people import User
 from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
 from app.models.topics import Topic
@@ -86,3 +86,27 @@ def publish_topics(session: Session, event: Event, placements: list[tuple[int, i
             )
         )
     session.commit()
+
+
+def add_plenary(
+    session: Session,
+    event: Event,
+    owner: User,
+    *,
+    title: str = "Good practices",
+    presenter: str = "Ingrid",
+    starts: dt.time = dt.time(9),
+    kind: str = BlockKind.PLENARY,
+) -> TimeBlock:
+    """A plenary item (or another ``kind`` of block) of an hour on the event's first day."""
+    staff = as_staff(session, event, owner)
+    day = events.days(session, event_id=event.id or 0)[0]
+    ends = (dt.datetime.combine(day.date, starts) + dt.timedelta(hours=1)).time()
+    return programme.add_block(
+        session,
+        access=staff,
+        day_id=day.id or 0,
+        data=TimeBlockCreate(
+            kind=kind, starts_at=starts, ends_at=ends, title=title, presenter=presenter
+        ),
+    )

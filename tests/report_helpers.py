@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models.base import utcnow
-from app.models.events import Event, EventUpdate, Phase, RoomCreate, TimeBlockCreate
+from app.models.events import Event, EventUpdate, Phase, RoomCreate, TimeBlock, TimeBlockCreate
 from app.models.notes import Proposal
 from app.models.people import Participant, User
 from app.models.schedule import (
@@ -32,7 +32,7 @@ from app.models.schedule import (
 from app.models.topics import Topic
 from app.services.access import EventAccess
 from app.services.convergence import priorities
-from app.services.events import events, programme
+from app.services.events import events, hosts, programme
 from app.services.notes import editing, items, photos
 from app.services.topics import news, pitches, topics, votes
 from tests.factories import access_as, make_participant
@@ -232,6 +232,27 @@ class Notes:
     thumb_path: str
 
 
+def logo_png(side: int = 200) -> bytes:
+    """A small transparent PNG with a coloured disc: a logo as an organiser uploads one."""
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((10, 10, side - 10, side - 10), fill=(176, 58, 46, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def add_hosts(session: Session, world: World, *, upload_dir: Path) -> None:
+    """The organisations that ran the event: the first with a logo, the second without one."""
+    hosts.add(
+        session,
+        access=world.staff,
+        name="Council for Refugees",
+        logo=logo_png(),
+        upload_dir=upload_dir,
+    )
+    hosts.add(session, access=world.staff, name="UNHCR Bulgaria", upload_dir=upload_dir)
+
+
 def flipchart_jpeg(width: int = 640, height: int = 480) -> bytes:
     image = Image.new("RGB", (width, height), (246, 244, 236))
     ImageDraw.Draw(image).line((40, 60, width - 40, 80), fill=(24, 80, 160), width=9)
@@ -315,3 +336,31 @@ def add_notes(session: Session, world: World, *, upload_dir: Path) -> Notes:
         photo_path=f"{photo.event_id}/{photo.key}.jpg",
         thumb_path=f"{photo.event_id}/{photo.key}-thumb.jpg",
     )
+
+
+def add_plenary_notes(session: Session, world: World, *, upload_dir: Path) -> TimeBlock:
+    """Notes on the "Opening" plenary item by Mira (named) and Ivo (not), a photo by Petya."""
+    opening = session.exec(select(TimeBlock).where(TimeBlock.title == "Opening")).one()
+    first = editing.save(
+        session,
+        access=world.mira,
+        block_id=opening.id,
+        base_revision=0,
+        changes={"outcome": "Welcome to the lab", "discussion": "- **Two** days"},
+    )
+    editing.save(
+        session,
+        access=world.ivo,
+        block_id=opening.id,
+        base_revision=first.revision,
+        changes={"recommendations": "Ask early", "questions": "  "},
+    )
+    photos.add(
+        session,
+        access=world.petya,
+        block_id=opening.id,
+        data=flipchart_jpeg(),
+        caption="Welcome",
+        upload_dir=upload_dir,
+    )
+    return opening

@@ -57,6 +57,47 @@ def test_export_writes_every_format(demo: Path, tmp_path: Path, fmt: str, start:
     assert result.output == f"Wrote {target} ({len(content):,} bytes).\n"
 
 
+def test_export_in_the_language_asked_for(demo: Path, tmp_path: Path) -> None:
+    default = tmp_path / "default.md"
+    english = tmp_path / "english.md"
+    assert _run(["export", "demo", "-f", "md", "-o", str(default)], demo).exit_code == 0
+    result = _run(["export", "demo", "-f", "md", "--lang", "en", "-o", str(english)], demo)
+    assert result.output == f"Wrote {english} ({english.stat().st_size:,} bytes).\n"
+    # The demo event speaks Bulgarian first: its report is in Bulgarian unless asked.
+    assert ("Основни данни" in default.read_text(), "Key figures" in default.read_text()) == (
+        True,
+        False,
+    )
+    assert ("Key figures" in english.read_text(), "Основни данни" in english.read_text()) == (
+        True,
+        False,
+    )
+
+
+@pytest.mark.parametrize("langs", [["--lang", "all"], ["-l", "bg", "--lang", "en", "-l", "bg"]])
+def test_export_several_languages_each_to_its_own_file(
+    demo: Path, tmp_path: Path, langs: list[str]
+) -> None:
+    result = _run(["export", "demo", "-f", "md", *langs, "-o", str(tmp_path / "out.md")], demo)
+    assert result.exit_code == 0, result.output
+    written = {path.name: path.read_text() for path in tmp_path.iterdir()}
+    assert sorted(written) == ["out-bg.md", "out-en.md"]
+    assert result.output == "".join(
+        f"Wrote {tmp_path / name} ({(tmp_path / name).stat().st_size:,} bytes).\n"
+        for name in ("out-bg.md", "out-en.md")
+    )
+    assert "Основни данни" in written["out-bg.md"]
+    assert "Key figures" in written["out-en.md"]
+
+
+def test_the_archive_is_one_file_whatever_the_language(demo: Path, tmp_path: Path) -> None:
+    target = tmp_path / "event.json"
+    result = _run(["export", "demo", "-f", "json", "--lang", "all", "-o", str(target)], demo)
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in tmp_path.iterdir()] == ["event.json"]
+    assert json.loads(target.read_text())["format"] == "openspace-event"
+
+
 def test_export_then_import_into_an_empty_database(demo: Path, tmp_path: Path) -> None:
     exported = tmp_path / "demo.json"
     assert _run(["export", "demo", "-f", "json", "-o", str(exported)], demo).exit_code == 0
@@ -86,13 +127,21 @@ def test_import_into_the_same_database_makes_a_new_event(demo: Path, tmp_path: P
     assert _run(["export", "demo-2", "-f", "json", "-o", str(again)], demo).exit_code == 0
     first = json.loads(exported.read_text())["tables"]["photo"]
     second = json.loads(again.read_text())["tables"]["photo"]
-    assert len(first) == len(second) == 4
+    assert len(first) == len(second) == 5  # four sessions' photos and a plenary item's
     assert not {p["key"] for p in first} & {p["key"] for p in second}
     uploads = demo / "uploads"
     new_event = second[0]["event_id"]
     for photo in second:
         assert (uploads / str(new_event) / f"{photo['key']}.jpg").is_file()
         assert (uploads / str(new_event) / f"{photo['key']}-thumb.jpg").is_file()
+    # The organisations' logos too, by the same rule.
+    logos = json.loads(again.read_text())["tables"]["event_host"]
+    assert [host["name"] for host in logos] == [
+        "Bulgarian Council on Refugees and Migrants",
+        "UNHCR Bulgaria",
+    ]
+    for host in logos:
+        assert (uploads / str(new_event) / f"{host['logo_key']}.png").is_file()
 
 
 @pytest.mark.parametrize(
@@ -105,6 +154,14 @@ def test_import_into_the_same_database_makes_a_new_event(demo: Path, tmp_path: P
         ),
         (["export", "demo", "-f", "xlsx", "-o", "{tmp}/x"], "Invalid value for '--format'"),
         (["export", "demo"], "Missing option '--output'"),
+        (
+            ["export", "demo", "--lang", "de", "-o", "{tmp}/x.pdf"],
+            "Unknown language 'de' for --lang: choose en, bg, all.",
+        ),
+        (
+            ["export", "demo", "--lang", "en", "-l", "EN", "-o", "{tmp}/x.pdf"],
+            "Unknown language 'EN' for --lang: choose en, bg, all.",
+        ),
         (["import", "{tmp}/none.json"], "{tmp}/none.json: cannot read: No such file or directory"),
         (
             ["import", "{tmp}/bad.json"],
@@ -161,6 +218,26 @@ def test_a_refused_import_writes_nothing(
     assert result.exit_code == 2
     assert result.output == (
         f"{broken}: nothing was imported.\n  tables.{table}[0].{column}: {message}\n"
+    )
+    listed = _run(["export", "demo", "-o", str(tmp_path / "x.md"), "-f", "md"], empty)
+    assert "There is no event with the address 'demo'." in listed.output
+
+
+def test_a_file_from_a_newer_version_is_refused(demo: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    _run(["export", "demo", "-f", "json", "-o", str(good)], demo)
+    data = json.loads(good.read_text())
+    data["version"] = 2
+    data["tables"]["event_logo"] = []  # what a newer version might add
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(data))
+    empty = tmp_path / "empty"
+    _run(["migrate"], empty)
+    result = _run(["import", str(newer)], empty)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{newer}: nothing was imported.\n  version: version 2 is from a newer Open Space Lab; "
+        "this installation reads version 1: update it to import this file\n"
     )
     listed = _run(["export", "demo", "-o", str(tmp_path / "x.md"), "-f", "md"], empty)
     assert "There is no event with the address 'demo'." in listed.output

@@ -158,10 +158,33 @@ def test_use_locale_translates_into_bulgarian() -> None:
 
 def test_day_heading_names_the_date_then_the_title() -> None:
     day = dt.date(2026, 6, 9)
-    assert i18n.day_heading(day, "Day 1 — Mapping") == "Tuesday, June 9, 2026 · Day 1 — Mapping"
-    assert i18n.day_heading(day, None) == "Tuesday, June 9, 2026"
+    assert i18n.day_heading(day, "Day 1 — Mapping") == "Tuesday, 9 June 2026 · Day 1 — Mapping"
+    assert i18n.day_heading(day, None) == "Tuesday, 9 June 2026"
     with i18n.use_locale("bg"):
         assert i18n.day_heading(day, "") == "вторник, 9 юни 2026\u202fг."
+
+
+def test_dates_follow_each_language_not_us_english() -> None:
+    day = dt.date(2021, 6, 9)
+    assert i18n.format_day(day, weekday=False) == "9 June 2021"
+    assert i18n.format_day(day, weekday=False, locale="bg") == "9 юни 2021\u202fг."
+    with i18n.use_locale("bg"):
+        assert i18n.format_day(day, weekday=False) == "9 юни 2021\u202fг."
+        assert i18n.format_day(day, weekday=False, locale="en") == "9 June 2021"
+
+
+def test_a_span_of_days_names_its_first_and_last() -> None:
+    days = [dt.date(2021, 6, 10), dt.date(2021, 6, 9), dt.date(2021, 6, 10)]
+    assert i18n.format_days(days) == "9 June 2021 – 10 June 2021"
+    assert i18n.format_days(days[:1], locale="bg") == "10 юни 2021\u202fг."
+    assert i18n.format_days([]) == ""
+
+
+def test_lists_are_joined_in_the_language() -> None:
+    assert i18n.format_list(["Mira", "Ivo", "Dan"]) == "Mira, Ivo and Dan"
+    assert i18n.format_list(["Mira", "Ivo"], locale="bg") == "Mira и Ivo"
+    assert i18n.format_list(["Mira"]) == "Mira"
+    assert i18n.format_list([]) == ""
 
 
 def _lang(html: str) -> str | None:

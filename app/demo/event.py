@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sqlmodel import Session, col, delete, select
 
 from app.config import Settings
-from app.demo import maps, notes
+from app.demo import hosts, maps, notes
 from app.errors import Invalid, PermissionDenied
 from app.models.base import id_of
 from app.models.events import BlockKind, Event, EventCreate, Phase, RoomCreate, TimeBlockCreate
@@ -216,6 +216,7 @@ def load_demo(session: Session, *, settings: Settings) -> tuple[Event, bool]:
         access = resolve(session, event=event, user=organiser, session_id=None)
         _day_titles(session, access=access)
         _team(session, access=access, facilitator=facilitator)
+        hosts.load(session, access=access, upload_dir=settings.uploads_path)
         _rooms(session, access=access)
         _programme(session, access=access)
         _participants(session, event=event)

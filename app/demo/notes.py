@@ -1,5 +1,6 @@
-"""The demo event's session notes, flipchart photos, priorities and commitments, so that its
-proceedings read like a real example. Part of ``openspace demo`` (see ``event.py``).
+"""The demo event's session and plenary notes, flipchart photos, priorities and commitments, so
+that its proceedings read like a real example. Part of ``openspace demo`` (see ``event.py``).
+Plenary notes are in the event's main language (Bulgarian), as its note takers wrote them.
 
 Notes need sessions, i.e. topics in a published agenda: when the demo has none yet, the first
 topics are published into the open-space slots here, room by room. Photos are drawn with
@@ -18,7 +19,7 @@ from PIL import Image, ImageDraw
 from sqlmodel import Session, col, select
 
 from app.models.base import id_of, utcnow
-from app.models.events import Event
+from app.models.events import BlockKind, Event, TimeBlock
 from app.models.notes import (
     Commitment,
     NextStep,
@@ -136,6 +137,44 @@ COMMITMENTS = (
 )
 
 
+class DemoPlenaryNotes(NamedTuple):
+    title: str  # of the programme's plenary item (demo.PROGRAMME)
+    outcome: str
+    discussion: str
+    recommendations: str
+    photos: tuple[str, ...] = ()  # captions; each becomes a drawn flipchart
+
+
+PLENARY_NOTES: tuple[DemoPlenaryNotes, ...] = (
+    DemoPlenaryNotes(
+        "Opening circle",
+        "Два дни, за да свържем общините и организациите, които вече работят с бежанци.",
+        "- Участници от **14 града**: общини, НПО, УВКБ на ООН.\n"
+        "- Правилата на Отвореното пространство: законът на двата крака, водещият "
+        "пише бележките.",
+        "",
+    ),
+    DemoPlenaryNotes(
+        "Current picture of refugee integration",
+        "Интеграционните споразумения се подписват рядко: повечето общини нямат план.",
+        "- През 2020 г. са подписани **по-малко от 30** интеграционни споразумения.\n"
+        "- Най-трудни остават жилището, здравното осигуряване и езиковите курсове.\n"
+        "- Общините, които имат служител за интеграция, сключват споразумения.",
+        "1. Всяка община да определи служител за интеграция.\n"
+        "2. Данните за споразуменията да се публикуват всяко тримесечие.",
+    ),
+    DemoPlenaryNotes(
+        "Good practices from European NGOs",
+        "Менторски програми с доброволци работят, когато общината ги подкрепя с място и хора.",
+        "- Норвегия: всяко семейство има **ментор доброволец** за първата година.\n"
+        "- Германия: „езикови кафенета“ в читалищата, водени от местни жители.\n"
+        "- Общото: малки, редовни срещи, а не еднократни събития.",
+        "Пилотна менторска програма в две общини, с обучение за доброволците.",
+        ("Добри практики: менторство",),
+    ),
+)
+
+
 def load(session: Session, *, event: Event, upload_dir: Path) -> None:
     """Add notes, photos, check-ins, dots on proposals and commitments to the demo event."""
     event_id = id_of(event)
@@ -163,6 +202,7 @@ def load(session: Session, *, event: Event, upload_dir: Path) -> None:
         for number, caption in enumerate(seed.photos):
             _photo(session, event_id=event_id, topic_id=topic_id, caption=caption,
                    upload_dir=upload_dir, seed=number + seed.topic)  # fmt: skip
+    _plenary_notes(session, event_id=event_id, upload_dir=upload_dir)
     if not created:
         session.commit()
         return
@@ -212,29 +252,75 @@ def _publish_if_needed(session: Session, *, event: Event, topics: list[Topic]) -
     session.flush()
 
 
-def _notes(session: Session, *, event_id: int, topic_id: int, seed: DemoNotes) -> list[Proposal]:
-    row = SessionNotes(
-        event_id=event_id,
-        topic_id=topic_id,
-        revision=1,
-        outcome=seed.outcome,
-        discussion=seed.discussion,
-        ideas=seed.ideas,
-        recommendations=seed.recommendations,
-        questions=seed.questions,
-        updated_at=utcnow(),
-        updated_by="Demo",
+def _plenary_notes(session: Session, *, event_id: int, upload_dir: Path) -> None:
+    """Notes, and a flipchart photo, for the plenary items that ``PLENARY_NOTES`` names."""
+    blocks = {
+        block.title: id_of(block)
+        for block in session.exec(
+            select(TimeBlock).where(
+                TimeBlock.event_id == event_id, TimeBlock.kind == BlockKind.PLENARY
+            )
+        ).all()
+    }
+    written = set(
+        session.exec(
+            select(SessionNotes.block_id).where(
+                SessionNotes.event_id == event_id, col(SessionNotes.block_id).is_not(None)
+            )
+        ).all()
     )
+    for number, seed in enumerate(PLENARY_NOTES):
+        block_id = blocks.get(seed.title)
+        if block_id is None or block_id in written:
+            continue
+        _saved(
+            session,
+            SessionNotes(
+                event_id=event_id,
+                block_id=block_id,
+                revision=1,
+                outcome=seed.outcome,
+                discussion=seed.discussion,
+                recommendations=seed.recommendations,
+                updated_at=utcnow(),
+                updated_by="Demo",
+            ),
+        )
+        for caption in seed.photos:
+            _photo(session, event_id=event_id, block_id=block_id, caption=caption,
+                   upload_dir=upload_dir, seed=number)  # fmt: skip
+
+
+def _saved(session: Session, row: SessionNotes) -> None:
+    """A notes row and its first revision, as a save makes them."""
     session.add(row)
     session.flush()
     session.add(
         NotesRevision(
-            event_id=event_id,
+            event_id=row.event_id,
             notes_id=id_of(row),
             revision=1,
-            fields=shared.values_of(row),
+            fields=shared.values_of(row, shared.Subject.of(row).fields),
             author="Demo",
         )
+    )
+
+
+def _notes(session: Session, *, event_id: int, topic_id: int, seed: DemoNotes) -> list[Proposal]:
+    _saved(
+        session,
+        SessionNotes(
+            event_id=event_id,
+            topic_id=topic_id,
+            revision=1,
+            outcome=seed.outcome,
+            discussion=seed.discussion,
+            ideas=seed.ideas,
+            recommendations=seed.recommendations,
+            questions=seed.questions,
+            updated_at=utcnow(),
+            updated_by="Demo",
+        ),
     )
     proposals = [
         Proposal(event_id=event_id, topic_id=topic_id, text=text) for text in seed.proposals
@@ -268,12 +354,20 @@ def flipchart(caption: str, seed: int) -> bytes:
 
 
 def _photo(
-    session: Session, *, event_id: int, topic_id: int, caption: str, upload_dir: Path, seed: int
+    session: Session,
+    *,
+    event_id: int,
+    topic_id: int | None = None,
+    block_id: int | None = None,
+    caption: str,
+    upload_dir: Path,
+    seed: int,
 ) -> None:
     processed = photos.process(flipchart(caption, seed))
     photo = Photo(
         event_id=event_id,
         topic_id=topic_id,
+        block_id=block_id,
         key=secrets.token_urlsafe(24),
         caption=caption,
         width=processed.width,

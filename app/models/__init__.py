@@ -1,6 +1,6 @@
 """All tables, imported so that ``SQLModel.metadata`` knows them (Alembic, tests)."""
 
-from app.models.events import Day, Event, EventMember, Invitation, Room, TimeBlock
+from app.models.events import Day, Event, EventHost, EventMember, Invitation, Room, TimeBlock
 from app.models.maps import Map, MapCard, MapCategory, MapCluster, MapPlace, MapPlusOne
 from app.models.notes import (
     ClosingState,
@@ -50,6 +50,7 @@ __all__ = [
     "Commitment",
     "Day",
     "Event",
+    "EventHost",
     "EventMember",
     "GridChange",
     "IdempotencyKey",

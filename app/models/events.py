@@ -51,7 +51,8 @@ DAY_TITLE_MAX = 120
 ROOM_NAME_MAX = 80
 ROOM_NOTES_MAX = 300
 BLOCK_TITLE_MAX = 160  # a plenary item's title, and its presenter
-HOST_ORGANISATION_MAX = 160
+HOST_NAME_MAX = 160  # an organisation that runs the event
+REPORT_SUMMARY_MAX = 20_000  # the executive summary: Markdown, as long as a session's notes
 PRIVACY_CONTACT_MAX = 254  # an email address at its longest, or a phone number, a web page …
 # Participants' data is kept this many days after the event's last day (``openspace purge``
 # then deletes the event): at least a day, at most ten years, half a year unless chosen.
@@ -93,9 +94,11 @@ class Event(EventBase, table=True):
     freeze_minutes: int = Field(default=15, ge=0, le=240)
     # Printed on the proceedings' cover ("Funded by ..."), as the funder asks.
     report_acknowledgement: str = Field(default="", max_length=REPORT_ACKNOWLEDGEMENT_MAX)
-    # The privacy notice on the join page: who runs the event (its name when empty), how to
-    # reach them about personal data, and how long the data is kept after the last day.
-    host_organisation: str = Field(default="", max_length=HOST_ORGANISATION_MAX)
+    # The executive summary the organisers write (Markdown): the proceedings open with it.
+    report_summary: str = Field(default="", max_length=REPORT_SUMMARY_MAX)
+    # The privacy notice on the join page: who runs the event (its ``EventHost`` rows, or its
+    # name when there are none), how to reach them about personal data, and how long the data
+    # is kept after the last day.
     privacy_contact: str = Field(default="", max_length=PRIVACY_CONTACT_MAX)
     retention_days: int = Field(
         default=RETENTION_DAYS_DEFAULT, ge=RETENTION_DAYS_MIN, le=RETENTION_DAYS_MAX
@@ -122,7 +125,7 @@ class EventUpdate(SQLModel):
     timezone: str | None = None
     venue: str | None = None
     report_acknowledgement: str | None = None
-    host_organisation: str | None = None
+    report_summary: str | None = None
     privacy_contact: str | None = None
     retention_days: int | None = None
 
@@ -166,6 +169,20 @@ class Invitation(SQLModel, table=True):
     expires_at: dt.datetime
     accepted_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     accepted_at: dt.datetime | None = None
+
+
+class EventHost(SQLModel, table=True):
+    """An organisation that runs the event, in the order the cover of the proceedings and the
+    privacy notice name them. ``logo_key`` names its logo in the upload folder
+    (``<event id>/<key>.png``, re-encoded on upload), empty when it has none."""
+
+    __tablename__ = "event_host"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=HOST_NAME_MAX)
+    logo_key: str = Field(default="", max_length=40)
+    position: int = 0
 
 
 class Day(SQLModel, table=True):

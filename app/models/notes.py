@@ -2,8 +2,12 @@
 who is editing, proposals and next steps, flipchart photos, and what comes after the closing
 circle: dots on proposals (convergence), commitments (action planning), the presentation.
 
-Notes belong to a topic placed in the published grid (a *session*). Every table carries the
-event id, so every query can be scoped to one event.
+Notes and photos are about a *subject*: a topic placed in the published grid (a *session*) or a
+plenary item of the programme (a welcome, a good-practice presentation: a ``TimeBlock`` of kind
+plenary). A row names exactly one of the two (``topic_id`` or ``block_id``; a CHECK says so),
+never a topic made up for a plenary: that would be counted, voted on and exported as a topic.
+Proposals and next steps belong to sessions only. Every table carries the event id, so every
+query can be scoped to one event.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -36,16 +40,32 @@ TEXT_FIELDS = (
     "participant_count",
 )
 MARKDOWN_FIELDS = ("discussion", "ideas", "recommendations", "questions")
+# A plenary item's notes: its title and presenter are the programme's, and everyone was there.
+PLENARY_FIELDS = ("outcome", *MARKDOWN_FIELDS)
+
+
+def one_subject(table: str) -> CheckConstraint:
+    """A row of ``table`` is about a session or a plenary item: exactly one of the two."""
+    return CheckConstraint(
+        "(topic_id IS NULL) != (block_id IS NULL)", name=f"ck_{table}_one_subject"
+    )
 
 
 class SessionNotes(SQLModel, table=True):
-    """The report of one session. Empty ``title``/``conveners`` mean the topic's own."""
+    """The report of one session or plenary item. Empty ``title``/``conveners`` mean the
+    topic's own (a plenary item's notes leave them empty: ``PLENARY_FIELDS``)."""
 
     __tablename__ = "session_notes"
+    __table_args__ = (one_subject("session_notes"),)
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    topic_id: int = Field(foreign_key="topic.id", unique=True, ondelete="CASCADE")
+    topic_id: int | None = Field(
+        default=None, foreign_key="topic.id", unique=True, ondelete="CASCADE"
+    )
+    block_id: int | None = Field(
+        default=None, foreign_key="time_block.id", unique=True, ondelete="CASCADE"
+    )
     # Goes up by one with every applied save; a save names the revision it started from.
     revision: int = 0
     title: str = Field(default="", max_length=LINE_MAX)
@@ -117,11 +137,20 @@ class NotesPresence(SQLModel, table=True):
     """Someone with a field of the notes open for typing, as of their last heartbeat."""
 
     __tablename__ = "notes_presence"
-    __table_args__ = (UniqueConstraint("topic_id", "editor"),)
+    __table_args__ = (
+        UniqueConstraint("topic_id", "editor"),
+        UniqueConstraint("block_id", "editor"),
+        one_subject("notes_presence"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
+    topic_id: int | None = Field(
+        default=None, foreign_key="topic.id", index=True, ondelete="CASCADE"
+    )
+    block_id: int | None = Field(
+        default=None, foreign_key="time_block.id", index=True, ondelete="CASCADE"
+    )
     editor: str = Field(max_length=24)  # "p<participant id>" or "u<user id>"
     name: str = Field(max_length=120)
     field: str = Field(default="", max_length=30)
@@ -187,12 +216,19 @@ class NextStepCreate(NextStepBase):
 
 
 class Photo(SQLModel, table=True):
-    """A flipchart photo, re-encoded without metadata; files ``<key>.jpg`` and
-    ``<key>-thumb.jpg`` under ``<upload dir>/<event id>/``."""
+    """A flipchart photo of a session or a plenary item, re-encoded without metadata; files
+    ``<key>.jpg`` and ``<key>-thumb.jpg`` under ``<upload dir>/<event id>/``."""
+
+    __table_args__ = (one_subject("photo"),)
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
-    topic_id: int = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
+    topic_id: int | None = Field(
+        default=None, foreign_key="topic.id", index=True, ondelete="CASCADE"
+    )
+    block_id: int | None = Field(
+        default=None, foreign_key="time_block.id", index=True, ondelete="CASCADE"
+    )
     key: str = Field(max_length=64, unique=True)
     caption: str = Field(default="", max_length=CAPTION_MAX)
     width: int

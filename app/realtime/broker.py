@@ -6,6 +6,12 @@ come from one counter per event shared by all workers, and the epoch changes whe
 may have been lost (a new process with the memory broker, a Redis that restarted empty), which
 tells reconnecting clients that they need a full snapshot.
 
+Redis may go away (a restart, a network cut). Changes published meanwhile reach nobody, so
+when the subscription is back the broker calls ``resumed`` and the hub re-renders every channel
+it serves (see ``Hub.catch_up``): every screen catches up within a frame or two, not at the next
+change. The subscription is retried every ``RESUBSCRIBE_DELAY`` seconds at most while Redis is
+down; redis-py may also reconnect a subscription by itself, which resumes the same way.
+
 The messages the workers exchange are made here too, so that a command run outside the
 workers (``openspace forget``) can speak to them: it needs the broker, not the web.
 """
@@ -23,13 +29,17 @@ from typing import Protocol
 logger = logging.getLogger("openspace.realtime")
 
 Handler = Callable[[str], None]
+Resumed = Callable[[], None]
 PREFIX = "osl"
+# Longest wait between attempts to subscribe again while Redis is down: screens catch up at
+# most this long after it is back. An attempt is one refused connection, cheap to repeat.
+RESUBSCRIBE_DELAY = 1.0
 
 
 class Broker(Protocol):
     epoch: str
 
-    async def start(self, handler: Handler) -> None: ...
+    async def start(self, handler: Handler, resumed: Resumed | None = None) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -46,8 +56,8 @@ class MemoryBroker:
         self._versions: dict[int, int] = {}
         self._handler: Handler | None = None
 
-    async def start(self, handler: Handler) -> None:
-        self._handler = handler
+    async def start(self, handler: Handler, resumed: Resumed | None = None) -> None:
+        self._handler = handler  # nothing to lose: ``resumed`` is never called
 
     async def stop(self) -> None:
         self._handler = None
@@ -81,6 +91,8 @@ class RedisBroker:
         self._redis = redis.from_url(url, decode_responses=True)
         self.epoch = ""
         self._task: asyncio.Task[None] | None = None
+        self._resumed: Resumed | None = None
+        self._resuming: set[asyncio.Future[None]] = set()
         self._channel = live_channel(
             int(self._redis.connection_pool.connection_kwargs.get("db") or 0)
         )
@@ -92,33 +104,69 @@ class RedisBroker:
         await self._redis.set(f"{PREFIX}:epoch", candidate, nx=True)
         self.epoch = str(await self._redis.get(f"{PREFIX}:epoch") or candidate)
 
-    async def start(self, handler: Handler) -> None:
+    async def start(self, handler: Handler, resumed: Resumed | None = None) -> None:
         await self._ensure_epoch()
         ready = asyncio.Event()
+        self._resumed = resumed
         self._task = asyncio.create_task(self._listen(handler, ready))
         await asyncio.wait_for(ready.wait(), timeout=10)
 
     async def _listen(self, handler: Handler, ready: asyncio.Event) -> None:
-        delay = 0.5
+        delay = 0.1
         while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            connection = None
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self._channel)
+                if ready.is_set():  # subscribed again after an outage
+                    self._resume()
                 ready.set()
-                delay = 0.5
+                delay = 0.1
+                connection = pubsub.connection
+                if connection is not None:
+                    # redis-py reconnects a subscription by itself after a short outage.
+                    connection.register_connect_callback(self._reconnected)
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         handler(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception:  # a Redis hiccup must not end live updates for good
-                logger.warning("Redis subscription lost; retrying in %.1fs", delay, exc_info=True)
+                # The traceback once per outage, not once per attempt.
+                logger.warning(
+                    "Redis subscription lost; retrying in %.1fs", delay, exc_info=delay == 0.1
+                )
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+                delay = min(delay * 2, RESUBSCRIBE_DELAY)
+            finally:
+                if connection is not None:  # it goes back to the pool: no catching up there
+                    connection.deregister_connect_callback(self._reconnected)
                 with contextlib.suppress(Exception):
-                    await self._ensure_epoch()
+                    await pubsub.aclose()
+
+    async def _reconnected(self, _connection: object) -> None:
+        self._resume()
+
+    def _resume(self) -> None:
+        """The subscription is back: adopt the epoch (Redis may have restarted empty), then
+        let the hub catch up with what was published while nobody listened."""
+        task = asyncio.ensure_future(self._resume_now())
+        self._resuming.add(task)
+        task.add_done_callback(self._resuming.discard)
+
+    async def _resume_now(self) -> None:
+        try:
+            await self._ensure_epoch()
+        except Exception:  # down again: the next subscription resumes
+            logger.warning("Redis went away again while resuming", exc_info=True)
+            return
+        logger.info("Redis subscription back; catching up")
+        if self._resumed is not None:
+            self._resumed()
 
     async def stop(self) -> None:
+        for resuming in self._resuming:
+            resuming.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -15,6 +15,12 @@ always reaches every screen. Clients have a one-frame mailbox (the newest frame 
 older one), so a slow phone never holds up the others; one that stays stuck is dropped and
 reconnects with its last (epoch, version).
 
+If the broker was down (Redis restarting), what was published meanwhile reached nobody: when
+its subscription is back the broker calls ``catch_up``, which re-renders every event this
+worker has sockets for at a fresh version, so every screen shows the present again. A publish
+that fails while the broker is down is logged, never raised: the request that caused it has
+been answered, its change is stored, and the catch-up brings it to the screens.
+
 Revocations travel the same way: ``revoke(...)`` publishes one "revoke" message, and every
 worker closes its own matching sockets with 1008 (the page reloads and asks again) and
 remembers when, so that a ticket issued before it is refused at the next handshake.
@@ -244,12 +250,14 @@ class Hub:
         self._background: set[asyncio.Task[None]] = set()
         # (event, audience, grant or ALL) → wall-clock time of its revocation, oldest first.
         self._revoked: dict[tuple[int, str, int], float] = {}
+        self._epoch = ""  # the broker's epoch as of the last catch-up
 
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        await self.broker.start(self._on_message)
+        await self.broker.start(self._on_message, self.catch_up)
+        self._epoch = self.broker.epoch
         self._spawn(self._watchdog())
 
     async def _watchdog(self) -> None:
@@ -299,6 +307,28 @@ class Hub:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    # --- after a broker outage ---------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """The broker's subscription is back after an outage (call it in the loop): re-render
+        every event with sockets here, so that changes published meanwhile reach them."""
+        self._spawn(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        if self.broker.epoch != self._epoch:
+            # Redis came back empty: versions count from 1 again under a new epoch, so the
+            # old ones must not win the max() in _on_message (nor pages' hellos match).
+            self._epoch = self.broker.epoch
+            for event_id in self._target:
+                self._target[event_id] = 0
+        for event_id in sorted({key.event_id for key, members in self.channels.items() if members}):
+            try:
+                version = await self.broker.next_version(event_id)
+            except Exception:  # down again: the next resumption catches up
+                logger.warning("Could not catch up event %s", event_id, exc_info=True)
+                return
+            self._on_message(dirty_message(event_id, version))
 
     # --- revocations ---------------------------------------------------------------------
 

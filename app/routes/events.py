@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from app.db import SessionDep
 from app.deps import AccessDep, HubDep, SettingsDep, SignedInUser, verify_csrf
-from app.errors import Invalid
+from app.errors import DomainError, Invalid, RateLimited
 from app.forms import parse_date, parse_int
 from app.i18n import board_locales, use_locale
 from app.models.events import (
@@ -27,7 +27,7 @@ from app.models.events import (
 from app.pages import control_panel, staff, staff_back, staff_context
 from app.realtime.notify import EventRoute, quiet
 from app.services.access import EventAccess
-from app.services.events import events, phases, programme, retention, team
+from app.services.events import events, hosts, logos, phases, programme, retention, team
 from app.services.qr import join_url, qr_svg
 from app.templating import render
 
@@ -134,6 +134,7 @@ def overview(
             "role_labels": ROLE_LABELS,
             "kind_labels": BLOCK_KIND_LABELS,
             "retention": retention.retention(session, event=event),
+            "notice": retention.notice(session, event=event),
         },
     )
 
@@ -156,6 +157,8 @@ def _edit_page(
             "timezones": TIMEZONES,
             "is_organiser": access.role == Role.ORGANISER,
             "retention": retention.retention(session, event=access.event),
+            "hosts": hosts.of_event(session, event_id=access.event_id),
+            "max_hosts": hosts.MAX_HOSTS,
         },
         status_code=status,
     )
@@ -171,7 +174,7 @@ def _event_values(event: Event) -> dict[str, str]:
         "venue": event.venue,
         "description": event.description,
         "report_acknowledgement": event.report_acknowledgement,
-        "host_organisation": event.host_organisation,
+        "report_summary": event.report_summary,
         "privacy_contact": event.privacy_contact,
         "retention_days": str(event.retention_days),
     }
@@ -195,20 +198,20 @@ def edit_event(
     venue: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     report_acknowledgement: Annotated[str, Form()] = "",
-    privacy_fields: Annotated[bool, Form()] = False,
-    host_organisation: Annotated[str, Form()] = "",
+    organiser_fields: Annotated[bool, Form()] = False,
+    report_summary: Annotated[str, Form()] = "",
     privacy_contact: Annotated[str, Form()] = "",
     retention_days: Annotated[str, Form()] = "",
 ) -> Response:
-    # Only an organiser's form has the privacy fields (it says so: an empty field is sent as
-    # nothing at all), so a facilitator's save leaves them as they are.
+    # Only an organiser's form has the organisers' fields (it says so: an empty field is sent
+    # as nothing at all), so a facilitator's save leaves them as they are.
     sent = (
         {
-            "host_organisation": host_organisation,
+            "report_summary": report_summary,
             "privacy_contact": privacy_contact,
             "retention_days": retention_days,
         }
-        if privacy_fields
+        if organiser_fields
         else {}
     )
     form = {
@@ -224,7 +227,7 @@ def edit_event(
     }
     try:
         values: dict[str, object] = {**sent}
-        if privacy_fields:
+        if organiser_fields:
             values["retention_days"] = parse_int(retention_days, field="retention_days")
         data = EventUpdate.model_validate(
             {
@@ -294,6 +297,143 @@ def poster(request: Request, settings: SettingsDep, access: AccessDep, lang: str
                 "qr": qr_svg(url, scale=12),
             },
         )
+
+
+# --- the organisations that run the event (on the edit page) --------------------------------
+
+
+def _hosts_refused(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    prefix: str,
+    error: DomainError,
+    name: str | None = None,
+) -> Response:
+    """The edit page again, the message next to the organisation's field that was refused
+    and the name as it was typed."""
+    session.rollback()
+    field = error.field or "name"
+    values = _event_values(access.event)
+    if name is not None:
+        values[f"{prefix}name"] = name
+    errors = {f"{prefix}{field}": error.message}
+    return _edit_page(request, session, access, values, errors, status=error.status_code)
+
+
+def _upload(upload: UploadFile | None) -> tuple[bytes, str]:
+    # At most one byte past the limit: the size check needs no more.
+    if upload is None:
+        return b"", ""
+    return upload.file.read(logos.MAX_BYTES + 1), upload.filename or ""
+
+
+@router.post("/{slug}/hosts")
+def add_host(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    name: Annotated[str, Form()] = "",
+    logo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    data, filename = _upload(logo)
+    try:
+        hosts.add(
+            session,
+            access=access,
+            name=name,
+            logo=data,
+            filename=filename,
+            upload_dir=settings.uploads_path,
+        )
+    except (Invalid, RateLimited) as error:
+        return _hosts_refused(request, session, access, "new_host_", error, name)
+    return staff_back(access, "/edit#hosts")
+
+
+@router.post("/{slug}/hosts/{host_id}/name")
+def rename_host(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    host_id: int,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        hosts.rename(session, access=access, host_id=host_id, name=name)
+    except Invalid as error:
+        return _hosts_refused(request, session, access, f"host_{host_id}_", error, name)
+    return staff_back(access, f"/edit#host-{host_id}")
+
+
+@router.post("/{slug}/hosts/{host_id}/logo")
+def set_host_logo(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    host_id: int,
+    logo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    data, filename = _upload(logo)
+    try:
+        hosts.set_logo(
+            session,
+            access=access,
+            host_id=host_id,
+            data=data,
+            filename=filename,
+            upload_dir=settings.uploads_path,
+        )
+    except (Invalid, RateLimited) as error:
+        return _hosts_refused(request, session, access, f"host_{host_id}_", error)
+    return staff_back(access, f"/edit#host-{host_id}")
+
+
+@router.post("/{slug}/hosts/{host_id}/logo/delete")
+def remove_host_logo(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, host_id: int
+) -> Response:
+    hosts.remove_logo(session, access=access, host_id=host_id, upload_dir=settings.uploads_path)
+    return staff_back(access, f"/edit#host-{host_id}")
+
+
+@router.post("/{slug}/hosts/{host_id}/move")
+def move_host(
+    session: SessionDep,
+    access: AccessDep,
+    host_id: int,
+    direction: Annotated[str, Form()] = "",
+) -> Response:
+    hosts.move(session, access=access, host_id=host_id, step=-1 if direction == "up" else 1)
+    return staff_back(access, f"/edit#host-{host_id}")
+
+
+@router.post("/{slug}/hosts/{host_id}/delete")
+def delete_host(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, host_id: int
+) -> Response:
+    hosts.delete(session, access=access, host_id=host_id, upload_dir=settings.uploads_path)
+    return staff_back(access, "/edit#hosts")
+
+
+@router.get("/{slug}/hosts/{host_id}/logo")
+def host_logo(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, host_id: int
+) -> Response:
+    path = hosts.viewable_logo(
+        session, access=access, host_id=host_id, upload_dir=settings.uploads_path
+    )
+    return FileResponse(
+        path,
+        media_type="image/png",  # the logos service writes PNG only
+        headers={
+            "Content-Disposition": "inline",
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 # --- the team ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Session notes and flipchart photos.
 
-Participants and staff read and write notes at ``/e/<event>/sessions/<topic>/notes``; the
-board sees the photos by its link's cookie. What the notes lead to (priorities, commitments,
-the closing circle) is app/routes/convergence.py.
+Participants and staff read and write notes at ``/e/<event>/sessions/<topic>/notes``, and a
+plenary item's at ``/e/<event>/plenaries/<block>/notes`` (the same handlers, for another
+``Subject``); the board sees the photos by its link's cookie. What the notes lead to
+(priorities, commitments, the closing circle) is app/routes/convergence.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from app.realtime.notify import EventRoute, unchanged
 from app.security import token_hash
 from app.services import navigation
 from app.services.access import EventAccess, board_signature_ok, live_path
-from app.services.notes import editing, items, photos, reading, report
+from app.services.notes import editing, items, photos, reading
+from app.services.notes.shared import Subject
 from app.services.schedule import agenda
 from app.templating import render
 from app.web import BOARD_COOKIE
@@ -30,12 +32,17 @@ from app.web import BOARD_COOKIE
 router = APIRouter(dependencies=[Depends(verify_csrf)], route_class=EventRoute)
 
 
-def _notes_url(access: EventAccess, topic_id: int, anchor: str = "") -> str:
-    return f"/e/{access.event.slug}/sessions/{topic_id}/notes{anchor}"
+def _base_url(access: EventAccess, subject: Subject) -> str:
+    """The address the subject's notes, photos, proposals and steps hang off."""
+    if subject.block_id is not None:
+        return f"/e/{access.event.slug}/plenaries/{subject.block_id}"
+    return f"/e/{access.event.slug}/sessions/{subject.topic_id}"
 
 
-def _back(access: EventAccess, topic_id: int, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(_notes_url(access, topic_id, anchor), status_code=303)
+def _back(access: EventAccess, about: int | Subject, anchor: str = "") -> RedirectResponse:
+    """Back to the notes of a session (its topic id) or of a subject."""
+    subject = about if isinstance(about, Subject) else Subject(topic_id=about)
+    return RedirectResponse(f"{_base_url(access, subject)}/notes{anchor}", status_code=303)
 
 
 def _live_url(request: Request, access: EventAccess) -> str:
@@ -43,17 +50,26 @@ def _live_url(request: Request, access: EventAccess) -> str:
     return live_path(access=access, audience=audience, secret=request.app.state.settings.secret)
 
 
+def _read(session: SessionDep, access: EventAccess, subject: Subject) -> reading.NotesPage:
+    if subject.block_id is not None:
+        return reading.plenary_page(session, access=access, block_id=subject.block_id)
+    assert subject.topic_id is not None
+    return reading.page(session, access=access, topic_id=subject.topic_id)
+
+
 def _page(
     request: Request,
     session: SessionDep,
     access: EventAccess,
-    topic_id: int,
+    about: int | Subject,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    page = reading.page(session, access=access, topic_id=topic_id)
+    """The notes page of a session (its topic id) or of a subject."""
+    subject = about if isinstance(about, Subject) else Subject(topic_id=about)
+    page = _read(session, access, subject)
     return render(
         request,
         "notes/page.html",
@@ -75,27 +91,21 @@ def _notes_refused(
     request: Request,
     session: SessionDep,
     access: EventAccess,
-    topic_id: int,
+    about: int | Subject,
     error: Invalid,
     form: dict[str, str],
 ) -> Response:
     """The notes page again (422), with what was typed and why it was refused."""
     session.rollback()
-    return _page(request, session, access, topic_id, form=form, errors=error.errors, status=422)
+    return _page(request, session, access, about, form=form, errors=error.errors, status=422)
 
 
 def _page_context(access: EventAccess, page: reading.NotesPage) -> dict[str, Any]:
-    plan = page.agenda
-    block = plan.blocks.get(page.cell.block_id)
-    room = plan.room_by_id.get(page.cell.room_id)
     return {
         "event": access.event,
         "access": access,
         "page": page,
-        "topic_id": page.topic.id,
-        "block": block,
-        "room": room,
-        "starts_at": plan.starts_at(page.cell.block_id) if block else None,
+        "base": _base_url(access, page.subject),
         "zone": agenda.zone(access.event),
         "may_delete_photo": {photo.id: photos.may_delete(access, photo) for photo in page.photos},
     }
@@ -106,7 +116,8 @@ def _page_context(access: EventAccess, page: reading.NotesPage) -> dict[str, Any
 
 @router.get("/e/{slug}/notes")
 def sessions_index(request: Request, session: SessionDep, access: AccessDep) -> Response:
-    """Every session of the published agenda, with a link to its notes."""
+    """Every plenary item and every session of the published agenda, in programme order, with
+    a link to its notes."""
     access.require(Role.PARTICIPANT, Role.ORGANISER, Role.FACILITATOR)
     plan = agenda.load_published(session, event=access.event)
     return render(
@@ -115,8 +126,8 @@ def sessions_index(request: Request, session: SessionDep, access: AccessDep) -> 
         {
             "event": access.event,
             "plan": plan,
-            "sessions": report.ordered_sessions(plan),
-            "with_notes": reading.sessions_with_notes(session, event_id=access.event_id),
+            "entries": reading.index_entries(plan),
+            "with_notes": reading.with_notes(session, event_id=access.event_id),
             "phone_nav": navigation.load(session, event=access.event),
             "nav_current": "notes",
         },
@@ -128,14 +139,34 @@ def notes_page(request: Request, session: SessionDep, access: AccessDep, topic_i
     return _page(request, session, access, topic_id)
 
 
+@router.get("/e/{slug}/plenaries/{block_id}/notes")
+def plenary_notes_page(
+    request: Request, session: SessionDep, access: AccessDep, block_id: int
+) -> Response:
+    return _page(request, session, access, Subject(block_id=block_id))
+
+
+def _fresh(
+    request: Request, session: SessionDep, access: EventAccess, subject: Subject
+) -> Response:
+    """The page's changing regions (out of band), fetched when the live frame says the notes
+    have a new revision; text fields that someone is typing in are left alone by notes.js."""
+    page = _read(session, access, subject)
+    return render(request, "partials/notes/fresh.html", _page_context(access, page))
+
+
 @router.get("/e/{slug}/sessions/{topic_id}/notes/fresh")
 def notes_fresh(
     request: Request, session: SessionDep, access: AccessDep, topic_id: int
 ) -> Response:
-    """The page's changing regions (out of band), fetched when the live frame says the notes
-    have a new revision; text fields that someone is typing in are left alone by notes.js."""
-    page = reading.page(session, access=access, topic_id=topic_id)
-    return render(request, "partials/notes/fresh.html", _page_context(access, page))
+    return _fresh(request, session, access, Subject(topic_id=topic_id))
+
+
+@router.get("/e/{slug}/plenaries/{block_id}/notes/fresh")
+def plenary_notes_fresh(
+    request: Request, session: SessionDep, access: AccessDep, block_id: int
+) -> Response:
+    return _fresh(request, session, access, Subject(block_id=block_id))
 
 
 def _wants_json(request: Request) -> bool:
@@ -143,6 +174,68 @@ def _wants_json(request: Request) -> bool:
 
 
 Text = Annotated[str | None, Form()]
+
+
+def _save(
+    request: Request,
+    session: SessionDep,
+    access: EventAccess,
+    subject: Subject,
+    base_revision: str,
+    sent: dict[str, str | None],
+) -> Response:
+    # The fields sent are the ones saved: autosave sends one, the plain form sends all.
+    changes = {name: value for name, value in sent.items() if value is not None}
+    try:
+        base = int(base_revision) if base_revision.isascii() and base_revision.isdigit() else -1
+        if not 0 <= base <= MAX_ID:
+            raise Invalid(
+                {"base_revision": _("This page is out of date. Reload it and try again.")}
+            )
+        result = editing.save(
+            session, access=access, **subject.values, base_revision=base, changes=changes
+        )
+    except Invalid as error:
+        session.rollback()
+        if _wants_json(request):
+            return JSONResponse({"errors": error.errors}, status_code=422)
+        return _page(
+            request, session, access, subject, form=changes, errors=error.errors, status=422
+        )
+    except RateLimited as error:
+        # Nothing was saved, and nothing is dropped: the phone keeps its draft and sends it
+        # again after the wait; the plain form comes back with what was typed in it.
+        session.rollback()
+        wait = editing.save_wait()
+        if _wants_json(request):
+            return JSONResponse(
+                {"message": error.message, "retry_after": wait},
+                status_code=429,
+                headers={"Retry-After": str(wait)},
+            )
+        page = _page(
+            request, session, access, subject, form=changes,
+            errors={"base_revision": error.message}, status=429,
+        )  # fmt: skip
+        page.headers["Retry-After"] = str(wait)
+        return page
+    except Conflict as error:
+        session.rollback()
+        if _wants_json(request):
+            return JSONResponse({"reload": True, "message": error.message}, status_code=409)
+        raise
+    if _wants_json(request):
+        return JSONResponse(
+            {
+                "revision": result.revision,
+                "values": {name: result.values[name] for name in changes if name in result.values},
+                "applied": result.applied,
+                "merged": result.merged,
+                "conflicts": result.conflicts,
+            }
+        )
+    anchor = f"#notes-conflicts-{result.conflicts[0]}" if result.conflicts else "#notes-form"
+    return _back(access, subject, anchor)
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/notes")
@@ -161,7 +254,6 @@ def save_notes(
     questions: Text = None,
     participant_count: Text = None,
 ) -> Response:
-    # The fields sent are the ones saved: autosave sends one, the plain form sends all.
     sent = {
         "title": title,
         "conveners": conveners,
@@ -172,57 +264,38 @@ def save_notes(
         "questions": questions,
         "participant_count": participant_count,
     }
-    changes = {name: value for name, value in sent.items() if value is not None}
-    try:
-        base = int(base_revision) if base_revision.isascii() and base_revision.isdigit() else -1
-        if not 0 <= base <= MAX_ID:
-            raise Invalid(
-                {"base_revision": _("This page is out of date. Reload it and try again.")}
-            )
-        result = editing.save(
-            session, access=access, topic_id=topic_id, base_revision=base, changes=changes
-        )
-    except Invalid as error:
-        session.rollback()
-        if _wants_json(request):
-            return JSONResponse({"errors": error.errors}, status_code=422)
-        return _page(
-            request, session, access, topic_id, form=changes, errors=error.errors, status=422
-        )
-    except RateLimited as error:
-        # Nothing was saved, and nothing is dropped: the phone keeps its draft and sends it
-        # again after the wait; the plain form comes back with what was typed in it.
-        session.rollback()
-        wait = editing.save_wait()
-        if _wants_json(request):
-            return JSONResponse(
-                {"message": error.message, "retry_after": wait},
-                status_code=429,
-                headers={"Retry-After": str(wait)},
-            )
-        page = _page(
-            request, session, access, topic_id, form=changes,
-            errors={"base_revision": error.message}, status=429,
-        )  # fmt: skip
-        page.headers["Retry-After"] = str(wait)
-        return page
-    except Conflict as error:
-        session.rollback()
-        if _wants_json(request):
-            return JSONResponse({"reload": True, "message": error.message}, status_code=409)
-        raise
-    if _wants_json(request):
-        return JSONResponse(
-            {
-                "revision": result.revision,
-                "values": {name: result.values[name] for name in changes},
-                "applied": result.applied,
-                "merged": result.merged,
-                "conflicts": result.conflicts,
-            }
-        )
-    anchor = f"#notes-conflicts-{result.conflicts[0]}" if result.conflicts else "#notes-form"
-    return _back(access, topic_id, anchor)
+    return _save(request, session, access, Subject(topic_id=topic_id), base_revision, sent)
+
+
+@router.post("/e/{slug}/plenaries/{block_id}/notes")
+def save_plenary_notes(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    block_id: int,
+    base_revision: Annotated[str, Form()] = "",
+    outcome: Text = None,
+    discussion: Text = None,
+    ideas: Text = None,
+    recommendations: Text = None,
+    questions: Text = None,
+) -> Response:
+    sent = {
+        "outcome": outcome,
+        "discussion": discussion,
+        "ideas": ideas,
+        "recommendations": recommendations,
+        "questions": questions,
+    }
+    return _save(request, session, access, Subject(block_id=block_id), base_revision, sent)
+
+
+def _presence(
+    request: Request, session: SessionDep, access: EventAccess, subject: Subject, field: str
+) -> Response:
+    if not editing.heartbeat(session, access=access, **subject.values, field=field[:30]):
+        unchanged(request)  # the same people in the same fields: nothing to redraw
+    return Response(status_code=204)
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/notes/presence")
@@ -233,16 +306,38 @@ def presence(
     topic_id: int,
     field: Annotated[str, Form()] = "",
 ) -> Response:
-    if not editing.heartbeat(session, access=access, topic_id=topic_id, field=field[:30]):
-        unchanged(request)  # the same people in the same fields: nothing to redraw
+    return _presence(request, session, access, Subject(topic_id=topic_id), field)
+
+
+@router.post("/e/{slug}/plenaries/{block_id}/notes/presence")
+def plenary_presence(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    block_id: int,
+    field: Annotated[str, Form()] = "",
+) -> Response:
+    return _presence(request, session, access, Subject(block_id=block_id), field)
+
+
+def _leave(
+    request: Request, session: SessionDep, access: EventAccess, subject: Subject
+) -> Response:
+    if not editing.leave(session, access=access, **subject.values):
+        unchanged(request)
     return Response(status_code=204)
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/notes/leave")
 def leave(request: Request, session: SessionDep, access: AccessDep, topic_id: int) -> Response:
-    if not editing.leave(session, access=access, topic_id=topic_id):
-        unchanged(request)
-    return Response(status_code=204)
+    return _leave(request, session, access, Subject(topic_id=topic_id))
+
+
+@router.post("/e/{slug}/plenaries/{block_id}/notes/leave")
+def plenary_leave(
+    request: Request, session: SessionDep, access: AccessDep, block_id: int
+) -> Response:
+    return _leave(request, session, access, Subject(block_id=block_id))
 
 
 @router.post("/e/{slug}/notes/conflicts/{conflict_id}/done")
@@ -251,12 +346,11 @@ def conflict_done(
 ) -> Response:
     """The box leaves: htmx gets the fresh regions (the other pages hear it from the live
     frame); a plain form goes back to the field."""
-    topic_id = editing.topic_of_conflict(session, access=access, conflict_id=conflict_id)
+    subject = editing.subject_of_conflict(session, access=access, conflict_id=conflict_id)
     conflict = editing.resolve_conflict(session, access=access, conflict_id=conflict_id)
     if request.headers.get("hx-request") == "true":
-        page = reading.page(session, access=access, topic_id=topic_id)
-        return render(request, "partials/notes/fresh.html", _page_context(access, page))
-    return _back(access, topic_id, f"#notes-{conflict.field}")
+        return _fresh(request, session, access, subject)
+    return _back(access, subject, f"#notes-{conflict.field}")
 
 
 # --- proposals and next steps ------------------------------------------------------------
@@ -366,13 +460,49 @@ def restore_step(
     return _back(access, step.topic_id, "#notes-steps")
 
 
-def _touch_revision(session: SessionDep, access: EventAccess, topic_id: int) -> None:
+def _touch_revision(session: SessionDep, access: EventAccess, about: int | Subject) -> None:
     """Rows beside the text (proposals, steps, photos) changed: a new revision of the notes
     tells the screens showing them to fetch the fresh regions."""
-    editing.bump(session, access=access, topic_id=topic_id)
+    subject = about if isinstance(about, Subject) else Subject(topic_id=about)
+    editing.bump(session, access=access, **subject.values)
 
 
 # --- photos ------------------------------------------------------------------------------
+
+
+def _upload(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: EventAccess,
+    subject: Subject,
+    photo: UploadFile | None,
+    caption: str,
+) -> Response:
+    # Read at most one byte past the limit: the size check needs no more.
+    data = photo.file.read(photos.MAX_BYTES + 1) if photo is not None else b""
+    try:
+        photos.add(
+            session,
+            access=access,
+            **subject.values,
+            data=data,
+            caption=caption,
+            upload_dir=settings.uploads_path,
+            browser_key=token_hash(request.state.sid),
+        )
+    except Invalid as error:
+        return _notes_refused(request, session, access, subject, error, {"caption": caption})
+    except RateLimited as error:
+        session.rollback()
+        errors = {error.field or "photo": error.message}
+        form = {"caption": caption}
+        return _page(request, session, access, subject, form=form, errors=errors, status=429)
+    _touch_revision(session, access, subject)
+    return _back(access, subject, "#notes-photos")
+
+
+Upload = Annotated[UploadFile | None, File()]
 
 
 @router.post("/e/{slug}/sessions/{topic_id}/photos")
@@ -382,30 +512,25 @@ def upload_photo(
     settings: SettingsDep,
     access: AccessDep,
     topic_id: int,
-    photo: Annotated[UploadFile | None, File()] = None,
+    photo: Upload = None,
     caption: Annotated[str, Form()] = "",
 ) -> Response:
-    # Read at most one byte past the limit: the size check needs no more.
-    data = photo.file.read(photos.MAX_BYTES + 1) if photo is not None else b""
-    try:
-        photos.add(
-            session,
-            access=access,
-            topic_id=topic_id,
-            data=data,
-            caption=caption,
-            upload_dir=settings.uploads_path,
-            browser_key=token_hash(request.state.sid),
-        )
-    except Invalid as error:
-        return _notes_refused(request, session, access, topic_id, error, {"caption": caption})
-    except RateLimited as error:
-        session.rollback()
-        errors = {error.field or "photo": error.message}
-        form = {"caption": caption}
-        return _page(request, session, access, topic_id, form=form, errors=errors, status=429)
-    _touch_revision(session, access, topic_id)
-    return _back(access, topic_id, "#notes-photos")
+    subject = Subject(topic_id=topic_id)
+    return _upload(request, session, settings, access, subject, photo, caption)
+
+
+@router.post("/e/{slug}/plenaries/{block_id}/photos")
+def upload_plenary_photo(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    block_id: int,
+    photo: Upload = None,
+    caption: Annotated[str, Form()] = "",
+) -> Response:
+    subject = Subject(block_id=block_id)
+    return _upload(request, session, settings, access, subject, photo, caption)
 
 
 @router.post("/e/{slug}/photos/{photo_id}/delete")
@@ -415,8 +540,9 @@ def delete_photo(
     photo = photos.delete(
         session, access=access, photo_id=photo_id, upload_dir=settings.uploads_path
     )
-    _touch_revision(session, access, photo.topic_id)
-    return _back(access, photo.topic_id, "#notes-photos")
+    subject = Subject.of(photo)
+    _touch_revision(session, access, subject)
+    return _back(access, subject, "#notes-photos")
 
 
 def viewer_access(request: Request, slug: str, session: SessionDep) -> EventAccess:

@@ -26,9 +26,14 @@ FORMAT_LABELS = {
 
 @router.get("/{slug}/report")
 def report_page(
-    request: Request, session: SessionDep, settings: SettingsDep, access: AccessDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    lang: str = "",
 ) -> Response:
-    proceedings = build.build(session, access=access)
+    # The page speaks the reader's language; the report in it, and its downloads, ``lang``.
+    proceedings = build.build(session, access=access, locale=lang or None)
     return render(
         request,
         "proceedings/report.html",
@@ -39,14 +44,20 @@ def report_page(
             "body": render_body(proceedings, upload_dir=settings.uploads_path),
             "formats": exports.FORMATS,
             "format_labels": FORMAT_LABELS,
+            "report_languages": build.report_locales(access.event),
+            "report_language": proceedings.locale,
         },
     )
 
 
 @router.get("/{slug}/report.{fmt}")
-def download(session: SessionDep, settings: SettingsDep, access: AccessDep, fmt: str) -> Response:
+def download(
+    session: SessionDep, settings: SettingsDep, access: AccessDep, fmt: str, lang: str = ""
+) -> Response:
     # A GET: it changes nothing. The PDF takes a few seconds on a large event, in this thread.
-    result = exports.export(session, access=access, fmt=fmt, upload_dir=settings.uploads_path)
+    result = exports.export(
+        session, access=access, fmt=fmt, upload_dir=settings.uploads_path, locale=lang or None
+    )
     return Response(
         result.content,
         media_type=result.media_type,

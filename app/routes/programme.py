@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.deps import AccessDep, verify_csrf
-from app.errors import Invalid
+from app.deps import AccessDep, SettingsDep, verify_csrf
+from app.errors import Conflict, Invalid
 from app.forms import parse_date, parse_int, parse_time
 from app.models.events import (
     BLOCK_KIND_LABELS,
@@ -125,6 +125,7 @@ def _programme_page(
     *,
     errors: dict[str, str] | None = None,
     error_day: int | None = None,
+    error_block: int | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
@@ -137,6 +138,7 @@ def _programme_page(
             "kind_labels": BLOCK_KIND_LABELS,
             "errors": errors or {},
             "error_day": error_day,
+            "error_block": error_block,
             "form": form or {},
         },
         status_code=status,
@@ -195,8 +197,15 @@ def rename_day(
 
 
 @router.post("/{slug}/days/{day_id}/delete")
-def delete_day(session: SessionDep, access: AccessDep, day_id: int) -> Response:
-    programme.delete_day(session, access=access, day_id=day_id)
+def delete_day(request: Request, session: SessionDep, access: AccessDep, day_id: int) -> Response:
+    try:
+        programme.delete_day(session, access=access, day_id=day_id)
+    except Conflict as error:
+        session.rollback()
+        errors = {"delete_day": error.message}
+        return _programme_page(
+            request, session, access, errors=errors, error_day=day_id, status=409
+        )
     return staff_back(access, "/programme")
 
 
@@ -325,6 +334,28 @@ def update_block(
 
 
 @router.post("/{slug}/blocks/{block_id}/delete")
-def delete_block(session: SessionDep, access: AccessDep, block_id: int) -> Response:
-    programme.delete_block(session, access=access, block_id=block_id)
+def delete_block(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    block_id: int,
+    with_notes: Annotated[str, Form()] = "",
+) -> Response:
+    """A plenary item with notes is deleted only once asked: the page says so next to the
+    item, with a button that deletes it with its notes."""
+    try:
+        programme.delete_block(
+            session,
+            access=access,
+            block_id=block_id,
+            upload_dir=settings.uploads_path,
+            with_notes=with_notes == "yes",
+        )
+    except Conflict as error:
+        session.rollback()
+        errors = {"delete_block": error.message}
+        return _programme_page(
+            request, session, access, errors=errors, error_block=block_id, status=409
+        )
     return staff_back(access, "/programme")

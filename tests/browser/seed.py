@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.db import make_engine, open_session
-from app.models.events import Event, Phase, RoomCreate, TimeBlockCreate
+from app.models.events import BlockKind, Event, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import Participant
 from app.models.topics import Topic, TopicConvener
 from app.services.access import resolve
@@ -78,3 +79,32 @@ def set_phase(server: LiveServer, slug: str, phase: Phase) -> None:
         event.phase = phase
         session.add(event)
         session.commit()
+
+
+def plenary_running_now(server: LiveServer, slug: str, title: str, presenter: str) -> int:
+    """A plenary item that runs all of today (in the event's time zone), on a day moved to
+    today: the phones' "Now and next" shows it as running now. The event in its programme
+    phase."""
+    with database(server) as session:
+        event = event_row(session, slug)
+        owner = team.members(session, event_id=event.id or 0)[0][0]
+        staff = resolve(session, event=event, user=owner, session_id=None)
+        day = events.days(session, event_id=event.id or 0)[0]
+        day.date = dt.datetime.now(ZoneInfo(event.timezone)).date()
+        session.add(day)
+        block = programme.add_block(
+            session,
+            access=staff,
+            day_id=day.id or 0,
+            data=TimeBlockCreate(
+                kind=BlockKind.PLENARY,
+                starts_at=dt.time(0),
+                ends_at=dt.time(23, 59),
+                title=title,
+                presenter=presenter,
+            ),
+        )
+        event.phase = Phase.PROGRAMME
+        session.add(event)
+        session.commit()
+        return block.id or 0

@@ -181,6 +181,8 @@ def test_the_laptop_names_merges_undoes_fills_a_past_event_and_edits_the_program
         "Day 1 — Mapping"
     )
     page.locator("form.day-title").first.get_by_role("button", name="Save title").click()
-    expect(page.locator("section.day h2").first).to_have_text("2025-05-14 · Day 1 — Mapping")
+    expect(page.locator("section.day h2").first).to_have_text(
+        "Wednesday, 14 May 2025 · Day 1 — Mapping"
+    )
     page.goto(f"/o/{slug}/agenda/print")
     expect(page.locator("h2").first).to_contain_text("Day 1 — Mapping")

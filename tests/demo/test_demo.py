@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from PIL import Image
 from sqlmodel import Session, SQLModel, func, select
 
 from app.config import Settings
@@ -11,13 +12,15 @@ from app.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
 from app.demo import event as demo_event
 from app.demo import maps as demo_maps
 from app.errors import PermissionDenied
+from app.models.base import id_of
 from app.models.events import BlockKind, Day, Event, EventMember, Invitation, Room, TimeBlock
 from app.models.people import OrgType, Participant, User
 from app.models.topics import Vote
 from app.services import live
-from app.services.events import events, programme, team
+from app.services.events import events, hosts, programme, team
 from app.services.maps import export
 from app.services.people import accounts
+from app.services.proceedings import build
 from app.services.schedule import agenda, checkins, grid
 from tests.factories import access_as
 
@@ -306,3 +309,29 @@ def test_load_demo_map_has_cards_in_both_languages_clusters_and_plus_ones(
         "Community or refugee-led group",
         "Not given",
     }
+
+
+def test_demo_names_its_organisations_with_logos_and_opens_with_a_summary(
+    session: Session, settings: Settings
+) -> None:
+    event, _new = load_demo(session, settings=settings)
+
+    listed = hosts.of_event(session, event_id=id_of(event))
+    assert [host.name for host in listed] == [
+        "Bulgarian Council on Refugees and Migrants",
+        "UNHCR Bulgaria",
+    ]
+    for host in listed:
+        with Image.open(hosts.logo_path(settings.uploads_path, host)) as logo:
+            assert (logo.format, logo.mode, logo.size) == ("PNG", "RGBA", (480, 480))
+    assert event.languages[0] == "bg"  # the summary and acknowledgement are in Bulgarian
+    assert event.report_acknowledgement.startswith("Събитието е организирано")
+    assert "фонд „Убежище, миграция и интеграция“" in event.report_acknowledgement
+    assert event.report_summary.startswith("На 9 и 10 юни 2026 г. в София")
+    assert "петнайсет теми" in event.report_summary
+    assert len(demo_event.TOPICS) == 15  # as the summary says
+    report = build.build_for_event(session, event=event)
+    assert [host.logo for host in report.hosts] == [
+        hosts.logo_relative_path(host) for host in listed
+    ]
+    assert report.summary == event.report_summary

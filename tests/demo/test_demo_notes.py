@@ -13,6 +13,7 @@ from app.models.people import Participant
 from app.models.schedule import CheckIn
 from app.services.convergence import priorities
 from app.services.notes import report as notes_report
+from app.services.proceedings import build
 
 
 def test_demo_has_notes_in_both_languages_photos_priorities_and_commitments(
@@ -48,3 +49,33 @@ def test_demo_has_notes_in_both_languages_photos_priorities_and_commitments(
     assert [p.dots for p in ranked] == sorted((p.dots for p in ranked), reverse=True)
     assert sum(p.dots for p in ranked) > 40
     assert [c.who for _p, c in priorities.commitments(session, event_id=event.id or 0)] != []
+
+
+def test_demo_plenaries_have_notes_in_bulgarian_and_a_flipchart(
+    session: Session, settings: Settings
+) -> None:
+    event, _created = load_demo(session, settings=settings)
+    report = build.build_for_event(session, event=event)
+    written = {item.title: item for item in report.plenaries if item.has_record}
+    assert sorted(written) == [
+        "Current picture of refugee integration",
+        "Good practices from European NGOs",
+        "Opening circle",
+    ]
+    practices = written["Good practices from European NGOs"]
+    assert practices.presenter == "Ingrid Halvorsen, Nordic Welcome Network"
+    assert practices.notes is not None
+    assert [field.label for field in practices.notes.fields] == [
+        "Резултат",
+        "Основни точки от дискусията",
+        "Препоръки",
+    ]
+    assert practices.notes.fields[0].text.startswith("Менторски програми")
+    assert [photo.caption for photo in practices.photos] == ["Добри практики: менторство"]
+    full = Image.open(settings.uploads_path / practices.photos[0].path)
+    assert (full.format, dict(full.getexif())) == ("JPEG", {})
+    assert (settings.uploads_path / practices.photos[0].thumbnail).is_file()
+    # Loading the demo again adds nothing twice.
+    load_demo(session, settings=settings)
+    again = build.build_for_event(session, event=event)
+    assert sum(len(item.photos) for item in again.plenaries) == 1

@@ -151,7 +151,7 @@ def board(
 BOARD_PHASES = (
     (Phase.VOTING, 'class="board-topic-conveners"', "Mira and 2 more"),  # the topic cards
     (Phase.SESSIONS, 'class="board-session-who"', "Mira and 2 more"),  # today's agenda
-    (Phase.CLOSING, 'class="slide-conveners"', "Mira, a participant"),  # the slides
+    (Phase.CLOSING, 'class="slide-conveners"', "Mira and a participant"),  # the slides
     (Phase.ACTIONS, 'class="board-commitments"', "<strong>Mira</strong>"),  # commitments
 )
 

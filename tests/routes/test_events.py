@@ -689,7 +689,10 @@ def test_title_a_day_shown_on_the_programme_and_the_print_agenda(
     )
     sync(session)
     assert session.get(Day, day.id).title == "Day 1 — Mapping"  # type: ignore[union-attr]
-    assert "2026-06-09 · Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/programme").text
+    assert (
+        "Tuesday, 9 June 2026 · Day 1 — Mapping</h2>"
+        in organiser.get(f"/o/{event.slug}/programme").text
+    )
     assert "· Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/agenda/print").text
     assert "· Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/grid").text
     before = snapshot(engine, skip=("rate_counter",))

@@ -40,6 +40,8 @@ SOMETIMES_UNCHANGED = {
     ("POST", "/e/{slug}/proposals/{proposal_id}/unvote"): "a retried dot already taken back",
     ("POST", "/e/{slug}/sessions/{topic_id}/notes/presence"): "the same people in the same fields",
     ("POST", "/e/{slug}/sessions/{topic_id}/notes/leave"): "someone who was not there left",
+    ("POST", "/e/{slug}/plenaries/{block_id}/notes/presence"): "the same people in the same fields",
+    ("POST", "/e/{slug}/plenaries/{block_id}/notes/leave"): "someone who was not there left",
 }
 
 # Writes outside the event routers: no live screen shows what they change.

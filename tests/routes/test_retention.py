@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import Settings
-from app.models.events import Event, EventMember, Role
+from app.models.events import Event, EventHost, EventMember, Role
 from app.models.people import User
 from app.services.notes import photos
 from tests.factories import field_error, login, make_user, post
@@ -21,16 +21,16 @@ from tests.retention_helpers import event_with_photo, upload_files
 from tests.routes.helpers import snapshot, sync
 
 # The event fixture's only day is 9 June 2026: kept 180 days, deleted the day after.
-DELETED_ON = "Monday, December 7, 2026"
+DELETED_ON = "Monday, 7 December 2026"
 SETTINGS = {
     "name": "Lab Sofia",
     "slug": "lab-sofia",
     "languages": "en, bg",
     "timezone": "Europe/Sofia",
-    "host_organisation": "Council for Refugees",
+    "report_summary": "We met and agreed.",
     "privacy_contact": "privacy@council.example.org",
     "retention_days": "30",
-    "privacy_fields": "true",
+    "organiser_fields": "true",
 }
 
 
@@ -58,21 +58,22 @@ def test_organiser_sets_retention_and_the_privacy_contact(
         f"Participants' data is kept 180 days after the last day and deleted on {DELETED_ON}."
     )
 
+    added = post(organiser, settings, f"/o/{event.slug}/hosts", {"name": "Council for Refugees"})
     response = post(organiser, settings, f"/o/{event.slug}/edit", SETTINGS)
 
+    assert added.status_code == 303
     assert (response.status_code, response.headers["location"]) == (303, "/o/lab-sofia")
     sync(session)
     stored = session.get(Event, event.id)
     assert stored is not None
-    assert (stored.host_organisation, stored.privacy_contact, stored.retention_days) == (
-        "Council for Refugees",
+    assert (stored.report_summary, stored.privacy_contact, stored.retention_days) == (
+        "We met and agreed.",
         "privacy@council.example.org",
         30,
     )
     overview = organiser.get("/o/lab-sofia").text
     assert _text(overview, "retention-date") == (
-        "Participants' data is kept 30 days after the last day and deleted on Friday, July 10,"
-        " 2026."
+        "Participants' data is kept 30 days after the last day and deleted on Friday, 10 July 2026."
     )
     assert "Run by Council for Refugees." in overview
     assert "Participants ask privacy@council.example.org about their data." in overview
@@ -103,7 +104,7 @@ def test_a_wrong_retention_gets_a_message_and_changes_nothing(
 
     assert response.status_code == 422
     assert field_error(response.text, "retention_days") == message
-    assert 'value="Council for Refugees"' in response.text  # what was typed stays
+    assert ">We met and agreed.</textarea>" in response.text  # what was typed stays
     assert snapshot(engine, skip=("rate_counter",)) == before
 
 
@@ -154,12 +155,20 @@ def test_join_page_says_when_the_data_goes_and_who_to_ask(
         "Or ask the organisers."
     )
 
-    event.host_organisation = "Council <b>for</b> Refugees"
+    session.add(EventHost(event_id=event.id or 0, name="Council <b>for</b> Refugees"))
     event.privacy_contact = "privacy@council.example.org"
     session.add(event)
     session.commit()
     page = client.get(f"/j/{event.join_code}").text
-    assert "Council &lt;b&gt;for&lt;/b&gt; Refugees runs this event" in page
+    assert "Council &lt;b&gt;for&lt;/b&gt; Refugees runs this event and looks after" in page
+
+    session.add(EventHost(event_id=event.id or 0, name="UNHCR", position=1))
+    session.commit()
+    page = client.get(f"/j/{event.join_code}").text
+    assert (
+        "Council &lt;b&gt;for&lt;/b&gt; Refugees and UNHCR run this event and look after its"
+        " data." in page
+    )
     assert (
         'Or ask <a href="mailto:privacy@council.example.org" rel="noopener">'
         "privacy@council.example.org</a>." in page

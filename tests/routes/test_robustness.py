@@ -30,6 +30,7 @@ from app.main import create_app
 from app.models.events import (
     Day,
     Event,
+    EventHost,
     EventMember,
     Invitation,
     Phase,
@@ -230,6 +231,7 @@ class World:
             "proposal_id": Proposal,
             "step_id": NextStep,
             "photo_id": Photo,
+            "host_id": EventHost,
             "commitment_id": Commitment,
             "conflict_id": NotesConflict,
             "request_id": CohostRequest,

@@ -15,10 +15,19 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from app.bodylimit import FORM_BODY, NOTES_BODY, BodyLimit, cap_for
+from app.bodylimit import EVENT_BODY, FORM_BODY, LOGO_BODY, NOTES_BODY, BodyLimit, cap_for
 from app.config import Settings
+from app.models.events import (
+    EVENT_DESCRIPTION_MAX,
+    EVENT_NAME_MAX,
+    PRIVACY_CONTACT_MAX,
+    REPORT_ACKNOWLEDGEMENT_MAX,
+    REPORT_SUMMARY_MAX,
+    VENUE_MAX,
+)
 from app.models.notes import LINE_MAX, MARKDOWN_MAX
 from app.models.people import User
+from app.services.events import logos
 from tests.factories import PASSWORD, csrf
 from tests.routes.helpers import snapshot
 
@@ -139,3 +148,28 @@ def test_the_longest_notes_a_form_can_carry_fit_under_the_notes_cap() -> None:
     assert cap_for("/e/lab/sessions/7/notes").limit == NOTES_BODY
     assert cap_for("/e/lab/sessions/7/notes/presence").limit == FORM_BODY
     assert cap_for("/login").limit == FORM_BODY
+
+
+def test_the_event_settings_and_logos_have_room_for_their_longest() -> None:
+    longest = {
+        "report_summary": "😀" * REPORT_SUMMARY_MAX,
+        "description": "😀" * EVENT_DESCRIPTION_MAX,
+        "report_acknowledgement": "😀" * REPORT_ACKNOWLEDGEMENT_MAX,
+        "venue": "😀" * VENUE_MAX,
+        "name": "😀" * EVENT_NAME_MAX,
+        "privacy_contact": "😀" * PRIVACY_CONTACT_MAX,
+        "slug": "a" * 60,
+        "languages": "en, bg",
+        "timezone": "Europe/Sofia",
+        "retention_days": "3650",
+        "organiser_fields": "true",
+        "csrf_token": "0" * 32,
+    }
+    assert FORM_BODY < len(urlencode(longest)) < EVENT_BODY
+    assert cap_for("/o/lab/edit").limit == EVENT_BODY
+    assert cap_for("/o/lab/hosts").limit == LOGO_BODY > logos.MAX_BYTES
+    assert cap_for("/o/lab/hosts/3/logo").limit == LOGO_BODY
+    assert cap_for("/o/lab/hosts/3/name").limit == FORM_BODY
+    assert cap_for("/o/lab/hosts").message == (
+        "This logo is larger than 5 MB. Save it smaller and try again."
+    )

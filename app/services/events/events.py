@@ -19,9 +19,9 @@ from app.models.base import id_of
 from app.models.events import (
     EVENT_DESCRIPTION_MAX,
     EVENT_NAME_MAX,
-    HOST_ORGANISATION_MAX,
     PRIVACY_CONTACT_MAX,
     REPORT_ACKNOWLEDGEMENT_MAX,
+    REPORT_SUMMARY_MAX,
     RETENTION_DAYS_MAX,
     RETENTION_DAYS_MIN,
     VENUE_MAX,
@@ -126,7 +126,7 @@ def _check_event_fields(
         ("description", EVENT_DESCRIPTION_MAX),
         ("venue", VENUE_MAX),
         ("report_acknowledgement", REPORT_ACKNOWLEDGEMENT_MAX),
-        ("host_organisation", HOST_ORGANISATION_MAX),
+        ("report_summary", REPORT_SUMMARY_MAX),
         ("privacy_contact", PRIVACY_CONTACT_MAX),
     ):
         if values.get(field) is not None and (message := too_long(str(values[field]), limit)):
@@ -212,22 +212,23 @@ def create_event(session: Session, *, owner: User, data: EventCreate) -> Event:
     return event
 
 
-# What the organisers answer for: who runs the event, whom to ask, how long data is kept.
-ORGANISER_FIELDS = ("host_organisation", "privacy_contact", "retention_days")
+# What the organisers answer for: what the proceedings say first, whom participants ask about
+# their data and how long it is kept (who runs the event is its hosts: ``hosts``).
+ORGANISER_FIELDS = ("report_summary", "privacy_contact", "retention_days")
 TEXT_FIELDS = (
     "name",
     "description",
     "venue",
     "slug",
     "report_acknowledgement",
-    "host_organisation",
+    "report_summary",
     "privacy_contact",
 )
 
 
 def update_event(session: Session, *, access: EventAccess, data: EventUpdate) -> Event:
-    """Change the event's settings: its team may; the privacy notice and how long the data
-    is kept (``ORGANISER_FIELDS``) only its organisers."""
+    """Change the event's settings: its team may; the executive summary, the privacy contact
+    and how long the data is kept (``ORGANISER_FIELDS``) only its organisers."""
     access.require_staff()
     values = data.model_dump(exclude_unset=True)
     for key in TEXT_FIELDS:
@@ -238,7 +239,10 @@ def update_event(session: Session, *, access: EventAccess, data: EventUpdate) ->
         key in values and values[key] != getattr(event, key) for key in ORGANISER_FIELDS
     ):
         raise PermissionDenied(
-            _("Only the organisers can change the privacy notice and how long data is kept.")
+            _(
+                "Only the organisers can change the executive summary, the privacy notice and "
+                "how long data is kept."
+            )
         )
     errors = _check_event_fields(session, values=values, event_id=access.event_id)
     if errors:

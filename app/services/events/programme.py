@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
+from app.models.base import id_of
 from app.models.events import (
     BLOCK_TITLE_MAX,
     DAY_TITLE_MAX,
@@ -24,6 +27,7 @@ from app.models.events import (
     TimeBlock,
     TimeBlockCreate,
 )
+from app.models.notes import PLENARY_FIELDS, Photo, SessionNotes
 from app.services.access import EventAccess
 from app.services.text import check_length, too_long
 
@@ -203,9 +207,39 @@ def rename_day(session: Session, *, access: EventAccess, day_id: int, title: str
 
 
 def delete_day(session: Session, *, access: EventAccess, day_id: int) -> None:
+    """Delete a day and its programme; refused while a plenary item of it has notes or photos
+    (deleting that item first asks, ``delete_block``): nothing typed goes unasked."""
     access.require_staff()
-    session.delete(_day(session, access=access, day_id=day_id))
+    day = _day(session, access=access, day_id=day_id)
+    blocks = session.exec(select(TimeBlock.id).where(TimeBlock.day_id == day.id)).all()
+    if _with_notes(session, block_ids=[block_id for block_id in blocks if block_id is not None]):
+        raise Conflict(
+            _(
+                "A plenary item of this day has notes or photos. Delete that item first: "
+                "you will be asked whether its notes may go."
+            )
+        )
+    session.delete(day)
     session.commit()
+
+
+def _with_notes(session: Session, *, block_ids: list[int]) -> set[int]:
+    """Those of the blocks whose notes hold text or that have photos (a notes row whose text
+    was all emptied again holds nothing to lose)."""
+    if not block_ids:
+        return set()
+    written = [col(getattr(SessionNotes, name)) != "" for name in PLENARY_FIELDS]
+    found = set(
+        session.exec(
+            select(SessionNotes.block_id).where(
+                col(SessionNotes.block_id).in_(block_ids), or_(*written)
+            )
+        ).all()
+    )
+    found |= set(
+        session.exec(select(Photo.block_id).where(col(Photo.block_id).in_(block_ids))).all()
+    )
+    return {block_id for block_id in found if block_id is not None}
 
 
 def _check_block(
@@ -278,11 +312,16 @@ def block(session: Session, *, access: EventAccess, block_id: int) -> TimeBlock:
 def update_block(
     session: Session, *, access: EventAccess, block_id: int, data: TimeBlockCreate
 ) -> TimeBlock:
-    """Change a programme item: the same checks as adding one (``_check_block``)."""
+    """Change a programme item: the same checks as adding one (``_check_block``); a plenary
+    item with notes or photos stays a plenary item (its notes would be nowhere else)."""
     access.require_staff()
     block = _block(session, access=access, block_id=block_id)
     day = _day(session, access=access, day_id=block.day_id)
     _check_block(session, day=day, data=data, block_id=block.id)
+    if data.kind != block.kind and _with_notes(session, block_ids=[id_of(block)]):
+        raise Invalid(
+            {"kind": _("This plenary item has notes or photos, so it stays a plenary item.")}
+        )
     for key, value in data.model_dump().items():
         setattr(block, key, value.strip() if isinstance(value, str) else value)
     session.add(block)
@@ -290,7 +329,30 @@ def update_block(
     return block
 
 
-def delete_block(session: Session, *, access: EventAccess, block_id: int) -> None:
+def delete_block(
+    session: Session,
+    *,
+    access: EventAccess,
+    block_id: int,
+    upload_dir: Path,
+    with_notes: bool = False,
+) -> None:
+    """Delete a programme item. A plenary item with notes or photos is deleted with them
+    only when asked to (``with_notes``): otherwise Conflict, and the page asks. Its photo
+    files go once the deletion is committed."""
+    # Here, not at the top: the notes import the agenda, which imports this module.
+    from app.services.notes import photos
+
     access.require_staff()
-    session.delete(_block(session, access=access, block_id=block_id))
+    block = _block(session, access=access, block_id=block_id)
+    if not with_notes and _with_notes(session, block_ids=[id_of(block)]):
+        raise Conflict(_("This plenary item has notes or photos. Deleting it deletes them too."))
+    files = [
+        photos.path_of(upload_dir, photo, thumb=thumb)
+        for photo in session.exec(select(Photo).where(Photo.block_id == id_of(block))).all()
+        for thumb in (False, True)
+    ]
+    session.delete(block)
     session.commit()
+    for path in files:
+        path.unlink(missing_ok=True)

@@ -6,8 +6,8 @@ created when it has none), counted in the event's own time zone: on the day afte
 
 Deleting an event, from its settings page or by ``purge``, is one function, ``erase``: the rows
 go first (the database cascades from the event to everything in it) and are committed, and only
-then the event's upload folder (its photos). So a delete that is rolled back keeps its files,
-and a photo is never missing for a row that is still there. A process killed between the two
+then the event's upload folder (its photos and logos). So a delete that is rolled back keeps its
+files, and a photo is never missing for a row that is still there. A process killed between the two
 steps leaves a folder without an event; ``purge`` removes such folders too.
 """
 
@@ -26,12 +26,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, SQLModel, col, delete, func, select
 
+from app.i18n import format_list
 from app.models.base import id_of, utcnow
 from app.models.events import Day, Event
 from app.models.notes import NotesPresence
 from app.models.people import AuthSession, MissStreak, RateCounter
 from app.models.topics import IdempotencyKey
 from app.services import ratelimit
+from app.services.events import hosts
 from app.services.notes.editing import PRESENCE_SECONDS
 from app.services.notes.photos import folder
 from app.services.proceedings.archive.schema import ROOT, Plan, plan, row_filter
@@ -94,7 +96,8 @@ def retention(session: Session, *, event: Event) -> Retention:
 class PrivacyNotice:
     """What the join page tells people about their data."""
 
-    host: str  # who runs the event: its organisation, or the event's name
+    host: str  # who runs the event: its organisations joined ("A and B"), or its name
+    host_count: int  # how many that is (the event's name counts as one), for the verb
     contact: str  # how to reach them about personal data ("" when not given)
     contact_href: str  # a mailto: or web link for the contact, or ""
     retention: Retention
@@ -109,8 +112,11 @@ def _contact_href(contact: str) -> str:
 
 
 def notice(session: Session, *, event: Event) -> PrivacyNotice:
+    """The join page's privacy notice, in the current language."""
+    names = hosts.names(session, event_id=id_of(event))
     return PrivacyNotice(
-        host=event.host_organisation or event.name,
+        host=format_list(names) if names else event.name,
+        host_count=max(len(names), 1),
         contact=event.privacy_contact,
         contact_href=_contact_href(event.privacy_contact),
         retention=retention(session, event=event),

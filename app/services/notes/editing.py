@@ -1,5 +1,6 @@
 """Saving notes (versioned, merged three ways, conflicts kept beside the field, a limited number
-of saves a minute) and presence: who is editing now."""
+of saves a minute) and presence: who is editing now. The same for a session's notes
+(``topic_id``) and a plenary item's (``block_id``): each function takes one of the two."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from app.models.base import id_of, utcnow
 from app.models.notes import (
     LINE_MAX,
     MARKDOWN_MAX,
-    TEXT_FIELDS,
     NotesConflict,
     NotesPresence,
     NotesRevision,
@@ -26,7 +26,13 @@ from app.models.notes import (
 from app.services import ratelimit
 from app.services.access import EventAccess
 from app.services.notes.merge import merge3
-from app.services.notes.shared import author_of, require_editor, require_session, values_of
+from app.services.notes.shared import (
+    Subject,
+    author_of,
+    require_editor,
+    require_subject,
+    values_of,
+)
 from app.services.text import too_long
 
 PRESENCE_SECONDS = 60  # a name shows this long after its last heartbeat
@@ -65,11 +71,11 @@ class SaveResult:
     saved_at: dt.datetime | None = None
 
 
-def _clean(changes: dict[str, str]) -> dict[str, str]:
+def _clean(changes: dict[str, str], *, fields: tuple[str, ...]) -> dict[str, str]:
     errors: dict[str, str] = {}
     cleaned: dict[str, str] = {}
     for name, raw in changes.items():
-        if name not in TEXT_FIELDS:
+        if name not in fields:
             continue
         # Browsers send CR LF from text areas; the stored text and every base use LF.
         text = raw.replace("\r\n", "\n").replace("\r", "\n")
@@ -87,35 +93,37 @@ def _clean(changes: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def _locked_notes(session: Session, *, event_id: int, topic_id: int) -> SessionNotes:
+def _locked_notes(session: Session, *, event_id: int, subject: Subject) -> SessionNotes:
     """The notes row, created when missing, locked for this transaction (PostgreSQL: FOR
     UPDATE; SQLite: the request's BEGIN IMMEDIATE already serialises writers)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     session.execute(
         insert(SessionNotes)
-        .values(event_id=event_id, topic_id=topic_id, revision=0, updated_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["topic_id"])
+        .values(event_id=event_id, **subject.values, revision=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[subject.column])
     )
-    query = select(SessionNotes).where(SessionNotes.topic_id == topic_id)
+    query = select(SessionNotes).where(subject.where(SessionNotes))
     if postgres:
         query = query.with_for_update()
     notes = session.exec(query.execution_options(populate_existing=True)).one()
     return notes
 
 
-def _base(session: Session, *, notes: SessionNotes, revision: int) -> dict[str, str]:
+def _base(
+    session: Session, *, notes: SessionNotes, revision: int, fields: tuple[str, ...]
+) -> dict[str, str]:
     if revision == notes.revision:
-        return values_of(notes)
+        return values_of(notes, fields)
     if revision == 0:
-        return values_of(None)
+        return values_of(None, fields)
     row = session.exec(
         select(NotesRevision).where(
             NotesRevision.notes_id == notes.id, NotesRevision.revision == revision
         )
     ).first()
     stored = row.fields if row is not None else {}
-    return {name: str(stored.get(name, "")) for name in TEXT_FIELDS}
+    return {name: str(stored.get(name, "")) for name in fields}
 
 
 def save_wait(now: float | None = None) -> int:
@@ -183,24 +191,28 @@ def save(
     session: Session,
     *,
     access: EventAccess,
-    topic_id: int,
+    topic_id: int | None = None,
+    block_id: int | None = None,
     base_revision: int,
     changes: dict[str, str],
 ) -> SaveResult:
-    """Apply one save of some fields, started from ``base_revision``; merge with what others
-    saved since, and keep what cannot be merged as a conflict (never dropped, never silently
-    overwriting; one open conflict per editor and field, holding their latest text). Counts
-    the save against the person's limit first (committed at once) and raises RateLimited
-    over it, changing nothing else. Commits."""
+    """Apply one save of some fields of a session's (``topic_id``) or a plenary item's
+    (``block_id``) notes, started from ``base_revision``; merge with what others saved since,
+    and keep what cannot be merged as a conflict (never dropped, never silently overwriting;
+    one open conflict per editor and field, holding their latest text). Fields the subject's
+    notes do not have are ignored. Counts the save against the person's limit first
+    (committed at once) and raises RateLimited over it, changing nothing else. Commits."""
+    subject = Subject(topic_id=topic_id, block_id=block_id)
     require_editor(access)
     _limit_saves(session, access=access)
-    require_session(session, access=access, topic_id=topic_id)
-    cleaned = _clean(changes)
-    notes = _locked_notes(session, event_id=access.event_id, topic_id=topic_id)
+    require_subject(session, access=access, subject=subject)
+    fields = subject.fields
+    cleaned = _clean(changes, fields=fields)
+    notes = _locked_notes(session, event_id=access.event_id, subject=subject)
     if not 0 <= base_revision <= notes.revision:
         raise Conflict(_("These notes changed in a way this page does not know. Reload it."))
-    base = _base(session, notes=notes, revision=base_revision)
-    current = values_of(notes)
+    base = _base(session, notes=notes, revision=base_revision, fields=fields)
+    current = values_of(notes, fields)
     key, name = author_of(access)
     result = SaveResult(revision=notes.revision, values=current)
     changed = False
@@ -227,10 +239,10 @@ def save(
             changed = True
     if changed:
         _new_revision(session, notes=notes, editor=key, author=name)
-    _touch_presence(session, access=access, topic_id=topic_id, key=key, name=name, field="")
+    _touch_presence(session, access=access, subject=subject, key=key, name=name, field="")
     session.commit()
     result.revision = notes.revision
-    result.values = values_of(notes)
+    result.values = values_of(notes, fields)
     result.saved_at = notes.updated_at
     return result
 
@@ -246,17 +258,24 @@ def _new_revision(session: Session, *, notes: SessionNotes, editor: str, author:
             event_id=notes.event_id,
             notes_id=id_of(notes),
             revision=notes.revision,
-            fields=values_of(notes),
+            fields=values_of(notes, Subject.of(notes).fields),
             author=author,
             editor=editor,
         )
     )
 
 
-def bump(session: Session, *, access: EventAccess, topic_id: int) -> int:
+def bump(
+    session: Session,
+    *,
+    access: EventAccess,
+    topic_id: int | None = None,
+    block_id: int | None = None,
+) -> int:
     """A new revision with the same text, after a proposal, next step or photo changed: the
     live frame carries revisions, so screens showing these notes fetch them again."""
-    notes = _locked_notes(session, event_id=access.event_id, topic_id=topic_id)
+    subject = Subject(topic_id=topic_id, block_id=block_id)
+    notes = _locked_notes(session, event_id=access.event_id, subject=subject)
     key, name = author_of(access)
     _new_revision(session, notes=notes, editor=key, author=name)
     session.commit()
@@ -277,29 +296,31 @@ def resolve_conflict(session: Session, *, access: EventAccess, conflict_id: int)
     return conflict
 
 
-def topic_of_conflict(session: Session, *, access: EventAccess, conflict_id: int) -> int:
+def subject_of_conflict(session: Session, *, access: EventAccess, conflict_id: int) -> Subject:
+    """The session or plenary item whose notes hold the conflict."""
     conflict = session.get(NotesConflict, conflict_id)
     notes = session.get(SessionNotes, conflict.notes_id) if conflict is not None else None
     if notes is None or notes.event_id != access.event_id:
         raise NotFound(_("There is no such text to merge."))
-    return notes.topic_id
+    return Subject.of(notes)
 
 
 # --- presence --------------------------------------------------------------------------------
 
 
 def _touch_presence(
-    session: Session, *, access: EventAccess, topic_id: int, key: str, name: str, field: str
+    session: Session, *, access: EventAccess, subject: Subject, key: str, name: str, field: str
 ) -> bool:
     row = session.exec(
-        select(NotesPresence).where(NotesPresence.topic_id == topic_id, NotesPresence.editor == key)
+        select(NotesPresence).where(subject.where(NotesPresence), NotesPresence.editor == key)
     ).first()
     now = utcnow()
     if row is None:
         session.add(
             NotesPresence(
                 event_id=access.event_id,
-                topic_id=topic_id,
+                topic_id=subject.topic_id,
+                block_id=subject.block_id,
                 editor=key,
                 name=name,
                 field=field,
@@ -315,30 +336,47 @@ def _touch_presence(
     return True
 
 
-def heartbeat(session: Session, *, access: EventAccess, topic_id: int, field: str) -> bool:
-    """Someone is typing in ``field``. True when the live screens should hear of it (a new
-    editor, another field, or the last word older than PRESENCE_REFRESH); heartbeats in
-    between change nothing, so twenty phones typing do not flood every screen."""
+def heartbeat(
+    session: Session,
+    *,
+    access: EventAccess,
+    topic_id: int | None = None,
+    block_id: int | None = None,
+    field: str,
+) -> bool:
+    """Someone is typing in ``field`` of a session's or a plenary item's notes. True when the
+    live screens should hear of it (a new editor, another field, or the last word older than
+    PRESENCE_REFRESH); heartbeats in between change nothing, so twenty phones typing do not
+    flood every screen."""
+    subject = Subject(topic_id=topic_id, block_id=block_id)
     require_editor(access)
-    require_session(session, access=access, topic_id=topic_id)
-    if field not in (*TEXT_FIELDS, "proposal", "step", ""):
+    require_subject(session, access=access, subject=subject)
+    others = () if subject.is_plenary else ("proposal", "step")
+    if field not in (*subject.fields, *others, ""):
         field = ""
     key, name = author_of(access)
     changed = _touch_presence(
-        session, access=access, topic_id=topic_id, key=key, name=name, field=field
+        session, access=access, subject=subject, key=key, name=name, field=field
     )
     session.commit()
     return changed
 
 
-def leave(session: Session, *, access: EventAccess, topic_id: int) -> bool:
+def leave(
+    session: Session,
+    *,
+    access: EventAccess,
+    topic_id: int | None = None,
+    block_id: int | None = None,
+) -> bool:
     """Someone stopped editing; True when they had been shown."""
+    subject = Subject(topic_id=topic_id, block_id=block_id)
     require_editor(access)
     key, _name = author_of(access)
     gone = session.execute(
         delete(NotesPresence).where(
             col(NotesPresence.event_id) == access.event_id,
-            col(NotesPresence.topic_id) == topic_id,
+            subject.where(NotesPresence),
             col(NotesPresence.editor) == key,
         )
     )

@@ -42,6 +42,7 @@ from app.models.events import Role
 from app.models.notes import CAPTION_MAX, Photo
 from app.services import ratelimit
 from app.services.access import STAFF, EventAccess
+from app.services.notes.shared import Subject, require_subject
 from app.services.text import check_length
 
 MAX_BYTES = 15 * 1024 * 1024
@@ -210,7 +211,7 @@ def _remove(upload_dir: Path, photo: Photo) -> None:
         path_of(upload_dir, photo, thumb=thumb).unlink(missing_ok=True)
 
 
-# --- photos of a session -------------------------------------------------------------------
+# --- photos of a session or a plenary item ------------------------------------------------
 
 
 def _uploader(access: EventAccess) -> tuple[int | None, int | None]:
@@ -243,19 +244,20 @@ def add(
     session: Session,
     *,
     access: EventAccess,
-    topic_id: int,
+    topic_id: int | None = None,
+    block_id: int | None = None,
     data: bytes,
     caption: str,
     upload_dir: Path,
     browser_key: str | None = None,
 ) -> Photo:
-    """Check, clean and store a photo of a session (participants and staff).
+    """Check, clean and store a photo of a session (``topic_id``) or a plenary item
+    (``block_id``): participants and staff.
 
     ``browser_key`` names the browser (its session cookie's hash): its uploads count together
     whichever participant it is.
     """
-    from app.services.notes.shared import require_session
-
+    subject = Subject(topic_id=topic_id, block_id=block_id)
     access.require(Role.PARTICIPANT, *STAFF)
     caption = " ".join(caption.split())
     check_length(caption, CAPTION_MAX, field="caption")
@@ -269,17 +271,20 @@ def add(
     # Decoded and re-encoded outside any transaction: on SQLite a write transaction holds the
     # whole database, and this takes a good part of a second for a large photo.
     processed = process(data)
-    require_session(session, access=access, topic_id=topic_id)
+    require_subject(session, access=access, subject=subject)
     count = session.exec(
         select(func.count())
         .select_from(Photo)
-        .where(Photo.event_id == access.event_id, Photo.topic_id == topic_id)
+        .where(Photo.event_id == access.event_id, subject.where(Photo))
     ).one()
     if count >= PER_SESSION:
+        if subject.is_plenary:
+            raise Conflict(_("This plenary item has 30 photos already. Delete one to add another."))
         raise Conflict(_("This session has 30 photos already. Delete one to add another."))
     photo = Photo(
         event_id=access.event_id,
-        topic_id=topic_id,
+        topic_id=subject.topic_id,
+        block_id=subject.block_id,
         key=secrets.token_urlsafe(24),
         caption=caption,
         width=processed.width,
@@ -305,23 +310,28 @@ def add(
     return photo
 
 
-def of_session(session: Session, *, event_id: int, topic_id: int) -> list[Photo]:
+def of_subject(session: Session, *, event_id: int, subject: Subject) -> list[Photo]:
+    """The photos of one session or plenary item, oldest first."""
     return list(
         session.exec(
             select(Photo)
-            .where(Photo.event_id == event_id, Photo.topic_id == topic_id)
+            .where(Photo.event_id == event_id, subject.where(Photo))
             .order_by(col(Photo.id))
         ).all()
     )
 
 
-def of_event(session: Session, *, event_id: int) -> dict[int, list[Photo]]:
-    """Topic id → its photos, oldest first (one query)."""
-    found: dict[int, list[Photo]] = {}
+def of_session(session: Session, *, event_id: int, topic_id: int) -> list[Photo]:
+    return of_subject(session, event_id=event_id, subject=Subject(topic_id=topic_id))
+
+
+def of_event(session: Session, *, event_id: int) -> dict[Subject, list[Photo]]:
+    """Each session's and plenary item's photos, oldest first, by subject (one query)."""
+    found: dict[Subject, list[Photo]] = {}
     for photo in session.exec(
         select(Photo).where(Photo.event_id == event_id).order_by(col(Photo.id))
     ).all():
-        found.setdefault(photo.topic_id, []).append(photo)
+        found.setdefault(Subject.of(photo), []).append(photo)
     return found
 
 

@@ -18,8 +18,8 @@ from app.models.notes import (
 )
 from app.models.schedule import CheckIn
 from app.services import markdown
-from app.services.notes.reading import notes_by_topic, steps_by_topic
-from app.services.notes.shared import values_of
+from app.services.notes.reading import notes_by_subject, steps_by_topic
+from app.services.notes.shared import Subject, values_of
 from app.services.people import naming as people_naming
 from app.services.people.naming import Naming
 from app.services.schedule import agenda
@@ -74,7 +74,7 @@ def report(
     plan = agenda.load_published(session, event=event)
     if naming is None:
         naming = people_naming.load(session, event_id=event_id)
-    all_notes = notes_by_topic(session, event_id=event_id)
+    all_notes = notes_by_subject(session, event_id=event_id)
     dots = dict(
         session.exec(
             select(ProposalVote.proposal_id, func.count(col(ProposalVote.id)))
@@ -103,7 +103,8 @@ def report(
         checkins.setdefault(topic_id, []).append(participant_id)
     found: list[SessionReport] = []
     for cell in ordered_sessions(plan):
-        notes = all_notes.get(cell.topic_id)
+        subject = Subject(topic_id=cell.topic_id)
+        notes = all_notes.get(subject)
         values = values_of(notes)
         present = checkins.get(cell.topic_id, [])
         typed = values["conveners"].strip()
@@ -131,7 +132,7 @@ def report(
                         width=photo.width,
                         height=photo.height,
                     )
-                    for photo in pictures.get(cell.topic_id, [])
+                    for photo in pictures.get(subject, [])
                 ],
                 revision=notes.revision if notes is not None else 0,
                 updated_at=notes.updated_at if notes is not None and notes.revision else None,

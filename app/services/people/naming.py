@@ -2,9 +2,10 @@
 
 A participant is named only if they agreed to appear by name (``Participant.consent_report``);
 anyone else, and anyone whose participant row is gone, is "a participant" (or counted:
-"Mira and 1 more"). Their organisation goes with their name: it is shown only beside the
-name of someone who agreed, and an organisation that only people who did not agree gave is
-never written out.
+"Mira and 1 more"), in the output's language: a list typed by hand that names someone who
+may not be named is written anew in that language, not patched with one of its words. Their
+organisation goes with their name: it is shown only beside the name of someone who agreed,
+and an organisation that only people who did not agree gave is never written out.
 
 Every public output applies it through ``Naming``: the proceedings in every format (and the
 CSV tables), the calendar feeds, the door signs, the printable agenda, the projector board
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.i18n import _, ngettext
+from app.i18n import LOCALES, _, format_list, gettext_in, ngettext
 from app.models.notes import Commitment
 from app.models.people import Participant
 from app.models.topics import Topic, TopicConvener
@@ -44,6 +45,35 @@ def replace_parts(text: str, folded: set[str], by: str) -> str:
     return "".join(
         by if index % 2 == 0 and fold(part) in folded else part for index, part in enumerate(parts)
     )
+
+
+def anonymous() -> set[str]:
+    """ "a participant" in every language we ship, folded: what forgetting someone leaves in
+    text typed by hand (``privacy``), in the event's language at the time."""
+    return {fold(gettext_in(locale, "a participant")) for locale in LOCALES}
+
+
+def relist(text: str, folded: set[str]) -> str:
+    """Text typed by hand that lists people, as the current language says it once some of
+    them may not be named: unchanged when no part is, case and spaces aside, one of
+    ``folded`` or "a participant" in any language; else the list anew, the other parts as
+    typed and those counted, joined in the current language ("Ahmad and a participant",
+    "Ahmad и 2 участници"). Replacing a part in place would put a word of the output's
+    language between the typed ones ("Ahmad and участник")."""
+    hidden = folded | anonymous()
+    items = _WHO_PARTS.split(text)[::2]
+    others = sum(1 for item in items if fold(item) in hidden)
+    if not others:
+        return text
+    kept = [item.strip() for item in items if item.strip() and fold(item) not in hidden]
+    return format_list([*kept, participants(others)])
+
+
+def participants(number: int) -> str:
+    """ "a participant", "2 participants": people counted, not named."""
+    if number == 1:
+        return _("a participant")
+    return ngettext("%(count)s participant", "%(count)s participants", number) % {"count": number}
 
 
 def counted(names: list[str], others: int) -> str:
@@ -118,11 +148,13 @@ class Naming:
         return folded in self.names and folded not in self.hidden
 
     def screen(self, text: str) -> str:
-        """Text typed by hand that may name people (a "who", the notes' conveners line), with
-        every part that is exactly the name, or the organisation, of someone who did not
-        agree to be named (case and spaces aside) replaced by "a participant"."""
+        """Text typed by hand that may name people (a "who", the notes' conveners line):
+        as typed, unless a part of it is exactly the name, or the organisation, of someone who
+        did not agree to be named (case and spaces aside), or "a participant" that forgetting
+        someone left; then the list anew in the current language, those parts counted
+        (``relist``)."""
         self._require_complete()
-        return replace_parts(text, self.hidden, _("a participant"))
+        return relist(text, self.hidden)
 
     def pledger(self, commitment: Commitment) -> str:
         """Who a commitment is by. A participant who agreed to be named, or staff: what they

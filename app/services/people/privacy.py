@@ -33,7 +33,7 @@ from sqlmodel import Session, col, delete, select, update
 from app.errors import NotFound
 from app.i18n import _, use_locale
 from app.models.base import MAX_ID, id_of
-from app.models.events import Event, Phase
+from app.models.events import Event, Phase, TimeBlock
 from app.models.maps import Map, MapCard, MapPlusOne
 from app.models.notes import (
     Commitment,
@@ -353,14 +353,26 @@ def _sessions_part(
     checkins = session.exec(
         select(CheckIn).where(CheckIn.participant_id == person_id).order_by(col(CheckIn.id))
     ).all()
+    plenaries = {
+        id_of(block): block.title
+        for block in session.exec(select(TimeBlock).where(TimeBlock.event_id == event.id)).all()
+    }
+
+    def about(topic_id: int | None, block_id: int | None) -> dict[str, Any]:
+        """What a row is about: a session, or a plenary item of the programme."""
+        if block_id is not None:
+            return {"plenary_id": block_id, "plenary": plenaries.get(block_id, "")}
+        assert topic_id is not None
+        return {"topic_id": topic_id, "session": titles.get(topic_id, "")}
+
     revisions = session.exec(
-        select(NotesRevision, SessionNotes.topic_id)
+        select(NotesRevision, SessionNotes.topic_id, SessionNotes.block_id)
         .join(SessionNotes, SessionNotes.id == NotesRevision.notes_id)  # type: ignore[arg-type]
         .where(NotesRevision.event_id == event.id, NotesRevision.editor == editor)
         .order_by(col(NotesRevision.id))
     ).all()
     conflicts = session.exec(
-        select(NotesConflict, SessionNotes.topic_id)
+        select(NotesConflict, SessionNotes.topic_id, SessionNotes.block_id)
         .join(SessionNotes, SessionNotes.id == NotesConflict.notes_id)  # type: ignore[arg-type]
         .where(NotesConflict.event_id == event.id, NotesConflict.editor == editor)
         .order_by(col(NotesConflict.id))
@@ -380,27 +392,26 @@ def _sessions_part(
         ],
         "notes_revisions": [
             {
-                "topic_id": topic_id,
-                "session": titles.get(topic_id, ""),
+                **about(topic_id, block_id),
                 "revision": revision.revision,
                 "saved_at": _when(revision.created_at),
                 "fields": revision.fields,
             }
-            for revision, topic_id in revisions
+            for revision, topic_id, block_id in revisions
         ],
         "notes_kept_aside": [
             {
-                "topic_id": topic_id,
+                **about(topic_id, block_id),
                 "field": conflict.field,
                 "text": conflict.text,
                 "kept_at": _when(conflict.created_at),
                 "merged_at": _when(conflict.resolved_at),
             }
-            for conflict, topic_id in conflicts
+            for conflict, topic_id, block_id in conflicts
         ],
         "photos": [
             {
-                "topic_id": photo.topic_id,
+                **about(photo.topic_id, photo.block_id),
                 "caption": photo.caption,
                 "url": f"{base_url}/e/{event.slug}/photos/{photo.id}/full",
                 "uploaded_at": _when(photo.created_at),

@@ -14,7 +14,8 @@ Parts of the day that other areas own are read by their services and filled into
 and every renderer shows them only when they hold something (``parts``):
 
 - ``ReportSession.notes`` (``SessionNotesView``) and ``ReportSession.photos`` (``PhotoView``):
-  session notes and flipchart photos (``attach_part_a``);
+  session notes and flipchart photos, and the same for ``Report.plenaries``
+  (``ReportPlenary``, the programme's plenary items, made here) (``attach_part_a``);
 - ``Report.priorities`` (``PriorityView``) and ``Report.actions`` (``ActionView``): the
   convergence vote on proposals, the sessions' next steps and the commitments
   (``attach_part_a``);
@@ -27,28 +28,39 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from babel.dates import format_date
 from sqlmodel import Session, col, select
 
-from app.i18n import LOCALES, _, use_locale
+from app.errors import NotFound
+from app.i18n import (
+    LOCALES,
+    _,
+    format_day,
+    format_days,
+    format_list,
+    language_name,
+    use_locale,
+)
 from app.models.base import id_of, utcnow
 from app.models.events import BLOCK_KIND_LABELS, BlockKind, Event, EventMember, Role
 from app.models.people import ORG_TYPE_LABELS, Participant, User
 from app.models.schedule import CheckIn
 from app.models.topics import Topic, TopicStatus, Vote
 from app.services.access import EventAccess
+from app.services.events import hosts as event_hosts
 from app.services.people import naming as people_naming
 from app.services.people.naming import Naming
 from app.services.proceedings import parts
 from app.services.proceedings.report import (
     AttendanceRow,
     Figure,
+    HostView,
     OrganisationView,
     PersonView,
     Presence,
     ProgrammeDay,
     ProgrammeRow,
     Report,
+    ReportPlenary,
     ReportSession,
     TopicRow,
     VoteRow,
@@ -57,10 +69,32 @@ from app.services.schedule import agenda as agenda_service
 from app.services.topics import conveners as convener_queries
 
 
+def report_locales(event: Event) -> list[str]:
+    """The languages the proceedings can be had in: every language we ship a catalogue for,
+    the event's own first, in the event's order."""
+    own = [code for code in event.languages if code in LOCALES]
+    return own + [code for code in LOCALES if code not in own]
+
+
 def report_locale(event: Event) -> str:
-    """Interface strings of the report: the event's main language when we ship it."""
-    main = event.languages[0] if event.languages else "en"
-    return main if main in LOCALES else "en"
+    """The report's language unless one is chosen: the event's first language that we ship,
+    else English."""
+    return report_locales(event)[0]
+
+
+def choose_locale(event: Event, requested: str | None) -> str:
+    """The report's language: ``requested`` (a download's ``?lang=``, the command's
+    ``--lang``) if we ship it, the event's default when none is asked for."""
+    if not requested:
+        return report_locale(event)
+    if requested not in LOCALES:
+        names = format_list([language_name(code) for code in report_locales(event)])
+        raise NotFound(
+            _("The proceedings come in %(languages)s, not in that language.")
+            % {"languages": names},
+            field="lang",
+        )
+    return requested
 
 
 def _hhmm(value: dt.time) -> str:
@@ -68,28 +102,21 @@ def _hhmm(value: dt.time) -> str:
 
 
 def _date_label(date: dt.date, locale: str) -> str:
-    return format_date(date, format="long", locale=locale)
+    return format_day(date, weekday=False, locale=locale)
 
 
-def _dates(days: list[dt.date], locale: str) -> str:
-    if not days:
-        return ""
-    first, last = min(days), max(days)
-    if first == last:
-        return _date_label(first, locale)
-    return f"{_date_label(first, locale)} – {_date_label(last, locale)}"
-
-
-def build(session: Session, *, access: EventAccess) -> Report:
-    """The event's proceedings, for its organisers and facilitators."""
+def build(session: Session, *, access: EventAccess, locale: str | None = None) -> Report:
+    """The event's proceedings, for its organisers and facilitators, in ``locale`` (one of
+    ``app.i18n.LOCALES``; the event's default when ``None``)."""
     access.require_staff()
-    return build_for_event(session, event=access.event)
+    return build_for_event(session, event=access.event, locale=locale)
 
 
-def build_for_event(session: Session, *, event: Event) -> Report:
+def build_for_event(session: Session, *, event: Event, locale: str | None = None) -> Report:
     """The proceedings without an access check: for the command line, run by the server's
-    administrator."""
-    locale = report_locale(event)
+    administrator. A language we do not ship is refused (``NotFound``) before anything is
+    read."""
+    locale = choose_locale(event, locale)
     naming = people_naming.load(session, event_id=id_of(event))
     with use_locale(locale):
         report = _build(session, event=event, locale=locale, naming=naming)
@@ -221,14 +248,16 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         slug=event.slug,
         language=event.languages[0] if event.languages else "en",
         locale=locale,
-        dates=_dates([day.day.date for day in grid.days], locale),
+        dates=format_days([day.day.date for day in grid.days], locale=locale),
         venue=event.venue,
         description=event.description,
         organisers=list(organisers),
         acknowledgement=event.report_acknowledgement,
         generated_at=utcnow(),
+        time_zone=agenda_service.zone(event),
         rooms=[room.name for room in grid.rooms],
         days=_programme(grid, sessions, locale),
+        plenaries=_plenaries(grid, locale),
         topics=topic_rows,
         sessions=sessions,
         votes=votes,
@@ -242,6 +271,11 @@ def _build(session: Session, *, event: Event, locale: str, naming: Naming) -> Re
         organisation_count=len(org_names),
         organisations_by_type=organisations_by_type,
         vote_count=len(votes),
+        hosts=[
+            HostView(host.name, event_hosts.logo_relative_path(host))
+            for host in event_hosts.of_event(session, event_id=event_id)
+        ],
+        summary=event.report_summary,
     )
 
 
@@ -293,9 +327,27 @@ def _sessions(
                 dots=dots[item.topic_id],
                 attendance=len(present.get(item.topic_id, [])),
                 attendees=sorted(attendees, key=str.casefold),
+                date=day.date if day else None,
             )
         )
     return result
+
+
+def _plenaries(grid: agenda_service.Agenda, locale: str) -> list[ReportPlenary]:
+    """The programme's plenary items in programme order; ``parts`` adds their notes."""
+    return [
+        ReportPlenary(
+            block_id=id_of(block),
+            title=block.title,
+            presenter=block.presenter,
+            day=_date_label(day.day.date, locale),
+            starts=_hhmm(block.starts_at),
+            ends=_hhmm(block.ends_at),
+        )
+        for day in grid.days
+        for block in day.blocks
+        if block.kind == BlockKind.PLENARY
+    ]
 
 
 def _programme(
@@ -314,6 +366,7 @@ def _programme(
                 ends=_hhmm(block.ends_at),
                 title=block.title,
                 presenter=block.presenter,
+                block_id=id_of(block),
             )
             if block.kind == BlockKind.SLOT:
                 row.cells = [by_cell.get((id_of(block), id_of(room))) for room in grid.rooms]

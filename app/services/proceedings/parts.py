@@ -11,11 +11,12 @@ from sqlmodel import Session
 from app.i18n import N_, _, use_locale
 from app.models.base import id_of
 from app.models.events import Event
-from app.models.notes import MARKDOWN_FIELDS
+from app.models.notes import MARKDOWN_FIELDS, SessionNotes
 from app.services.convergence import priorities
 from app.services.maps import export as map_export
 from app.services.maps import views as map_views
 from app.services.notes import photos, reading
+from app.services.notes.shared import Subject
 from app.services.people.naming import Naming
 from app.services.proceedings.report import (
     ActionView,
@@ -43,7 +44,10 @@ NOTE_FIELDS = (
 
 
 def attach_part_a(session: Session, *, report: Report, event: Event, naming: Naming) -> None:
-    """Session notes, photos, priorities and action plans, in seven queries.
+    """Session and plenary notes, photos, priorities and action plans, in seven queries.
+
+    Per plenary item (found by ``block_id``): its notes' non-empty fields, labelled as on the
+    notes form, with the note takers named as for sessions, and its photos.
 
     Per session (found by ``topic_id``): the notes' non-empty fields, labelled as on the
     notes form; its proposals (oldest first) with their dots when the event had a
@@ -59,9 +63,9 @@ def attach_part_a(session: Session, *, report: Report, event: Event, naming: Nam
     (``Naming.screen`` and ``Naming.pledger``).
     """
     event_id = id_of(event)
-    saved = reading.notes_by_topic(session, event_id=event_id)
+    saved = reading.notes_by_subject(session, event_id=event_id)
     steps = reading.steps_by_topic(session, event_id=event_id)
-    authors = reading.authors_by_topic(session, event_id=event_id)
+    authors = reading.authors_by_subject(session, event_id=event_id)
     pictures = photos.of_event(session, event_id=event_id)
     ranked = priorities.priorities(session, event_id=event_id)
     voted = any(priority.dots for priority in ranked)
@@ -69,36 +73,47 @@ def attach_part_a(session: Session, *, report: Report, event: Event, naming: Nam
     for priority in sorted(ranked, key=lambda item: item.proposal_id):
         proposals[priority.topic_id].append(priority)
 
+    def fields_of(row: SessionNotes | None) -> list[NoteField]:
+        return [
+            NoteField(_(label), text, markdown=name in MARKDOWN_FIELDS)
+            for name, label in NOTE_FIELDS
+            if row is not None and (text := getattr(row, name)).strip()
+        ]
+
+    def authors_of(subject: Subject) -> list[str]:
+        return [name for name in authors.get(subject, []) if naming.may_name(name)]
+
+    def photos_of(subject: Subject) -> list[PhotoView]:
+        return [
+            PhotoView(
+                path=photos.relative_path(photo),
+                caption=photo.caption,
+                thumbnail=photos.relative_path(photo, thumb=True),
+            )
+            for photo in pictures.get(subject, [])
+        ]
+
     with use_locale(report.locale):
+        for plenary in report.plenaries:
+            subject = Subject(block_id=plenary.block_id)
+            if fields := fields_of(saved.get(subject)):
+                plenary.notes = SessionNotesView(fields=fields, authors=authors_of(subject))
+            plenary.photos = photos_of(subject)
         for item in report.sessions:
-            row = saved.get(item.topic_id)
-            fields = [
-                NoteField(_(label), text, markdown=name in MARKDOWN_FIELDS)
-                for name, label in NOTE_FIELDS
-                if row is not None and (text := getattr(row, name)).strip()
-            ]
+            subject = Subject(topic_id=item.topic_id)
+            row = saved.get(subject)
+            fields = fields_of(row)
             offered = [
                 ProposalView(priority.text, priority.dots if voted else None)
                 for priority in proposals.get(item.topic_id, [])
             ]
             if fields or offered:
                 item.notes = SessionNotesView(
-                    fields=fields,
-                    proposals=offered,
-                    authors=[
-                        name for name in authors.get(item.topic_id, []) if naming.may_name(name)
-                    ],
+                    fields=fields, proposals=offered, authors=authors_of(subject)
                 )
             if row is not None and row.participant_count is not None:
                 item.attendance = row.participant_count
-            item.photos = [
-                PhotoView(
-                    path=photos.relative_path(photo),
-                    caption=photo.caption,
-                    thumbnail=photos.relative_path(photo, thumb=True),
-                )
-                for photo in pictures.get(item.topic_id, [])
-            ]
+            item.photos = photos_of(subject)
         report.priorities = [
             PriorityView(priority.rank, priority.text, priority.dots, priority.session_title)
             for priority in ranked

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.events import BlockKind
 from app.services.people import naming
 
@@ -189,10 +189,16 @@ class ReportSession:
     attendees: list[str] = field(default_factory=list)  # the consenting ones among them
     notes: SessionNotesView | None = None  # None: nothing written, no proposal
     photos: list[PhotoView] = field(default_factory=list)
+    date: dt.date | None = None  # the day's date, for data formats (``day`` is its label)
 
     @property
     def when(self) -> str:
         return f"{self.day}, {self.starts}–{self.ends}"
+
+    @property
+    def has_record(self) -> bool:
+        """Whether the report gives the session an entry of its own: notes or photos."""
+        return bool((self.notes and not self.notes.is_empty) or self.photos)
 
 
 @dataclass
@@ -206,6 +212,7 @@ class ProgrammeRow:
     title: str = ""
     presenter: str = ""
     cells: list[ReportSession | None] = field(default_factory=list)
+    block_id: int = 0  # a plenary's entry is ``plenary-{block_id}``
 
     @property
     def is_slot(self) -> bool:
@@ -264,16 +271,37 @@ class OrganisationView:
 
 @dataclass
 class Figure:
+    """A key figure; ``note`` says how it relates to the tables ("1 not named")."""
+
     label: str
     value: int
+    note: str = ""
+
+
+@dataclass
+class ContentsEntry:
+    """A line of the table of contents: the section's anchor (the HTML id, the Markdown
+    anchor) and its heading, with its entries (sessions, plenaries) one level down."""
+
+    anchor: str
+    label: str
+    children: list[ContentsEntry] = field(default_factory=list)
+
+
+# The key outcomes show the priorities with the most dots; the full list comes later.
+TOP_PRIORITIES = 5
+# More rooms than this and the programme's grid gets landscape pages in print.
+PORTRAIT_ROOMS = 4
 
 
 @dataclass
 class Report:
     event_name: str
     slug: str
-    language: str  # the event's main language: the report's content is in it
-    locale: str  # interface strings: the main language if en or bg, else English
+    language: str  # the event's main language: most of what people typed is in it
+    # The report's language, chosen at export (``build.choose_locale``): every label and
+    # generated sentence is in it, and documents declare it as theirs (``lang``).
+    locale: str
     dates: str
     venue: str
     description: str
@@ -301,31 +329,154 @@ class Report:
     summary: str = ""
     # The programme's plenary items in programme order, with their notes and photos.
     plenaries: list[ReportPlenary] = field(default_factory=list)
+    # The event's time zone: data formats write timestamps in it, with their offset.
+    time_zone: dt.tzinfo = dt.UTC
 
     @property
     def notes_count(self) -> int:
         return sum(1 for item in self.sessions if item.notes and not item.notes.is_empty)
 
     @property
+    def photos(self) -> list[PhotoView]:
+        """Every photo the report shows: the sessions', then the plenaries'."""
+        return [photo for item in self.sessions for photo in item.photos] + [
+            photo for item in self.plenaries for photo in item.photos
+        ]
+
+    @property
     def photo_count(self) -> int:
-        return sum(len(item.photos) for item in self.sessions)
+        return len(self.photos)
 
     @property
     def has_programme(self) -> bool:
         return any(day.rows for day in self.days)
 
+    @property
+    def wide_programme(self) -> bool:
+        """A grid too wide for a portrait page: only then does print turn the page."""
+        return len(self.rooms) > PORTRAIT_ROOMS
+
+    @property
+    def entries(self) -> list[ReportSession]:
+        """The sessions shown with an entry of their own: those with notes or photos."""
+        return [item for item in self.sessions if item.has_record]
+
+    @property
+    def unreported(self) -> list[ReportSession]:
+        """The sessions no one wrote a report for: listed together in one short table."""
+        return [item for item in self.sessions if not item.has_record]
+
+    @property
+    def recorded_plenaries(self) -> list[ReportPlenary]:
+        return [item for item in self.plenaries if item.has_record]
+
+    @property
+    def plenary_anchors(self) -> set[int]:
+        """The plenary rows of the programme that link to an entry."""
+        return {item.block_id for item in self.recorded_plenaries}
+
+    @property
+    def top_priorities(self) -> list[PriorityView]:
+        return self.priorities[:TOP_PRIORITIES]
+
+    @property
+    def more_priorities(self) -> bool:
+        """More priorities than the key outcomes show: the full list gets its own section."""
+        return len(self.priorities) > TOP_PRIORITIES
+
+    @property
+    def commitments(self) -> list[ActionView]:
+        """The commitments of the action planning (each for a priority), not next steps."""
+        return [action for action in self.actions if action.priority]
+
+    @property
+    def has_outcomes(self) -> bool:
+        return bool(self.priorities or self.commitments)
+
+    @property
+    def unnamed_organisations(self) -> int:
+        """Organisations counted but not listed: only people who did not agree to be named
+        gave them (``organisations`` holds those a consenting participant gave)."""
+        return max(self.organisation_count - len(self.organisations), 0)
+
     def figures(self) -> list[Figure]:
         """The key figures, labelled in the current locale (renderers call this inside
-        ``use_locale(report.locale)``)."""
+        ``use_locale(report.locale)``). Where a table lists fewer than a figure counts, the
+        figure says so, so that the two agree."""
+        named = len(self.participants)
+        unnamed = self.unnamed_organisations
+        unreported = len(self.unreported)
         return [
-            Figure(_("Participants"), self.participant_count),
-            Figure(_("Organisations"), self.organisation_count),
+            Figure(
+                _("Participants"),
+                self.participant_count,
+                _count(ngettext("%(num)d named", "%(num)d named", named), named)
+                if named < self.participant_count
+                else "",
+            ),
+            Figure(
+                _("Organisations"),
+                self.organisation_count,
+                _count(ngettext("%(num)d not named", "%(num)d not named", unnamed), unnamed)
+                if unnamed
+                else "",
+            ),
             Figure(_("Topics proposed"), len(self.topics)),
             Figure(_("Dots cast"), self.vote_count),
-            Figure(_("Sessions held"), len(self.sessions)),
+            Figure(
+                _("Sessions held"),
+                len(self.sessions),
+                _count(
+                    ngettext("%(num)d without a report", "%(num)d without a report", unreported),
+                    unreported,
+                )
+                if unreported
+                else "",
+            ),
             Figure(_("Sessions with notes"), self.notes_count),
             Figure(_("Photos"), self.photo_count),
         ]
+
+    def contents(self) -> list[ContentsEntry]:
+        """The table of contents, in the order every format lays the sections out, with only
+        the sections that hold something (labels in the current locale)."""
+        entry = ContentsEntry
+        out = []
+        if self.summary.strip():
+            out.append(entry("summary", _("Executive summary")))
+        out.append(entry("figures", _("Key figures")))
+        if self.has_outcomes:
+            out.append(entry("outcomes", _("Key outcomes")))
+        if self.has_programme:
+            out.append(entry("programme", _("Programme")))
+        if self.recorded_plenaries:
+            plenaries = [
+                entry(f"plenary-{item.block_id}", item.title or _("Plenary"))
+                for item in self.recorded_plenaries
+            ]
+            out.append(entry("plenaries", _("Plenaries"), plenaries))
+        if self.topics:
+            out.append(entry("topics", _("Topics and dots")))
+        if self.sessions:
+            sessions = [
+                entry(f"session-{item.number}", f"{item.number}. {item.title}")
+                for item in self.entries
+            ]
+            if self.unreported:
+                sessions.append(entry("unreported", _("Sessions without a written report")))
+            out.append(entry("sessions", _("Sessions"), sessions))
+        if self.more_priorities:
+            out.append(entry("priorities", _("Priorities")))
+        if self.actions:
+            out.append(entry("actions", _("Action plans")))
+        if self.maps:
+            out.append(entry("activities", _("Other activities of the day")))
+        out.append(entry("participants", _("Participants and organisations")))
+        return out
+
+
+def _count(message: str, number: int) -> str:
+    return message % {"num": number}
 
 
 class Presence(NamedTuple):

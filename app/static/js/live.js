@@ -52,28 +52,31 @@
     }
   });
 
+  // Send an idempotent request again with the same key, so the server counts it at most once:
+  // after no answer (Wi-Fi dropped) or a 503 (the server's database restarting; the flash says
+  // so meanwhile). False once out of tries.
+  function retryLater(elt) {
+    var tries = Number(elt.getAttribute("data-retries") || 0);
+    if (tries >= 4) { return false; }
+    elt.setAttribute("data-retries", String(tries + 1));
+    setTimeout(function () { htmx.trigger(elt, "retry"); }, 700 * (tries + 1));
+    return true;
+  }
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     var xhr = event.detail.xhr;
-    if (elt && elt.removeAttribute && xhr && xhr.status > 0) {
-      elt.removeAttribute("data-key");
-      elt.removeAttribute("data-retries");
-    }
+    if (!elt || !elt.removeAttribute || !xhr || xhr.status === 0) { return; }
+    if (xhr.status === 503 && elt.hasAttribute("data-idempotent") && retryLater(elt)) { return; }
+    elt.removeAttribute("data-key");
+    elt.removeAttribute("data-retries");
   });
 
-  // The request never got an answer (Wi-Fi dropped): send it again with the same key, so the
-  // server counts it at most once.
   document.addEventListener("htmx:sendError", function (event) {
     var elt = event.detail.elt;
-    if (!elt || !elt.hasAttribute("data-idempotent")) { return; }
-    var tries = Number(elt.getAttribute("data-retries") || 0);
-    if (tries < 4) {
-      elt.setAttribute("data-retries", String(tries + 1));
-      setTimeout(function () { htmx.trigger(elt, "retry"); }, 700 * (tries + 1));
-    } else {
-      var flash = document.getElementById("flash");
-      if (flash) { flash.textContent = flash.getAttribute("data-offline") || ""; }
-    }
+    if (!elt || !elt.hasAttribute("data-idempotent") || retryLater(elt)) { return; }
+    var flash = document.getElementById("flash");
+    if (flash) { flash.textContent = flash.getAttribute("data-offline") || ""; }
   });
 
   function applyMyState() {
@@ -340,6 +343,41 @@
     setTimeout(function () { document.body.classList.toggle("typing", !!typing(document.activeElement)); }, 0);
   });
 
+  // What a screen reader hears of the live frames: the regions htmx swaps on every frame are
+  // not live regions themselves (each swap would be read out); an element of a frame with
+  // data-announce speaks through #announcer when that value changes: the phase at once, the
+  // tallies (data-announce-quiet) at most once per quiet interval (#announcer's data-quiet-ms,
+  // which any announcement starts anew), with the latest summary.
+  var announced = {};
+  var quietUntil = 0;
+  var quietTimer = null;
+  function speak(text) {
+    var announcer = document.getElementById("announcer");
+    if (!announcer || !text) { return; }
+    announcer.textContent = text;
+    quietUntil = Date.now() + (Number(announcer.getAttribute("data-quiet-ms")) || 0);
+  }
+  function spoken(element) {
+    return (element.getAttribute("data-announce-text") || element.textContent).replace(/\s+/g, " ").trim();
+  }
+  function announce(first) {
+    var pending = null;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-announce]"), function (element) {
+      var key = element.getAttribute("data-announce");
+      var before = announced[element.id];
+      announced[element.id] = key;
+      if (first || before === key) { return; }
+      if (!element.hasAttribute("data-announce-quiet")) { speak(spoken(element)); return; }
+      pending = element;
+    });
+    if (!pending) { return; }
+    var text = spoken(pending);
+    var wait = quietUntil - Date.now();
+    clearTimeout(quietTimer);
+    if (wait <= 0) { speak(text); } else { quietTimer = setTimeout(function () { speak(text); }, wait); }
+  }
+  document.addEventListener("htmx:wsAfterMessage", function () { announce(false); });
+
   function tick() {
     var now = Date.now() / 1000;
     var clocks = document.querySelectorAll("[data-ends-at]");
@@ -361,6 +399,7 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
+    announce(true);
     watchFlash();
     tick();
     setInterval(tick, 250);

@@ -31,7 +31,7 @@
 
   function NotesPage(root) {
     this.root = root;
-    this.topic = root.getAttribute("data-topic");
+    this.subject = root.getAttribute("data-subject");  // its key in the live frame's map
     this.store = root.getAttribute("data-store");
     this.revision = Number(root.getAttribute("data-revision") || 0);
     this.status = document.getElementById("notes-autosave");
@@ -244,7 +244,7 @@
   NotesPage.prototype.liveEntry = function () {
     var live = document.getElementById("notes-live");
     if (!live) { return null; }
-    try { return JSON.parse(live.getAttribute("data-notes") || "{}")[this.topic] || null; }
+    try { return JSON.parse(live.getAttribute("data-notes") || "{}")[this.subject] || null; }
     catch (e) { return null; }
   };
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -334,7 +335,7 @@ def test_update_block_ignores_itself_in_overlap(session: Session) -> None:
     assert caught.value.errors == {"starts_at": "This overlaps a slot (11:00–12:00)."}
 
 
-def test_cross_event_day_and_block_ids_not_found(session: Session) -> None:
+def test_cross_event_day_and_block_ids_not_found(session: Session, tmp_path: Path) -> None:
     _event, access = _event_and_access(session)
     other, other_access = _event_and_access(session)
     their_day: int = _first_day(session, other).id  # type: ignore[assignment]
@@ -349,11 +350,11 @@ def test_cross_event_day_and_block_ids_not_found(session: Session) -> None:
             session, access=access, block_id=block_id, data=_block("11:00", "12:00")
         )
     with pytest.raises(NotFound):
-        programme.delete_block(session, access=access, block_id=block_id)
+        programme.delete_block(session, access=access, block_id=block_id, upload_dir=tmp_path)
     with pytest.raises(NotFound):
         programme.delete_day(session, access=access, day_id=their_day)
     with pytest.raises(NotFound):
-        programme.delete_block(session, access=access, block_id=10**6)
+        programme.delete_block(session, access=access, block_id=10**6, upload_dir=tmp_path)
     session.expire_all()
     stored = session.get(TimeBlock, block_id)
     assert stored is not None and stored.starts_at == dt.time(9)

@@ -15,8 +15,8 @@ from sqlmodel import Session, SQLModel, col, delete, func, select
 from app.config import Settings
 from app.demo import load_demo
 from app.errors import Invalid, PermissionDenied
-from app.models.base import utcnow
-from app.models.events import Day, Event, EventUpdate, Room, TimeBlock
+from app.models.base import id_of, utcnow
+from app.models.events import Day, Event, EventHost, EventUpdate, Room, TimeBlock
 from app.models.notes import ClosingState, NotesConflict, NotesPresence, SessionNotes
 from app.models.people import AuthSession, MissStreak, RateCounter, User
 from app.models.schedule import BlockedCell
@@ -121,13 +121,14 @@ def test_notice_names_who_runs_the_event_and_links_the_contact(
 ) -> None:
     event = make_event(session, name="Lab Sofia")
     assert retention.notice(session, event=event).host == "Lab Sofia"
-    event.host_organisation = "Council for Refugees"
+    session.add(EventHost(event_id=id_of(event), name="Council for Refugees"))
     event.privacy_contact = contact
 
     notice = retention.notice(session, event=event)
 
-    assert (notice.host, notice.contact, notice.contact_href) == (
+    assert (notice.host, notice.host_count, notice.contact, notice.contact_href) == (
         "Council for Refugees",
+        1,
         contact,
         href,
     )
@@ -139,14 +140,14 @@ def test_organiser_sets_retention_and_privacy_contact(session: Session, staff: E
         session,
         access=staff,
         data=EventUpdate(
-            host_organisation=" Council for Refugees ",
+            report_summary=" We met, mapped and agreed. ",
             privacy_contact=" privacy@council.example.org ",
             retention_days=30,
         ),
     )
 
-    assert (updated.host_organisation, updated.privacy_contact, updated.retention_days) == (
-        "Council for Refugees",
+    assert (updated.report_summary, updated.privacy_contact, updated.retention_days) == (
+        "We met, mapped and agreed.",
         "privacy@council.example.org",
         30,
     )
@@ -158,9 +159,9 @@ def test_organiser_sets_retention_and_privacy_contact(session: Session, staff: E
         (EventUpdate(retention_days=0), {"retention_days": "Choose between 1 and 3650 days."}),
         (EventUpdate(retention_days=3651), {"retention_days": "Choose between 1 and 3650 days."}),
         (
-            EventUpdate(host_organisation="x" * 161, privacy_contact="y" * 255),
+            EventUpdate(report_summary="x" * 20_001, privacy_contact="y" * 255),
             {
-                "host_organisation": "Use at most 160 characters.",
+                "report_summary": "Use at most 20,000 characters.",
                 "privacy_contact": "Use at most 254 characters.",
             },
         ),
@@ -176,7 +177,7 @@ def test_retention_and_privacy_fields_are_checked(
     session.expire_all()
     stored = session.get(Event, event.id)
     assert stored is not None
-    assert (stored.retention_days, stored.host_organisation, stored.privacy_contact) == (
+    assert (stored.retention_days, stored.report_summary, stored.privacy_contact) == (
         180,
         "",
         "",
@@ -196,7 +197,7 @@ def test_only_organisers_change_retention_and_privacy(
 
     for data in (
         EventUpdate(retention_days=3650),
-        EventUpdate(host_organisation="Us"),
+        EventUpdate(report_summary="Ours"),
         EventUpdate(privacy_contact="me@example.org"),
     ):
         with pytest.raises(PermissionDenied):

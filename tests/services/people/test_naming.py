@@ -63,14 +63,37 @@ def test_conveners_are_named_or_counted(people: Naming) -> None:
         ("Ivo Secretov", "a participant"),
         ("  ivo   SECRETOV ", "a participant"),  # case and spaces aside
         ("Mira and Ivo Secretov", "Mira and a participant"),
-        ("Мира и Ivo Secretov", "Мира и a participant"),
-        ("Zaedno, hidden municipality / Dan", "Zaedno, a participant / a participant"),
+        # The list is written anew in the output's language, never patched with its words.
+        ("Мира и Ivo Secretov", "Мира and a participant"),
+        ("Ivo Secretov, Mira & Petya", "Mira, Petya and a participant"),
+        ("Zaedno, hidden municipality / Dan", "Zaedno and 2 participants"),
         ("UNHCR & Petya", "UNHCR & Petya"),  # an organisation someone who agreed gave too
+        ("Mira and  Petya", "Mira and  Petya"),  # nobody hidden: as typed
         ("Ivo", "Ivo"),  # only a whole name is screened, not a part of one
+        # What forgetting someone left, in whichever language the event spoke then.
+        ("Mira и участник", "Mira and a participant"),
+        ("A participant", "a participant"),
     ],
 )
 def test_text_typed_by_hand_is_screened(people: Naming, typed: str, shown: str) -> None:
     with use_locale("en"):
+        assert people.screen(typed) == shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Ahmad Karimi and Ivo Secretov", "Ahmad Karimi и участник"),
+        ("Ahmad Karimi and a participant", "Ahmad Karimi и участник"),
+        ("Ivo Secretov; Dan", "2 участници"),
+        ("Mira, Dan and Hidden Municipality", "Mira и 2 участници"),
+        ("Ahmad Karimi and Mira", "Ahmad Karimi and Mira"),  # nothing to hide: as typed
+    ],
+)
+def test_a_screened_list_speaks_only_the_outputs_language(
+    people: Naming, typed: str, shown: str
+) -> None:
+    with use_locale("bg"):
         assert people.screen(typed) == shown
 
 

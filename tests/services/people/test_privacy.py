@@ -40,6 +40,7 @@ from tests.report_helpers import (
     Notes,
     World,
     add_notes,
+    add_plenary_notes,
     flipchart_jpeg,
     make_world,
 )
@@ -281,3 +282,43 @@ def test_my_data_holds_everything_stored_about_the_person(
     assert "Mira" not in json.dumps(data["profile"]) and "Zaedno" not in json.dumps(data["profile"])
     with pytest.raises(NotFound):
         privacy.my_data(session, access=world.staff, base_url="")
+
+
+def test_forgetting_covers_plenary_notes_and_photos(
+    session: Session, settings: Settings, world: World
+) -> None:
+    opening = add_plenary_notes(session, world, upload_dir=settings.uploads_path)
+    ivo_photo = photos.add(
+        session,
+        access=world.ivo,
+        block_id=opening.id,
+        data=flipchart_jpeg(),
+        caption="Ivo's welcome",
+        upload_dir=settings.uploads_path,
+    )
+    files = [photos.path_of(settings.uploads_path, ivo_photo, thumb=t) for t in (False, True)]
+    editing.heartbeat(session, access=world.ivo, block_id=opening.id, field="outcome")
+    ivo = _ivo(world)
+
+    mine = privacy.my_data(session, access=world.ivo, base_url="https://lab.example")
+    assert [
+        (row["plenary_id"], row["plenary"], row["revision"]) for row in mine["notes_revisions"]
+    ] == [(opening.id, "Opening", 2)]
+    assert [(row["plenary_id"], row["caption"]) for row in mine["photos"]] == [
+        (opening.id, "Ivo's welcome")
+    ]
+
+    done = privacy.forget_me(session, access=world.ivo, upload_dir=settings.uploads_path)
+
+    session.expire_all()
+    assert done.photos_deleted == 1
+    assert [path.exists() for path in files] == [False, False]
+    assert [p.caption for p in session.exec(select(Photo)).all()] == ["Welcome"]  # Petya's
+    assert _count(session, NotesPresence, NotesPresence.editor == f"p{ivo}") == 0
+    revisions = session.exec(select(NotesRevision).order_by(col(NotesRevision.revision))).all()
+    # What he wrote stays, by nobody: his revision is no longer linked to him.
+    assert [(r.author, r.editor) for r in revisions] == [
+        ("Mira", f"p{world.mira.participant.id if world.mira.participant else 0}"),
+        ("", ""),
+    ]
+    assert revisions[1].fields["recommendations"] == "Ask early"

@@ -4,6 +4,7 @@ secrets out, a round trip that keeps the content (ids aside), clear refusals of 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -16,11 +17,16 @@ from sqlmodel import Session, SQLModel, select
 from app.config import Settings
 from app.db import make_engine, open_session
 from app.errors import Invalid
-from app.models.events import Event, EventMember
+from app.models.base import id_of
+from app.models.events import Event, EventMember, TimeBlock
+from app.models.notes import Photo
 from app.models.people import Participant, User
+from app.services.events import hosts
+from app.services.notes import photos
 from app.services.proceedings.archive import dump, restore, schema
 from app.services.proceedings.archive.schema import (
     EXCLUDED,
+    FILE_KEYS,
     ID_FREE_JSON,
     JSON_REFERENCES,
     NOT_SECRET_COLUMNS,
@@ -30,7 +36,7 @@ from app.services.proceedings.archive.schema import (
 )
 from tests.conftest import SECRET
 from tests.factories import make_event, make_user
-from tests.report_helpers import World, make_world
+from tests.report_helpers import World, add_hosts, add_plenary_notes, make_world
 from tests.routes.helpers import snapshot
 
 AT_1_2 = "line 1 column 2 (char 1)"
@@ -82,6 +88,9 @@ def canonical(data: dict[str, Any], metadata: MetaData = SQLModel.metadata) -> d
                 table_name, column = key.split(".")
                 if table_name == name and row.get(column) is not None:
                     row[column] = function(row[column], remap)
+            if name in FILE_KEYS:  # an import gives each file a new key; empty stays empty
+                column = FILE_KEYS[name][0]
+                row[column] = ("file", bool(row[column]))
             canon.append(row)
         result[name] = canon
     return result
@@ -175,6 +184,7 @@ def test_export_holds_the_whole_event(session: Session, world: World) -> None:
         "published_placement": 2,
         "topic_convener": 5,
         "vote": 6,
+        "event_host": 0,
         "cohost_request": 0,
         # The mapping workshop's tables: this event has no map.
         "map": 0,
@@ -214,7 +224,10 @@ def test_export_leaves_other_events_out(session: Session, world: World) -> None:
 # --- round trips ---------------------------------------------------------------------------
 
 
-def test_round_trip_into_the_same_database(session: Session, world: World) -> None:
+def test_round_trip_into_the_same_database(
+    session: Session, settings: Settings, world: World
+) -> None:
+    add_hosts(session, world, upload_dir=settings.uploads_path)  # a logo's file key is new
     first = dump.export_event(session, event=world.event)
     imported = restore.import_event(session, data=json.loads(dump.dumps(first)))
     second = dump.export_event(session, event=imported)
@@ -353,14 +366,26 @@ def _broken(data: dict[str, Any], change: str) -> Any:
             {"format": 'not an Open Space Lab event file (expected "openspace-event")'},
         ),
         ("format", {"format": 'not an Open Space Lab event file (expected "openspace-event")'}),
-        ("version", {"version": "version 99 is not supported (expected 1)"}),
+        (
+            "version",
+            {
+                "version": "version 99 is from a newer Open Space Lab; this installation reads "
+                "version 1: update it to import this file"
+            },
+        ),
         ("tables", {"tables": "missing, or not an object"}),
         ("dangling reference", {"tables.vote[2].topic_id": "no topic with id 999 in the file"}),
         (
             "excluded table",
             {"tables.auth_session": f"not imported ({EXCLUDED['auth_session']})"},
         ),
-        ("unknown column", {"tables.topic[1].colour": "not a column of this version"}),
+        (
+            "unknown column",
+            {
+                "tables.topic[1].colour": "not a column this installation knows "
+                "(is the file from a newer Open Space Lab?)"
+            },
+        ),
         ("bad date", {"tables.day[0].date": "expected an ISO date"}),
         ("missing title", {"tables.topic[0].title": "missing"}),
         ("two events", {"tables.event": "must hold exactly one event"}),
@@ -380,6 +405,61 @@ def test_bad_files_are_refused_with_the_entry_named_and_nothing_written(
         restore.import_event(session, data=_broken(data, change))
     expected = {key: value.replace("{room}", str(room_id)) for key, value in errors.items()}
     assert caught.value.errors == expected
+    session.rollback()
+    assert snapshot(engine) == before
+
+
+VERSION_1 = "(this installation reads version 1)"
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (
+            2,
+            "version 2 is from a newer Open Space Lab; this installation reads version 1: "
+            "update it to import this file",
+        ),
+        (None, f"missing {VERSION_1}"),
+        ("1", f'"1" is not a version of the event file {VERSION_1}'),
+        (True, f"true is not a version of the event file {VERSION_1}"),
+        (0, f"0 is not a version of the event file {VERSION_1}"),
+        (1.5, f"1.5 is not a version of the event file {VERSION_1}"),
+    ],
+)
+def test_other_versions_are_refused_before_anything_else(
+    session: Session, engine: Engine, world: World, version: object, message: str
+) -> None:
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["vote"][0]["topic_id"] = 999  # not reached: the version comes first
+    if version is None:
+        del data["version"]
+    else:
+        data["version"] = version
+    before = snapshot(engine)
+    with pytest.raises(Invalid) as caught:
+        restore.import_event(session, data=data)
+    assert caught.value.errors == {"version": message}
+    session.rollback()
+    assert snapshot(engine) == before
+
+
+def test_a_table_or_column_this_installation_does_not_know_is_refused(
+    session: Session, engine: Engine, world: World
+) -> None:
+    """What a newer installation added without changing the version (or someone typed in)
+    is named, and nothing is imported: never dropped unseen."""
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["event_logo"] = [{"id": 1, "event_id": data["tables"]["event"][0]["id"]}]
+    data["tables"]["topic"][1]["colour"] = "red"
+    before = snapshot(engine)
+    with pytest.raises(Invalid) as caught:
+        restore.import_event(session, data=data)
+    unknown = "this installation knows (is the file from a newer Open Space Lab?)"
+    assert caught.value.errors == {
+        "tables.event_logo": f"not a table {unknown}",
+        "tables.topic[1].colour": f"not a column {unknown}",
+    }
     session.rollback()
     assert snapshot(engine) == before
 
@@ -410,3 +490,161 @@ def test_unreadable_files_are_refused(raw: bytes, message: str) -> None:
     with pytest.raises(Invalid) as caught:
         restore.loads(raw)
     assert caught.value.errors == {"file": message}
+
+
+# --- the organisations that ran the event --------------------------------------------------
+
+
+def test_import_copies_the_logos_and_keeps_an_organisation_without_one(
+    session: Session, settings: Settings, world: World
+) -> None:
+    uploads = settings.uploads_path
+    add_hosts(session, world, upload_dir=uploads)
+    first = dump.export_event(session, event=world.event)
+
+    imported = restore.import_event(session, data=json.loads(dump.dumps(first)), upload_dir=uploads)
+
+    old = hosts.of_event(session, event_id=id_of(world.event))
+    new = hosts.of_event(session, event_id=id_of(imported))
+    assert [(host.name, bool(host.logo_key)) for host in new] == [
+        ("Council for Refugees", True),
+        ("UNHCR Bulgaria", False),
+    ]
+    assert new[0].logo_key != old[0].logo_key
+    copied = hosts.logo_path(uploads, new[0])
+    assert copied.read_bytes() == hosts.logo_path(uploads, old[0]).read_bytes()
+    assert copied.parent.name == str(id_of(imported))
+
+
+@pytest.mark.parametrize(("legacy", "names"), [("Old Council", ["Old Council"]), ("", [])])
+def test_a_file_naming_one_host_organisation_imports_it_as_the_first(
+    session: Session, world: World, legacy: str, names: list[str]
+) -> None:
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["event_host"] = []
+    data["tables"]["event"][0]["host_organisation"] = legacy
+
+    imported = restore.import_event(session, data=data)
+
+    assert hosts.names(session, event_id=id_of(imported)) == names
+
+
+def test_an_organisation_without_a_name_is_refused(
+    session: Session, settings: Settings, world: World
+) -> None:
+    add_hosts(session, world, upload_dir=settings.uploads_path)
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["event_host"][1]["name"] = "  "
+
+    with pytest.raises(Invalid) as caught:
+        restore.import_event(session, data=data)
+
+    assert caught.value.errors == {"tables.event_host[1].name": "an organisation needs a name"}
+
+
+# --- the file's version --------------------------------------------------------------------
+
+
+def test_the_file_says_its_format_and_version_first(session: Session, world: World) -> None:
+    data = dump.export_event(session, event=world.event)
+    assert list(data)[:3] == ["notice", "format", "version"]
+    assert (data["format"], data["version"]) == (schema.FORMAT, schema.VERSION)
+    assert schema.VERSION == 1  # every file the app has written: a change says how to read 1
+
+
+def test_a_file_without_the_tables_and_columns_added_since_imports(
+    session: Session, world: World
+) -> None:
+    """Adding a table or a column keeps the version: a file written before them (here, before
+    the maps, the notes, co-host requests, the privacy contact and the notice) still imports."""
+    data = dump.export_event(session, event=world.event)
+    del data["notice"]
+    later = ["cohost_request", "map", "session_notes", "photo", "closing_state"]
+    later += [name for name in data["tables"] if name.startswith(("map_", "notes_"))]
+    for name in later:
+        assert data["tables"].pop(name) == []
+    event = data["tables"]["event"][0]
+    del event["privacy_contact"], event["retention_days"]
+    imported = restore.import_event(session, data=data)
+    assert (imported.name, imported.privacy_contact, imported.retention_days) == (
+        "Lab Sofia",
+        "",
+        world.event.retention_days,
+    )
+
+
+def test_moments_are_written_in_utc_with_their_offset(session: Session, world: World) -> None:
+    data = dump.export_event(session, event=world.event)
+    moments = [
+        row[column.name]
+        for name, rows in data["tables"].items()
+        for column in schema.exported_columns(plan().table(name))
+        if schema.column_kind(column) == "datetime"
+        for row in rows
+        if row.get(column.name) is not None
+    ]
+    assert len(moments) > 20
+    for value in [*moments, data["exported_at"]]:
+        assert value.endswith("+00:00"), value
+        assert dt.datetime.fromisoformat(value).utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (dt.datetime(2021, 6, 10, 11, 3, 0, 5), "2021-06-10T11:03:00.000005+00:00"),
+        (
+            dt.datetime(2021, 6, 10, 14, 3, tzinfo=dt.timezone(dt.timedelta(hours=3))),
+            "2021-06-10T11:03:00+00:00",
+        ),
+        (dt.date(2021, 6, 10), "2021-06-10"),
+        (dt.time(14, 30), "14:30:00"),
+        ("14:30", "14:30"),
+    ],
+)
+def test_dump_value(value: object, text: str) -> None:
+    assert schema.dump_value(value) == text
+
+
+def test_plenary_notes_and_photos_make_the_round_trip(
+    session: Session, settings: Settings, world: World, tmp_path: Path
+) -> None:
+    add_plenary_notes(session, world, upload_dir=settings.uploads_path)
+    first = dump.export_event(session, event=world.event)
+    (notes,) = first["tables"]["session_notes"]
+    (photo,) = first["tables"]["photo"]
+    (opening,) = [row for row in first["tables"]["time_block"] if row["title"] == "Opening"]
+    assert (notes["topic_id"], notes["block_id"], notes["outcome"]) == (
+        None,
+        opening["id"],
+        "Welcome to the lab",
+    )
+    assert (photo["topic_id"], photo["block_id"]) == (None, opening["id"])
+    engine = fresh_database(tmp_path, "other.db")
+    with open_session(engine, write=True) as other:
+        imported = restore.import_event(
+            other, data=json.loads(dump.dumps(first)), upload_dir=settings.uploads_path
+        )
+        second = dump.export_event(other, event=imported)
+        (block,) = other.exec(select(TimeBlock).where(TimeBlock.title == "Opening")).all()
+        (copied,) = other.exec(select(Photo)).all()
+        assert (copied.block_id, copied.topic_id) == (block.id, None)
+        assert photos.path_of(settings.uploads_path, copied).is_file()
+    engine.dispose()
+    assert canonical(first)["session_notes"] == canonical(second)["session_notes"]
+    assert canonical(first)["photo"][0]["block_id"] == canonical(second)["photo"][0]["block_id"]
+    assert canonical(first)["notes_revision"] == canonical(second)["notes_revision"]
+
+
+def test_a_notes_row_about_nothing_is_refused_on_import(
+    session: Session, settings: Settings, world: World
+) -> None:
+    add_plenary_notes(session, world, upload_dir=settings.uploads_path)
+    data = dump.export_event(session, event=world.event)
+    data["tables"]["session_notes"][0]["block_id"] = None
+    before = session.exec(select(Event)).all().__len__()
+    with pytest.raises(Invalid) as caught:
+        restore.import_event(session, data=data)
+    assert list(caught.value.errors) == ["database"]
+    assert "refused the data, nothing was imported" in caught.value.errors["database"]
+    assert len(session.exec(select(Event)).all()) == before

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.demo import event as demo_event
 from app.demo import notes as demo_notes
-from app.errors import Invalid, NotSignedIn, PermissionDenied
+from app.errors import Invalid, NotFound, NotSignedIn, PermissionDenied
 from app.i18n import use_locale
 from app.models.events import EventUpdate, Phase, RoomCreate, TimeBlockCreate
 from app.models.people import User
@@ -78,21 +78,25 @@ def test_report_has_cover_figures_and_programme(session: Session, world: World) 
         "en",
     )
     assert (built.dates, built.venue, built.organisers, built.acknowledgement) == (
-        "June 9, 2026",
+        "9 June 2026",
         "Zaedno Centre",
         ["Olga"],
         "Funded by AMIF.",
     )
     with use_locale("en"):
+        # The figures agree with the tables: two of the four are named in the participants
+        # table, Ivo's organisation is counted but not named, and neither session has notes
+        # or photos, so both are listed as without a report.
         assert built.figures() == [
-            Figure("Participants", 4),
-            Figure("Organisations", 3),
+            Figure("Participants", 4, "2 named"),
+            Figure("Organisations", 3, "1 not named"),
             Figure("Topics proposed", 3),  # the merged duplicate is not one
             Figure("Dots cast", 6),
-            Figure("Sessions held", 2),
+            Figure("Sessions held", 2, "2 without a report"),
             Figure("Sessions with notes", 0),
             Figure("Photos", 0),
         ]
+        assert (len(built.participants), len(built.organisations)) == (2, 2)
     assert built.organisations_by_type == [
         Figure("NGO", 1),
         Figure("Municipality", 1),
@@ -108,6 +112,7 @@ def test_report_has_cover_figures_and_programme(session: Session, world: World) 
     ]
     grid = [[cell.title if cell else None for cell in row.cells] for row in day.rows]
     assert grid == [[], [HOUSING, None], [], [None, TRICKY]]
+    assert day.rows[0].block_id > 0  # the plenary's entry is plenary-{block_id}
 
 
 def test_sessions_name_only_consenting_people(session: Session, world: World) -> None:
@@ -127,8 +132,8 @@ def test_sessions_name_only_consenting_people(session: Session, world: World) ->
         for s in built.sessions
     ]
     assert summary == [
-        (1, HOUSING, "June 9, 2026, 09:30–10:30", "Hall", ["Mira"], 2, 3, 2, ["Mira"]),
-        (2, TRICKY, "June 9, 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
+        (1, HOUSING, "9 June 2026, 09:30–10:30", "Hall", ["Mira"], 2, 3, 2, ["Mira"]),
+        (2, TRICKY, "9 June 2026, 11:00–12:00", "Зала Витоша", [], 1, 2, 2, ["Mira", "Petya"]),
     ]
     with use_locale("en"):
         assert [report.convener_text(s) for s in built.sessions] == [
@@ -171,7 +176,12 @@ def test_report_is_for_staff_only(session: Session, world: World) -> None:
 
 @pytest.mark.parametrize(
     ("languages", "locale", "label"),
-    [(["bg", "en"], "bg", "Участници"), (["de", "bg"], "en", "Participants"), ([], "en", "")],
+    [
+        (["bg", "en"], "bg", "Участници"),
+        (["de", "bg"], "bg", "Участници"),  # the first language we ship
+        (["de", "fr"], "en", "Participants"),
+        ([], "en", ""),
+    ],
 )
 def test_interface_strings_follow_the_main_language(
     session: Session, world: World, languages: list[str], locale: str, label: str
@@ -184,6 +194,40 @@ def test_interface_strings_follow_the_main_language(
             assert built.figures()[0].label == label
 
 
+def test_report_in_the_language_asked_for(session: Session, world: World) -> None:
+    built = build.build(session, access=world.staff, locale="bg")
+    assert (built.locale, built.language, built.dates) == ("bg", "en", "9 юни 2026\u202fг.")
+    assert built.sessions[0].when == "9 юни 2026\u202fг., 09:30–10:30"
+    assert built.days[0].label == "9 юни 2026\u202fг."
+    assert [row.kind_label for row in built.days[0].rows][:2] == [
+        "Пленарна сесия",
+        "Слот за Отворено пространство",
+    ]
+    english = build.build(session, access=world.staff, locale="en")
+    assert (english.dates, english.sessions[0].when) == ("9 June 2026", "9 June 2026, 09:30–10:30")
+
+
+def test_report_languages_put_the_events_first(session: Session, world: World) -> None:
+    assert build.report_locales(world.event) == ["en", "bg"]
+    world.event.languages = ["uk", "bg"]
+    assert build.report_locales(world.event) == ["bg", "en"]
+    assert build.report_locale(world.event) == "bg"
+
+
+@pytest.mark.parametrize("requested", ["de", "EN", "bg-BG", "all"])
+def test_a_language_we_do_not_ship_is_refused(
+    session: Session, world: World, requested: str
+) -> None:
+    with pytest.raises(NotFound) as refused:
+        build.build(session, access=world.staff, locale=requested)
+    assert refused.value.message == (
+        "The proceedings come in English and Български, not in that language."
+    )
+    # Staff first: someone else learns nothing about languages.
+    with pytest.raises(PermissionDenied):
+        build.build(session, access=world.mira, locale=requested)
+
+
 def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> None:
     event = make_event(session, owner=owner)
     built = build.build(session, access=access_as(session, event, user=owner))
@@ -193,7 +237,7 @@ def test_event_without_grid_has_no_sessions(session: Session, owner: User) -> No
         False,
         [],
     )
-    assert built.dates == "June 9, 2026"
+    assert built.dates == "9 June 2026"
 
 
 @contextmanager
@@ -285,7 +329,7 @@ def test_report_reads_in_a_fixed_number_of_queries(
     assert built.notes_count == (8 if with_notes else 0)
     assert built.photo_count == (7 if with_notes else 0)
     assert len(large) == len(small)
-    assert len(small) <= 24
+    assert len(small) <= 25  # one of them reads the organisations that ran the event
 
 
 def test_acknowledgement_is_at_most_500_characters(session: Session, world: World) -> None:
@@ -373,7 +417,7 @@ def test_notes_photos_priorities_and_actions_come_from_the_services(
     ]
     assert built.actions == [
         ActionView("=Write to the mayor", "a participant", "July", HOUSING),
-        ActionView("Map the landlords", "Zaedno, a participant", "", HOUSING),
+        ActionView("Map the landlords", "Zaedno and a participant", "", HOUSING),
         ActionView("Train mediators", "Mira and Petya", "2027", TRICKY),
         ActionView("Zaedno will host the desk", "Mira", "September", HOUSING, DESK),
         # A commitment by someone who did not agree to be named: neither their name nor
@@ -405,7 +449,7 @@ def test_notes_are_labelled_in_the_reports_language(
     ]
     assert [action.who for action in built.actions] == [
         "участник",
-        "Zaedno, участник",
+        "Zaedno и участник",
         "Mira and Petya",
         "Mira",
         "участник",
@@ -445,11 +489,14 @@ def test_demo_report_has_its_notes_photos_priorities_and_action_plans(
         assert (settings.uploads_path / photo.path).is_file()
         assert (settings.uploads_path / photo.thumbnail).is_file()
     html = render(built, "html", upload_dir=settings.uploads_path).decode()
-    assert html.count('<img src="data:image/jpeg;base64,') == len(shown) == 4
+    # The sessions' four photos, and the one of a plenary item (app/demo/notes.py).
+    assert len(shown) == 4
+    assert html.count('<img src="data:image/jpeg;base64,') == len(built.photos) == 5
     assert "The photo file is missing." not in html
     assert "Файлът на снимката липсва." not in html
     document = Document(io.BytesIO(render(built, "docx", upload_dir=settings.uploads_path)))
-    assert len(document.inline_shapes) == 4
+    # The photos (the sessions' and the plenary item's), and the two organisations' logos.
+    assert len(document.inline_shapes) == len(built.photos) + len(built.hosts) == 7
 
     assert [(p.rank, p.text, p.dots) for p in built.priorities] == [
         (1, "Ръководство за личните лекари за регистриране на бежанци", 13),

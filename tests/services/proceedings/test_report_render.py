@@ -243,7 +243,7 @@ def test_html_is_self_contained_and_escapes_user_text(
     session: Session, world: World, uploads: Path
 ) -> None:
     built = with_part_a(build.build(session, access=world.staff), uploads)
-    built.sessions[1].description = '<img src="http://127.0.0.1:9/x.png">'
+    built.sessions[0].description = '<img src="http://127.0.0.1:9/x.png">'  # an entry
     html = render(built, "html", upload_dir=uploads).decode()
     sources = re.findall(r'(?:src|href)="([^"#][^"]*)"', html)
     assert [s[:23] for s in sources] == ["data:image/jpeg;base64,"] * 2
@@ -310,20 +310,23 @@ def test_docx_has_real_headings_tables_and_pictures(
         for p in document.paragraphs
         if p.style is not None and p.style.name.startswith(("Heading", "Title"))
     ]
+    # The tricky session's notes are empty: it is listed without a report, not an entry. The
+    # one priority is in the key outcomes, with nothing more to list under its own heading.
     assert headings == [
         ("Title", "Лаборатория София"),
         ("Heading 1", "Key figures"),
         ("Heading 2", "Organisations by type"),
+        ("Heading 1", "Key outcomes"),
+        ("Heading 2", "Priorities"),
         ("Heading 1", "Programme"),
-        ("Heading 2", "June 9, 2026"),
+        ("Heading 2", "9 June 2026"),
         ("Heading 1", "Topics and dots"),
         ("Heading 1", "Sessions"),
         ("Heading 2", f"1. {HOUSING}"),
         ("Heading 3", "Discussion"),
         ("Heading 3", "Next steps"),
         ("Heading 3", "Proposals"),
-        ("Heading 2", f"2. {TRICKY}"),
-        ("Heading 1", "Priorities"),
+        ("Heading 2", "Sessions without a written report"),
         ("Heading 1", "Action plans"),
         ("Heading 1", "Other activities of the day"),
         ("Heading 2", "Mapping: What does the city offer?"),
@@ -331,7 +334,7 @@ def test_docx_has_real_headings_tables_and_pictures(
         ("Heading 1", "Participants and organisations"),
         ("Heading 2", "Organisations"),
     ]
-    grid = document.tables[2]
+    grid = document.tables[3]  # after the key figures, organisations by type, priorities
     assert [cell.text for cell in grid.rows[0].cells] == ["Time", "Hall", "Зала Витоша"]
     assert [cell.text for cell in grid.rows[2].cells] == ["09:30–10:30", f"1. {HOUSING}", ""]
     assert len(document.inline_shapes) == 2  # flip.jpg and alpha.png; the others are missing
@@ -391,7 +394,8 @@ def test_markdown_document_keeps_notes_and_escapes_titles(
 ) -> None:
     built = with_part_a(build.build(session, access=world.staff), uploads)
     text = render(built, "md", upload_dir=uploads).decode()
-    assert f"### 2\\. {escape(TRICKY)}" in text
+    assert f'### <a id="session-1"></a>1\\. {HOUSING}' in text
+    assert f"| 2 | {escape(TRICKY)} | 9 June 2026, 11:00–12:00 | Зала Витоша | 1 convener |" in text
     assert f"| 11:00–12:00 |  | 2\\. {escape(TRICKY)} |" in text
     assert "We talked about **rents** and\n\n- deposits\n- Кирилица" in text
     assert "Write to the &lt;script&gt;mayor&lt;/script&gt;" in text
@@ -484,7 +488,7 @@ def test_csv_actions_hold_next_steps_and_commitments(
     assert rows == [
         ["what", "who", "when", "session", "priority"],
         ["'=Write to the mayor", "a participant", "July", HOUSING, ""],
-        ["Map the landlords", "Zaedno, a participant", "", HOUSING, ""],
+        ["Map the landlords", "Zaedno and a participant", "", HOUSING, ""],
         ["Train mediators", "Mira and Petya", "2027", TRICKY, ""],
         ["Zaedno will host the desk", "Mira", "September", HOUSING, DESK],
         ["I will ask the mayor", "a participant", "", HOUSING, DESK],
@@ -512,7 +516,7 @@ def test_photos_are_read_only_inside_the_upload_folder(tmp_path: Path) -> None:
     small = images.load(uploads, "sub/a.jpg", max_pixels=images.SCREEN_PIXELS)
     assert small is not None
     assert (small.width, small.height) == (400, 133)
-    assert Image.open(io.BytesIO(picture.jpeg)).format == "JPEG"
+    assert Image.open(io.BytesIO(picture.content)).format == "JPEG"
     assert images.load(uploads, "../outside.jpg") is None
     assert images.load(uploads, str(tmp_path / "outside.jpg")) is None
     assert images.load(uploads, "missing.jpg") is None
@@ -553,7 +557,7 @@ def test_a_small_jpeg_is_embedded_as_it_is(tmp_path: Path) -> None:
     Image.new("RGB", (300, 200), (9, 9, 9)).save(tmp_path / "thumb.jpg", quality=50)
     picture = images.load(tmp_path, "thumb.jpg", max_pixels=images.SCREEN_PIXELS)
     assert picture is not None
-    assert (picture.jpeg, picture.width, picture.height) == (
+    assert (picture.content, picture.width, picture.height) == (
         (tmp_path / "thumb.jpg").read_bytes(),
         300,
         200,

@@ -15,6 +15,13 @@ the event whole). Its first key, ``notice``, says so to whoever opens the file.
 Secrets never leave: sign-in sessions, password hashes, invitation tokens, retry keys, rate
 counters, and the nonces behind board and personal links (regenerated on import).
 
+The file says what it is and which version of its layout it follows (``"format":
+"openspace-event", "version": 1``; ``schema.VERSION`` says when the version changes): import
+refuses another format, and a newer or unknown version, before reading anything else. Moments
+are UTC with their offset. README.md, "The event file (JSON)", documents every table and
+field; ``tests/test_docs.py`` fails when a table or column is exported but not documented
+there, or documented but not exported.
+
 Import checks the whole file first (format marker, version, every row, every reference, and
 every value against the rules the services apply: ``rules``) and names the bad entry
 (``tables.vote[2].topic_id: no topic with id 99 in the file``); then it

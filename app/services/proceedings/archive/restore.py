@@ -38,6 +38,10 @@ from app.services.proceedings.archive.schema import (
     plan,
 )
 
+# A table or column the file has and this installation does not: added by a newer one (adding
+# does not change the version), or typed in by hand. Refused rather than dropped unseen.
+UNKNOWN = "not a {what} this installation knows (is the file from a newer Open Space Lab?)"
+
 
 @dataclass
 class _Checked:
@@ -61,25 +65,42 @@ def loads(raw: bytes | str) -> Any:
         raise Invalid({"file": "nested too deeply"}) from None
 
 
+def version_error(version: Any) -> str | None:
+    """What is wrong with a file's ``version``, or None when this installation reads it.
+    Only version 1 was ever written (see ``schema.VERSION``)."""
+    if version == VERSION and isinstance(version, int) and not isinstance(version, bool):
+        return None
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        return (
+            f"version {version} is from a newer Open Space Lab; this installation reads "
+            f"version {VERSION}: update it to import this file"
+        )
+    if version is None:
+        return f"missing (this installation reads version {VERSION})"
+    return (
+        f"{json.dumps(version, ensure_ascii=False)} is not a version of the event file "
+        f"(this installation reads version {VERSION})"
+    )
+
+
 def check(data: Any, *, metadata: MetaData | None = None) -> dict[str, list[dict[str, Any]]]:
     """The file's rows with values parsed, or ``Invalid`` naming every bad entry (up to 20)."""
     plan_ = plan(metadata or SQLModel.metadata)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise Invalid({"format": f'not an Open Space Lab event file (expected "{FORMAT}")'})
-    if data.get("version") != VERSION:
-        raise Invalid(
-            {"version": f"version {data.get('version')!r} is not supported (expected {VERSION})"}
-        )
+    if message := version_error(data.get("version")):
+        raise Invalid({"version": message})
     tables = data.get("tables")
     if not isinstance(tables, dict):
         raise Invalid({"tables": "missing, or not an object"})
+    tables = _one_host_column(tables)
     result = _Checked()
     for name in tables:
         if name not in plan_.order:
             reason = EXCLUDED.get(name)
             result.error(
                 f"tables.{name}",
-                f"not imported ({reason})" if reason else "not a table of this version",
+                f"not imported ({reason})" if reason else UNKNOWN.format(what="table"),
             )
     events = tables.get(ROOT)
     if not isinstance(events, list) or len(events) != 1:
@@ -92,6 +113,24 @@ def check(data: Any, *, metadata: MetaData | None = None) -> dict[str, list[dict
     if result.errors:
         raise Invalid(result.errors)
     return result.rows
+
+
+def _one_host_column(tables: dict[str, Any]) -> dict[str, Any]:
+    """Files written while an event named one organisation, in ``event.host_organisation``:
+    that name becomes the event's first organisation (``event_host``), as the migration
+    does with databases of that time."""
+    events = tables.get(ROOT)
+    if not (isinstance(events, list) and len(events) == 1 and isinstance(events[0], dict)):
+        return tables
+    if "host_organisation" not in events[0]:
+        return tables
+    event = dict(events[0])
+    name = event.pop("host_organisation")
+    upgraded = {**tables, ROOT: [event]}
+    if isinstance(name, str) and name.strip() and not tables.get("event_host"):
+        row = {"id": 1, "event_id": event.get("id"), "name": name.strip(), "position": 0}
+        upgraded["event_host"] = [{**row, "logo_key": ""}]
+    return upgraded
 
 
 def _check_rows(
@@ -112,7 +151,7 @@ def _check_rows(
         values: dict[str, Any] = {}
         for key in row:
             if key not in columns:
-                result.error(f"{where}.{key}", "not a column of this version")
+                result.error(f"{where}.{key}", UNKNOWN.format(what="column"))
         for column in columns.values():
             if column.name not in row:
                 optional = column.nullable or column.default is not None
@@ -165,7 +204,7 @@ def import_event(
     """Create a new event from an export (checked first; one transaction). Accounts are
     matched by email; missing ones are created without a usable password. ``owner_email``
     (an existing account) becomes an organiser of the new event. Files of the exported event
-    found in ``upload_dir`` (photos) are copied for the new one."""
+    found in ``upload_dir`` (photos, logos) are copied for the new one."""
     plan_ = plan(metadata or SQLModel.metadata)
     rows = check(data, metadata=plan_.metadata)
     owner_id = None
@@ -259,7 +298,7 @@ def _insert_all(  # noqa: C901
                     values[column] = None
                     deferred.append((column, target, old))
             values.update(_new_secrets(table))
-            if name in FILE_KEYS:
+            if name in FILE_KEYS and values.get(FILE_KEYS[name][0]):
                 column, suffixes = FILE_KEYS[name]
                 fresh = new_token(24)
                 renamed.append((str(values[column]), fresh, suffixes))

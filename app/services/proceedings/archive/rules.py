@@ -112,6 +112,10 @@ def _day(value: Any) -> str | None:
     return None
 
 
+def _host_name(value: Any) -> str | None:
+    return None if value.strip() else "an organisation needs a name"
+
+
 CHECKS: dict[str, Check] = {
     **CHOICES,
     "event.slug": _slug,
@@ -119,6 +123,7 @@ CHECKS: dict[str, Check] = {
     "event.languages": _languages,
     "topic.language": _topic_language,
     "day.date": _day,
+    "event_host.name": _host_name,
 }
 
 

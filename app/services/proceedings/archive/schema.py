@@ -14,6 +14,12 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (every table in the metadata)
 
+# The file says what it is (``format``) and which version of its layout it follows
+# (``version``, a whole number). The version changes when a file would be read differently:
+# a table or column renamed or removed, a value's meaning or unit changed. Adding a table or a
+# column does not change it: files without them import (no rows; the column's default), and
+# an installation that does not know them refuses the file naming them, rather than dropping
+# data unseen. Every file the app has written is version 1. README, "The event file (JSON)".
 FORMAT = "openspace-event"
 VERSION = 1
 # The file's first key, for whoever opens it: unlike the proceedings, it names everyone.
@@ -48,11 +54,17 @@ SECRET_COLUMNS: dict[str, str] = {
 NOT_SECRET_COLUMNS: dict[str, str] = {
     "photo.key": "the photo's file name in the upload folder, which is never served as it is "
     "(photos go out through the event's pages only)",
+    "event_host.logo_key": "the logo's file name in the upload folder, served through the "
+    "event's pages only, like a photo's",
 }
 
 # Rows naming files in the upload folder as "<event id>/<key>…": the key is unique, so an
 # import gives each row a new one, and copies the files when the folder holds the originals.
-FILE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {"photo": ("key", (".jpg", "-thumb.jpg"))}
+# An empty key names no file (an organisation without a logo) and stays empty.
+FILE_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "photo": ("key", (".jpg", "-thumb.jpg")),
+    "event_host": ("logo_key", (".png",)),
+}
 Renamed = list[tuple[str, str, tuple[str, ...]]]  # (old key, new key, file suffixes)
 
 Remap = Callable[[str, Any], Any]  # (table, old id) → new id, or None when unknown
@@ -190,7 +202,12 @@ def column_kind(column: sa.Column[Any]) -> str:
 
 
 def dump_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    """A value as JSON: moments in UTC with their offset (``2021-06-10T11:03:00.123456+00:00``;
+    the databases store UTC, naive or not), dates and times of day in ISO 8601."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return value
 

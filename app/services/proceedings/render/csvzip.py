@@ -5,8 +5,15 @@ UTF-8 with a byte order mark, so Excel reads Cyrillic right. A cell that starts 
 otherwise run it as a formula (CSV injection). Names appear only for participants who agreed
 to be named; other rows keep an empty name.
 
+Dates and times are ISO 8601, so that scripts and spreadsheets read them in any language:
+a date ``2021-06-10``, a time of day ``14:30``, a moment ``2021-06-10T14:03:00+03:00`` (in
+the event's time zone, with its offset: the local time people saw, and unambiguous). Where a
+person reads the file, a ``*_label`` column beside it says the same in the report's language
+(``day_label``: "10 June 2021"); scripts read the ISO column.
+
 ``actions.csv`` holds the sessions' next steps and then the commitments made in action
-planning (``priority``: the priority a commitment is for; empty for a next step).
+planning (``priority``: the priority a commitment is for; empty for a next step). Their
+``when`` is text as people typed it ("by July"), not a date.
 """
 
 from __future__ import annotations
@@ -35,8 +42,19 @@ def neutralise(value: object) -> str:
         return ""
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def moment(value: dt.datetime | None, zone: dt.tzinfo) -> str:
+    """A timestamp (stored in UTC; naive ones are UTC too) in ``zone``, to the second, with
+    the zone's offset: ``2021-06-10T14:03:00+03:00``."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(zone).isoformat(timespec="seconds")
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> bytes:
@@ -51,6 +69,7 @@ def tables(report: Report) -> dict[str, bytes]:
     """Each CSV file of the zip, by name. Column names are stable English identifiers, so
     that scripts reading the files do not depend on the event's language."""
     sessions = {item.topic_id: item for item in report.sessions}
+    zone = report.time_zone
     return {
         "topics.csv": _csv(
             ["topic", "title", "description", "language", "conveners", "dots", "voters", "session"],
@@ -70,14 +89,15 @@ def tables(report: Report) -> dict[str, bytes]:
         ),
         "votes.csv": _csv(
             ["topic", "title", "participant", "cast_at"],
-            [[v.topic_id, v.topic, v.participant, v.cast_at] for v in report.votes],
+            [[v.topic_id, v.topic, v.participant, moment(v.cast_at, zone)] for v in report.votes],
         ),
         "sessions.csv": _csv(
             [
                 "session",
                 "topic",
                 "title",
-                "day",
+                "date",
+                "day_label",
                 "starts",
                 "ends",
                 "room",
@@ -92,6 +112,7 @@ def tables(report: Report) -> dict[str, bytes]:
                     s.number,
                     s.topic_id,
                     s.title,
+                    s.date,
                     s.day,
                     s.starts,
                     s.ends,
@@ -113,8 +134,8 @@ def tables(report: Report) -> dict[str, bytes]:
                     a.topic_id,
                     a.session,
                     a.participant,
-                    a.arrived_at,
-                    a.left_at,
+                    moment(a.arrived_at, zone),
+                    moment(a.left_at, zone),
                 ]
                 for a in report.attendance
             ],

@@ -15,15 +15,16 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from docx import Document
 from docx.document import Document as DocumentType
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Length, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from markdown_it.token import Token
@@ -32,9 +33,45 @@ from app import i18n
 from app.i18n import _, ngettext
 from app.services import markdown
 from app.services.proceedings.render import images
-from app.services.proceedings.report import Report, ReportSession, convener_text
+from app.services.proceedings.report import (
+    ContentsEntry,
+    PhotoView,
+    Report,
+    ReportPlenary,
+    ReportSession,
+    SessionNotesView,
+    convener_text,
+)
 
 PHOTO_WIDTH = Cm(8)
+LOGO_HEIGHT, LOGO_WIDTH = Cm(2.2), Cm(5)  # the box a logo fits in, as on the HTML cover
+# Word's table of contents: Heading 1 and 2 (the sections, the sessions and plenaries), as
+# the PDF's bookmarks; Heading 3 are the notes' fields, which would list each of them.
+TOC_FIELD = ' TOC \\o "1-2" \\h \\z \\u '
+TOC_STYLES = ("toc 1", "toc 2")
+# What may follow w:updateFields in w:settings, in the schema's order (ECMA-376 CT_Settings).
+_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults",
+    "w:footnotePr",
+    "w:endnotePr",
+    "w:compat",
+    "w:docVars",
+    "w:rsids",
+    "m:mathPr",
+    "w:attachedSchema",
+    "w:themeFontLang",
+    "w:clrSchemeMapping",
+    "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures",
+    "w:forceUpgrade",
+    "w:captions",
+    "w:readModeInkLockDown",
+    "w:smartTagType",
+    "w:shapeDefaults",
+    "w:doNotEmbedSmartTags",
+    "w:decimalSymbol",
+    "w:listSeparator",
+)
 LINK_COLOUR = RGBColor(0x05, 0x63, 0xC1)  # Word's own hyperlink blue
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -58,19 +95,23 @@ class _Writer:
         self.report = report
         self.upload_dir = upload_dir
         self.styles: dict[str, Any] = {}
-        paths = (photo.path for item in report.sessions for photo in item.photos)
-        self.pictures = images.load_many(upload_dir, paths)
+        self.pictures = images.load_many(upload_dir, (photo.path for photo in report.photos))
+        self.logos = images.logos(upload_dir, (host.logo for host in report.hosts))
 
     def write(self) -> None:
         report = self.report
         props = self.doc.core_properties
         props.title = clean(f"{report.event_name} · {_('Proceedings')}")
-        props.language = report.language
-        props.author = clean(", ".join(report.organisers))
+        props.language = report.locale
+        props.author = clean(", ".join(host.name for host in report.hosts))
         self.doc.styles["Normal"].font.size = Pt(10.5)
         self.cover()
+        self.contents()
+        self.summary()
         self.figures()
+        self.outcomes()
         self.programme()
+        self.plenaries()
         self.topics()
         self.sessions()
         self.priorities_and_actions()
@@ -127,14 +168,27 @@ class _Writer:
 
     # --- sections -------------------------------------------------------------------------
 
+    def page_break(self) -> None:
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
     def cover(self) -> None:
+        """The cover, a page of its own: the hosts' logos in a row, the event, its dates,
+        venue and hosts, the description and the funding acknowledgement."""
         report = self.report
+        shown = [image for host in report.hosts if (image := self.logos.get(host.logo))]
+        if shown:
+            row = self.paragraph()
+            for index, image in enumerate(shown):
+                if index:
+                    row.add_run("    ")
+                width, height = _fit(image, LOGO_WIDTH, LOGO_HEIGHT)
+                row.add_run().add_picture(BytesIO(image.content), width=width, height=height)
         self.heading(report.event_name, 0)
         self.para(_("Proceedings"), "Subtitle")
         for label, value in (
             (_("Dates"), report.dates),
             (_("Venue"), report.venue),
-            (_("Organisers"), ", ".join(report.organisers)),
+            (_("Organised by"), ", ".join(host.name for host in report.hosts)),
         ):
             if value:
                 self.para(value, bold=f"{label}: ")
@@ -142,19 +196,98 @@ class _Writer:
             self.para(report.description)
         if report.acknowledgement:
             self.para(report.acknowledgement, "Intense Quote")
+        self.page_break()
+
+    def contents(self) -> None:
+        """A real TOC field (Word fills in the page numbers when it updates the field, which
+        it offers on opening: ``updateFields``), holding the current entries meanwhile, so
+        the document shows its contents before any update, in LibreOffice too."""
+        self.para(_("Contents"), "TOC Heading")
+        lines = [
+            (level, entry.label) for top in self.report.contents() for level, entry in _flatten(top)
+        ]
+        styles = [self._toc_style(name) for name in TOC_STYLES]
+        for index, (level, label) in enumerate(lines):
+            paragraph = self.paragraph()
+            paragraph._p.style = styles[level].style_id
+            if index == 0:
+                _field_char(paragraph, "begin")
+                instruction = OxmlElement("w:instrText")
+                instruction.set(qn("xml:space"), "preserve")
+                instruction.text = TOC_FIELD
+                paragraph.add_run()._r.append(instruction)
+                _field_char(paragraph, "separate")
+            paragraph.add_run(clean(label))
+            if index == len(lines) - 1:
+                _field_char(paragraph, "end")
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        # In the schema's order, which Word checks: before the settings that follow it.
+        self.doc.settings.element.insert_element_before(update, *_AFTER_UPDATE_FIELDS)
+        self.page_break()
+
+    def _toc_style(self, name: str) -> Any:
+        """Word's built-in "toc 1", "toc 2" (python-docx's template only names them)."""
+        if name not in self.styles:
+            try:
+                self.styles[name] = self.doc.styles[name]
+            except KeyError:
+                style = self.doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+                style.style_id = name.upper().replace(" ", "")  # Word's own id: TOC1
+                style.base_style = self.doc.styles["Normal"]
+                style.paragraph_format.space_after = Pt(2)
+                style.paragraph_format.left_indent = Cm(0.6 * TOC_STYLES.index(name))
+                self.styles[name] = style
+        return self.styles[name]
+
+    def summary(self) -> None:
+        if self.report.summary.strip():
+            self.heading(_("Executive summary"), 1)
+            self.markdown(self.report.summary)
 
     def figures(self) -> None:
         report = self.report
         self.heading(_("Key figures"), 1)
         self.table(
             [_("Figure"), _("Number")],
-            [[figure.label, str(figure.value)] for figure in report.figures()],
+            [
+                [
+                    figure.label,
+                    f"{figure.value} ({figure.note})" if figure.note else str(figure.value),
+                ]
+                for figure in report.figures()
+            ],
         )
         if report.organisations_by_type:
             self.heading(_("Organisations by type"), 2)
             self.table(
                 [_("Type"), _("Organisations")],
                 [[figure.label, str(figure.value)] for figure in report.organisations_by_type],
+            )
+
+    def outcomes(self) -> None:
+        """The top priorities and the commitments, before the detail."""
+        report = self.report
+        if not report.has_outcomes:
+            return
+        self.heading(_("Key outcomes"), 1)
+        if report.priorities:
+            self.heading(_("Priorities"), 2)
+            self.table(
+                ["#", _("Priority"), _("Session"), _("Dots")],
+                [
+                    [str(p.rank), p.text, p.session_title, str(p.dots)]
+                    for p in report.top_priorities
+                ],
+                widths=[1, 9, 5, 1.5],
+            )
+            if report.more_priorities:
+                self.para(_more_priorities(report), "Caption")
+        if report.commitments:
+            self.heading(_("Commitments"), 2)
+            self.table(
+                [_("What"), _("Who"), _("When"), _("Priority")],
+                [[a.what, a.who, a.when, a.priority] for a in report.commitments],
             )
 
     def programme(self) -> None:
@@ -205,13 +338,46 @@ class _Writer:
             widths=[8, 5, 1.5, 1.5],
         )
 
+    def plenaries(self) -> None:
+        recorded = self.report.recorded_plenaries
+        if not recorded:
+            return
+        self.heading(_("Plenaries"), 1)
+        for item in recorded:
+            self.plenary(item)
+
+    def plenary(self, item: ReportPlenary) -> None:
+        self.heading(item.title or _("Plenary"), 2)
+        self.para(item.when)
+        if item.presenter:
+            self.para(item.presenter, bold=f"{_('Presenter')}: ")
+        self.notes(item.notes)
+        self.photos(item.photos)
+
     def sessions(self) -> None:
         report = self.report
         if not report.sessions:
             return
         self.heading(_("Sessions"), 1)
-        for item in report.sessions:
+        for item in report.entries:
             self.session(item)
+        if report.unreported:
+            self.heading(_("Sessions without a written report"), 2)
+            self.para(_("No report was written for these sessions."))
+            self.table(
+                ["#", _("Session"), _("When"), _("Room"), _("Conveners")],
+                [
+                    [
+                        str(item.number),
+                        item.title,
+                        item.when,
+                        item.room,
+                        convener_text(item) if item.conveners or item.other_conveners else "",
+                    ]
+                    for item in report.unreported
+                ],
+                widths=[1, 6, 4, 2.5, 3.5],
+            )
 
     def session(self, item: ReportSession) -> None:
         self.heading(f"{item.number}. {item.title}", 2)
@@ -225,7 +391,11 @@ class _Writer:
             self.para(item.description)
         if item.attendees:
             self.para(", ".join(item.attendees), bold=f"{_('Participants')}: ")
-        notes = item.notes
+        self.notes(item.notes)
+        self.photos(item.photos)
+
+    def notes(self, notes: SessionNotesView | None) -> None:
+        """A session's or a plenary's notes: its fields, proposals and note takers."""
         if notes and not notes.is_empty:
             for note in notes.fields:
                 if note.text.strip():
@@ -244,12 +414,14 @@ class _Writer:
                     self.para(text, "List Bullet")
             if notes.authors:
                 self.para(f"{_('Notes by')} {', '.join(notes.authors)}", "Caption")
-        for photo in item.photos:
+
+    def photos(self, photos: list[PhotoView]) -> None:
+        for photo in photos:
             picture = self.pictures.get(photo.path)
             if picture is None:
                 self.para(_("The photo file is missing."), "Caption")
             else:
-                self.doc.add_picture(BytesIO(picture.jpeg), width=PHOTO_WIDTH)
+                self.doc.add_picture(BytesIO(picture.content), width=PHOTO_WIDTH)
             if photo.caption:
                 self.para(photo.caption, "Caption")
 
@@ -301,7 +473,7 @@ class _Writer:
 
     def priorities_and_actions(self) -> None:
         report = self.report
-        if report.priorities:
+        if report.more_priorities:  # else the key outcomes list them all
             self.heading(_("Priorities"), 1)
             self.table(
                 ["#", _("Priority"), _("Session"), _("Dots")],
@@ -310,7 +482,7 @@ class _Writer:
             )
         if report.actions:
             self.heading(_("Action plans"), 1)
-            pledged = any(a.priority for a in report.actions)  # commitments: their priority
+            pledged = bool(report.commitments)  # commitments: their priority
             self.table(
                 [
                     _("What"),
@@ -365,8 +537,32 @@ class _Writer:
                 [_("Organisation"), _("Type"), _("Participants")],
                 [[o.name, o.org_type, str(o.people)] for o in report.organisations],
             )
-        generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+        generated = i18n.format_day(report.generated_at.date(), weekday=False, locale=report.locale)
         self.para(_("Compiled by Open Space Lab on %(date)s.") % {"date": generated}, "Caption")
+
+
+def _more_priorities(report: Report) -> str:
+    return _("The %(shown)d with the most dots; all %(total)d are listed under “Priorities”.") % {
+        "shown": len(report.top_priorities),
+        "total": len(report.priorities),
+    }
+
+
+def _flatten(entry: ContentsEntry, level: int = 0) -> list[tuple[int, ContentsEntry]]:
+    return [(level, entry)] + [(level + 1, child) for child in entry.children]
+
+
+def _field_char(paragraph: Paragraph, kind: str) -> None:
+    """A complex field's begin, separate or end mark, in a run of its own."""
+    mark = OxmlElement("w:fldChar")
+    mark.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(mark)
+
+
+def _fit(image: images.Picture, width: Length, height: Length) -> tuple[Length, Length]:
+    """The picture's size inside a width × height box, its proportions kept."""
+    scale = min(width / image.width, height / image.height)
+    return Emu(int(image.width * scale)), Emu(int(image.height * scale))
 
 
 def _repeat_header(table: Table) -> None:

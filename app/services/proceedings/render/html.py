@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
-from babel.dates import format_date
 from markupsafe import Markup
 
 from app import i18n
@@ -51,8 +50,9 @@ def _context(report: Report, *, upload_dir: Path, max_pixels: int) -> dict[str, 
     def source(photo: PhotoView) -> str:
         return photo.screen_path if max_pixels <= images.SCREEN_PIXELS else photo.path
 
-    paths = (source(photo) for item in report.sessions for photo in item.photos)
+    paths = (source(photo) for photo in report.photos)
     pictures = images.load_many(upload_dir, paths, max_pixels=max_pixels)
+    logos = images.logos(upload_dir, (host.logo for host in report.hosts))
 
     def picture(photo: PhotoView) -> images.Picture | None:
         return pictures.get(source(photo))
@@ -60,8 +60,12 @@ def _context(report: Report, *, upload_dir: Path, max_pixels: int) -> dict[str, 
     return {
         "report": report,
         "picture": picture,
+        # The hosts whose logo could be read, with it: a row on the cover.
+        "logos": [(host, image) for host in report.hosts if (image := logos.get(host.logo))],
         "conveners": convener_text,
-        "generated": format_date(report.generated_at.date(), format="long", locale=report.locale),
+        "generated": i18n.format_day(
+            report.generated_at.date(), weekday=False, locale=report.locale
+        ),
     }
 
 

@@ -24,6 +24,8 @@ SCREEN_PIXELS = 400
 PRINT_PIXELS = 800
 MAX_PIXELS = PRINT_PIXELS
 QUALITY = 72
+# A logo on the cover is at most about 5 cm wide or 2.2 cm high: 600 px is ~300 dpi there.
+LOGO_PIXELS = 600
 MAX_FILE_BYTES = 40 * 1024 * 1024
 WORKERS = 4
 ORIENTATION = 0x0112  # the EXIF tag
@@ -31,13 +33,14 @@ ORIENTATION = 0x0112  # the EXIF tag
 
 @dataclass(frozen=True)
 class Picture:
-    jpeg: bytes
+    content: bytes
     width: int
     height: int
+    mime: str = "image/jpeg"
 
     @property
     def data_uri(self) -> str:
-        return "data:image/jpeg;base64," + base64.b64encode(self.jpeg).decode("ascii")
+        return f"data:{self.mime};base64," + base64.b64encode(self.content).decode("ascii")
 
 
 def within(folder: Path, relative: str) -> Path | None:
@@ -94,6 +97,31 @@ def load_many(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pictures = pool.map(lambda path: load(upload_dir, path, max_pixels=max_pixels), unique)
         return dict(zip(unique, pictures, strict=True))
+
+
+def logo(upload_dir: Path, relative: str) -> Picture | None:
+    """An organisation's logo as PNG (sharp edges and flat colours stay clean, transparency
+    stays), at most ``LOGO_PIXELS`` on its long side; None when it cannot be read, as for
+    photos."""
+    path = within(upload_dir, relative)
+    if path is None or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        return None
+    try:
+        with Image.open(path) as source:
+            image = ImageOps.exif_transpose(source)
+            if max(image.size) > LOGO_PIXELS:
+                image.thumbnail((LOGO_PIXELS, LOGO_PIXELS), Image.Resampling.LANCZOS)
+            if image.mode not in ("RGB", "RGBA"):
+                image = image.convert("RGBA")
+            out = BytesIO()
+            image.save(out, "PNG")
+            return Picture(out.getvalue(), image.width, image.height, mime="image/png")
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
+
+
+def logos(upload_dir: Path, paths: Iterable[str]) -> dict[str, Picture | None]:
+    return {path: logo(upload_dir, path) for path in dict.fromkeys(paths) if path}
 
 
 def _on_white(image: Image.Image) -> Image.Image:

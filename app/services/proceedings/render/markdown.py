@@ -13,15 +13,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from babel.dates import format_date
-
 from app import i18n
 from app.i18n import _, ngettext
 from app.services import markdown
 from app.services.proceedings.report import (
     MapCardView,
+    PhotoView,
     Report,
+    ReportPlenary,
     ReportSession,
+    SessionNotesView,
     convener_text,
 )
 
@@ -67,8 +68,12 @@ def _lines(report: Report) -> list[str]:
     out: list[str] = []
     for section in (
         _cover,
+        _contents,
+        _summary,
         _figures,
+        _outcomes,
         _programme,
+        _plenaries,
         _topics,
         _sessions,
         _priorities_and_actions,
@@ -76,9 +81,17 @@ def _lines(report: Report) -> list[str]:
         _participants,
     ):
         out += section(report)
-    generated = format_date(report.generated_at.date(), format="long", locale=report.locale)
+    generated = i18n.format_day(report.generated_at.date(), weekday=False, locale=report.locale)
     out += [f"*{escape(_('Compiled by Open Space Lab on %(date)s.') % {'date': generated})}*"]
     return out
+
+
+def heading(level: int, text: str, name: str = "") -> list[str]:
+    """A heading (``text`` already escaped) with an anchor for the contents' links, the HTML
+    file's ids: inline HTML, which CommonMark passes through (on a line of its own it would
+    start an HTML block and swallow the heading)."""
+    anchor = f'<a id="{name}"></a>' if name else ""
+    return [f"{'#' * level} {anchor}{text}", ""]
 
 
 def _cover(report: Report) -> list[str]:
@@ -86,7 +99,7 @@ def _cover(report: Report) -> list[str]:
     for label, value in (
         (_("Dates"), report.dates),
         (_("Venue"), report.venue),
-        (_("Organisers"), ", ".join(report.organisers)),
+        (_("Organised by"), ", ".join(host.name for host in report.hosts)),
     ):
         if value:
             out += [f"- **{escape(label)}:** {escape(value)}"]
@@ -98,9 +111,30 @@ def _cover(report: Report) -> list[str]:
     return out
 
 
+def _contents(report: Report) -> list[str]:
+    out = [f"## {escape(_('Contents'))}", ""]
+    for entry in report.contents():
+        out.append(f"- [{escape(entry.label)}](#{entry.anchor})")
+        out += [f"  - [{escape(child.label)}](#{child.anchor})" for child in entry.children]
+    return [*out, ""]
+
+
+def _summary(report: Report) -> list[str]:
+    if not report.summary.strip():
+        return []
+    return [
+        *heading(2, escape(_("Executive summary")), "summary"),
+        markdown.to_markdown(report.summary, heading=3),
+        "",
+    ]
+
+
 def _figures(report: Report) -> list[str]:
-    out = [f"## {escape(_('Key figures'))}", ""]
-    out += _table([_("Figure"), _("Number")], [[f.label, f.value] for f in report.figures()])
+    out = heading(2, escape(_("Key figures")), "figures")
+    out += _table(
+        [_("Figure"), _("Number")],
+        [[f.label, f"{f.value} ({f.note})" if f.note else f.value] for f in report.figures()],
+    )
     if report.organisations_by_type:
         out += [f"### {escape(_('Organisations by type'))}", ""]
         out += _table(
@@ -110,10 +144,35 @@ def _figures(report: Report) -> list[str]:
     return out
 
 
+def _outcomes(report: Report) -> list[str]:
+    if not report.has_outcomes:
+        return []
+    out = heading(2, escape(_("Key outcomes")), "outcomes")
+    if report.priorities:
+        out += [f"### {escape(_('Priorities'))}", ""]
+        out += _table(
+            ["#", _("Priority"), _("Session"), _("Dots")],
+            [[p.rank, p.text, p.session_title, p.dots] for p in report.top_priorities],
+        )
+        if report.more_priorities:
+            shown, total = len(report.top_priorities), len(report.priorities)
+            more = _(
+                "The %(shown)d with the most dots; all %(total)d are listed under “Priorities”."
+            )
+            out += [f"*{escape(more % {'shown': shown, 'total': total})}*", ""]
+    if report.commitments:
+        out += [f"### {escape(_('Commitments'))}", ""]
+        out += _table(
+            [_("What"), _("Who"), _("When"), _("Priority")],
+            [[a.what, a.who, a.when, a.priority] for a in report.commitments],
+        )
+    return out
+
+
 def _programme(report: Report) -> list[str]:
     if not report.has_programme:
         return []
-    out = [f"## {escape(_('Programme'))}", ""]
+    out = heading(2, escape(_("Programme")), "programme")
     for day in report.days:
         if not day.rows:
             continue
@@ -133,12 +192,29 @@ def _programme(report: Report) -> list[str]:
     return out
 
 
+def _plenaries(report: Report) -> list[str]:
+    if not report.recorded_plenaries:
+        return []
+    out = heading(2, escape(_("Plenaries")), "plenaries")
+    for item in report.recorded_plenaries:
+        out += _plenary(item)
+    return out
+
+
+def _plenary(item: ReportPlenary) -> list[str]:
+    out = heading(3, escape(item.title or _("Plenary")), f"plenary-{item.block_id}")
+    out += [f"{escape(item.when)}  " if item.presenter else escape(item.when)]
+    if item.presenter:
+        out += [f"**{escape(_('Presenter'))}:** {escape(item.presenter)}"]
+    out.append("")
+    return out + _notes(item.notes) + _photos(item.photos)
+
+
 def _topics(report: Report) -> list[str]:
     if not report.topics:
         return []
     return [
-        f"## {escape(_('Topics and dots'))}",
-        "",
+        *heading(2, escape(_("Topics and dots")), "topics"),
         *_table(
             [_("Topic"), _("Conveners"), _("Dots"), _("Session")],
             [
@@ -152,23 +228,39 @@ def _topics(report: Report) -> list[str]:
 def _sessions(report: Report) -> list[str]:
     if not report.sessions:
         return []
-    out = [f"## {escape(_('Sessions'))}", ""]
-    for item in report.sessions:
+    out = heading(2, escape(_("Sessions")), "sessions")
+    for item in report.entries:
         out += _session(item)
+    if report.unreported:
+        out += heading(3, escape(_("Sessions without a written report")), "unreported")
+        out += [escape(_("No report was written for these sessions.")), ""]
+        out += _table(
+            ["#", _("Session"), _("When"), _("Room"), _("Conveners")],
+            [
+                [
+                    item.number,
+                    item.title,
+                    item.when,
+                    item.room,
+                    convener_text(item) if item.conveners or item.other_conveners else "",
+                ]
+                for item in report.unreported
+            ],
+        )
     return out
 
 
 def _priorities_and_actions(report: Report) -> list[str]:
     out: list[str] = []
-    if report.priorities:
-        out += [f"## {escape(_('Priorities'))}", ""]
+    if report.more_priorities:  # else the key outcomes list them all
+        out += heading(2, escape(_("Priorities")), "priorities")
         out += _table(
             ["#", _("Priority"), _("Session"), _("Dots")],
             [[p.rank, p.text, p.session_title, p.dots] for p in report.priorities],
         )
     if report.actions:
-        out += [f"## {escape(_('Action plans'))}", ""]
-        pledged = any(a.priority for a in report.actions)  # commitments: their priority
+        out += heading(2, escape(_("Action plans")), "actions")
+        pledged = bool(report.commitments)  # commitments: their priority
         out += _table(
             [_("What"), _("Who"), _("When"), _("Session"), *([_("Priority")] if pledged else [])],
             [
@@ -182,7 +274,7 @@ def _priorities_and_actions(report: Report) -> list[str]:
 def _maps(report: Report) -> list[str]:
     if not report.maps:
         return []
-    out = [f"## {escape(_('Other activities of the day'))}", ""]
+    out = heading(2, escape(_("Other activities of the day")), "activities")
     for map_ in report.maps:
         out += [f"### {escape(_('Mapping'))}: {escape(map_.question)}", ""]
         for table in map_.tables:
@@ -208,7 +300,7 @@ def _card(card: MapCardView) -> str:
 
 
 def _participants(report: Report) -> list[str]:
-    out = [f"## {escape(_('Participants and organisations'))}", ""]
+    out = heading(2, escape(_("Participants and organisations")), "participants")
     out += [escape(_("Only participants who agreed to appear in the report are named.")), ""]
     if report.participants:
         out += _table(
@@ -227,7 +319,7 @@ def _participants(report: Report) -> list[str]:
 
 
 def _session(item: ReportSession) -> list[str]:
-    out = [f"### {item.number}\\. {escape(item.title)}", ""]
+    out = heading(3, f"{item.number}\\. {escape(item.title)}", f"session-{item.number}")
     out += [f"{escape(item.when)} · {escape(item.room)}  "]
     if item.conveners or item.other_conveners:
         out += [f"**{escape(_('Conveners'))}:** {escape(convener_text(item))}  "]
@@ -239,26 +331,37 @@ def _session(item: ReportSession) -> list[str]:
         out += [escape(item.description), ""]
     if item.attendees:
         out += [f"**{escape(_('Participants'))}:** {escape(', '.join(item.attendees))}", ""]
-    if item.notes and not item.notes.is_empty:
-        for field in item.notes.fields:
+    return out + _notes(item.notes) + _photos(item.photos)
+
+
+def _notes(view: SessionNotesView | None) -> list[str]:
+    """A session's or a plenary's notes: its fields, proposals and note takers."""
+    out: list[str] = []
+    if view and not view.is_empty:
+        for field in view.fields:
             if field.text.strip():
                 text = notes(field.text) if field.markdown else escape(field.text)
                 out += [f"#### {escape(field.label)}", "", text, ""]
-        if item.notes.proposals:
+        if view.proposals:
             out += [f"#### {escape(_('Proposals'))}", ""]
-            for proposal in item.notes.proposals:
+            for proposal in view.proposals:
                 line = f"- {escape(proposal.text)}"
                 if proposal.dots is not None:
                     dots = ngettext("%(num)d dot", "%(num)d dots", proposal.dots)
                     line += f" ({escape(dots % {'num': proposal.dots})})"
                 out.append(line)
             out.append("")
-        if item.notes.authors:
-            out += [f"*{escape(_('Notes by'))} {escape(', '.join(item.notes.authors))}*", ""]
-    for number, photo in enumerate(item.photos, start=1):
+        if view.authors:
+            out += [f"*{escape(_('Notes by'))} {escape(', '.join(view.authors))}*", ""]
+    return out
+
+
+def _photos(photos: list[PhotoView]) -> list[str]:
+    out = []
+    for number, photo in enumerate(photos, start=1):
         caption = photo.caption or _("Photo %(number)d") % {"number": number}
         # The file name, not the picture: a Markdown file carries no images.
         out.append(f"- {escape(caption)} (`{photo.path.replace('`', '')}`)")
-    if item.photos:
+    if photos:
         out.append("")
     return out

@@ -1,0 +1,371 @@
+"""Accessibility: axe-core over every HTML page, for every role, in English and in every
+right-to-left language the app ships; live regions that speak politely; the main paths by
+keyboard; the phone at 200 % text on a 360 px screen.
+
+The walk is the demo event (``app/demo``: a programme, topics with votes, a published agenda,
+notes, photos, a map), loaded into the live server's database. Each role has one browser
+context for the whole walk; the pages are derived from the app's GET routes, and a route that
+is neither walked nor listed as "not a page" fails ``test_every_page_is_walked``.
+
+axe runs the WCAG 2.0/2.1 A and AA rules plus its best practices, all of them (landmarks,
+regions, heading order, empty headings, ...): 0 violations.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from babel import Locale
+from fastapi.routing import APIRoute, iter_route_contexts
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlmodel import col, select
+
+from app import i18n
+from app.config import Settings
+from app.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
+from app.main import create_app
+from app.models.events import Invitation, Phase, Room, TimeBlock
+from app.models.maps import MapCard
+from app.models.notes import Photo
+from app.models.people import Participant
+from app.models.topics import Topic, TopicConvener
+from app.services.access import resolve
+from app.services.events import team
+from app.services.events.events import board_path
+from app.services.people.participants import personal_token
+from app.services.schedule.checkins import door_key
+from app.web import LANG_COOKIE
+from tests.browser.conftest import SECRET, _context
+from tests.browser.helpers import PHONE, LiveServer, Organiser, join_event, sign_in
+from tests.browser.seed import database, set_phase
+
+pytestmark = pytest.mark.browser
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+
+# English, and every shipped language written right to left.
+LOCALES = ["en"] + [
+    locale for locale in i18n.LOCALES if Locale.parse(locale).character_order == "right-to-left"
+]
+
+# Every GET route that renders a whole HTML page, and the roles that open it. "visitor" is a
+# phone that has not joined; "board" the projector.
+PAGES: dict[str, tuple[str, ...]] = {
+    "/": ("visitor",),
+    "/login": ("visitor",),
+    "/invite/{token}": ("visitor",),
+    "/join": ("visitor",),
+    "/j/{code}": ("visitor",),
+    "/e/{slug}/rooms/{room_id}/join": ("visitor",),
+    "/e/{slug}/p/{token}": ("visitor",),
+    "/e/{slug}": ("participant",),
+    "/e/{slug}/me": ("participant",),
+    "/e/{slug}/me/forget": ("participant",),
+    "/e/{slug}/topics/{topic_id}/edit": ("participant",),
+    "/e/{slug}/agenda": ("participant",),
+    "/e/{slug}/sessions/{topic_id}": ("participant",),
+    "/e/{slug}/rooms/{room_id}/here": ("participant",),
+    "/e/{slug}/notes": ("participant",),
+    "/e/{slug}/sessions/{topic_id}/notes": ("participant", "facilitator"),
+    "/e/{slug}/priorities": ("participant",),
+    "/e/{slug}/maps": ("participant",),
+    "/e/{slug}/maps/{map_id}": ("participant",),
+    "/e/{slug}/cards/{card_id}/edit": ("participant",),
+    "/o": ("organiser", "facilitator"),
+    "/o/new": ("organiser",),
+    "/o/{slug}": ("organiser", "facilitator"),
+    "/o/{slug}/edit": ("organiser",),
+    "/o/{slug}/poster": ("organiser",),
+    "/o/{slug}/team": ("organiser",),
+    "/o/{slug}/live": ("organiser", "facilitator"),
+    "/o/{slug}/rooms": ("organiser",),
+    "/o/{slug}/programme": ("organiser",),
+    "/o/{slug}/blocks/{block_id}/edit": ("organiser",),
+    "/o/{slug}/participants": ("organiser",),
+    "/o/{slug}/participants/{participant_id}/forget": ("organiser",),
+    "/o/{slug}/topics/{topic_id}": ("organiser", "facilitator"),
+    "/o/{slug}/topics/{topic_id}/merge": ("facilitator",),
+    "/o/{slug}/grid": ("organiser", "facilitator"),
+    "/o/{slug}/agenda/print": ("organiser",),
+    "/o/{slug}/signs": ("organiser",),
+    "/o/{slug}/priorities": ("facilitator",),
+    "/o/{slug}/closing": ("facilitator",),
+    "/o/{slug}/report": ("organiser",),
+    "/o/{slug}/maps": ("organiser", "facilitator"),
+    "/o/{slug}/maps/{map_id}": ("facilitator",),
+    "/o/{slug}/cards/{card_id}": ("facilitator",),
+    "/o/{slug}/maps/{map_id}/summary": ("organiser",),
+    "/board/{slug}/{signature}": ("board",),
+}
+
+# GET routes that are not pages, and what they are instead.
+NOT_PAGES: dict[str, str] = {
+    "/healthz": "JSON for the load balancer",
+    "/e/{slug}/me/data": "a JSON download",
+    "/e/{slug}/qr.svg": "an image",
+    "/e/{slug}/topics/similar": "an htmx fragment of the propose form",
+    "/e/{slug}/dots": "an htmx fragment of the phone's home",
+    "/e/{slug}/own": "an htmx fragment of the phone's home",
+    "/o/{slug}/grid/fragment": "an htmx fragment of the grid",
+    "/e/{slug}/calendar.ics": "a calendar feed",
+    "/e/{slug}/calendar/{participant_id}.ics": "a calendar feed",
+    "/e/{slug}/sessions/{topic_id}/notes/fresh": "an htmx fragment of the notes page",
+    "/e/{slug}/photos/{photo_id}/full": "an image",
+    "/e/{slug}/photos/{photo_id}/thumb": "an image",
+    "/o/{slug}/report.{fmt}": "the proceedings' downloads (their HTML is the report page's)",
+    "/o/{slug}/maps/{map_id}/cards.csv": "a CSV download",
+    "/e/{slug}/maps/{map_id}/mine": "an htmx fragment of the map page",
+}
+
+# What a printed link adds to the path.
+QUERIES = {
+    "/e/{slug}/rooms/{room_id}/join": "?k={door_key}",
+    "/o/{slug}/topics/{topic_id}/merge": "?target={other_topic_id}",
+}
+
+# The board and the phone's home differ by phase: walked in each of these.
+PHASED = {"/board/{slug}/{signature}", "/e/{slug}"}
+PHASES = (Phase.MARKETPLACE, Phase.VOTING, Phase.AGENDA, Phase.SESSIONS, Phase.CLOSING)
+
+
+def _page_routes() -> set[str]:
+    settings = Settings(data_dir=tempfile.mkdtemp(), secret_key=SECRET, environment="test")
+    app = create_app(settings)
+    return {
+        str(context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and "GET" in (context.methods or set())
+    }
+
+
+def test_every_page_is_walked() -> None:
+    routes = _page_routes()
+    assert len(routes) >= 50  # the comparison below must not pass by finding nothing
+    assert routes - set(PAGES) - set(NOT_PAGES) == set(), "a GET route neither walked nor listed"
+    assert (set(PAGES) | set(NOT_PAGES)) - routes == set(), "a listed route no longer exists"
+
+
+@dataclass(frozen=True)
+class Demo:
+    slug: str
+    board_path: str
+    params: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def demo(live_server: LiveServer) -> Demo:
+    """The demo event in the live server's database, and an id for every path parameter."""
+    settings = Settings(data_dir=live_server.data_dir, secret_key=SECRET, environment="test")
+    with database(live_server) as session:
+        event, _created = load_demo(session, settings=settings)
+        event_id = event.id or 0
+
+        def first(model: Any, *where: Any, id_of: str = "id") -> int:
+            row = session.exec(select(model).where(*where)).first()
+            assert row is not None, model
+            return int(getattr(row, id_of))
+
+        organiser = team.members(session, event_id=event_id)[0][0]
+        access = resolve(session, event=event, user=organiser, session_id=None)
+        invitation = team.invite_facilitator(session, access=access)
+        room_id = first(Room, Room.event_id == event_id)
+        # The participant walks as someone who wrote a card and convenes a topic (they may edit
+        # both): a card's author, and one of their topics.
+        card, participant = session.exec(
+            select(MapCard, Participant)
+            .join(Participant, col(Participant.id) == MapCard.participant_id)
+            .join(TopicConvener, col(TopicConvener.participant_id) == Participant.id)
+            .where(MapCard.event_id == event_id, col(MapCard.merged_into_id).is_(None))
+        ).first() or (None, None)
+        assert card is not None and participant is not None
+        topic_id = first(
+            TopicConvener, TopicConvener.participant_id == participant.id, id_of="topic_id"
+        )
+        params = {
+            "slug": event.slug,
+            "code": event.join_code,
+            "topic_id": str(topic_id),
+            "other_topic_id": str(first(Topic, Topic.event_id == event_id, Topic.id != topic_id)),
+            "room_id": str(room_id),
+            "block_id": str(first(TimeBlock, TimeBlock.event_id == event_id)),
+            "participant_id": str(participant.id),
+            "map_id": str(card.map_id),
+            "card_id": str(card.id),
+            "invite_token": invitation,
+            "personal_token": personal_token(participant, settings.secret),
+            "door_key": door_key(event, room_id=room_id, secret=settings.secret),
+            "signature": board_path(event, settings.secret).rsplit("/", 1)[1],
+        }
+        _ = Invitation, Photo
+        session.commit()
+        return Demo(slug=event.slug, board_path=board_path(event, settings.secret), params=params)
+
+
+def _fill(path: str, params: dict[str, str]) -> str:
+    token = params["invite_token"] if path.startswith("/invite/") else params["personal_token"]
+    return (path + QUERIES.get(path, "")).format(**{**params, "token": token})
+
+
+@pytest.fixture(scope="module")
+def contexts(browser: Browser, live_server: LiveServer, demo: Demo) -> Iterator[dict[str, Page]]:
+    """One page per role, signed in or joined once."""
+    laptop = {"viewport": {"width": 1366, "height": 768}}
+    made: list[BrowserContext] = []
+
+    def page(**options: Any) -> Page:
+        context = _context(browser, live_server, **options)
+        made.append(context)
+        return context.new_page()
+
+    pages = {
+        "visitor": page(**PHONE),
+        "participant": page(**PHONE),
+        "organiser": page(**laptop),
+        "facilitator": page(**laptop),
+        "board": page(viewport={"width": 1920, "height": 1080}),
+    }
+    sign_in(pages["organiser"], Organiser(email=DEMO_EMAIL, name="", password=DEMO_PASSWORD))
+    sign_in(
+        pages["facilitator"], Organiser(email=FACILITATOR_EMAIL, name="", password=DEMO_PASSWORD)
+    )
+    claim = pages["participant"]
+    claim.goto(_fill("/e/{slug}/p/{token}", demo.params))
+    claim.get_by_role("button", name="Continue").click()
+    expect(claim).to_have_url(re.compile(f"/e/{demo.slug}$"))
+    yield pages
+    for context in made:
+        context.close()
+
+
+def _violations(page: Page) -> str:
+    results = Axe().run(page, options=AXE_OPTIONS)
+    lines = []
+    for rule in results.response["violations"]:
+        targets = ", ".join(" ".join(node["target"]) for node in rule["nodes"])
+        lines.append(f"{rule['id']} ({rule['impact']}): {rule['help']} — {targets}")
+    return "\n".join(lines)
+
+
+def _walk(
+    pages: dict[str, Page], demo: Demo, server: LiveServer, locale: str, phase: Phase | None
+) -> list[str]:
+    failures = []
+    for path, roles in PAGES.items():
+        if (phase is None) == (path in PHASED):
+            continue
+        for role in roles:
+            page = pages[role]
+            page.context.add_cookies([{"name": LANG_COOKIE, "value": locale, "url": server.url}])
+            response = page.goto(_fill(path, demo.params))
+            assert response is not None and response.ok, (
+                f"{role} {path}: {response and response.status}"
+            )
+            page.wait_for_load_state("load")
+            found = _violations(page)
+            if found:
+                failures.append(
+                    f"{role} {path} [{locale}{(phase and ' ' + phase) or ''}]:\n{found}"
+                )
+    return failures
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_page_has_no_axe_violations(
+    contexts: dict[str, Page], demo: Demo, live_server: LiveServer, locale: str
+) -> None:
+    failures = _walk(contexts, demo, live_server, locale, None)
+    for phase in PHASES:
+        set_phase(live_server, demo.slug, phase)
+        failures += _walk(contexts, demo, live_server, locale, phase)
+    assert failures == [], "\n\n".join(failures)
+
+
+def test_axe_reports_what_it_finds(contexts: dict[str, Page], demo: Demo) -> None:
+    """The walk would pass by finding nothing if axe did not run: show it a faint paragraph and
+    a button without a name. (Styles set through the CSSOM: the page's CSP refuses inline ones.)"""
+    page = contexts["board"]
+    page.goto(demo.board_path)
+    page.evaluate(
+        """() => {
+          const faint = document.createElement("p");
+          faint.textContent = "faint";
+          Object.assign(faint.style, {position: "fixed", top: "0", zIndex: "9",
+                                      color: "#999", background: "#fff"});
+          document.querySelector("main").append(faint, document.createElement("button"));
+        }"""
+    )
+    found = _violations(page)
+    assert "color-contrast (serious)" in found
+    assert "button-name (critical)" in found
+
+
+SPOKEN = """() => {
+  const announcer = document.getElementById("announcer");
+  announcer.setAttribute("data-quiet-ms", "3600000");
+  window.spoken = [];
+  new MutationObserver(() => window.spoken.push(announcer.textContent))
+    .observe(announcer, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def _tab_to(page: Page, selector: str, presses: int = 60) -> None:
+    """Press Tab until the element ``selector`` has the focus (the way a keyboard gets there)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"Tab never reached {selector} on {page.url}")
+
+
+def test_live_region_speaks_a_phase_change_and_not_each_tally(
+    contexts: dict[str, Page], demo: Demo, live_server: LiveServer
+) -> None:
+    set_phase(live_server, demo.slug, Phase.MARKETPLACE)
+    board = contexts["board"]
+    board.goto(demo.board_path)
+    board.evaluate(SPOKEN)
+    panel = contexts["facilitator"]
+    panel.goto(f"/o/{demo.slug}/live")
+    panel.locator("#phases").get_by_role("button", name="Dot voting", exact=True).click()
+    expect(board.locator("#board-phase")).to_have_attribute("data-phase", "voting")
+    phase_text = board.evaluate(
+        "document.getElementById('board-phase').textContent.replace(/\\s+/g, ' ').trim()"
+    )
+    assert board.evaluate("window.spoken") == [phase_text]
+
+    # A dot on the top topic changes the summary, within the quiet interval: not read out.
+    top_id, votes = (board.locator("#board-topics").get_attribute("data-announce") or "").split(":")
+    phone = contexts["visitor"]
+    join_event(phone, code=demo.params["code"], name="Leyla")
+    phone.locator(f"#vote-add-{top_id}").click()
+    expect(board.locator("#board-topics")).to_have_attribute(
+        "data-announce", f"{top_id}:{int(votes) + 1}"
+    )
+    assert board.evaluate("window.spoken") == [phase_text]
+
+
+def test_phone_and_phase_controls_work_by_keyboard(
+    contexts: dict[str, Page], demo: Demo, live_server: LiveServer
+) -> None:
+    set_phase(live_server, demo.slug, Phase.VOTING)
+    phone = contexts["participant"]
+    phone.goto(f"/e/{demo.slug}")
+    _tab_to(phone, ".vote-add")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#flash")).to_have_text("Dot placed.")
+    _tab_to(phone, "a[href$='/agenda']")
+    phone.keyboard.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/e/{demo.slug}/agenda$"))
+
+    panel = contexts["facilitator"]
+    panel.goto(f"/o/{demo.slug}/live")
+    _tab_to(panel, "#phases button[value='sessions']")
+    panel.keyboard.press("Enter")
+    expect(panel.locator("#phase-badge")).to_have_text("Sessions")
