@@ -46,7 +46,7 @@ from app.routes import (
     topics,
 )
 from app.runtime import collect_when_idle, tune_process
-from app.templating import render
+from app.templating import render, templates
 from app.web import WebMiddleware
 
 logger = logging.getLogger("openspace")
@@ -115,6 +115,9 @@ def configure(app: FastAPI, settings: Settings, *, engine: Engine | None = None)
     app.state.owns_engine = engine is None
     app.state.engine = engine = engine or make_engine(settings)
     app.state.hub = Hub(make_broker(settings.broadcast_url), FrameRenderer(engine))
+    # Outside development the templates never change while the process runs: checking each
+    # file's time on every include (a dozen per live frame, more per page) is wasted work.
+    templates.env.auto_reload = settings.environment == "development"
     app.state.event_ids = {}  # slug → id, for WebSocket handshakes without a query
 
 

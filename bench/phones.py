@@ -121,6 +121,8 @@ class Watcher:
         self.epoch = ""
         self.version = -1
         self.reconnects = 0
+        self.frames = 0  # messages received, and their bytes
+        self.bytes = 0
         self.connected = asyncio.Event()
         self.opened: list[tuple[float, str]] = []
 
@@ -141,6 +143,8 @@ class Watcher:
                         # Bytes, not str: decoding every frame would make this process, not
                         # the server, the bottleneck.
                         message = await ws.recv(decode=False)
+                        self.frames += 1
+                        self.bytes += len(message)
                         match = SYNC.search(message, 0, 300)
                         if match:
                             self.epoch = match.group(1).decode()

@@ -9,15 +9,23 @@ from C concurrent HTTP clients. Prints one JSON line:
 - converge_ms: from the last acknowledgement until every socket (phones and board) holds a
   frame whose tallies are the final ones;
 - lost: acknowledged votes the final tallies miss; duplicated: counted more than acknowledged;
-- server_rss_mb (all worker processes), rss_per_socket_kb (growth per idle socket).
+- server_rss_mb (all worker processes), rss_per_socket_kb (growth per idle socket);
+- the CPU each side used from the first vote until every socket converged: the server's
+  processes are pinned to ``--server-cpus`` (default: the first CPU this process may use), the
+  load generator (this process and its watcher processes) to the others, and server_cpu_s,
+  client_cpu_s come from /proc; server_cpu_ms_per_vote and server_cpu_us_per_frame divide
+  the server's by the acknowledged votes and by the frames the sockets received.
 
-With ``--synchronous both`` it runs the burst ``--rounds`` times with SQLite's
-``synchronous=FULL`` and as often with NORMAL, alternating (each run a fresh server), and prints
-one JSON line with every run, each mode's medians and the ratio FULL / NORMAL.
+``--repeat N`` runs each configuration N times, printing each run's line and then a line of
+medians. ``--table`` runs each row of the README's table in turn. With ``--synchronous both``
+it runs the burst N times with SQLite's ``synchronous=FULL`` and as often with NORMAL,
+alternating (each run a fresh server), and prints each mode's medians and the ratio FULL /
+NORMAL.
 
-    python bench/vote_burst.py --clients 2000 --votes 2000 --seconds 30 --concurrency 50
+    python bench/vote_burst.py --table --repeat 3        # the README's table
+    python bench/vote_burst.py --clients 5000 --votes 2000 --seconds 30 --concurrency 50
     python bench/vote_burst.py --workers 2 --database postgresql --broadcast redis
-    python bench/vote_burst.py --synchronous both --rounds 3
+    python bench/vote_burst.py --synchronous both --repeat 3
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import time
 from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import psycopg
@@ -67,6 +75,8 @@ POSTGRES_ADMIN = os.environ.get(
 )
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
+JOINING = 10  # phones joining at once during the set-up
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -74,20 +84,70 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (the uvicorn workers), from /proc."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
+            except OSError:
+                continue
+            pending.extend(int(child) for child in children)
+    return found
+
+
 def rss_kb(pid: int) -> int:
     """Resident memory of a process and all its children (the uvicorn workers)."""
     total = 0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
+    for current in process_tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (OSError, AttributeError):
             continue
-        pids.extend(int(child) for child in children)
     return total
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (all their threads), from /proc/PID/stat."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces: count the fields after its ")".
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def parse_cpus(spec: str) -> set[int]:
+    """ "0", "0,2" or "0-3" as a set of CPU numbers."""
+    cpus: set[int] = set()
+    for part in spec.split(","):
+        low, _dash, high = part.strip().partition("-")
+        cpus.update(range(int(low), int(high or low) + 1))
+    return cpus
+
+
+def split_cpus(server: str | None, client: str | None) -> tuple[set[int], set[int]]:
+    """The CPUs for the server and for the load generator: by default the first CPU this
+    process may use for the server and the others for the load generator."""
+    allowed = sorted(os.sched_getaffinity(0))
+    server_cpus = parse_cpus(server) if server else {allowed[0]}
+    client_cpus = parse_cpus(client) if client else (set(allowed) - server_cpus or server_cpus)
+    return server_cpus, client_cpus
 
 
 class Server:
@@ -120,6 +180,9 @@ class Server:
             redis.Redis.from_url(REDIS_URL).flushdb()
             self.env["OPENSPACE_BROADCAST_URL"] = REDIS_URL
         self.process: subprocess.Popen[bytes] | None = None
+
+    def pin(self) -> None:
+        os.sched_setaffinity(0, self.args.server_cpu_set)
 
     def run(self, *command: str, stdin: str | None = None) -> None:
         subprocess.run(
@@ -156,6 +219,8 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # Before exec, so the workers uvicorn starts inherit it too.
+            preexec_fn=self.pin,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -170,7 +235,12 @@ class Server:
         """The server's own account of what went wrong (tracebacks only)."""
         log = (self.data_dir / "server.log").read_text(errors="replace")
         start = log.find("Traceback")
-        return log[start : start + 6000] if start >= 0 else log[-3000:]
+        if start < 0:
+            return log[-3000:]
+        # The first traceback's frames are many (the middleware): keep its top and its end.
+        end = re.compile(r"^\S.*$", re.M).search(log, log.find("\n", start) + 1)
+        stop = end.end() if end else len(log)
+        return log[start : start + 1500] + "\n...\n" + log[max(start, stop - 2500) : stop]
 
     def stop(self) -> None:
         if self.process is not None:
@@ -187,6 +257,16 @@ class Server:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+class Report(NamedTuple):
+    """What a watcher process saw from the start of the burst until every socket converged."""
+
+    converge_ms: float | None
+    tallies: dict[int, int]
+    reconnects: int
+    frames: int
+    bytes: int
+
+
 async def watch(urls: list[str], board: bool, pipe: Connection) -> None:
     """Hold many sockets in a process of its own (the voters' clock stays honest)."""
     watchers = [Watcher(url) for url in urls]
@@ -196,6 +276,9 @@ async def watch(urls: list[str], board: bool, pipe: Connection) -> None:
         await asyncio.sleep(0.001)
     await asyncio.wait_for(asyncio.gather(*(w.connected.wait() for w in watchers)), timeout=600)
     pipe.send("connected")
+    assert await asyncio.to_thread(pipe.recv) == "start"
+    frames_before = sum(watcher.frames for watcher in watchers)
+    bytes_before = sum(watcher.bytes for watcher in watchers)
     expected, last_ack = await asyncio.to_thread(pipe.recv)
     pattern = BOARD_TALLY if board else PHONE_TALLY
     parsed: dict[tuple[str, int], bool] = {}  # every phone gets the same frame per version
@@ -214,7 +297,13 @@ async def watch(urls: list[str], board: bool, pipe: Connection) -> None:
             break
         await asyncio.sleep(0.005)
     pipe.send(
-        (converge_ms, tallies(watchers[0].latest, pattern), sum(w.reconnects for w in watchers))
+        Report(
+            converge_ms=converge_ms,
+            tallies=tallies(watchers[0].latest, pattern),
+            reconnects=sum(w.reconnects for w in watchers),
+            frames=sum(w.frames for w in watchers) - frames_before,
+            bytes=sum(w.bytes for w in watchers) - bytes_before,
+        )
     )
     for task in tasks:
         task.cancel()
@@ -230,7 +319,8 @@ def watcher_process(urls: list[str], board: bool, pipe: Connection) -> None:
 async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]:  # noqa: PLR0915
     base = server.base
     board_ws, code, topic_ids = await asyncio.to_thread(set_up, base, args)
-    participants = await join_all(base, code, args.clients, args.concurrency)
+    # Joining is set-up, not measured: few at a time, so no join waits long for the database.
+    participants = await join_all(base, code, args.clients, min(args.concurrency, JOINING))
     ws_base = base.replace("http", "ws", 1)
     assert server.process is not None
     rss_before = rss_kb(server.process.pid)
@@ -240,14 +330,25 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]: 
     groups += [(phone_urls[i : i + share], False) for i in range(0, len(phone_urls), share)]
     pipes = []
     context = multiprocessing.get_context("spawn")
+    # The load generator: this process and the watchers (spawned: they inherit its CPUs).
+    client_pids = [os.getpid()]
     for urls, is_board in groups:
         ours, theirs = multiprocessing.Pipe()
-        context.Process(target=watcher_process, args=(urls, is_board, theirs), daemon=True).start()
+        process = context.Process(target=watcher_process, args=(urls, is_board, theirs))
+        process.daemon = True
+        process.start()
+        assert process.pid is not None
+        client_pids.append(process.pid)
         pipes.append(ours)
     for pipe in pipes:
         assert await asyncio.to_thread(pipe.recv) == "connected"
     await asyncio.sleep(3)  # let the snapshots arrive and the sockets settle
     rss_idle = rss_kb(server.process.pid)
+    server_pids = process_tree(server.process.pid)
+    for pipe in pipes:
+        pipe.send("start")
+    server_cpu_start, client_cpu_start = cpu_seconds(server_pids), cpu_seconds(client_pids)
+    wall_start = time.monotonic()
 
     # Every participant votes distinct topics in turn, so no vote is refused by the rules.
     plan = [
@@ -304,12 +405,18 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]: 
     expected = {topic: acked.get(topic, 0) for topic in topic_ids}
     for pipe in pipes:
         pipe.send((expected, last_ack))
-    reports = [await asyncio.to_thread(pipe.recv) for pipe in pipes]
-    waits = [report[0] for report in reports]
-    converge_ms = None if None in waits else max(waits)
-    counted = reports[0][1]  # the board's
-    phones_agree = all(report[0] is not None for report in reports[1:])
-    reconnects = sum(report[2] for report in reports)
+    reports: list[Report] = [await asyncio.to_thread(pipe.recv) for pipe in pipes]
+    server_cpu = cpu_seconds(server_pids) - server_cpu_start
+    client_cpu = cpu_seconds(client_pids) - client_cpu_start
+    wall = time.monotonic() - wall_start
+    waits = [report.converge_ms for report in reports]
+    converge_ms = None if None in waits else max(w for w in waits if w is not None)
+    counted = reports[0].tallies  # the board's
+    phones_agree = all(report.converge_ms is not None for report in reports[1:])
+    reconnects = sum(report.reconnects for report in reports)
+    frames = sum(report.frames for report in reports)
+    board_frames = reports[0].frames
+    phone_frames = frames - board_frames
     lost = sum(max(0, expected[t] - counted.get(t, 0)) for t in topic_ids)
     duplicated = sum(max(0, counted.get(t, 0) - expected[t]) for t in topic_ids)
     rss_after = rss_kb(server.process.pid)
@@ -336,40 +443,110 @@ async def burst(args: argparse.Namespace, server: Server) -> dict[str, object]: 
         "duplicated": duplicated,
         "server_rss_mb": round(rss_after / 1024, 1),
         "rss_per_socket_kb": round((rss_idle - rss_before) / (len(participants) + 1), 1),
+        # From the first vote until every socket showed the final tallies.
+        "server_cpus": sorted(args.server_cpu_set),
+        "client_cpus": sorted(args.client_cpu_set),
+        "wall_s": round(wall, 1),
+        "server_cpu_s": round(server_cpu, 2),
+        "client_cpu_s": round(client_cpu, 2),
+        "server_cpu_ms_per_vote": round(server_cpu * 1000 / max(sum(acked.values()), 1), 2),
+        "server_cpu_us_per_frame": round(server_cpu * 1e6 / max(frames, 1), 1),
+        "frames_delivered": frames,
+        "board_frames": board_frames,
+        "frames_per_phone": round(phone_frames / max(len(participants), 1), 1),
+        "kb_per_phone_frame": round(
+            (sum(r.bytes for r in reports[1:]) / 1024) / max(phone_frames, 1), 2
+        ),
+        "load_average": [round(load, 2) for load in os.getloadavg()],
     }
 
 
 COMPARED = ("vote_p50_ms", "vote_p99_ms", "converge_ms")
+# A configuration's identity: runs that share these are repeats of one configuration.
+SETUP = ("clients", "votes", "seconds", "concurrency", "workers", "database", "broadcast")
+SETUP += ("synchronous", "server_cpus", "client_cpus")
+# The README's table: one row per configuration, each the median of --repeat runs.
+TABLE = (
+    {"clients": 2000},
+    {"clients": 5000},
+    {"clients": 2000, "workers": 2, "database": "postgresql", "broadcast": "redis"},
+)
 
 
 def run(args: argparse.Namespace, synchronous: str) -> dict[str, Any]:
-    """One burst against a fresh server."""
+    """One burst against a fresh server; prints its JSON line as soon as it is done."""
+    load = [round(value, 2) for value in os.getloadavg()]
     server = Server(args, synchronous)
     try:
         server.start()
-        return asyncio.run(burst(args, server))
+        result = {**asyncio.run(burst(args, server)), "load_average_before": load}
     except BaseException:
         print(server.errors(), file=sys.stderr)
         raise
     finally:
         server.stop()
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One line for runs of one configuration: the median of every measured figure; lost and
+    duplicated are the totals over all runs (one loss anywhere must show)."""
+    line: dict[str, Any] = {"median_of": len(runs)}
+    line.update({key: runs[0][key] for key in SETUP})
+    for key, value in runs[0].items():
+        if key in SETUP or key in ("lost", "duplicated") or isinstance(value, bool):
+            continue
+        values = [result[key] for result in runs if isinstance(result[key], int | float)]
+        if values and isinstance(value, int | float):
+            line[key] = round(statistics.median(values), 2)
+    line["lost"] = sum(result["lost"] for result in runs)
+    line["duplicated"] = sum(result["duplicated"] for result in runs)
+    line["phones_agree"] = all(result["phones_agree"] for result in runs)
+    return line
 
 
 def compare(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Each mode's medians over its runs, and FULL's figures divided by NORMAL's."""
-    medians: dict[str, dict[str, float | None]] = {}
-    for mode in ("full", "normal"):
-        mine = [result for result in runs if result["synchronous"] == mode]
-        medians[mode] = {}
-        for key in COMPARED:
-            values = [result[key] for result in mine if result[key] is not None]
-            medians[mode][key] = round(statistics.median(values), 1) if values else None
+    medians = {mode: median([r for r in runs if r["synchronous"] == mode]) for mode in MODES}
     ratio = {}
     for key in COMPARED:
-        full, normal = medians["full"][key], medians["normal"][key]
+        full, normal = medians["full"].get(key), medians["normal"].get(key)
         ratio[key] = round(full / normal, 2) if full is not None and normal else None
-    lost = sum(result["lost"] for result in runs)
-    return {"runs": runs, "median": medians, "ratio_full_to_normal": ratio, "lost": lost}
+    return {"median": medians, "ratio_full_to_normal": ratio}
+
+
+MODES = ("full", "normal")
+
+
+def configurations(args: argparse.Namespace) -> list[argparse.Namespace]:
+    """What to run: the options as given, or with --table each row of the README's table."""
+    if not args.table:
+        return [args]
+    return [argparse.Namespace(**{**vars(args), **row}) for row in TABLE]
+
+
+def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.synchronous == "both" and args.database != "sqlite":
+        parser.error("--synchronous both compares SQLite's modes: use --database sqlite")
+    if args.table and args.synchronous == "both":
+        parser.error("--table runs the README's rows; compare SQLite's modes without it")
+    if not 1 <= args.repeat <= 20:
+        parser.error("repeat 1..20")
+    if args.workers > 1 and args.broadcast == "memory":
+        parser.error("several workers need --broadcast redis")
+    if not (
+        1 <= args.clients <= 20000
+        and args.votes >= 1
+        and 1 <= args.concurrency <= 1000
+        and args.topics >= 1
+    ):
+        parser.error("clients 1..20000, votes ≥ 1, concurrency 1..1000, topics ≥ 1")
+    try:
+        args.server_cpu_set, args.client_cpu_set = split_cpus(args.server_cpus, args.client_cpus)
+        os.sched_setaffinity(0, args.client_cpu_set)  # the watchers inherit it
+    except (ValueError, OSError) as error:
+        parser.error(f"--server-cpus/--client-cpus: {error}")
 
 
 def main() -> None:
@@ -398,31 +575,30 @@ def main() -> None:
         help="SQLite's synchronous mode; both: alternate the two and compare",
     )
     parser.add_argument(
-        "--rounds", type=int, default=1, help="with --synchronous both: runs of each mode"
+        "--repeat", type=int, default=1, help="runs of each configuration (and of each mode)"
+    )
+    parser.add_argument(
+        "--table", action="store_true", help="run each row of the README's table in turn"
+    )
+    parser.add_argument(
+        "--server-cpus", help="CPUs for the server, e.g. 0 or 0-1 (default: the first allowed)"
+    )
+    parser.add_argument(
+        "--client-cpus", help="CPUs for the load generator (default: the other allowed ones)"
     )
     args = parser.parse_args()
-    if args.synchronous == "both" and args.database != "sqlite":
-        parser.error("--synchronous both compares SQLite's modes: use --database sqlite")
-    if not 1 <= args.rounds <= 20:
-        parser.error("rounds 1..20")
-    if args.workers > 1 and args.broadcast == "memory":
-        parser.error("several workers need --broadcast redis")
-    if not (
-        1 <= args.clients <= 20000
-        and args.votes >= 1
-        and 1 <= args.concurrency <= 1000
-        and args.topics >= 1
-    ):
-        parser.error("clients 1..20000, votes ≥ 1, concurrency 1..1000, topics ≥ 1")
+    check(parser, args)
+    most = max(configuration.clients for configuration in configurations(args))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(
-        resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 3 + 1024)), hard)
-    )
-    if args.synchronous != "both":
-        print(json.dumps(run(args, args.synchronous)))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, most * 3 + 1024)), hard))
+    if args.synchronous == "both":
+        runs = [run(args, mode) for _ in range(args.repeat) for mode in MODES]
+        print(json.dumps(compare(runs)))
         return
-    runs = [run(args, mode) for _ in range(args.rounds) for mode in ("full", "normal")]
-    print(json.dumps(compare(runs)))
+    for configuration in configurations(args):
+        runs = [run(configuration, configuration.synchronous) for _ in range(args.repeat)]
+        if args.repeat > 1:
+            print(json.dumps(median(runs)), flush=True)
 
 
 if __name__ == "__main__":

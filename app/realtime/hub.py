@@ -4,7 +4,14 @@ A change anywhere (``changed(event_id)``, callable from any thread) becomes at m
 "dirty" message per ``publish_delay`` on the broker. Every worker that hears it schedules
 one render per ``frame_interval`` for that event: the state is loaded once, each channel
 (audience × locale) with local clients is rendered once, and the same string goes to all of
-that channel's clients. Clients have a one-frame mailbox (the newest frame replaces an unsent
+that channel's clients.
+
+Each audience has its own cadence. The board and the staff screens (a few sockets) get a frame
+per ``frame_interval``; the phones (thousands) at most one per ``phone_interval``. A change
+after a quiet spell reaches the phones at the first tick all the same; only a stream of changes
+(a vote burst) is coalesced, into one frame a second instead of four, each going to every
+phone. The render loop runs until every channel holds the newest version, so the last change
+always reaches every screen. Clients have a one-frame mailbox (the newest frame replaces an unsent
 older one), so a slow phone never holds up the others; one that stays stuck is dropped and
 reconnects with its last (epoch, version).
 
@@ -25,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -38,6 +46,7 @@ logger = logging.getLogger("openspace.realtime")
 AUDIENCES = ("board", "phones", "staff")
 FANOUT_SLICE = 250
 REMEMBERED_REVOCATIONS = 10_000  # per worker; more than a day of sign-outs, a few hundred KB
+NEVER = (-math.inf, "", -1)  # what a channel that no frame was pushed to has been pushed
 ALL = 0  # the grant id that stands for "every socket of the audience" (ids start at 1)
 
 
@@ -190,6 +199,10 @@ class Connection:
         self.dropped.set()
 
 
+def _subject_of(connection: Connection) -> tuple[int, str, int]:
+    return connection.key.event_id, connection.key.audience, connection.subject_id
+
+
 def frame_text(epoch: str, version: int, body: str) -> str:
     marker = (
         f'<div id="live-sync" hidden data-epoch="{epoch}" data-version="{version}"'
@@ -206,15 +219,27 @@ class Hub:
         *,
         publish_delay: float = 0.05,
         frame_interval: float = 0.25,
+        phone_interval: float = 1.0,
         send_timeout: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.broker = broker
         self.renderer = renderer
         self.publish_delay = publish_delay
         self.frame_interval = frame_interval
+        # The shortest time between two frames pushed to an audience's sockets.
+        self.intervals = {audience: frame_interval for audience in AUDIENCES}
+        self.intervals["phones"] = max(phone_interval, frame_interval)
         self.send_timeout = send_timeout
+        self.clock = clock
         self.channels: dict[ChannelKey, set[Connection]] = {}
         self.latest: dict[ChannelKey, Frame] = {}
+        # (event, audience, subject) → that person's sockets: a vote nudges its voter's other
+        # phones, and looking through every phone of the event for them cost a few hundred
+        # microseconds per vote with thousands connected.
+        self._by_subject: dict[tuple[int, str, int], set[Connection]] = {}
+        # When each channel's newest frame was pushed to all its sockets, and its version.
+        self._pushed: dict[ChannelKey, tuple[float, str, int]] = {}
         self.frames_rendered = 0
         self.last_activity = time.monotonic()  # the last change heard of, for idle-time chores
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -376,11 +401,9 @@ class Hub:
     ) -> None:
         text = f'<div id="my-nudge" hidden hx-swap-oob="true" data-at="{time.time():.3f}"></div>'
         message = {"type": "websocket.send", "text": text}
-        for key, members in self.channels.items():
-            if key.event_id != event_id or key.audience != audience:
-                continue
-            for connection in members:
-                if connection.subject_id in subjects and connection.grant_id != except_grant:
+        for subject in subjects:
+            for connection in self._by_subject.get((event_id, audience, subject), ()):
+                if connection.grant_id != except_grant:
                     connection.nudge(message)
 
     # --- messages from the broker --------------------------------------------------------
@@ -426,29 +449,47 @@ class Hub:
             while True:
                 await asyncio.sleep(self.frame_interval)
                 version = self._target[event_id]
-                await self._render_event(event_id, version)
-                if self._target[event_id] == version:
+                behind = await self._render_event(event_id, version)
+                if not behind and self._target[event_id] == version:
                     return
         except Exception:
             logger.exception("Rendering live frames for event %s failed", event_id)
         finally:
             self._render_tasks.pop(event_id, None)
 
-    async def _render_event(self, event_id: int, version: int) -> None:
+    async def _render_event(self, event_id: int, version: int) -> bool:
+        """Render and push ``version`` to the channels whose cadence allows a frame now.
+        Returns whether a channel was left behind (it gets the newest at a later tick)."""
         keys = [
             key for key, members in self.channels.items() if key.event_id == event_id and members
         ]
         # Frames of channels nobody here listens to are stale now; render them on next connect.
         for key in [key for key in self.latest if key.event_id == event_id and key not in keys]:
             del self.latest[key]
-        if not keys:
-            return
-        bodies = await self.renderer(event_id, keys)
+        for key in [key for key in self._pushed if key.event_id == event_id and key not in keys]:
+            del self._pushed[key]
+        epoch, now = self.broker.epoch, self.clock()
+        behind = [key for key in keys if self._behind(key, epoch, version)]
+        due = [key for key in behind if self._due(key, now)]
+        if not due:
+            return bool(behind)
+        bodies = await self.renderer(event_id, due)
         self.frames_rendered += len(bodies)
         for key, body in bodies.items():
-            frame = Frame(self.broker.epoch, version, frame_text(self.broker.epoch, version, body))
+            frame = Frame(epoch, version, frame_text(epoch, version, body))
             self.latest[key] = frame
+            self._pushed[key] = (now, epoch, version)
             await self.broadcast(key, frame)
+        return len(due) < len(behind)
+
+    def _due(self, key: ChannelKey, now: float) -> bool:
+        # The render loop's tick spaces frames by frame_interval already.
+        interval = self.intervals[key.audience]
+        return interval <= self.frame_interval or now - self._pushed.get(key, NEVER)[0] >= interval
+
+    def _behind(self, key: ChannelKey, epoch: str, version: int) -> bool:
+        _at, pushed_epoch, pushed_version = self._pushed.get(key, NEVER)
+        return pushed_epoch != epoch or pushed_version < version
 
     async def broadcast(self, key: ChannelKey, frame: Frame) -> None:
         """Offer ``frame`` to every client of the channel."""
@@ -469,6 +510,8 @@ class Hub:
 
     def add(self, connection: Connection) -> None:
         self.channels.setdefault(connection.key, set()).add(connection)
+        if connection.subject_id:
+            self._by_subject.setdefault(_subject_of(connection), set()).add(connection)
 
     def remove(self, connection: Connection) -> None:
         members = self.channels.get(connection.key)
@@ -476,6 +519,12 @@ class Hub:
             members.discard(connection)
             if not members:
                 del self.channels[connection.key]
+        subject = _subject_of(connection)
+        own = self._by_subject.get(subject)
+        if own is not None:
+            own.discard(connection)
+            if not own:
+                del self._by_subject[subject]
 
     async def snapshot(self, key: ChannelKey) -> Frame:
         """The newest frame of a channel: cached, or rendered once however many ask at once."""

@@ -96,9 +96,19 @@ class Clients:
         await asyncio.wait_for(asyncio.gather(*self.tasks.values()), timeout=5)
 
 
+class FakeClock:
+    """The hub's clock for cadences: it moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @asynccontextmanager
 async def running_hub(
-    renderer: FakeRenderer, *, send_timeout: float = 5.0
+    renderer: FakeRenderer, *, send_timeout: float = 5.0, **options: Any
 ) -> AsyncIterator[tuple[Hub, Clients]]:
     hub = Hub(
         MemoryBroker(),
@@ -106,6 +116,7 @@ async def running_hub(
         publish_delay=0.02,
         frame_interval=0.1,
         send_timeout=send_timeout,
+        **options,
     )
     await hub.start()
     clients = Clients(hub)
@@ -150,6 +161,37 @@ async def test_hub_burst_of_changes_coalesces_into_few_frames() -> None:
             assert len(socket.sent) == 2
             assert socket.versions[-1] == final == max(socket.versions)
             assert socket.versions == sorted(set(socket.versions))
+
+
+async def test_hub_phones_get_one_frame_per_phone_interval_and_always_the_last() -> None:
+    renderer = FakeRenderer()
+    clock = FakeClock()
+    async with running_hub(renderer, phone_interval=1.0, clock=clock) as (hub, clients):
+        board, phone = clients.connect(BOARD), clients.connect(PHONES)
+        await until(lambda: len(board.sent) == len(phone.sent) == 1)  # the snapshots
+        hub.changed(EVENT)  # the first change: the phones get it at the first tick too
+        await until(lambda: len(board.sent) == len(phone.sent) == 2)
+
+        # A burst: each change waits for the board's frame of the one before. The clock
+        # stands still, so no second phone frame falls due, however long the burst takes.
+        for count in range(3, 8):
+            hub.changed(EVENT)
+            await until(lambda count=count: len(board.sent) == count)  # type: ignore[misc]
+        assert len(phone.sent) == 2
+        final = await hub.broker.current_version(EVENT)
+
+        clock.now += 1.0  # a second later the phones are due: they get the newest frame
+        await until(lambda: len(phone.sent) == 3)
+        await asyncio.sleep(0.3)  # room for more frames, were any (wrongly) coming
+
+        assert phone.versions[-1] == board.versions[-1] == final
+        assert (len(board.sent), len(phone.sent)) == (7, 3)
+        assert renderer.calls[3:] == [[BOARD]] * 5 + [[PHONES]]  # never a phone frame unsent
+
+        clock.now += 1.0  # a quiet second: the next change reaches both at once again
+        hub.changed(EVENT)
+        await until(lambda: len(board.sent) == 8 and len(phone.sent) == 4)
+        assert sorted(renderer.calls[-1]) == sorted([BOARD, PHONES])
 
 
 async def test_hub_renders_each_channel_once_for_all_its_sockets() -> None:

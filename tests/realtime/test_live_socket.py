@@ -326,3 +326,49 @@ async def test_live_socket_follows_a_slug_to_its_new_event(
         path = await newcomer.live_path(f"/e/{reborn.slug}")
         async with live_socket(server, path, greeting=hello()) as socket:
             assert frame_sync(await socket.next_frame())[0]  # a frame of the current epoch
+
+
+async def test_vote_waves_reach_the_phones_in_fewer_frames_than_the_board(
+    server: Server, organiser_cookies: dict[str, str]
+) -> None:
+    """Phones get at most a frame a second (the board four): under a stream of votes they
+    never get more frames than the board, and their last one holds the final tallies. (That
+    they get fewer depends on how fast the server goes; test_hub.py shows it with a clock.)"""
+    async with AsyncExitStack() as stack:
+        organiser = await stack.enter_async_context(Browser(server, organiser_cookies))
+        event = await new_event(organiser)
+        await set_rules(organiser, event, dots=10, per_topic=10)
+        phones = [await joined_phone(stack, server, event) for _ in range(4)]
+        topic_id = await propose(phones[0], event, "Repair cafés")
+        await set_phase(organiser, event, "voting")
+        projector = await stack.enter_async_context(Browser(server))
+        paths = [
+            await projector.live_path(event.board_path),
+            *[await phone.live_path(f"/e/{event.slug}") for phone in phones],
+        ]
+        sockets = [
+            await stack.enter_async_context(live_socket(server, path, greeting=hello()))
+            for path in paths
+        ]
+        await asyncio.gather(*(socket.next_frame() for socket in sockets))
+        board = sockets[0]
+
+        # Eight waves, each waiting for the board's frame of the one before: the board gets
+        # a frame per wave, and the votes keep coming for as long as that takes.
+        for wave in range(1, 9):
+            await asyncio.gather(*(vote(phone, event, topic_id) for phone in phones))
+            tally = f'aria-label="{4 * wave} dots">{4 * wave}</span>'
+            await board.frame_where(lambda frame, tally=tally: tally in frame, within=5)
+        final = '<span class="tally-count">32</span>'
+        await asyncio.gather(
+            *(socket.frame_where(lambda frame: final in frame, within=5) for socket in sockets[1:])
+        )
+        await asyncio.sleep(QUIET_SECONDS)  # let any frame still due arrive
+
+        counts = [len(socket.frames) - 1 for socket in sockets]  # after the first
+        print(f"frames for eight waves of votes, board then phones: {counts}")
+        assert counts[0] >= 8
+        assert all(1 <= count <= counts[0] for count in counts[1:]), counts
+        assert all(final in socket.frames[-1] for socket in sockets[1:])
+        last = frame_sync(board.frames[-1])
+        assert {frame_sync(socket.frames[-1]) for socket in sockets} == {last}
