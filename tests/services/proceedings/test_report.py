@@ -208,10 +208,13 @@ def test_report_in_the_language_asked_for(session: Session, world: World) -> Non
 
 
 def test_report_languages_put_the_events_first(session: Session, world: World) -> None:
-    assert build.report_locales(world.event) == ["en", "bg"]
-    world.event.languages = ["uk", "bg"]
-    assert build.report_locales(world.event) == ["bg", "en"]
+    assert build.report_locales(world.event) == ["en", "bg", "pl", "uk", "ar", "fa"]
+    world.event.languages = ["de", "bg"]
+    assert build.report_locales(world.event) == ["bg", "en", "pl", "uk", "ar", "fa"]
     assert build.report_locale(world.event) == "bg"
+    world.event.languages = ["uk", "bg"]
+    assert build.report_locales(world.event) == ["uk", "bg", "en", "pl", "ar", "fa"]
+    assert build.report_locale(world.event) == "uk"
 
 
 @pytest.mark.parametrize("requested", ["de", "EN", "bg-BG", "all"])
@@ -221,7 +224,7 @@ def test_a_language_we_do_not_ship_is_refused(
     with pytest.raises(NotFound) as refused:
         build.build(session, access=world.staff, locale=requested)
     assert refused.value.message == (
-        "The proceedings come in English and Български, not in that language."
+        "The proceedings come in English, Български, Polski, Українська, العربية and فارسی, not in that language."
     )
     # Staff first: someone else learns nothing about languages.
     with pytest.raises(PermissionDenied):
