@@ -421,17 +421,30 @@ async def _converged(
     return None
 
 
-def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> list[float | None]:
-    """For each socket that was on the killed node: seconds until it was connected again."""
+@dataclass(frozen=True)
+class Away:
+    """What the sockets on the killed node went through until they were back."""
+
+    waits: list[float | None]  # per socket: seconds until connected again (None: never)
+    failures: Counter[str]  # why attempts after the kill failed (handshake 503, closed 1006 …)
+    attempts: list[int]  # per socket: failed attempts after the kill
+
+
+def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> Away:
+    """For each socket that was on the killed node: how long until it was connected again."""
     when, node = killed
-    waits: list[float | None] = []
+    away = Away([], Counter(), [])
     for watcher in watchers:
         before = [opened for opened in watcher.opened if opened[0] <= when]
         if not before or before[-1][1] != node:
             continue
         after = [opened[0] for opened in watcher.opened if opened[0] > when]
-        waits.append(after[0] - when if after else None)
-    return waits
+        back = after[0] if after else None
+        away.waits.append(None if back is None else back - when)
+        failed = [why for at, why in watcher.failed if at >= when and (back is None or at < back)]
+        away.failures.update(failed)
+        away.attempts.append(len(failed))
+    return away
 
 
 async def _watch(urls: list[str], board: bool, pipe: Connection, settle: float) -> None:
@@ -448,12 +461,13 @@ async def _watch(urls: list[str], board: bool, pipe: Connection, settle: float) 
         if round_ is None:
             break
         done = await _converged(watchers, pattern, round_.expected, time.monotonic() + settle)
-        waits = _reconnected(watchers, round_.killed) if round_.killed else []
+        away = _reconnected(watchers, round_.killed) if round_.killed else None
         pipe.send(
             (
                 None if done is None else (done - round_.since) * 1000,
                 tallies(watchers[0].latest, pattern),
-                waits,
+                away,
+                Counter(watcher.gave_up for watcher in watchers if watcher.gave_up),
             )
         )
     for task in tasks:
@@ -589,13 +603,20 @@ class Screens:
             "duplicated": sum(max(0, counted.get(t, 0) - expected[t]) for t in topics),
             "converge_ms": None if None in waits else round(max(waits)),
         }
+        gave_up: Counter[str] = sum((report[3] for report in reports), Counter())
+        result["gave_up"] = dict(gave_up)  # sockets closed with a code phones do not retry
         if killed:
-            away = [wait for report in reports for wait in report[2]]
-            back = [wait for wait in away if wait is not None]
-            result["dead_node_phones"] = len(away)
-            result["not_reconnected"] = len(away) - len(back)
+            away = [report[2] for report in reports if report[2] is not None]
+            waits = [wait for report in away for wait in report.waits]
+            back = [wait for wait in waits if wait is not None]
+            attempts = sorted(count for report in away for count in report.attempts)
+            result["dead_node_phones"] = len(waits)
+            result["not_reconnected"] = len(waits) - len(back)
             result["reconnect_s"] = round(max(back), 2) if back else None
             result["reconnect_p50_s"] = round(statistics.median(back), 2) if back else None
+            result["failed_attempts_max"] = attempts[-1] if attempts else 0
+            failures: Counter[str] = sum((report.failures for report in away), Counter())
+            result["failed_attempts"] = dict(failures.most_common())
         return result
 
 
