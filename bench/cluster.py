@@ -20,7 +20,7 @@ and started again with votes in between, and the database cut and restored with 
 between (answered 503 "try again", retried with the same key as the phones do). Prints one
 JSON line: acknowledged, lost, duplicated, reconnect_s (until every phone of the dead node
 is connected through the others), converge_ms (after the last vote), and the same for each
-outage.
+outage. With ``--repeat N``, N runs on fresh clusters, then a line with their medians.
 
     sudo .venv/bin/python bench/cluster.py                       # 3,000 phones, 3,000 votes
     sudo .venv/bin/python bench/cluster.py --phones 300 --votes 300 --seconds 10 --outages
@@ -712,6 +712,7 @@ def main() -> None:
     parser.add_argument("--outages", action="store_true", help="then Redis, then PostgreSQL")
     parser.add_argument("--outage-votes", type=int, default=50)
     parser.add_argument("--outage-seconds", type=float, default=3.0, help="database cut for")
+    parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh cluster")
     args = parser.parse_args()
     reason = available()
     if reason:
@@ -720,22 +721,56 @@ def main() -> None:
         parser.error("--kill app1..app3, --kill-at between 0 and 1")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.phones * 3 + 4096)), hard))
-    with Cluster() as cluster:
-        try:
-            result = asyncio.run(scenario(cluster, args))
-        except BaseException:
-            for name in ("app1", "app2", "app3", "haproxy"):
-                print(f"--- {name}\n{cluster.log(name)}", file=sys.stderr)
-            raise
-    result.update(
-        phones=args.phones,
-        votes=args.votes,
-        seconds=args.seconds,
-        killed=args.kill,
-        load_average=[round(load, 2) for load in os.getloadavg()],
-        cpus=os.cpu_count(),
-    )
-    print(json.dumps(result))
+    runs = []
+    for _run in range(args.repeat):
+        with Cluster() as cluster:
+            try:
+                result = asyncio.run(scenario(cluster, args))
+            except BaseException:
+                for name in ("app1", "app2", "app3", "haproxy"):
+                    print(f"--- {name}\n{cluster.log(name)}", file=sys.stderr)
+                raise
+        result.update(
+            phones=args.phones,
+            votes=args.votes,
+            seconds=args.seconds,
+            killed=args.kill,
+            load_average=[round(load, 2) for load in os.getloadavg()],
+            cpus=os.cpu_count(),
+        )
+        print(json.dumps(result), flush=True)
+        runs.append(result)
+    if len(runs) > 1:
+        print(json.dumps({"median": summary(runs)}))
+
+
+# Of several runs: the worst count (anything lost in one run is lost), the median time.
+WORST = ("lost", "duplicated", "not_reconnected", "failed_attempts_max")
+MEDIAN = ("reconnect_s", "reconnect_p50_s", "converge_ms", "vote_p50_ms", "vote_p99_ms")
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The failover figures of several runs, and of each outage (``--outages``)."""
+    result: dict[str, Any] = {"runs": len(runs)}
+    for key in WORST:
+        if not any(key in run for run in runs):
+            continue
+        values = [run[key] for run in runs if run.get(key) is not None]
+        result[key] = max(values) if values else None
+    for key in MEDIAN:
+        if not any(key in run for run in runs):
+            continue
+        values = [run[key] for run in runs if run.get(key) is not None]
+        # None in any run (never converged, never back) is the worst: no median hides it.
+        missing = len(values) < len(runs)
+        result[key] = None if missing or not values else statistics.median(values)
+    for outage in ("redis_outage", "postgresql_outage"):
+        if all(outage in run for run in runs):
+            result[outage] = summary([run[outage] for run in runs])
+            del result[outage]["runs"]
+    if all("load_average" in run for run in runs):
+        result["load_average"] = [run["load_average"] for run in runs]
+    return result
 
 
 if __name__ == "__main__":
