@@ -428,12 +428,14 @@ class Away:
     waits: list[float | None]  # per socket: seconds until connected again (None: never)
     failures: Counter[str]  # why attempts after the kill failed (handshake 503, closed 1006 …)
     attempts: list[int]  # per socket: failed attempts after the kill
+    waited: list[float]  # per socket back: seconds of its own reconnect waits (the rest of
+    # the time away went in handshakes: the balancer, the node, the phone's own process)
 
 
 def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> Away:
     """For each socket that was on the killed node: how long until it was connected again."""
     when, node = killed
-    away = Away([], Counter(), [])
+    away = Away([], Counter(), [], [])
     for watcher in watchers:
         before = [opened for opened in watcher.opened if opened[0] <= when]
         if not before or before[-1][1] != node:
@@ -444,6 +446,8 @@ def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> Away:
         failed = [why for at, why in watcher.failed if at >= when and (back is None or at < back)]
         away.failures.update(failed)
         away.attempts.append(len(failed))
+        if back is not None:
+            away.waited.append(sum(delay for at, delay in watcher.waited if when <= at < back))
     return away
 
 
@@ -615,6 +619,8 @@ class Screens:
             result["reconnect_s"] = round(max(back), 2) if back else None
             result["reconnect_p50_s"] = round(statistics.median(back), 2) if back else None
             result["failed_attempts_max"] = attempts[-1] if attempts else 0
+            waited = [seconds for report in away for seconds in report.waited]
+            result["reconnect_waited_max_s"] = round(max(waited), 2) if waited else None
             failures: Counter[str] = sum((report.failures for report in away), Counter())
             result["failed_attempts"] = dict(failures.most_common())
         return result
@@ -746,7 +752,14 @@ def main() -> None:
 
 # Of several runs: the worst count (anything lost in one run is lost), the median time.
 WORST = ("lost", "duplicated", "not_reconnected", "failed_attempts_max")
-MEDIAN = ("reconnect_s", "reconnect_p50_s", "converge_ms", "vote_p50_ms", "vote_p99_ms")
+MEDIAN = (
+    "reconnect_s",
+    "reconnect_p50_s",
+    "reconnect_waited_max_s",
+    "converge_ms",
+    "vote_p50_ms",
+    "vote_p99_ms",
+)
 
 
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -143,6 +143,7 @@ class Watcher:
         self.connected = asyncio.Event()
         self.opened: list[tuple[float, str]] = []
         self.failed: list[tuple[float, str]] = []
+        self.waited: list[tuple[float, float]] = []
         self.gave_up = ""
 
     async def run(self) -> None:
@@ -180,6 +181,7 @@ class Watcher:
             self.reconnects += 1
             delay = reconnect_delay(retry_count, random.random()) if self.jitter else 0.5
             retry_count += 1
+            self.waited.append((time.monotonic(), delay))
             await asyncio.sleep(delay)
 
 
