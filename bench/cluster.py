@@ -426,8 +426,8 @@ class Away:
     """What the sockets on the killed node went through until they were back."""
 
     waits: list[float | None]  # per socket: seconds until connected again (None: never)
-    failures: Counter[str]  # why attempts after the kill failed (handshake 503, closed 1006 …)
-    attempts: list[int]  # per socket: failed attempts after the kill
+    failures: Counter[str]  # why its socket and attempts failed (closed 1006, handshake 503 …)
+    attempts: list[int]  # per socket: failures until back, the close by the kill included
     waited: list[float]  # per socket back: seconds of its own reconnect waits (the rest of
     # the time away went in handshakes: the balancer, the node, the phone's own process)
 
@@ -440,14 +440,15 @@ def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> Away:
         before = [opened for opened in watcher.opened if opened[0] <= when]
         if not before or before[-1][1] != node:
             continue
+        since = before[-1][0]  # its socket on the node opened; it closed with the node
         after = [opened[0] for opened in watcher.opened if opened[0] > when]
         back = after[0] if after else None
         away.waits.append(None if back is None else back - when)
-        failed = [why for at, why in watcher.failed if at >= when and (back is None or at < back)]
+        failed = [why for at, why in watcher.failed if at > since and (back is None or at < back)]
         away.failures.update(failed)
         away.attempts.append(len(failed))
         if back is not None:
-            away.waited.append(sum(delay for at, delay in watcher.waited if when <= at < back))
+            away.waited.append(sum(delay for at, delay in watcher.waited if since < at < back))
     return away
 
 
