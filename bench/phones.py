@@ -111,10 +111,10 @@ async def join_all(
 
 # How the phones wait before reconnecting a dropped socket, exactly as live.js sets
 # ``htmx.config.wsReconnectDelay`` (the htmx ws extension calls it with 0, 1, 2 … failures in a
-# row): "full jitter", a random time up to 1, 2, 4 s, never more than 4 s. Only the close codes
+# row): "full jitter", a random time up to 1, 2, 4 s, never more than 5 s. Only the close codes
 # the extension reconnects on bring a phone back; a refused or failed handshake is 1006.
 RECONNECT_BASE_S = 1.0
-RECONNECT_CAP_S = 4.0
+RECONNECT_CAP_S = 5.0
 RECONNECT_CODES = (1006, 1011, 1012, 1013)
 
 

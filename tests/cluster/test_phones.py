@@ -33,7 +33,7 @@ def test_the_constants_are_live_js_s() -> None:
 
 
 def test_the_wait_doubles_up_to_the_cap() -> None:
-    assert [reconnect_delay(n, 0.5) for n in range(6)] == [0.5, 1.0, 2.0, 2.0, 2.0, 2.0]
+    assert [reconnect_delay(n, 0.5) for n in range(6)] == [0.5, 1.0, 2.0, 2.5, 2.5, 2.5]
     assert reconnect_delay(10_000, 0.999) == pytest.approx(0.999 * RECONNECT_CAP_S)
     assert reconnect_delay(3, 0.0) == 0.0
 
