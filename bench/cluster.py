@@ -20,7 +20,7 @@ and started again with votes in between, and the database cut and restored with 
 between (answered 503 "try again", retried with the same key as the phones do). Prints one
 JSON line: acknowledged, lost, duplicated, reconnect_s (until every phone of the dead node
 is connected through the others), converge_ms (after the last vote), and the same for each
-outage.
+outage. With ``--repeat N``, N runs on fresh clusters, then a line with their medians.
 
     sudo .venv/bin/python bench/cluster.py                       # 3,000 phones, 3,000 votes
     sudo .venv/bin/python bench/cluster.py --phones 300 --votes 300 --seconds 10 --outages
@@ -421,17 +421,35 @@ async def _converged(
     return None
 
 
-def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> list[float | None]:
-    """For each socket that was on the killed node: seconds until it was connected again."""
+@dataclass(frozen=True)
+class Away:
+    """What the sockets on the killed node went through until they were back."""
+
+    waits: list[float | None]  # per socket: seconds until connected again (None: never)
+    failures: Counter[str]  # why its socket and attempts failed (closed 1006, handshake 503 …)
+    attempts: list[int]  # per socket: failures until back, the close by the kill included
+    waited: list[float]  # per socket back: seconds of its own reconnect waits (the rest of
+    # the time away went in handshakes: the balancer, the node, the phone's own process)
+
+
+def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> Away:
+    """For each socket that was on the killed node: how long until it was connected again."""
     when, node = killed
-    waits: list[float | None] = []
+    away = Away([], Counter(), [], [])
     for watcher in watchers:
         before = [opened for opened in watcher.opened if opened[0] <= when]
         if not before or before[-1][1] != node:
             continue
+        since = before[-1][0]  # its socket on the node opened; it closed with the node
         after = [opened[0] for opened in watcher.opened if opened[0] > when]
-        waits.append(after[0] - when if after else None)
-    return waits
+        back = after[0] if after else None
+        away.waits.append(None if back is None else back - when)
+        failed = [why for at, why in watcher.failed if at > since and (back is None or at < back)]
+        away.failures.update(failed)
+        away.attempts.append(len(failed))
+        if back is not None:
+            away.waited.append(sum(delay for at, delay in watcher.waited if since < at < back))
+    return away
 
 
 async def _watch(urls: list[str], board: bool, pipe: Connection, settle: float) -> None:
@@ -448,12 +466,13 @@ async def _watch(urls: list[str], board: bool, pipe: Connection, settle: float) 
         if round_ is None:
             break
         done = await _converged(watchers, pattern, round_.expected, time.monotonic() + settle)
-        waits = _reconnected(watchers, round_.killed) if round_.killed else []
+        away = _reconnected(watchers, round_.killed) if round_.killed else None
         pipe.send(
             (
                 None if done is None else (done - round_.since) * 1000,
                 tallies(watchers[0].latest, pattern),
-                waits,
+                away,
+                Counter(watcher.gave_up for watcher in watchers if watcher.gave_up),
             )
         )
     for task in tasks:
@@ -589,13 +608,22 @@ class Screens:
             "duplicated": sum(max(0, counted.get(t, 0) - expected[t]) for t in topics),
             "converge_ms": None if None in waits else round(max(waits)),
         }
+        gave_up: Counter[str] = sum((report[3] for report in reports), Counter())
+        result["gave_up"] = dict(gave_up)  # sockets closed with a code phones do not retry
         if killed:
-            away = [wait for report in reports for wait in report[2]]
-            back = [wait for wait in away if wait is not None]
-            result["dead_node_phones"] = len(away)
-            result["not_reconnected"] = len(away) - len(back)
+            away = [report[2] for report in reports if report[2] is not None]
+            waits = [wait for report in away for wait in report.waits]
+            back = [wait for wait in waits if wait is not None]
+            attempts = sorted(count for report in away for count in report.attempts)
+            result["dead_node_phones"] = len(waits)
+            result["not_reconnected"] = len(waits) - len(back)
             result["reconnect_s"] = round(max(back), 2) if back else None
             result["reconnect_p50_s"] = round(statistics.median(back), 2) if back else None
+            result["failed_attempts_max"] = attempts[-1] if attempts else 0
+            waited = [seconds for report in away for seconds in report.waited]
+            result["reconnect_waited_max_s"] = round(max(waited), 2) if waited else None
+            failures: Counter[str] = sum((report.failures for report in away), Counter())
+            result["failed_attempts"] = dict(failures.most_common())
         return result
 
 
@@ -691,6 +719,7 @@ def main() -> None:
     parser.add_argument("--outages", action="store_true", help="then Redis, then PostgreSQL")
     parser.add_argument("--outage-votes", type=int, default=50)
     parser.add_argument("--outage-seconds", type=float, default=3.0, help="database cut for")
+    parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh cluster")
     args = parser.parse_args()
     reason = available()
     if reason:
@@ -699,22 +728,63 @@ def main() -> None:
         parser.error("--kill app1..app3, --kill-at between 0 and 1")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.phones * 3 + 4096)), hard))
-    with Cluster() as cluster:
-        try:
-            result = asyncio.run(scenario(cluster, args))
-        except BaseException:
-            for name in ("app1", "app2", "app3", "haproxy"):
-                print(f"--- {name}\n{cluster.log(name)}", file=sys.stderr)
-            raise
-    result.update(
-        phones=args.phones,
-        votes=args.votes,
-        seconds=args.seconds,
-        killed=args.kill,
-        load_average=[round(load, 2) for load in os.getloadavg()],
-        cpus=os.cpu_count(),
-    )
-    print(json.dumps(result))
+    runs = []
+    for _run in range(args.repeat):
+        with Cluster() as cluster:
+            try:
+                result = asyncio.run(scenario(cluster, args))
+            except BaseException:
+                for name in ("app1", "app2", "app3", "haproxy"):
+                    print(f"--- {name}\n{cluster.log(name)}", file=sys.stderr)
+                raise
+        result.update(
+            phones=args.phones,
+            votes=args.votes,
+            seconds=args.seconds,
+            killed=args.kill,
+            load_average=[round(load, 2) for load in os.getloadavg()],
+            cpus=os.cpu_count(),
+        )
+        print(json.dumps(result), flush=True)
+        runs.append(result)
+    if len(runs) > 1:
+        print(json.dumps({"median": summary(runs)}))
+
+
+# Of several runs: the worst count (anything lost in one run is lost), the median time.
+WORST = ("lost", "duplicated", "not_reconnected", "failed_attempts_max")
+MEDIAN = (
+    "reconnect_s",
+    "reconnect_p50_s",
+    "reconnect_waited_max_s",
+    "converge_ms",
+    "vote_p50_ms",
+    "vote_p99_ms",
+)
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The failover figures of several runs, and of each outage (``--outages``)."""
+    result: dict[str, Any] = {"runs": len(runs)}
+    for key in WORST:
+        if not any(key in run for run in runs):
+            continue
+        values = [run[key] for run in runs if run.get(key) is not None]
+        result[key] = max(values) if values else None
+    for key in MEDIAN:
+        if not any(key in run for run in runs):
+            continue
+        values = [run[key] for run in runs if run.get(key) is not None]
+        # None in any run (never converged, never back) is the worst: no median hides it.
+        missing = len(values) < len(runs)
+        result[key] = None if missing or not values else statistics.median(values)
+    for outage in ("redis_outage", "postgresql_outage"):
+        if all(outage in run for run in runs):
+            result[outage] = summary([run[outage] for run in runs])
+            del result[outage]["runs"]
+    if all("load_average" in run for run in runs):
+        result["load_average"] = [run["load_average"] for run in runs]
+    return result
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ import asyncio
 import json
 import random
 import re
+import ssl
 import time
 
 import httpx
 from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 PASSWORD = "a long secret phrase 123"  # noqa: S105 - a throw-away account on a throw-away server
 CSRF = re.compile(r'"X-CSRF-Token": "([0-9a-f]+)"')
@@ -86,10 +87,13 @@ async def join_all(
 ) -> list[tuple[httpx.AsyncClient, str, str]]:
     """N participants join; each keeps its own cookie jar. Returns (client, csrf, ws url)."""
     limits = asyncio.Semaphore(concurrency)
+    # One TLS context for all: httpx builds one per client otherwise (loading the CA bundle,
+    # 0.25 s of CPU each on a loaded machine: 12 minutes for 3,000 phones).
+    tls = ssl.create_default_context()
 
     async def one(number: int) -> tuple[httpx.AsyncClient, str, str]:
         client = httpx.AsyncClient(
-            base_url=base, timeout=60, limits=httpx.Limits(max_connections=2)
+            base_url=base, timeout=60, limits=httpx.Limits(max_connections=2), verify=tls
         )
         async with limits:
             page = await client.get(f"/j/{code}")
@@ -105,13 +109,28 @@ async def join_all(
     return list(await asyncio.gather(*(one(number) for number in range(count))))
 
 
+# How the phones wait before reconnecting a dropped socket, exactly as live.js sets
+# ``htmx.config.wsReconnectDelay`` (the htmx ws extension calls it with 0, 1, 2 … failures in a
+# row): "full jitter", a random time up to 1, 2, 4 s, never more than 5 s. Only the close codes
+# the extension reconnects on bring a phone back; a refused or failed handshake is 1006.
+RECONNECT_BASE_S = 1.0
+RECONNECT_CAP_S = 5.0
+RECONNECT_CODES = (1006, 1011, 1012, 1013)
+
+
+def reconnect_delay(retry_count: int, draw: float) -> float:
+    """Seconds to wait before attempt ``retry_count + 1``; ``draw`` is Math.random()."""
+    return draw * min(RECONNECT_CAP_S, RECONNECT_BASE_S * 2 ** min(retry_count, 16))
+
+
 class Watcher:
     """A socket that keeps the newest frame, and reconnects as a phone does when dropped.
 
-    By default it comes back after half a second. ``jitter=True`` waits as the phones' htmx
-    WebSocket extension does ("full jitter"): a random time up to 1, 2, 4 … 64 s after the
-    1st, 2nd, 3rd … failure in a row. ``opened`` holds (monotonic time, the balancer's
-    ``X-Served-By``) of every connection it made, for the failover benchmark.
+    By default it comes back after half a second. ``jitter=True`` waits as the phones do
+    (``reconnect_delay``), and like them gives up on a close code the htmx extension does not
+    reconnect on. ``opened`` holds (monotonic time, the balancer's ``X-Served-By``) of every
+    connection it made, ``failed`` (monotonic time, why) of every attempt or socket that
+    failed, for the failover benchmark.
     """
 
     def __init__(self, url: str, *, jitter: bool = False) -> None:
@@ -125,9 +144,12 @@ class Watcher:
         self.bytes = 0
         self.connected = asyncio.Event()
         self.opened: list[tuple[float, str]] = []
+        self.failed: list[tuple[float, str]] = []
+        self.waited: list[tuple[float, float]] = []
+        self.gave_up = ""
 
     async def run(self) -> None:
-        failures = 0
+        retry_count = 0
         while True:
             try:
                 async with connect(
@@ -137,7 +159,7 @@ class Watcher:
                     await ws.send(json.dumps(hello))
                     served_by = ws.response.headers.get("X-Served-By", "") if ws.response else ""
                     self.opened.append((time.monotonic(), served_by))
-                    failures = 0
+                    retry_count = 0
                     self.connected.set()
                     while True:
                         # Bytes, not str: decoding every frame would make this process, not
@@ -150,11 +172,21 @@ class Watcher:
                             self.epoch = match.group(1).decode()
                             self.version = int(match.group(2))
                             self.latest = message
-            except (OSError, WebSocketException, TimeoutError):
-                self.reconnects += 1
-                failures += 1
-                delay = random.random() * 2 ** min(failures - 1, 6) if self.jitter else 0.5
-                await asyncio.sleep(delay)
+            except ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd else 1006
+                self.failed.append((time.monotonic(), f"closed {code}"))
+                if self.jitter and code not in RECONNECT_CODES:
+                    self.gave_up = f"closed {code}"
+                    return
+            except InvalidStatus as refused:
+                self.failed.append((time.monotonic(), f"handshake {refused.response.status_code}"))
+            except (OSError, WebSocketException, TimeoutError) as error:
+                self.failed.append((time.monotonic(), type(error).__name__))
+            self.reconnects += 1
+            delay = reconnect_delay(retry_count, random.random()) if self.jitter else 0.5
+            retry_count += 1
+            self.waited.append((time.monotonic(), delay))
+            await asyncio.sleep(delay)
 
 
 def tallies(frame: bytes, pattern: re.Pattern[bytes]) -> dict[int, int]:

@@ -13,6 +13,7 @@ import asyncio
 import pytest
 
 from bench.cluster import Cluster, available, scenario
+from bench.phones import reconnect_delay
 
 pytestmark = [
     pytest.mark.postgres,
@@ -47,6 +48,10 @@ def test_a_node_killed_mid_burst_loses_nothing_and_its_phones_come_back() -> Non
     assert result["converge_ms"] is not None  # every phone and the board show the tallies
     assert result["dead_node_phones"] > 0
     assert result["not_reconnected"] == 0
+    # The phones' own waits, however often they failed: never more than the cap allows.
+    most = sum(reconnect_delay(n, 1.0) for n in range(result["failed_attempts_max"]))
+    assert result["reconnect_waited_max_s"] <= most
+    assert result["gave_up"] == {}  # no socket closed with a code the phones do not retry
     assert result["refused"] == {}
 
     redis = result["redis_outage"]
@@ -54,9 +59,11 @@ def test_a_node_killed_mid_burst_loses_nothing_and_its_phones_come_back() -> Non
     assert redis["acknowledged"] == redis["stored"] == VOTES + OUTAGE_VOTES
     assert redis["lost"] == redis["duplicated"] == 0
     assert redis["converge_ms"] is not None
+    assert redis["gave_up"] == {}
 
     database = result["postgresql_outage"]
     assert database["answered_503"] > 0
     assert database["acknowledged"] == database["stored"] == VOTES + 2 * OUTAGE_VOTES
     assert database["lost"] == database["duplicated"] == 0
     assert database["converge_ms"] is not None
+    assert database["gave_up"] == {}

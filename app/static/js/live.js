@@ -25,6 +25,17 @@
     }
   });
 
+  // A dropped socket (its node died, Wi-Fi came back) reconnects after a random wait up to 1,
+  // 2, 4 s after the 1st, 2nd, 3rd … failure in a row, never more than 5 s ("full jitter" with
+  // a cap; htmx's own doubles up to 64 s). Once at the cap, a crowd of N phones retrying comes
+  // back at N / 5 s: README, "Running it for real", says why that is the number (what a node
+  // accepts per second). bench/phones.py imitates it.
+  var RECONNECT_BASE_MS = 1000;
+  var RECONNECT_CAP_MS = 5000;
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    return Math.random() * Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * Math.pow(2, Math.min(retryCount, 16)));
+  };
+
   document.addEventListener("htmx:wsOpen", function (event) {
     var sync = document.getElementById("live-sync");
     var hello = {
