@@ -3,10 +3,12 @@
 A seeded generator makes an SQLite database with one event: 300 participants (a third agree
 to be named), 2 days × 5 open-space slots × 10 rooms = 100 sessions in a published grid,
 dots, check-ins, session notes (every session: all five fields, two proposals; 30 with a next
-step), 900 dots on proposals, 10 commitments, and 200 flipchart photos (1600×1200) put
-through the upload pipeline (``photos.process``: re-encoded, with a 480 px thumbnail) into
-the upload folder. Rows are written straight into the tables, as the services store them
-(the services have their own tests). The mapping exercise is the one part still filled into
+step), 900 dots on proposals, 10 commitments, notes on the two plenary items, two organising
+organisations with logos (through the logo pipeline), an executive summary, and 200 flipchart
+photos (1600×1200; 4 of them of the plenaries) put through the upload pipeline
+(``photos.process``: re-encoded, with a 480 px thumbnail) into the upload folder. Rows are
+written straight into the tables, as the services store them (the services have their own
+tests). The mapping exercise is the one part still filled into
 the ``Report`` directly (``attach_map``).
 
 Each format then runs in its own process (so peak memory is that format's alone), which
@@ -92,7 +94,7 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
     from sqlmodel import Session, SQLModel
 
     from app.db import make_engine
-    from app.models.events import Day, Event, EventMember, Room, TimeBlock
+    from app.models.events import Day, Event, EventHost, EventMember, Room, TimeBlock
     from app.models.notes import (
         Commitment,
         NextStep,
@@ -105,6 +107,7 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
     from app.models.people import Participant, User
     from app.models.schedule import CheckIn, PublishedPlacement, ScheduleVersion
     from app.models.topics import Topic, TopicConvener, Vote
+    from app.services.events import logos
     from app.services.notes import photos as photo_files
     from app.services.notes.shared import values_of
 
@@ -123,6 +126,7 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
             join_code="ACDEFG",
             board_nonce="n",
             report_acknowledgement="Финансирано от фонд „Убежище, миграция и интеграция“.",
+            report_summary="\n\n".join(_sentence(rng, 60) for _paragraph in range(4)),
         )
         session.add_all([owner, event])
         session.flush()
@@ -130,21 +134,22 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
         rooms = [Room(event_id=event.id, name=f"Зала {n + 1}", position=n) for n in range(ROOMS)]
         session.add_all(rooms)
         slots: list[TimeBlock] = []
+        plenaries: list[TimeBlock] = []
         for d in range(DAYS):
             day = Day(event_id=event.id, date=dt.date(2026, 6, 9) + dt.timedelta(days=d))
             session.add(day)
             session.flush()
-            session.add(
-                TimeBlock(
-                    event_id=event.id,
-                    day_id=day.id,
-                    kind="plenary",
-                    starts_at=dt.time(9),
-                    ends_at=dt.time(9, 45),
-                    title="Откриване",
-                    presenter="Екипът",
-                )
+            plenary = TimeBlock(
+                event_id=event.id,
+                day_id=day.id,
+                kind="plenary",
+                starts_at=dt.time(9),
+                ends_at=dt.time(9, 45),
+                title="Откриване",
+                presenter="Екипът",
             )
+            session.add(plenary)
+            plenaries.append(plenary)
             for s in range(SLOTS):
                 block = TimeBlock(
                     event_id=event.id,
@@ -269,6 +274,31 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
 
         uploads = settings.uploads_path
         photo_files.folder(uploads, event.id or 0).mkdir(parents=True, exist_ok=True)
+        # The organisations that ran it, each with a logo through the upload pipeline.
+        for position, (name, colour) in enumerate(
+            (
+                ("Bulgarian Council on Refugees and Migrants", (0, 90, 160)),
+                ("UNHCR Bulgaria", (0, 114, 188)),
+            )
+        ):
+            badge = Image.new("RGBA", (900, 360), (0, 0, 0, 0))
+            ImageDraw.Draw(badge).rounded_rectangle((0, 0, 899, 359), 60, fill=(*colour, 255))
+            png = io.BytesIO()
+            badge.save(png, "PNG")
+            key = f"bench-logo-{position}"
+            logos.write(uploads, event.id or 0, key, logos.process(png.getvalue()))
+            session.add(EventHost(event_id=event.id, name=name, logo_key=key, position=position))
+        # Notes on the plenary items, as on a session's notes form.
+        for plenary in plenaries:
+            session.add(
+                SessionNotes(
+                    event_id=event.id,
+                    block_id=plenary.id,
+                    outcome=_sentence(rng, 12),
+                    discussion="\n".join(f"- {_sentence(rng, 14)}" for _item in range(6)),
+                    recommendations=_sentence(rng, 30),
+                )
+            )
         for n in range(photos):
             # A flipchart: a pale page, coloured marker lines and noise, as a phone shoots it.
             image = Image.effect_noise((1600, 1200), 18).convert("RGB")
@@ -285,9 +315,15 @@ def generate(folder: Path, *, participants: int, photos: int, seed: int) -> None
             shot = io.BytesIO()
             image.save(shot, "JPEG", quality=85)
             processed = photo_files.process(shot.getvalue())
+            # Every 50th photo is of a plenary item's flipchart, the rest of the sessions'.
+            subject = (
+                {"block_id": plenaries[(n // 50) % len(plenaries)].id}
+                if n % 50 == 0
+                else {"topic_id": held[n % len(held)].id}
+            )
             photo = Photo(
                 event_id=event.id,
-                topic_id=held[n % len(held)].id,
+                **subject,
                 key=f"bench-photo-{n:03d}",
                 caption=_sentence(rng, 4),
                 width=processed.width,

@@ -74,6 +74,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/e/{slug}/rooms/{room_id}/here": ("participant",),
     "/e/{slug}/notes": ("participant",),
     "/e/{slug}/sessions/{topic_id}/notes": ("participant", "facilitator"),
+    "/e/{slug}/plenaries/{block_id}/notes": ("participant", "organiser"),
     "/e/{slug}/priorities": ("participant",),
     "/e/{slug}/maps": ("participant",),
     "/e/{slug}/maps/{map_id}": ("participant",),
@@ -117,6 +118,8 @@ NOT_PAGES: dict[str, str] = {
     "/e/{slug}/calendar.ics": "a calendar feed",
     "/e/{slug}/calendar/{participant_id}.ics": "a calendar feed",
     "/e/{slug}/sessions/{topic_id}/notes/fresh": "an htmx fragment of the notes page",
+    "/e/{slug}/plenaries/{block_id}/notes/fresh": "an htmx fragment of the notes page",
+    "/o/{slug}/hosts/{host_id}/logo": "an image",
     "/e/{slug}/photos/{photo_id}/full": "an image",
     "/e/{slug}/photos/{photo_id}/thumb": "an image",
     "/o/{slug}/report.{fmt}": "the proceedings' downloads (their HTML is the report page's)",
@@ -194,7 +197,10 @@ def demo(live_server: LiveServer) -> Demo:
             "topic_id": str(topic_id),
             "other_topic_id": str(first(Topic, Topic.event_id == event_id, Topic.id != topic_id)),
             "room_id": str(room_id),
-            "block_id": str(first(TimeBlock, TimeBlock.event_id == event_id)),
+            # A plenary item: its notes page is walked, and its edit page like any block's.
+            "block_id": str(
+                first(TimeBlock, TimeBlock.event_id == event_id, TimeBlock.kind == "plenary")
+            ),
             "participant_id": str(participant.id),
             "map_id": str(card.map_id),
             "card_id": str(card.id),
