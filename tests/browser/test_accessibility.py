@@ -330,11 +330,38 @@ SPOKEN = """() => {
 }"""
 
 
-def _tab_to(page: Page, selector: str, presses: int = 60) -> None:
-    """Press Tab until the element ``selector`` has the focus (the way a keyboard gets there)."""
+# Where the focus is, and whether it shows: a focus ring at least 2 px wide, on an element no
+# fixed or sticky bar covers (the browser scrolls it into view; a bar may still lie on top).
+FOCUS = """() => {
+  const element = document.activeElement || document.body;
+  const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") +
+               ` "${(element.textContent || element.value || "").trim().slice(0, 30)}"`;
+  if (element === document.body) return {name, ring: true, covered: ""};
+  const style = getComputedStyle(element);
+  const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  const box = element.getBoundingClientRect();
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  const covered = top && !element.contains(top) && !top.contains(element)
+    ? top.tagName.toLowerCase() + (top.id ? "#" + top.id : "") + "." + [...top.classList].join(".")
+    : "";
+  return {name, ring, covered};
+}"""
+
+
+def _tab_to(page: Page, selector: str, presses: int = 60, key: str = "Tab") -> None:
+    """Press Tab (or ``key``) until ``selector`` has the focus (the way a keyboard gets there),
+    each element on the way showing that it has it."""
+    page.wait_for_load_state()  # after a link or a form: the next page, whole
+    unseen = []
     for _ in range(presses):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
+        focus = page.evaluate(FOCUS)
+        if not focus["ring"]:
+            unseen.append(focus["name"])
+        if focus["covered"]:
+            unseen.append(f"{focus['name']} under {focus['covered']}")
         if page.evaluate("s => document.activeElement.matches(s)", selector):
+            assert unseen == [], f"focus not visible on {unseen} ({page.url})"
             return
     pytest.fail(f"Tab never reached {selector} on {page.url}")
 
@@ -494,3 +521,65 @@ def test_double_text_check_names_what_sticks_out(
         r"\['div#wide \"\" 32–672 px', 'p#word \"Donaudampfschifffahrtsgesellsc\" 32–328 px'\]",
         found,
     ), found
+
+
+def test_phone_joins_proposes_checks_in_and_writes_notes_by_keyboard(
+    browser: Browser, live_server: LiveServer, demo: Demo
+) -> None:
+    """A phone that has not joined yet, with a keyboard and no pointer: Tab, Shift+Tab, Enter,
+    Space and typing only (pages are reached through links, or reloaded after a phase change
+    made here behind the page's back)."""
+    set_phase(live_server, demo.slug, Phase.MARKETPLACE)
+    context = _context(browser, live_server, **PHONE)
+    phone = context.new_page()
+    keys = phone.keyboard
+    phone.goto("/join")
+    _tab_to(phone, "#code")
+    keys.type(demo.params["code"])
+    _tab_to(phone, "button[type=submit]")
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/j/{demo.params['code']}$"))
+    _tab_to(phone, "#name")
+    keys.type("Kim Tabakova")
+    _tab_to(phone, "#consent_report")
+    keys.press("Space")
+    expect(phone.locator("#consent_report")).to_be_checked()
+    _tab_to(phone, "#name", key="Shift+Tab")  # back, to check what was typed
+    expect(phone.locator("#name")).to_have_value("Kim Tabakova")
+    _tab_to(phone, "button[type=submit].primary")
+    keys.press("Enter")
+    expect(phone.get_by_role("heading", name="Welcome, Kim Tabakova!")).to_be_visible()
+
+    _tab_to(phone, "#propose-toggle")
+    keys.press("Enter")
+    expect(phone.locator("#title")).to_be_focused()  # the form opens on its first field
+    keys.type("Keyboards at the venue")
+    _tab_to(phone, "#propose-form button[type=submit]")
+    keys.press("Enter")
+    expect(phone.locator(".my-topic").filter(has_text="Keyboards at the venue")).to_have_count(1)
+
+    set_phase(live_server, demo.slug, Phase.SESSIONS)
+    phone.reload()
+    _tab_to(phone, "#phone-nav a[data-nav='agenda']")
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/e/{demo.slug}/agenda$"))
+    session_link = f".agenda a[href$='/sessions/{demo.params['topic_id']}']"
+    _tab_to(phone, session_link, presses=200)
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/sessions/{demo.params['topic_id']}$"))
+    _tab_to(phone, "form[action$='/here'] button")
+    keys.press("Space")
+    expect(phone.locator(".notice")).to_have_text("You are checked in here.")
+
+    _tab_to(phone, "a[href$='/notes'].button")
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/sessions/{demo.params['topic_id']}/notes$"))
+    _tab_to(phone, "#notes-outcome")
+    keys.press("Control+a")
+    keys.type("Charge the laptops before the marketplace")
+    expect(phone.locator("#notes-autosave")).to_have_text("Saved.")
+    phone.reload()
+    expect(phone.locator("#notes-outcome")).to_have_value(
+        "Charge the laptops before the marketplace"
+    )
+    context.close()
