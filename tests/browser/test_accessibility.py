@@ -30,7 +30,7 @@ from app import i18n
 from app.config import Settings
 from app.demo import DEMO_EMAIL, DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
 from app.main import create_app
-from app.models.events import Invitation, Phase, Room, TimeBlock
+from app.models.events import BlockKind, Invitation, Phase, Room, TimeBlock
 from app.models.maps import MapCard
 from app.models.notes import Photo
 from app.models.people import Participant
@@ -42,7 +42,14 @@ from app.services.people.participants import personal_token
 from app.services.schedule.checkins import door_key
 from app.web import LANG_COOKIE
 from tests.browser.conftest import SECRET, _context
-from tests.browser.helpers import PHONE, LiveServer, Organiser, join_event, sign_in
+from tests.browser.helpers import (
+    PHONE,
+    LiveServer,
+    Organiser,
+    join_event,
+    open_propose_form,
+    sign_in,
+)
 from tests.browser.seed import database, set_phase
 
 pytestmark = pytest.mark.browser
@@ -119,9 +126,9 @@ NOT_PAGES: dict[str, str] = {
     "/e/{slug}/calendar/{participant_id}.ics": "a calendar feed",
     "/e/{slug}/sessions/{topic_id}/notes/fresh": "an htmx fragment of the notes page",
     "/e/{slug}/plenaries/{block_id}/notes/fresh": "an htmx fragment of the notes page",
-    "/o/{slug}/hosts/{host_id}/logo": "an image",
     "/e/{slug}/photos/{photo_id}/full": "an image",
     "/e/{slug}/photos/{photo_id}/thumb": "an image",
+    "/o/{slug}/hosts/{host_id}/logo": "an image",
     "/o/{slug}/report.{fmt}": "the proceedings' downloads (their HTML is the report page's)",
     "/o/{slug}/maps/{map_id}/cards.csv": "a CSV download",
     "/e/{slug}/maps/{map_id}/mine": "an htmx fragment of the map page",
@@ -199,7 +206,9 @@ def demo(live_server: LiveServer) -> Demo:
             "room_id": str(room_id),
             # A plenary item: its notes page is walked, and its edit page like any block's.
             "block_id": str(
-                first(TimeBlock, TimeBlock.event_id == event_id, TimeBlock.kind == "plenary")
+                first(
+                    TimeBlock, TimeBlock.event_id == event_id, TimeBlock.kind == BlockKind.PLENARY
+                )
             ),
             "participant_id": str(participant.id),
             "map_id": str(card.map_id),
@@ -321,11 +330,38 @@ SPOKEN = """() => {
 }"""
 
 
-def _tab_to(page: Page, selector: str, presses: int = 60) -> None:
-    """Press Tab until the element ``selector`` has the focus (the way a keyboard gets there)."""
+# Where the focus is, and whether it shows: a focus ring at least 2 px wide, on an element no
+# fixed or sticky bar covers (the browser scrolls it into view; a bar may still lie on top).
+FOCUS = """() => {
+  const element = document.activeElement || document.body;
+  const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") +
+               ` "${(element.textContent || element.value || "").trim().slice(0, 30)}"`;
+  if (element === document.body) return {name, ring: true, covered: ""};
+  const style = getComputedStyle(element);
+  const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  const box = element.getBoundingClientRect();
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  const covered = top && !element.contains(top) && !top.contains(element)
+    ? top.tagName.toLowerCase() + (top.id ? "#" + top.id : "") + "." + [...top.classList].join(".")
+    : "";
+  return {name, ring, covered};
+}"""
+
+
+def _tab_to(page: Page, selector: str, presses: int = 60, key: str = "Tab") -> None:
+    """Press Tab (or ``key``) until ``selector`` has the focus (the way a keyboard gets there),
+    each element on the way showing that it has it."""
+    page.wait_for_load_state()  # after a link or a form: the next page, whole
+    unseen = []
     for _ in range(presses):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
+        focus = page.evaluate(FOCUS)
+        if not focus["ring"]:
+            unseen.append(focus["name"])
+        if focus["covered"]:
+            unseen.append(f"{focus['name']} under {focus['covered']}")
         if page.evaluate("s => document.activeElement.matches(s)", selector):
+            assert unseen == [], f"focus not visible on {unseen} ({page.url})"
             return
     pytest.fail(f"Tab never reached {selector} on {page.url}")
 
@@ -375,3 +411,175 @@ def test_phone_and_phase_controls_work_by_keyboard(
     _tab_to(panel, "#phases button[value='sessions']")
     panel.keyboard.press("Enter")
     expect(panel.locator("#phase-badge")).to_have_text("Sessions")
+
+
+# The phone at 200 % text on a small screen (issue 15): the pages a phone opens, before and
+# after joining, with the root font size doubled (from a script: the page's CSP refuses a style
+# tag), must not scroll sideways. What sticks out is named: the innermost elements past the edge.
+NARROW_PHONE: dict[str, Any] = {**PHONE, "viewport": {"width": 360, "height": 800}}
+DOUBLED = """(width) => {
+  document.documentElement.style.fontSize = "200%";
+  const past = (box) => box.width > 0 && (box.right > width + 0.5 || box.left < -0.5);
+  // A fixed bar spans the page as wide as it grew: it shows the overflow, it is not its cause.
+  const fixed = [...document.body.querySelectorAll("*")].filter(
+    (element) => getComputedStyle(element).position === "fixed");
+  const out = [...document.body.querySelectorAll("*")].filter((element) =>
+    past(element.getBoundingClientRect()) && !fixed.some((bar) => bar.contains(element)));
+  // A word too long for its box sticks out of it while the box itself fits: name its parent.
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(texts.currentNode);
+    const parent = texts.currentNode.parentElement;
+    if (past(range.getBoundingClientRect()) && !out.includes(parent) &&
+        !fixed.some((bar) => bar.contains(parent))) out.push(parent);
+  }
+  const innermost = out.filter((element) => !out.some((o) => o !== element && element.contains(o)));
+  const name = (element) => {
+    const box = element.getBoundingClientRect();
+    return element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") +
+      [...element.classList].map((c) => "." + c).join("") +
+      ` "${element.textContent.replace(/\\s+/g, " ").trim().slice(0, 30)}"` +
+      ` ${Math.round(box.left)}–${Math.round(box.right)} px`;
+  };
+  return {scroll: document.documentElement.scrollWidth, out: innermost.map(name),
+          root: getComputedStyle(document.documentElement).fontSize};
+}"""
+# Pages of people who do not open them on a phone.
+NOT_PHONE = {"/login", "/invite/{token}"}
+
+
+def _phone_pages(*roles: str) -> list[str]:
+    return [
+        path
+        for path, walked_by in PAGES.items()
+        if set(roles) & set(walked_by) and path not in NOT_PHONE | PHASED
+    ]
+
+
+def _too_wide(page: Page, path: str) -> str:
+    width = NARROW_PHONE["viewport"]["width"]
+    found: dict[str, Any] = page.evaluate(DOUBLED, width)
+    assert found["root"] == "32px", f"{path}: the text was not doubled"
+    if found["scroll"] <= width:
+        return ""
+    return f"{path}: {found['scroll']} px wide at {width} px; sticking out: {found['out']}"
+
+
+def test_phone_pages_at_double_text_size_do_not_scroll_sideways(
+    browser: Browser, live_server: LiveServer, demo: Demo
+) -> None:
+    context = _context(browser, live_server, **NARROW_PHONE)
+    page = context.new_page()
+    failures: list[str] = []
+    set_phase(live_server, demo.slug, Phase.SESSIONS)
+    for path in _phone_pages("visitor"):
+        page.goto(_fill(path, demo.params))
+        failures.append(_too_wide(page, path))
+    page.goto(_fill("/e/{slug}/p/{token}", demo.params))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(f"/e/{demo.slug}$"))
+    for path in _phone_pages("participant"):
+        page.goto(_fill(path, demo.params))
+        failures.append(_too_wide(page, path))
+    for phase in PHASES:
+        set_phase(live_server, demo.slug, phase)
+        page.goto(f"/e/{demo.slug}")
+        failures.append(_too_wide(page, f"/e/{{slug}} [{phase}]"))
+        if phase == Phase.MARKETPLACE:
+            open_propose_form(page)
+            failures.append(_too_wide(page, f"/e/{{slug}} [{phase}, propose]"))
+    context.close()
+    failures = [failure for failure in failures if failure]
+    assert failures == [], "\n".join(failures)
+
+
+def test_double_text_check_names_what_sticks_out(
+    browser: Browser, live_server: LiveServer, demo: Demo
+) -> None:
+    """The check above would pass by measuring nothing: show it a box 20rem wide (640 px once
+    doubled) and a word no line can hold."""
+    context = _context(browser, live_server, **NARROW_PHONE)
+    page = context.new_page()
+    page.goto("/join")
+    page.evaluate(
+        """() => {
+          const box = document.createElement("div");
+          box.id = "wide";
+          box.style.width = "20rem";
+          const word = document.createElement("p");
+          word.id = "word";
+          word.style.overflowWrap = "normal";
+          word.textContent = "Donaudampfschifffahrtsgesellschaft";
+          document.querySelector("main").append(box, word);
+        }"""
+    )
+    found = _too_wide(page, "/join")
+    context.close()
+    assert re.fullmatch(
+        r"/join: \d+ px wide at 360 px; sticking out: "
+        r"\['div#wide \"\" 32–672 px', 'p#word \"Donaudampfschifffahrtsgesellsc\" 32–328 px'\]",
+        found,
+    ), found
+
+
+def test_phone_joins_proposes_checks_in_and_writes_notes_by_keyboard(
+    browser: Browser, live_server: LiveServer, demo: Demo
+) -> None:
+    """A phone that has not joined yet, with a keyboard and no pointer: Tab, Shift+Tab, Enter,
+    Space and typing only (pages are reached through links, or reloaded after a phase change
+    made here behind the page's back)."""
+    set_phase(live_server, demo.slug, Phase.MARKETPLACE)
+    context = _context(browser, live_server, **PHONE)
+    phone = context.new_page()
+    keys = phone.keyboard
+    phone.goto("/join")
+    _tab_to(phone, "#code")
+    keys.type(demo.params["code"])
+    _tab_to(phone, "button[type=submit]")
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/j/{demo.params['code']}$"))
+    _tab_to(phone, "#name")
+    keys.type("Kim Tabakova")
+    _tab_to(phone, "#consent_report")
+    keys.press("Space")
+    expect(phone.locator("#consent_report")).to_be_checked()
+    _tab_to(phone, "#name", key="Shift+Tab")  # back, to check what was typed
+    expect(phone.locator("#name")).to_have_value("Kim Tabakova")
+    _tab_to(phone, "button[type=submit].primary")
+    keys.press("Enter")
+    expect(phone.get_by_role("heading", name="Welcome, Kim Tabakova!")).to_be_visible()
+
+    _tab_to(phone, "#propose-toggle")
+    keys.press("Enter")
+    expect(phone.locator("#title")).to_be_focused()  # the form opens on its first field
+    keys.type("Keyboards at the venue")
+    _tab_to(phone, "#propose-form button[type=submit]")
+    keys.press("Enter")
+    expect(phone.locator(".my-topic").filter(has_text="Keyboards at the venue")).to_have_count(1)
+
+    set_phase(live_server, demo.slug, Phase.SESSIONS)
+    phone.reload()
+    _tab_to(phone, "#phone-nav a[data-nav='agenda']")
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/e/{demo.slug}/agenda$"))
+    session_link = f".agenda a[href$='/sessions/{demo.params['topic_id']}']"
+    _tab_to(phone, session_link, presses=200)
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/sessions/{demo.params['topic_id']}$"))
+    _tab_to(phone, "form[action$='/here'] button")
+    keys.press("Space")
+    expect(phone.locator(".notice")).to_have_text("You are checked in here.")
+
+    _tab_to(phone, "a[href$='/notes'].button")
+    keys.press("Enter")
+    expect(phone).to_have_url(re.compile(f"/sessions/{demo.params['topic_id']}/notes$"))
+    _tab_to(phone, "#notes-outcome")
+    keys.press("Control+a")
+    keys.type("Charge the laptops before the marketplace")
+    expect(phone.locator("#notes-autosave")).to_have_text("Saved.")
+    phone.reload()
+    expect(phone.locator("#notes-outcome")).to_have_value(
+        "Charge the laptops before the marketplace"
+    )
+    context.close()

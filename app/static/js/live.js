@@ -115,7 +115,8 @@
 
   // A frame replaces the topic cards, and a spent "+" gets disabled: either would drop a
   // keyboard or screen reader user's focus to the top of the page. Put it back on the same
-  // control, or on its neighbour when that one is disabled now.
+  // control (found by its id: the buttons of the topic cards and of "now and next" have one),
+  // or on its neighbour when that one is disabled now.
   function restoreFocus(id) {
     var target = id ? document.getElementById(id) : null;
     if (target && target.disabled) {
