@@ -156,11 +156,11 @@ def test_import_into_the_same_database_makes_a_new_event(demo: Path, tmp_path: P
         (["export", "demo"], "Missing option '--output'"),
         (
             ["export", "demo", "--lang", "de", "-o", "{tmp}/x.pdf"],
-            "Unknown language 'de' for --lang: choose en, bg, all.",
+            "Unknown language 'de' for --lang: choose en, bg, pl, uk, ar, fa, all.",
         ),
         (
             ["export", "demo", "--lang", "en", "-l", "EN", "-o", "{tmp}/x.pdf"],
-            "Unknown language 'EN' for --lang: choose en, bg, all.",
+            "Unknown language 'EN' for --lang: choose en, bg, pl, uk, ar, fa, all.",
         ),
         (["import", "{tmp}/none.json"], "{tmp}/none.json: cannot read: No such file or directory"),
         (

@@ -65,7 +65,7 @@ def test_organiser_sets_up_event_with_rooms_and_slots(  # noqa: PLR0915
     page.get_by_role("navigation", name="Event").get_by_role("link", name="Programme").click()
     expect(page).to_have_url(re.compile(r"/o/lab-coop/programme$"))
     first_day = page.locator("section.day").first
-    expect(first_day.get_by_role("heading", level=2)).to_have_text("2025-05-14")
+    expect(first_day.get_by_role("heading", level=2)).to_have_text("Wednesday, 14 May 2025")
     expect(page.locator("section.day")).to_have_count(2)
 
     # An end before the start: the message sits next to "Ends", the typed values stay, nothing

@@ -212,7 +212,14 @@ def _report(field: NoteField) -> Report:
 
 
 def _notes_div(html: str) -> str:
-    match = re.search(r'<div class="notes-field">\s*<h4>Discussion</h4>(.*?)</div>', html, re.S)
+    # A Markdown field is rendered inside a block that gives it its own direction
+    # (dir="auto"); a plain one is a paragraph of its own.
+    match = re.search(
+        r'<div class="notes-field">\s*<h4>Discussion</h4>\s*<div class="markdown" dir="auto">'
+        r"(.*?)</div>\s*</div>",
+        html,
+        re.S,
+    ) or re.search(r'<div class="notes-field">\s*<h4>Discussion</h4>(.*?)</div>', html, re.S)
     assert match is not None
     return match.group(1)
 

@@ -84,7 +84,7 @@ def test_the_privacy_notice_joins_the_names_in_the_language(
     with use_locale("bg"):
         bulgarian = retention.notice(session, event=event)
 
-    assert (english.host, english.host_count) == ("Council, UNHCR, and Mozaika", 3)
+    assert (english.host, english.host_count) == ("Council, UNHCR and Mozaika", 3)
     assert bulgarian.host == "Council, UNHCR и Mozaika"
 
 
