@@ -200,9 +200,11 @@ def format_days(days: Iterable[dt.date], *, locale: str | None = None) -> str:
     return first if first == last else f"{first} – {last}"
 
 
-def day_heading(day: dt.date, title: str | None) -> str:
-    """A day's heading wherever days are named: its date, then its title if it has one."""
-    return f"{format_day(day)} · {title}" if title else format_day(day)
+def day_heading(day: dt.date, title: str | None) -> Markup:
+    """A day's heading wherever days are named: its date, then its title if it has one,
+    isolated (``bidi``) as the organiser typed it."""
+    date = Markup.escape(format_day(day))
+    return date + Markup(" · ") + bidi(title) if title else date
 
 
 def format_list(items: Sequence[str], *, locale: str | None = None) -> str:

@@ -158,7 +158,13 @@ def test_use_locale_translates_into_bulgarian() -> None:
 
 def test_day_heading_names_the_date_then_the_title() -> None:
     day = dt.date(2026, 6, 9)
-    assert i18n.day_heading(day, "Day 1 — Mapping") == "Tuesday, 9 June 2026 · Day 1 — Mapping"
+    assert (
+        i18n.day_heading(day, "Day 1 — Mapping")
+        == "Tuesday, 9 June 2026 · <bdi>Day 1 — Mapping</bdi>"
+    )
+    assert i18n.day_heading(day, "<b>R&D</b>") == (
+        "Tuesday, 9 June 2026 · <bdi>&lt;b&gt;R&amp;D&lt;/b&gt;</bdi>"
+    )
     assert i18n.day_heading(day, None) == "Tuesday, 9 June 2026"
     with i18n.use_locale("bg"):
         assert i18n.day_heading(day, "") == "вторник, 9 юни 2026\u202fг."

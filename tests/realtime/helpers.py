@@ -181,7 +181,7 @@ async def propose(phone: Browser, event: LiveEvent, title: str) -> int:
     assert response.status_code == 303, response.text
     page = (await phone.get(f"/e/{event.slug}")).text
     match = re.search(
-        rf'data-topic="(\d+)">\s*<h3 class="topic-title">{re.escape(title)}</h3>', page
+        rf'data-topic="(\d+)">\s*<h3 class="topic-title" dir="auto">{re.escape(title)}</h3>', page
     )
     assert match, f"topic {title!r} is not on the phone's page"
     return int(match.group(1))

@@ -92,10 +92,10 @@ async def test_posted_card_and_new_cluster_reach_every_socket(
         )
         assert response.status_code == 303, response.text
         clustered = await board.frame_where(
-            lambda frame: '<p class="board-cluster-name">Transport' in frame, start=start
+            lambda frame: '<p class="board-cluster-name"><bdi>Transport</bdi>' in frame, start=start
         )
         assert re.search(
-            r'class="board-cluster-name">Transport <span class="count">1</span>'
+            r'class="board-cluster-name"><bdi>Transport</bdi> <span class="count">1</span>'
             rf'.*id="board-card-{card_id}"',
             clustered,
             re.DOTALL,

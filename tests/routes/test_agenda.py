@@ -71,7 +71,9 @@ def test_drafts_are_not_shown_to_phones(phone: TestClient, session: Session, g: 
 
     page = phone.get(f"/e/{g.event.slug}/agenda")
     # Topic 2 stays in the Hall (room 0) for phones until the next publish.
-    item = re.search(rf'data-topic="{g.topic(2)}".*?class="agenda-room">([^<]+)<', page.text, re.S)
+    item = re.search(
+        rf'data-topic="{g.topic(2)}".*?class="agenda-room" dir="auto">([^<]+)<', page.text, re.S
+    )
     assert item is not None and item.group(1) == "Hall"
 
 
@@ -92,7 +94,7 @@ def test_my_agenda_shows_what_i_voted_for_and_the_notice_when_it_moves(
     mine = home.text.split('id="my-agenda"')[1].split("</section>")[0]
     assert f'data-follow="{g.topic(2)}"' in home.text
     assert re.findall(r'class="agenda-session" data-topic="(\d+)"', mine) == [str(g.topic(2))]
-    assert "“Topic 2” is now in Lab at 11:30." in mine
+    assert "“<bdi>Topic 2</bdi>” is now in <bdi>Lab</bdi> at 11:30." in mine
 
 
 def test_check_in_moves_with_the_feet(

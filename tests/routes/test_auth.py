@@ -37,7 +37,7 @@ def test_login_success_rotates_cookie_and_opens_dashboard(
     assert client.cookies[SID_COOKIE] != before  # against session fixation
     dashboard = client.get("/o")
     assert dashboard.status_code == 200
-    assert f'<a href="/o/{event.slug}">Lab Sofia</a>' in dashboard.text
+    assert f'<a href="/o/{event.slug}" dir="auto">Lab Sofia</a>' in dashboard.text
 
 
 def test_login_wrong_password(client: TestClient, settings: Settings, owner: User) -> None:

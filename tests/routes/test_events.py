@@ -71,7 +71,7 @@ def test_dashboard_lists_own_events_only(
     make_event(session, name="Someone else's lab")
     session.commit()
     html = organiser.get("/o").text
-    assert f'<a href="/o/{event.slug}">Lab Sofia</a>' in html
+    assert f'<a href="/o/{event.slug}" dir="auto">Lab Sofia</a>' in html
     assert "Someone else" not in html
     assert '<a class="button primary" href="/o/new">' in html
 
@@ -690,11 +690,13 @@ def test_title_a_day_shown_on_the_programme_and_the_print_agenda(
     sync(session)
     assert session.get(Day, day.id).title == "Day 1 — Mapping"  # type: ignore[union-attr]
     assert (
-        "Tuesday, 9 June 2026 · Day 1 — Mapping</h2>"
+        "Tuesday, 9 June 2026 · <bdi>Day 1 — Mapping</bdi></h2>"
         in organiser.get(f"/o/{event.slug}/programme").text
     )
-    assert "· Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/agenda/print").text
-    assert "· Day 1 — Mapping</h2>" in organiser.get(f"/o/{event.slug}/grid").text
+    assert (
+        "· <bdi>Day 1 — Mapping</bdi></h2>" in organiser.get(f"/o/{event.slug}/agenda/print").text
+    )
+    assert "· <bdi>Day 1 — Mapping</bdi></h2>" in organiser.get(f"/o/{event.slug}/grid").text
     before = snapshot(engine, skip=("rate_counter",))
     refused = post(organiser, settings, f"/o/{event.slug}/days/{day.id}", {"day_title": "x" * 121})
     assert refused.status_code == 422
@@ -816,5 +818,5 @@ def test_participants_page_lists_people(
     )
     assert response.status_code == 303
     html = organiser.get(f"/o/{event.slug}/participants").text
-    assert "<td>Mira</td><td>UNHCR</td>" in html
+    assert '<td dir="auto">Mira</td><td dir="auto">UNHCR</td>' in html
     assert "International organisation" in html

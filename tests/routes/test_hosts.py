@@ -223,7 +223,7 @@ def test_facilitators_see_the_organisations_but_change_nothing(
     login(facilitator, settings, user)
 
     page = facilitator.get(f"/o/{event.slug}/edit").text
-    assert '<span class="host-name">Council</span>' in page
+    assert '<span class="host-name" dir="auto">Council</span>' in page
     assert f'action="/o/{event.slug}/hosts"' not in page
     assert 'name="report_summary"' not in page
     assert facilitator.get(f"/o/{event.slug}/hosts/{council}/logo").status_code == 200

@@ -148,7 +148,7 @@ def test_phone_posts_a_card_and_the_live_screens_are_told(
     assert f'<div class="my-card" id="my-card-{card.id}">' in page
     assert re.search(
         rf'<article class="map-card" id="map-card-{card.id}" data-card="{card.id}">\s*'
-        r'<p class="map-card-text">Evening classes</p>',
+        r'<p class="map-card-text" dir="auto">Evening classes</p>',
         page,
     )
     assert f'data-mine="{card.id}"' in page
@@ -575,8 +575,9 @@ def test_merge_hide_and_unhide_from_the_card_page(
     hidden = post(organiser, settings, f"/o/{event.slug}/cards/{spam}/hide", {"reason": "spam"})
     assert hidden.status_code == 303
     staff_page = organiser.get(_staff_url(event, the_map)).text
-    assert f'<li id="hidden-card-{spam}">Buy watches <span class="muted">(spam)</span>' in (
-        staff_page
+    assert (
+        f'<li id="hidden-card-{spam}"><bdi>Buy watches</bdi> <span class="muted">(spam)</span>'
+        in (staff_page)
     )
     assert "Buy watches" not in phone.get(_url(event, the_map)).text.split('id="phone-map-')[1]
     assert "hidden by the facilitator" in other_phone.get(_url(event, the_map)).text
@@ -605,7 +606,10 @@ def test_board_freeze_and_delete_controls(
     board = organiser.get(board_url).text
     assert 'class="board-map active"' in board
     assert f'id="board-card-{card_id}"' in board
-    assert '<h2 class="board-map-question">What do we have, and what do we need?</h2>' in board
+    assert (
+        '<h2 class="board-map-question" dir="auto">What do we have, and what do we need?</h2>'
+        in board
+    )
     assert 'id="board-topics"' in board  # still there, hidden by the stylesheet while a map shows
 
     assert post(organiser, settings, _staff_url(event, the_map, "/freeze")).status_code == 303

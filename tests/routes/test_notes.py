@@ -75,7 +75,7 @@ def _autosave(
 
 def test_notes_page_for_a_session(world: World, settings: Settings) -> None:
     html = world.phone.get(_url(world, world.housing)).text
-    assert "<h1>Housing</h1>" in html
+    assert '<h1 dir="auto">Housing</h1>' in html
     assert 'data-notes-field="discussion"' in html
     assert 'accept="image/*" capture="environment"' in html
     assert "Nothing saved yet." in html
@@ -137,7 +137,7 @@ def test_autosave_from_two_devices_merges_and_conflicts_are_kept(
     kept = session.exec(select(NotesConflict.text, NotesConflict.author)).all()
     assert kept == [("- agents", "Ivo")]
     html = world.phone.get(url).text
-    assert '<pre class="conflict-text">- agents</pre>' in html
+    assert '<pre class="conflict-text" dir="auto">- agents</pre>' in html
 
 
 def _inside(html: str, element_id: str) -> str:
@@ -169,7 +169,7 @@ def test_a_conflict_box_sits_next_to_its_field_and_merging_removes_it(
         f'<div class="conflict" id="conflict-{conflict_id}" data-conflict-id="{conflict_id}">'
         in box
     )
-    assert '<pre class="conflict-text">A pilot in Varna</pre>' in box
+    assert '<pre class="conflict-text" dir="auto">A pilot in Varna</pre>' in box
     assert f'form="conflict-done-{conflict_id}"' in box
     assert "data-conflict-id=" not in _field_div(html, "title")
     assert f'<form id="conflict-done-{conflict_id}" method="post"' in html
@@ -301,8 +301,8 @@ def test_proposals_and_steps(session: Session, world: World, settings: Settings)
     )
     assert step.status_code == 303
     html = world.laptop.get(_url(world, world.housing)).text
-    assert '<span class="row-text">Rent guarantee</span>' in html
-    assert '<span class="row-text">Draft</span>' in html
+    assert '<span class="row-text" dir="auto">Rent guarantee</span>' in html
+    assert '<span class="row-text" dir="auto">Draft</span>' in html
     sync(session)
     stored = reading.notes_of(session, event_id=world.event.id or 0, topic_id=world.housing.id or 0)
     assert stored is not None and stored.revision == 2  # the screens hear of rows too

@@ -68,14 +68,14 @@ def test_enter_code(
     assert (response.status_code, response.headers["location"]) == (303, f"/j/{event.join_code}")
     page = client.get(response.headers["location"])
     assert page.status_code == 200
-    assert "<h1>Lab Sofia</h1>" in page.text
+    assert '<h1 dir="auto">Lab Sofia</h1>' in page.text
     assert f'action="/j/{event.join_code}"' in page.text
 
 
 def test_join_link_lowercase_with_dash(client: TestClient, event: Event) -> None:
     page = client.get(f"/j/{_lower_dashed(event.join_code)}")
     assert page.status_code == 200
-    assert "<h1>Lab Sofia</h1>" in page.text
+    assert '<h1 dir="auto">Lab Sofia</h1>' in page.text
 
 
 def test_enter_wrong_code(client: TestClient, settings: Settings, event: Event) -> None:

@@ -62,7 +62,7 @@ def _url(world: World, tail: str = "/notes") -> str:
 
 def test_plenary_notes_page_has_the_item_and_only_its_fields(world: World) -> None:
     html = world.phone.get(_url(world)).text
-    assert "<h1>Good practices</h1>" in html
+    assert '<h1 dir="auto">Good practices</h1>' in html
     assert "Ingrid" in html and "Plenary notes" in html
     fields = [f'data-notes-field="{name}"' in html for name in ("title", "conveners", "outcome")]
     assert fields == [False, False, True]

@@ -75,7 +75,7 @@ def test_grid_page_shows_rooms_slots_plenary_and_waiting_topics(
 
     assert page.status_code == 200
     assert "Opening circle" in page.text
-    assert ">Hall <" in page.text and ">Lab <" in page.text
+    assert "><bdi>Hall</bdi> <" in page.text and "><bdi>Lab</bdi> <" in page.text
     waiting = page.text.split('class="grid-waiting"')[1].split("</aside>")[0]
     assert [
         unescape(t)

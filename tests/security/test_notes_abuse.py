@@ -73,7 +73,7 @@ def _rows(html: str, list_id: str) -> list[str]:
     assert match, f"no list #{list_id}"
     return [
         " ".join(unescape(text).split())
-        for text in re.findall(r'<span class="row-text">(.*?)</span>', match.group(1), re.S)
+        for text in re.findall(r'<span class="row-text"[^>]*>(.*?)</span>', match.group(1), re.S)
     ]
 
 

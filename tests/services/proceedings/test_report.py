@@ -224,7 +224,8 @@ def test_a_language_we_do_not_ship_is_refused(
     with pytest.raises(NotFound) as refused:
         build.build(session, access=world.staff, locale=requested)
     assert refused.value.message == (
-        "The proceedings come in English, Български, Polski, Українська, العربية and فارسی, not in that language."
+        "The proceedings come in English, Български, Polski, Українська, العربية and فارسی,"
+        " not in that language."
     )
     # Staff first: someone else learns nothing about languages.
     with pytest.raises(PermissionDenied):

@@ -149,7 +149,8 @@ def text_of(fmt: str, content: bytes, tmp_path: Path) -> str:
         return docx_text(content)
     if fmt == "csv":
         return "\n".join(data.decode("utf-8-sig") for data in csv_files(content).values())
-    return content.decode("utf-8")
+    # A name inside a sentence is isolated (<bdi>): markup, not text.
+    return re.sub(r"</?bdi>", "", content.decode("utf-8"))
 
 
 # --- consent and content, every format -----------------------------------------------------
