@@ -109,3 +109,34 @@ def test_the_board_is_mirrored(projector: BrowserContext, arabic_event: LiveEven
     side, main = _box(page.locator(".board-side")), _box(page.locator(".board-main"))
     assert side["x"] > main["x"]  # the join column (QR, code) at the right
     expect(page.locator(".board-agenda .board-session-title").first).to_have_text(TITLES[0])
+
+
+def _direction(locator: Locator) -> str:
+    """The direction the browser resolved for what a person typed (``dir="auto"``: from its
+    first strong character), whatever the page's."""
+    resolved: str = locator.evaluate("element => getComputedStyle(element).direction")
+    return resolved
+
+
+@pytest.mark.parametrize(
+    ("language", "page_direction", "title", "title_direction"),
+    [
+        ("ar", "rtl", TITLES[1], "ltr"),  # "Open data للبلديات" on an Arabic board
+        ("en", "ltr", TITLES[0], "rtl"),  # "سكن للاجئين مع Caritas Sofia" on an English one
+    ],
+)
+def test_a_title_keeps_its_own_direction_on_a_page_of_the_other(
+    projector: BrowserContext,
+    arabic_event: LiveEvent,
+    language: str,
+    page_direction: str,
+    title: str,
+    title_direction: str,
+) -> None:
+    page = projector.new_page()
+    page.goto(f"{arabic_event.board_path}?lang={language}")
+    expect(page.locator("html")).to_have_attribute("dir", page_direction)
+    shown = page.locator(".board-agenda .board-session-title", has_text=title)
+    expect(shown).to_have_text(title)  # whole, the Latin and the Arabic words in their order
+    assert _direction(shown) == title_direction
+    assert _direction(page.locator(".board-agenda")) == page_direction
