@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import io
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from app.errors import Invalid, RateLimited
 from app.i18n import _
+from app.services import pictures
 from app.services.notes.photos import UPRIGHT, folder
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -71,20 +71,15 @@ def _open(data: bytes, filename: str) -> Image.Image:
     if len(data) > MAX_BYTES:
         raise _refuse(_("This logo is larger than 5 MB. Save it smaller and try again."))
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (past twice its limit, refuses) on huge images: too big for us too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _refuse(_too_many_pixels()) from None
-    except UnidentifiedImageError:
-        raise _refuse(_("This file is not a picture we can read. Send a PNG or JPEG.")) from None
-    except (OSError, ValueError, SyntaxError):
-        raise _refuse(_("This picture seems damaged. Save it again and try again.")) from None
-    width, height = image.size
-    if width < 1 or height < 1 or width * height > MAX_PIXELS:
-        raise _refuse(_too_many_pixels())
-    return image
+        return pictures.open_checked(data, formats=FORMATS, max_pixels=MAX_PIXELS)
+    except pictures.Refused as refused:
+        raise _refuse(
+            {
+                "too_many_pixels": _too_many_pixels(),
+                "unreadable": _("This file is not a picture we can read. Send a PNG or JPEG."),
+                "damaged": _("This picture seems damaged. Save it again and try again."),
+            }[refused.reason]
+        ) from None
 
 
 def _clean(image: Image.Image) -> Logo:

@@ -29,18 +29,17 @@ from __future__ import annotations
 import io
 import secrets
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from sqlmodel import Session, col, func, select
 
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, RateLimited
 from app.i18n import _
 from app.models.events import Role
 from app.models.notes import CAPTION_MAX, Photo
-from app.services import ratelimit
+from app.services import pictures, ratelimit
 from app.services.access import STAFF, EventAccess
 from app.services.notes.shared import Subject, require_subject
 from app.services.text import check_length
@@ -96,23 +95,17 @@ def _open(data: bytes) -> Image.Image:
     if len(data) > MAX_BYTES:
         raise _refuse(_("This photo is larger than 15 MB. Take it again at a lower resolution."))
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (and past twice its limit, refuses) on huge images while opening:
-            # either way, too big for us. Our own, lower limit is checked right after.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _refuse(_too_many_pixels()) from None
-    except UnidentifiedImageError:
+        return pictures.open_checked(data, formats=FORMATS, max_pixels=MAX_PIXELS)
+    except pictures.Refused as refused:
         raise _refuse(
-            _("This file is not a photo we can read. Send a JPEG, PNG or WebP picture.")
+            {
+                "too_many_pixels": _too_many_pixels(),
+                "unreadable": _(
+                    "This file is not a photo we can read. Send a JPEG, PNG or WebP picture."
+                ),
+                "damaged": _("This photo seems damaged. Take it again."),
+            }[refused.reason]
         ) from None
-    except (OSError, ValueError, SyntaxError):
-        raise _refuse(_("This photo seems damaged. Take it again.")) from None
-    width, height = image.size
-    if width < 1 or height < 1 or width * height > MAX_PIXELS:
-        raise _refuse(_too_many_pixels())
-    return image
 
 
 def _decode(image: Image.Image) -> Image.Image:
