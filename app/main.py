@@ -35,7 +35,6 @@ from app.routes import (
     convergence,
     events,
     health,
-    live,
     maps,
     news,
     notes,
@@ -45,6 +44,7 @@ from app.routes import (
     schedule,
     topics,
 )
+from app.routes.live import LiveSockets
 from app.runtime import collect_when_idle, tune_process
 from app.templating import render, templates
 from app.web import WebMiddleware
@@ -87,7 +87,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         proceedings,
         maps,
         board,
-        live,
     ):
         app.include_router(module.router)
 
@@ -99,6 +98,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for unavailable in DATABASE_UNAVAILABLE:
         app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)
+    # Live sockets skip the router (app/routes/live.py); inside WebMiddleware for the locale.
+    app.add_middleware(LiveSockets)
     app.add_middleware(BodyLimit)  # inside WebMiddleware: it needs the cookie and locale
     app.add_middleware(WebMiddleware, settings=settings)
     return app

@@ -22,6 +22,11 @@ JSON line: acknowledged, lost, duplicated, reconnect_s (until every phone of the
 is connected through the others), converge_ms (after the last vote), and the same for each
 outage. With ``--repeat N``, N runs on fresh clusters, then a line with their medians.
 
+Everything the cluster runs (nodes, HAProxy, Redis, the forwarders) is pinned to
+``--server-cpus`` (default: the first CPU this process may use) and the load generator (this
+process and its watcher processes) to ``--client-cpus`` (default: the others), so that the
+phones waiting for CPU do not count as phones waiting for the cluster.
+
     sudo .venv/bin/python bench/cluster.py                       # 3,000 phones, 3,000 votes
     sudo .venv/bin/python bench/cluster.py --phones 300 --votes 300 --seconds 10 --outages
 """
@@ -58,6 +63,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench.phones is the repository's
 
+from bench.cpus import split_cpus  # noqa: E402
 from bench.phones import (  # noqa: E402
     BOARD_TALLY,
     PASSWORD,
@@ -66,7 +72,6 @@ from bench.phones import (  # noqa: E402
     join_all,
     set_up,
     slug_of,
-    tallies,
 )
 
 BIN = Path(sys.executable).parent
@@ -92,6 +97,16 @@ def free_port() -> int:
 def _die_with_parent() -> None:
     """In each child: end it if this process dies without tearing down (SIGKILL)."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _child_of(cpus: set[int]) -> Callable[[], None]:
+    """What each child of the cluster does before it runs: die with us, run on ``cpus``."""
+
+    def prepare() -> None:
+        _die_with_parent()
+        os.sched_setaffinity(0, cpus)
+
+    return prepare
 
 
 def _ip(*args: str, namespace: str | None = None) -> None:
@@ -127,6 +142,9 @@ class Cluster:
     """Three nodes, HAProxy, PostgreSQL and Redis, as a context manager that tears down."""
 
     nodes: int = 3
+    # The CPUs of everything the cluster runs (nodes, HAProxy, Redis, the forwarders); the
+    # load generator keeps to the others (PostgreSQL, shared, runs where it runs).
+    server_cpus: set[int] = field(default_factory=lambda: set(os.sched_getaffinity(0)))
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="osl-cluster-")))
     members: list[Node] = field(default_factory=list)
     url: str = ""  # the balancer's
@@ -198,7 +216,7 @@ class Cluster:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_child_of(self.server_cpus),
             **options,
         )
         self._children[name] = process
@@ -404,14 +422,14 @@ class Round:
 
 
 async def _converged(
-    watchers: list[Watcher], pattern: Any, expected: dict[int, int], deadline: float
+    watchers: list[Watcher], expected: dict[int, int], deadline: float
 ) -> float | None:
     parsed: dict[tuple[str, int], bool] = {}
 
     def final(watcher: Watcher) -> bool:
         key = (watcher.epoch, watcher.version)
         if key not in parsed:
-            parsed[key] = tallies(watcher.latest, pattern) == expected
+            parsed[key] = watcher.tallies == expected
         return parsed[key]
 
     while time.monotonic() < deadline:
@@ -453,24 +471,24 @@ def _reconnected(watchers: list[Watcher], killed: tuple[float, str]) -> Away:
 
 
 async def _watch(urls: list[str], board: bool, pipe: Connection, settle: float) -> None:
-    watchers = [Watcher(url, jitter=True) for url in urls]
+    pattern = BOARD_TALLY if board else PHONE_TALLY
+    watchers = [Watcher(url, jitter=True, pattern=pattern) for url in urls]
     tasks = []
     for watcher in watchers:
         tasks.append(asyncio.create_task(watcher.run()))
         await asyncio.sleep(0.001)
     await asyncio.wait_for(asyncio.gather(*(w.connected.wait() for w in watchers)), timeout=600)
     pipe.send("connected")
-    pattern = BOARD_TALLY if board else PHONE_TALLY
     while True:
         round_: Round | None = await asyncio.to_thread(pipe.recv)
         if round_ is None:
             break
-        done = await _converged(watchers, pattern, round_.expected, time.monotonic() + settle)
+        done = await _converged(watchers, round_.expected, time.monotonic() + settle)
         away = _reconnected(watchers, round_.killed) if round_.killed else None
         pipe.send(
             (
                 None if done is None else (done - round_.since) * 1000,
-                tallies(watchers[0].latest, pattern),
+                watchers[0].tallies,
                 away,
                 Counter(watcher.gave_up for watcher in watchers if watcher.gave_up),
             )
@@ -720,17 +738,31 @@ def main() -> None:
     parser.add_argument("--outage-votes", type=int, default=50)
     parser.add_argument("--outage-seconds", type=float, default=3.0, help="database cut for")
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh cluster")
+    parser.add_argument(
+        "--server-cpus",
+        help="CPUs for the nodes, HAProxy and Redis, e.g. 0 or 0-1 (default: the first allowed)",
+    )
+    parser.add_argument(
+        "--client-cpus", help="CPUs for the phones and voters (default: the other allowed ones)"
+    )
     args = parser.parse_args()
     reason = available()
     if reason:
         parser.error(reason)
     if args.kill not in ("app1", "app2", "app3") or not 0 < args.kill_at < 1:
         parser.error("--kill app1..app3, --kill-at between 0 and 1")
+    if not 1 <= args.repeat <= 20:
+        parser.error("repeat 1..20")
+    try:
+        server_cpus, client_cpus = split_cpus(args.server_cpus, args.client_cpus)
+        os.sched_setaffinity(0, client_cpus)  # the watcher processes inherit it
+    except (ValueError, OSError) as error:
+        parser.error(f"--server-cpus/--client-cpus: {error}")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.phones * 3 + 4096)), hard))
     runs = []
     for _run in range(args.repeat):
-        with Cluster() as cluster:
+        with Cluster(server_cpus=server_cpus) as cluster:
             try:
                 result = asyncio.run(scenario(cluster, args))
             except BaseException:
@@ -742,6 +774,8 @@ def main() -> None:
             votes=args.votes,
             seconds=args.seconds,
             killed=args.kill,
+            server_cpus=sorted(server_cpus),
+            client_cpus=sorted(client_cpus),
             load_average=[round(load, 2) for load in os.getloadavg()],
             cpus=os.cpu_count(),
         )

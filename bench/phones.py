@@ -24,7 +24,8 @@ WS_URL = re.compile(r'ws-connect="([^"]+)"')
 JOIN_CODE = re.compile(r'id="join-code">(\w+)<')
 BOARD = re.compile(r'id="board-link" href="([^"]+)"')
 SYNC = re.compile(rb'data-epoch="([^"]*)" data-version="(\d+)"')
-PHONE_TALLY = re.compile(rb'id="topic-(\d+)".*?class="tally-count">(\d+)<', re.S)
+# A card's tally, in a whole frame and alone in a frame's delta.
+PHONE_TALLY = re.compile(rb'id="tally-(\d+)"[^>]*><span class="tally-count">(\d+)<')
 BOARD_TALLY = re.compile(
     rb'id="board-topic-(\d+)".*?(?:class="board-tally"[^>]*>(\d+)<|</li>)', re.S
 )
@@ -124,7 +125,10 @@ def reconnect_delay(retry_count: int, draw: float) -> float:
 
 
 class Watcher:
-    """A socket that keeps the newest frame, and reconnects as a phone does when dropped.
+    """A socket that applies each frame as the page does, and reconnects as a phone does.
+
+    With a ``pattern`` (``PHONE_TALLY``, ``BOARD_TALLY``), ``tallies`` holds what the screen
+    shows: each frame's tallies replace those it carries (a delta carries the changed ones).
 
     By default it comes back after half a second. ``jitter=True`` waits as the phones do
     (``reconnect_delay``), and like them gives up on a close code the htmx extension does not
@@ -133,10 +137,13 @@ class Watcher:
     failed, for the failover benchmark.
     """
 
-    def __init__(self, url: str, *, jitter: bool = False) -> None:
+    def __init__(
+        self, url: str, *, jitter: bool = False, pattern: re.Pattern[bytes] | None = None
+    ) -> None:
         self.url = url
         self.jitter = jitter
-        self.latest = b""
+        self.pattern = pattern
+        self.tallies: dict[int, int] = {}
         self.epoch = ""
         self.version = -1
         self.reconnects = 0
@@ -171,7 +178,8 @@ class Watcher:
                         if match:
                             self.epoch = match.group(1).decode()
                             self.version = int(match.group(2))
-                            self.latest = message
+                            if self.pattern is not None:
+                                self.tallies.update(tallies(message, self.pattern))
             except ConnectionClosed as closed:
                 code = closed.rcvd.code if closed.rcvd else 1006
                 self.failed.append((time.monotonic(), f"closed {code}"))

@@ -58,6 +58,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench.phones is the repository's
 
+from bench.cpus import cpu_seconds, process_tree, rss_kb, split_cpus  # noqa: E402
 from bench.phones import (  # noqa: E402
     BOARD_TALLY,
     PASSWORD,
@@ -66,7 +67,6 @@ from bench.phones import (  # noqa: E402
     join_all,
     set_up,
     slug_of,
-    tallies,
 )
 
 BIN = Path(sys.executable).parent
@@ -82,72 +82,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def process_tree(pid: int) -> list[int]:
-    """A process and all its descendants (the uvicorn workers), from /proc."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        try:
-            tasks = os.listdir(f"/proc/{current}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
-            except OSError:
-                continue
-            pending.extend(int(child) for child in children)
-    return found
-
-
-def rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its children (the uvicorn workers)."""
-    total = 0
-    for current in process_tree(pid):
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-        except (OSError, AttributeError):
-            continue
-    return total
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes (all their threads), from /proc/PID/stat."""
-    total = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        # The command name (field 2) may hold spaces: count the fields after its ")".
-        fields = stat.rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
-
-
-def parse_cpus(spec: str) -> set[int]:
-    """ "0", "0,2" or "0-3" as a set of CPU numbers."""
-    cpus: set[int] = set()
-    for part in spec.split(","):
-        low, _dash, high = part.strip().partition("-")
-        cpus.update(range(int(low), int(high or low) + 1))
-    return cpus
-
-
-def split_cpus(server: str | None, client: str | None) -> tuple[set[int], set[int]]:
-    """The CPUs for the server and for the load generator: by default the first CPU this
-    process may use for the server and the others for the load generator."""
-    allowed = sorted(os.sched_getaffinity(0))
-    server_cpus = parse_cpus(server) if server else {allowed[0]}
-    client_cpus = parse_cpus(client) if client else (set(allowed) - server_cpus or server_cpus)
-    return server_cpus, client_cpus
 
 
 class Server:
@@ -269,7 +203,8 @@ class Report(NamedTuple):
 
 async def watch(urls: list[str], board: bool, pipe: Connection) -> None:
     """Hold many sockets in a process of its own (the voters' clock stays honest)."""
-    watchers = [Watcher(url) for url in urls]
+    pattern = BOARD_TALLY if board else PHONE_TALLY
+    watchers = [Watcher(url, pattern=pattern) for url in urls]
     tasks = []
     for watcher in watchers:
         tasks.append(asyncio.create_task(watcher.run()))
@@ -280,13 +215,12 @@ async def watch(urls: list[str], board: bool, pipe: Connection) -> None:
     frames_before = sum(watcher.frames for watcher in watchers)
     bytes_before = sum(watcher.bytes for watcher in watchers)
     expected, last_ack = await asyncio.to_thread(pipe.recv)
-    pattern = BOARD_TALLY if board else PHONE_TALLY
     parsed: dict[tuple[str, int], bool] = {}  # every phone gets the same frame per version
 
     def final(watcher: Watcher) -> bool:
         key = (watcher.epoch, watcher.version)
         if key not in parsed:
-            parsed[key] = tallies(watcher.latest, pattern) == expected
+            parsed[key] = watcher.tallies == expected
         return parsed[key]
 
     converge_ms = None
@@ -299,7 +233,7 @@ async def watch(urls: list[str], board: bool, pipe: Connection) -> None:
     pipe.send(
         Report(
             converge_ms=converge_ms,
-            tallies=tallies(watchers[0].latest, pattern),
+            tallies=watchers[0].tallies,
             reconnects=sum(w.reconnects for w in watchers),
             frames=sum(w.frames for w in watchers) - frames_before,
             bytes=sum(w.bytes for w in watchers) - bytes_before,

@@ -11,7 +11,7 @@ from app.db import open_session
 from app.i18n import board_locales, get_locale, use_locale
 from app.models.base import utcnow
 from app.models.events import Phase
-from app.realtime.hub import ChannelKey
+from app.realtime.hub import Body, ChannelKey, Part
 from app.services import live, navigation
 from app.services.events.phases import proposals_open, reached, tallies_visible, voting_open
 from app.services.schedule import agenda
@@ -19,9 +19,25 @@ from app.templating import templates
 
 TEMPLATES = {
     "board": "partials/live/board.html",
-    "phones": "partials/live/phones.html",
     "staff": "partials/live/staff.html",
 }
+
+# The shared part of every phone's page, pushed to all phones of a locale: one part per
+# partial, so that a frame's delta carries only those that changed (app/realtime/hub.py). The
+# pages include the same partials where they want them (the home page: the topic list).
+PHONE_PARTS = (
+    "partials/live/phones/banner.html",
+    "partials/live/news.html",
+    "partials/live/phones/pitch.html",
+    "partials/live/now.html",
+    "partials/live/agenda.html",
+    "partials/live/phones/topics.html",
+    "partials/maps/phones_live.html",
+    "partials/notes/live.html",
+    "partials/live/phone_nav.html",
+)
+TOPIC_LIST = "partials/live/phones/topics.html"
+TALLY = "partials/topics/tally.html"  # inside each card of the topic list
 
 
 AGENDA_PHASES = (Phase.AGENDA, Phase.SESSIONS)  # the closing circle presents sessions instead
@@ -57,9 +73,26 @@ def live_context(state: live.LiveState, audience: str) -> dict[str, Any]:
     }
 
 
-def render_live(state: live.LiveState, audience: str) -> str:
-    template = templates.env.get_template(TEMPLATES[audience])
-    return template.render(live_context(state, audience))
+def render_live(state: live.LiveState, audience: str) -> Body:
+    """A channel's body: the board's and the staff's as one string, the phones' in parts."""
+    context = live_context(state, audience)
+    if audience != "phones":
+        return templates.env.get_template(TEMPLATES[audience]).render(context)
+    return tuple(_phone_part(name, state, context) for name in PHONE_PARTS)
+
+
+def _phone_part(name: str, state: live.LiveState, context: dict[str, Any]) -> Part:
+    html = templates.env.get_template(name).render(context)
+    if name != TOPIC_LIST:
+        return Part(html)
+    # A vote changes one card's tally and nothing else: each tally is a piece of the list.
+    tally = templates.env.get_template(TALLY)
+    show_tallies = context["show_tallies"]
+    pieces = tuple(
+        (f"tally-{topic.id}", tally.render(topic=topic, show_tallies=show_tallies).strip())
+        for topic in state.topics
+    )
+    return Part(html, pieces)
 
 
 class FrameRenderer:
@@ -72,9 +105,9 @@ class FrameRenderer:
         with open_session(self.engine) as session:
             return live.load(session, event_id=event_id)
 
-    async def __call__(self, event_id: int, keys: list[ChannelKey]) -> dict[ChannelKey, str]:
+    async def __call__(self, event_id: int, keys: list[ChannelKey]) -> dict[ChannelKey, Body]:
         state = await anyio.to_thread.run_sync(self._load, event_id)
-        bodies: dict[ChannelKey, str] = {}
+        bodies: dict[ChannelKey, Body] = {}
         for key in keys:
             if state is None:  # the event was deleted: an empty frame, clients keep what they have
                 bodies[key] = ""

@@ -15,6 +15,14 @@ always reaches every screen. Clients have a one-frame mailbox (the newest frame 
 older one), so a slow phone never holds up the others; one that stays stuck is dropped and
 reconnects with its last (epoch, version).
 
+A renderer may cut a channel's body into ``Part``s (the phones' is: banner, news, topics …).
+Then each frame also carries its *delta*: only the parts that changed since the channel's
+previous frame, and inside a part whose only changes are its ``pieces`` (a topic's tally),
+only those pieces. A client gets the delta when it holds exactly that previous frame (the one
+this hub last sent it, by serial number, never a version a page claims in its hello), and the
+whole frame otherwise. During a vote burst a phone's frame is then the changed tallies, about
+a tenth of the page.
+
 If the broker was down (Redis restarting), what was published meanwhile reached nobody: when
 its subscription is back the broker calls ``catch_up``, which re-renders every event this
 worker has sockets for at a fresh version, so every screen shows the present again. A publish
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import math
@@ -57,18 +66,122 @@ class ChannelKey(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Part:
+    """A region of a frame's body: ``html`` is one or more out-of-band elements swapped as a
+    whole; ``pieces`` are (id, html) of small elements inside it that may change alone, each
+    written exactly once in ``html`` and without its own ``hx-swap-oob``."""
+
+    html: str
+    pieces: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def skeleton(self) -> str:
+        """``html`` with each piece replaced by its id: equal skeletons differ in pieces only."""
+        skeleton = self.html
+        for piece_id, html in self.pieces:
+            skeleton = skeleton.replace(html, f"\x00{piece_id}\x00", 1)
+        return skeleton
+
+
+Body = str | tuple[Part, ...]
+
+
+def body_text(body: Body) -> str:
+    return body if isinstance(body, str) else "".join(part.html for part in body)
+
+
+def out_of_band(html: str) -> str:
+    """A piece's element, marked to be swapped by its id on its own."""
+    end = html.index(">")
+    return f'{html[:end]} hx-swap-oob="true"{html[end:]}'
+
+
+def _ids(part: Part) -> list[str]:
+    return [piece_id for piece_id, _html in part.pieces]
+
+
+def delta(before: tuple[Part, ...], after: tuple[Part, ...]) -> str | None:
+    """What turns a screen showing ``before`` into ``after``: the parts that changed, or just
+    their changed pieces. None when the two do not line up (then the whole body goes)."""
+    if len(before) != len(after):
+        return None
+    changed: list[str] = []
+    for old, new in zip(before, after, strict=True):
+        if old.html == new.html:
+            continue
+        if old.skeleton != new.skeleton or _ids(old) != _ids(new):
+            changed.append(new.html)
+            continue
+        changed.extend(
+            out_of_band(html)
+            for (_id, html), (_old_id, old_html) in zip(new.pieces, old.pieces, strict=True)
+            if html != old_html
+        )
+    return "".join(changed)
+
+
+_serials = itertools.count(1)
+
+
+@dataclass(frozen=True)
 class Frame:
     epoch: str
     version: int
     text: str
+    # The parts the text was made of, for the next frame's delta.
+    parts: tuple[Part, ...] | None = None
+    # The previous frame of the channel (its serial) and what turns it into this one.
+    base: int = 0
+    delta_text: str | None = None
+    serial: int = field(default_factory=lambda: next(_serials))
 
     @cached_property
     def message(self) -> dict[str, Any]:
         """The ASGI message, built once and handed to every client's send."""
         return {"type": "websocket.send", "text": self.text}
 
+    @cached_property
+    def delta_message(self) -> dict[str, Any]:
+        """The same for a client that holds the frame ``base``."""
+        return {"type": "websocket.send", "text": self.delta_text}
 
-Renderer = Callable[[int, list[ChannelKey]], Awaitable[dict[ChannelKey, str]]]
+    def message_for(self, holds: int) -> dict[str, Any]:
+        """The delta for a client holding the previous frame, the whole frame otherwise."""
+        if self.delta_text is not None and holds == self.base:
+            return self.delta_message
+        return self.message
+
+
+def frame_text(epoch: str, version: int, body: str) -> str:
+    marker = (
+        f'<div id="live-sync" hidden data-epoch="{epoch}" data-version="{version}"'
+        ' hx-swap-oob="true"></div>'
+    )
+    return marker + body
+
+
+def make_frame(epoch: str, version: int, body: Body, previous: Frame | None = None) -> Frame:
+    """A frame of ``body`` at (epoch, version), with its delta from ``previous`` when both
+    came in parts."""
+    if isinstance(body, str):
+        return Frame(epoch, version, frame_text(epoch, version, body))
+    text = frame_text(epoch, version, body_text(body))
+    if previous is None or previous.parts is None:
+        return Frame(epoch, version, text, parts=body)
+    changes = delta(previous.parts, body)
+    if changes is None:
+        return Frame(epoch, version, text, parts=body)
+    return Frame(
+        epoch,
+        version,
+        text,
+        parts=body,
+        base=previous.serial,
+        delta_text=frame_text(epoch, version, changes),
+    )
+
+
+Renderer = Callable[[int, list[ChannelKey]], Awaitable[dict[ChannelKey, Body]]]
 
 
 class Socket(Protocol):
@@ -122,6 +235,33 @@ def start_eagerly(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Future[Any] | 
     return asyncio.ensure_future(_carry_on(coroutine, yielded))
 
 
+class Flag:
+    """``asyncio.Event``'s ``set`` and ``is_set``, and one future to wait on: an Event keeps a
+    deque of waiters (760 bytes), and waiting on it takes a task, per socket, for hours."""
+
+    __slots__ = ("_future", "_set")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._future: asyncio.Future[None] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        if self._future is not None and not self._future.done():
+            self._future.set_result(None)
+
+    def future(self) -> asyncio.Future[None]:
+        """Done once the flag is set (made on first use, in the running loop)."""
+        if self._future is None:
+            self._future = asyncio.get_running_loop().create_future()
+            if self._set:
+                self._future.set_result(None)
+        return self._future
+
+
 @dataclass(eq=False)
 class Connection:
     """One client. At most one send in flight and one frame waiting: the newest frame replaces
@@ -135,12 +275,14 @@ class Connection:
     # Who the ticket names (a phone's participant): a nudge reaches their sockets only.
     subject_id: int = 0
     sent: tuple[str, int] | None = None
+    # The serial of the frame whose content the client holds (0: none of ours, or unknown).
+    holds: int = 0
     # Sent when the hub drops the client: 1013 "try again later", or 1008 once revoked.
     close_code: int = 1013
     # Loop time when a send that had to wait began; the hub's watchdog drops a client stuck
     # too long (a timer per message, as asyncio.wait_for sets, costs more than the send).
     sending_since: float | None = None
-    dropped: asyncio.Event = field(default_factory=asyncio.Event)
+    dropped: Flag = field(default_factory=Flag)
     _waiting: Frame | None = None
     _nudge: dict[str, Any] | None = None  # a nudge that arrived while a send was in flight
     _in_flight: asyncio.Future[Any] | None = None
@@ -153,8 +295,10 @@ class Connection:
             return
         if self.sent == (frame.epoch, frame.version):
             return
+        message = frame.message_for(self.holds)
         self.sent = (frame.epoch, frame.version)
-        self._start(frame.message)
+        self.holds = frame.serial
+        self._start(message)
 
     def nudge(self, message: dict[str, Any]) -> None:
         """Send a small message outside the frames' order (it never replaces a frame)."""
@@ -201,14 +345,6 @@ class Connection:
 
 def _subject_of(connection: Connection) -> tuple[int, str, int]:
     return connection.key.event_id, connection.key.audience, connection.subject_id
-
-
-def frame_text(epoch: str, version: int, body: str) -> str:
-    marker = (
-        f'<div id="live-sync" hidden data-epoch="{epoch}" data-version="{version}"'
-        ' hx-swap-oob="true"></div>'
-    )
-    return marker + body
 
 
 class Hub:
@@ -476,7 +612,10 @@ class Hub:
         bodies = await self.renderer(event_id, due)
         self.frames_rendered += len(bodies)
         for key, body in bodies.items():
-            frame = Frame(epoch, version, frame_text(epoch, version, body))
+            previous = self.latest.get(key)
+            if previous is not None and previous.epoch != epoch:
+                previous = None
+            frame = make_frame(epoch, version, body, previous)
             self.latest[key] = frame
             self._pushed[key] = (now, epoch, version)
             await self.broadcast(key, frame)
@@ -541,7 +680,8 @@ class Hub:
                 version = await self.broker.current_version(key.event_id)
             body = (await self.renderer(key.event_id, [key]))[key]
             self.frames_rendered += 1
-            frame = Frame(self.broker.epoch, version, frame_text(self.broker.epoch, version, body))
+            # No delta: a snapshot goes whole to a client that holds none of this epoch's frames.
+            frame = make_frame(self.broker.epoch, version, body)
             # A change may have been rendered for this channel while we rendered: keep the newer.
             newer = self.latest.get(key)
             if newer is not None and newer.epoch == frame.epoch and newer.version >= version:
@@ -562,7 +702,7 @@ class Hub:
         raises ``ValueError`` on a message that breaks the protocol.
         """
         self.add(connection)
-        dropped = asyncio.ensure_future(connection.dropped.wait())
+        dropped = connection.dropped.future()
         reader: asyncio.Future[str | None] = asyncio.ensure_future(receive())
         try:
             hello: tuple[str, int] | None = None

@@ -13,7 +13,16 @@ import anyio
 import pytest
 
 from app.realtime.broker import MemoryBroker
-from app.realtime.hub import ChannelKey, Connection, Frame, Hub, parse_hello
+from app.realtime.hub import (
+    ChannelKey,
+    Connection,
+    Frame,
+    Hub,
+    Part,
+    delta,
+    make_frame,
+    parse_hello,
+)
 from tests.realtime.helpers import frame_sync
 
 pytestmark = pytest.mark.anyio
@@ -416,3 +425,139 @@ async def test_connection_nudge_waits_for_a_send_in_flight_and_never_replaces_a_
     release.set()
     await until(lambda: len(socket.sent) == 3)
     assert socket.sent == ["one", "two", "<div id='my-nudge'></div>"]
+
+
+# --- deltas: a renderer that cuts bodies into parts -------------------------------------------
+
+
+def _list(tallies: dict[int, int], *, title: str = "Topics") -> Part:
+    pieces = tuple((f"tally-{t}", f'<b id="tally-{t}">{n}</b>') for t, n in tallies.items())
+    cards = "".join(f"<li>{t}: {html}</li>" for (_id, html), t in zip(pieces, tallies, strict=True))
+    return Part(f'<ul id="list" hx-swap-oob="true"><h2>{title}</h2>{cards}</ul>', pieces)
+
+
+BANNER = Part('<p id="banner" hx-swap-oob="true">Voting</p>')
+
+
+def test_delta_leaves_out_what_did_not_change() -> None:
+    before = (BANNER, _list({1: 0, 2: 0}))
+    assert delta(before, before) == ""
+
+
+def test_delta_carries_only_the_changed_pieces_of_a_part_whose_rest_is_the_same() -> None:
+    changes = delta((BANNER, _list({1: 0, 2: 0})), (BANNER, _list({1: 0, 2: 3})))
+    assert changes == '<b id="tally-2" hx-swap-oob="true">3</b>'
+
+
+def test_delta_carries_the_whole_part_when_more_than_its_pieces_changed() -> None:
+    after = (BANNER, _list({1: 0, 2: 3}, title="2 topics"))
+    assert delta((BANNER, _list({1: 0, 2: 0})), after) == after[1].html
+    added = (BANNER, _list({1: 0, 2: 0, 3: 0}))  # a new topic: a new piece, a new card
+    assert delta((BANNER, _list({1: 0, 2: 0})), added) == added[1].html
+    changed_banner = Part('<p id="banner" hx-swap-oob="true">Agenda</p>')
+    assert delta((BANNER, _list({1: 0})), (changed_banner, _list({1: 0}))) == changed_banner.html
+
+
+def test_delta_sends_the_whole_part_when_a_piece_is_not_in_its_html() -> None:
+    stray = Part(
+        '<ul id="list"><b id="tally-1">0</b></ul>', (("tally-1", '<b id="tally-1">9</b>'),)
+    )
+    later = Part(
+        '<ul id="list"><b id="tally-1">1</b></ul>', (("tally-1", '<b id="tally-1">1</b>'),)
+    )
+    assert delta((stray,), (later,)) == later.html
+
+
+def test_delta_of_bodies_that_do_not_line_up_is_none() -> None:
+    assert delta((BANNER,), (BANNER, _list({1: 0}))) is None
+
+
+def test_a_frame_goes_as_its_delta_only_to_a_client_holding_the_frame_before() -> None:
+    first = make_frame("e", 1, (BANNER, _list({1: 0})))
+    second = make_frame("e", 2, (BANNER, _list({1: 1})), first)
+    assert first.delta_text is None
+    assert second.base == first.serial
+    assert second.message_for(first.serial)["text"].endswith(
+        '<b id="tally-1" hx-swap-oob="true">1</b>'
+    )
+    assert 'data-version="2"' in second.message_for(first.serial)["text"]
+    assert second.message_for(0) is second.message
+    assert second.message_for(first.serial - 1) is second.message
+    another_epoch = make_frame("f", 3, (BANNER, _list({1: 2})))
+    assert another_epoch.delta_text is None
+
+
+class PartsRenderer:
+    """Phones' bodies in parts: a banner that never changes and a list whose tally counts calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, event_id: int, keys: list[ChannelKey]) -> dict[ChannelKey, Any]:
+        self.calls += 1
+        return {key: (BANNER, _list({1: self.calls, 2: 0})) for key in keys}
+
+
+async def test_hub_sends_each_phone_the_changed_tallies_after_its_first_whole_frame() -> None:
+    async with running_hub(PartsRenderer()) as (hub, clients):  # type: ignore[arg-type]
+        early = clients.connect(PHONES)
+        await until(lambda: len(early.sent) == 1)
+        hub.changed(EVENT)
+        await until(lambda: len(early.sent) == 2)
+        late = clients.connect(PHONES)  # gets the cached newest frame whole
+        await until(lambda: len(late.sent) == 1)
+        hub.changed(EVENT)
+        await until(lambda: len(early.sent) == 3 and len(late.sent) == 2)
+
+        whole, first_delta, second_delta = early.sent
+        assert "Voting" in whole and '<b id="tally-1">1</b>' in whole
+        assert first_delta.endswith('<b id="tally-1" hx-swap-oob="true">2</b>')
+        assert "Voting" not in first_delta and "tally-2" not in first_delta
+        assert "Voting" in late.sent[0]
+        assert late.sent[1] == second_delta
+        assert second_delta.endswith('<b id="tally-1" hx-swap-oob="true">3</b>')
+
+
+async def test_hub_sends_the_whole_frame_to_a_phone_that_only_claims_a_version() -> None:
+    async with running_hub(PartsRenderer()) as (hub, clients):  # type: ignore[arg-type]
+        first = clients.connect(PHONES)
+        await until(lambda: len(first.sent) == 1)
+        epoch, version = frame_sync(first.sent[0])
+        # A page rendered at that version says so; what it shows is the page's, not a frame.
+        page = clients.connect(
+            PHONES, greeting=json.dumps({"type": "hello", "epoch": epoch, "version": version})
+        )
+        await asyncio.sleep(0.1)
+        assert page.sent == []
+        hub.changed(EVENT)
+        await until(lambda: len(page.sent) == 1 and len(first.sent) == 2)
+
+        assert "Voting" in page.sent[0]  # whole
+        assert "Voting" not in first.sent[1]  # the delta
+
+
+async def test_connection_whose_mailbox_skipped_a_frame_gets_the_next_whole() -> None:
+    gate = asyncio.Event()
+    sent: list[str] = []
+
+    class SlowSocket(FakeSocket):
+        async def send(self, message: MutableMapping[str, Any]) -> None:
+            await gate.wait()
+            sent.append(message["text"])
+
+    one = make_frame("e", 1, (BANNER, _list({1: 0})))
+    two = make_frame("e", 2, (BANNER, _list({1: 1})), one)
+    three = make_frame("e", 3, (BANNER, _list({1: 2})), two)
+    four = make_frame("e", 4, (BANNER, _list({1: 3})), three)
+    connection = Connection(socket=SlowSocket(), key=PHONES)
+    connection.offer(one)
+    connection.offer(two)  # waits, then three replaces it: two never reaches the client
+    connection.offer(three)
+    gate.set()
+    await until(lambda: len(sent) == 2)
+    connection.offer(four)
+    await until(lambda: len(sent) == 3)
+
+    assert sent[0] == one.text
+    assert sent[1] == three.text  # whole: the client does not hold two, three's base
+    assert sent[2] == four.delta_text

@@ -180,8 +180,14 @@ async def test_hello_decides_between_nothing_the_latest_frame_and_a_snapshot(
         behind = await greeted(epoch, start)
         lost = await greeted("0123456789ab", version)  # from before a server restart
 
-        assert await behind.next_frame() == latest  # what it missed, as one frame
-        assert await lost.next_frame() == latest  # a full snapshot in the current epoch
+        # The first socket got the change as a delta (the topic list; the bar did not change);
+        # the others get the whole frame at that version: what they missed, as one frame, and
+        # a snapshot in the current epoch.
+        assert 'id="phone-nav"' not in latest
+        whole = await behind.next_frame()
+        assert frame_sync(whole) == frame_sync(latest)
+        assert "Seed libraries" in whole and 'id="phone-nav"' in whole
+        assert await lost.next_frame() == whole
         await asyncio.sleep(QUIET_SECONDS)
         assert current.frames == []  # it has the newest frame already
 
