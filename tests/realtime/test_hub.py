@@ -83,6 +83,18 @@ class FakeSocket:
         return [frame_sync(text)[1] for text in self.sent]
 
 
+class GatedSocket(FakeSocket):
+    """A slow network: each send waits until the test opens ``gate``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def send(self, message: MutableMapping[str, Any]) -> None:
+        await self.gate.wait()
+        self.sent.append(message["text"])
+
+
 class Clients:
     """Fake clients served by a hub, each in its own task, as the WebSocket route runs them."""
 
@@ -253,15 +265,10 @@ async def test_hub_drops_a_stalled_socket_without_holding_up_the_others() -> Non
 
 
 async def test_connection_newest_frame_replaces_an_unsent_older_one() -> None:
-    gate = asyncio.Event()
-    sent: list[str] = []
+    socket = GatedSocket()
+    gate, sent = socket.gate, socket.sent
 
-    class SlowSocket(FakeSocket):
-        async def send(self, message: MutableMapping[str, Any]) -> None:
-            await gate.wait()
-            sent.append(message["text"])
-
-    connection = Connection(socket=SlowSocket(), key=PHONES)
+    connection = Connection(socket=socket, key=PHONES)
     connection.offer(Frame("e", 1, "one"))  # its send is stuck on a slow network
     for version in (2, 3, 4):
         connection.offer(Frame("e", version, f"v{version}"))
@@ -537,19 +544,14 @@ async def test_hub_sends_the_whole_frame_to_a_phone_that_only_claims_a_version()
 
 
 async def test_connection_whose_mailbox_skipped_a_frame_gets_the_next_whole() -> None:
-    gate = asyncio.Event()
-    sent: list[str] = []
-
-    class SlowSocket(FakeSocket):
-        async def send(self, message: MutableMapping[str, Any]) -> None:
-            await gate.wait()
-            sent.append(message["text"])
+    socket = GatedSocket()
+    gate, sent = socket.gate, socket.sent
 
     one = make_frame("e", 1, (BANNER, _list({1: 0})))
     two = make_frame("e", 2, (BANNER, _list({1: 1})), one)
     three = make_frame("e", 3, (BANNER, _list({1: 2})), two)
     four = make_frame("e", 4, (BANNER, _list({1: 3})), three)
-    connection = Connection(socket=SlowSocket(), key=PHONES)
+    connection = Connection(socket=socket, key=PHONES)
     connection.offer(one)
     connection.offer(two)  # waits, then three replaces it: two never reaches the client
     connection.offer(three)
