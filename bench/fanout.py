@@ -8,6 +8,8 @@ per-client mailboxes and sender tasks); it only skips the ticket check and the d
     python bench/fanout.py --clients 2000 --frames 20 --frame-bytes 4000
 
 Prints one JSON line: clients, frames, frame_bytes, app_msgs_per_s, raw_msgs_per_s, ratio.
+Both servers run pinned to ``--server-cpus`` (default: the first CPU this process may use) and
+the clients to ``--client-cpus`` (default: the others), as in ``bench/vote_burst.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench.cpus is the repository's
 MARKER = "bench-frame"
+
+from bench.cpus import split_cpus  # noqa: E402
 
 
 def free_port() -> int:
@@ -215,7 +220,12 @@ def run_server(mode: str, args: argparse.Namespace, port: int) -> subprocess.Pop
         "--ws",
         args.ws,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=lambda: os.sched_setaffinity(0, args.server_cpu_set),
+    )
     for _ in range(200):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -249,6 +259,12 @@ def main() -> None:
     parser.add_argument(
         "--ws", default="websockets-sansio", help="uvicorn WebSocket implementation"
     )
+    parser.add_argument(
+        "--server-cpus", help="CPUs for the servers, e.g. 0 or 0-1 (default: the first allowed)"
+    )
+    parser.add_argument(
+        "--client-cpus", help="CPUs for the clients (default: the other allowed ones)"
+    )
     parser.add_argument("--serve", choices=["app", "raw"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -268,6 +284,11 @@ def main() -> None:
     if args.serve == "raw":
         serve_raw(args.port, args.clients, args.frames, args.frame_bytes)
         return
+    try:
+        args.server_cpu_set, client_cpus = split_cpus(args.server_cpus, args.client_cpus)
+        os.sched_setaffinity(0, client_cpus)
+    except (ValueError, OSError) as error:
+        parser.error(f"--server-cpus/--client-cpus: {error}")
     app_rates, raw_rates = [], []
     for _ in range(args.rounds):
         app_rates.append(one("app", args))
@@ -284,6 +305,8 @@ def main() -> None:
                 "app_msgs_per_s": round(app_rate),
                 "raw_msgs_per_s": round(raw_rate),
                 "ratio": round(app_rate / raw_rate, 3),
+                "server_cpus": sorted(args.server_cpu_set),
+                "client_cpus": sorted(client_cpus),
             }
         )
     )
