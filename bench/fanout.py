@@ -7,7 +7,12 @@ per-client mailboxes and sender tasks); it only skips the ticket check and the d
 
     python bench/fanout.py --clients 2000 --frames 20 --frame-bytes 4000
 
-Prints one JSON line: clients, frames, frame_bytes, app_msgs_per_s, raw_msgs_per_s, ratio.
+Prints one JSON line: clients, frames, frame_bytes, app_msgs_per_s, raw_msgs_per_s and their
+ratio (what the clients received: app / raw, medians of alternating rounds), and each server's
+CPU time per message sent, measured around each frame's fan-out (app_server_cpu_us_per_msg,
+raw_server_cpu_us_per_msg; cpu_ratio is raw / app, so 1 means as cheap as
+``websockets.broadcast``). The clients' rate also depends on how the clients read; the CPU
+figures are the servers' alone.
 Both servers run pinned to ``--server-cpus`` (default: the first CPU this process may use) and
 the clients to ``--client-cpus`` (default: the others), as in ``bench/vote_burst.py``.
 """
@@ -48,6 +53,12 @@ def frame_body(index: int, size: int) -> str:
 # --- the two servers (run in a subprocess) -------------------------------------------------
 
 
+def report_cpu(spent: list[float], clients: int) -> None:
+    """Tell the parent the server's CPU time per message sent (median over the frames)."""
+    per_frame = sorted(spent)[len(spent) // 2]
+    print(json.dumps({"cpu_us_per_msg": per_frame * 1e6 / clients}), flush=True)
+
+
 def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> None:
     import uvicorn
     from starlette.applications import Starlette
@@ -68,6 +79,7 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
 
     hub = Hub(MemoryBroker(), renderer)
     ready = asyncio.Event()
+    spent: list[float] = []
 
     async def endpoint(websocket: WebSocket) -> None:
         await websocket.accept()
@@ -89,17 +101,23 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
         members = list(hub.channels[key])
         for index in range(frames):
             frame = Frame(hub.broker.epoch, 1000 + index, frame_body(index, size))
+            started = time.process_time()
             await hub.broadcast(key, frame)  # the path every live frame takes
+            spent.append(time.process_time() - started)
             # Wait until every mailbox took this frame, so the next one replaces nothing and
-            # both servers deliver the same number of messages.
+            # both servers deliver the same number of messages (at once when all sends could
+            # finish at once, as the raw server's do).
             pending = members
-            while pending:
-                await asyncio.sleep(0.002)
+            while True:
                 pending = [
                     c
                     for c in pending
                     if c.sent != (frame.epoch, frame.version) and not c.dropped.is_set()
                 ]
+                if not pending:
+                    break
+                await asyncio.sleep(0.002)
+        report_cpu(spent, clients)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -148,9 +166,13 @@ def serve_raw(port: int, clients: int, frames: int, size: int) -> None:
         async with serve(handler, "127.0.0.1", port, backlog=8192, compression=None):
             await ready.wait()
             await asyncio.sleep(1.0)
+            spent: list[float] = []
             for index in range(frames):
+                started = time.process_time()
                 broadcast(connections, frame_body(index, size))
+                spent.append(time.process_time() - started)
                 await asyncio.sleep(0)
+            report_cpu(spent, clients)
             await asyncio.Future()
 
     asyncio.run(main())
@@ -224,6 +246,7 @@ def run_server(mode: str, args: argparse.Namespace, port: int) -> subprocess.Pop
         command,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
         preexec_fn=lambda: os.sched_setaffinity(0, args.server_cpu_set),
     )
     for _ in range(200):
@@ -236,11 +259,14 @@ def run_server(mode: str, args: argparse.Namespace, port: int) -> subprocess.Pop
     raise SystemExit(f"{mode} server did not start")
 
 
-def one(mode: str, args: argparse.Namespace) -> float:
+def one(mode: str, args: argparse.Namespace) -> tuple[float, float]:
+    """Messages per second the clients received, and the server's CPU µs per message."""
     port = free_port()
     server = run_server(mode, args, port)
     try:
-        return asyncio.run(measure(port, args.clients, args.frames, hello=mode == "app"))
+        rate = asyncio.run(measure(port, args.clients, args.frames, hello=mode == "app"))
+        assert server.stdout is not None
+        return rate, float(json.loads(server.stdout.readline())["cpu_us_per_msg"])
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -272,8 +298,9 @@ def main() -> None:
         1 <= args.clients <= 20000
         and 1 <= args.frames <= 10000
         and 64 <= args.frame_bytes <= 1 << 20
+        and 1 <= args.rounds <= 20
     ):
-        parser.error("clients 1..20000, frames 1..10000, frame-bytes 64..1048576")
+        parser.error("clients 1..20000, frames 1..10000, frame-bytes 64..1048576, rounds 1..20")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(
         resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 1024)), hard)
@@ -289,12 +316,12 @@ def main() -> None:
         os.sched_setaffinity(0, client_cpus)
     except (ValueError, OSError) as error:
         parser.error(f"--server-cpus/--client-cpus: {error}")
-    app_rates, raw_rates = [], []
+    runs: dict[str, list[tuple[float, float]]] = {"app": [], "raw": []}
     for _ in range(args.rounds):
-        app_rates.append(one("app", args))
-        raw_rates.append(one("raw", args))
-    app_rate = sorted(app_rates)[len(app_rates) // 2]
-    raw_rate = sorted(raw_rates)[len(raw_rates) // 2]
+        for mode in ("app", "raw"):
+            runs[mode].append(one(mode, args))
+    app_rate, raw_rate = (_median([rate for rate, _cpu in runs[mode]]) for mode in ("app", "raw"))
+    app_cpu, raw_cpu = (_median([cpu for _rate, cpu in runs[mode]]) for mode in ("app", "raw"))
     print(
         json.dumps(
             {
@@ -305,11 +332,18 @@ def main() -> None:
                 "app_msgs_per_s": round(app_rate),
                 "raw_msgs_per_s": round(raw_rate),
                 "ratio": round(app_rate / raw_rate, 3),
+                "app_server_cpu_us_per_msg": round(app_cpu, 2),
+                "raw_server_cpu_us_per_msg": round(raw_cpu, 2),
+                "cpu_ratio": round(raw_cpu / app_cpu, 3),
                 "server_cpus": sorted(args.server_cpu_set),
                 "client_cpus": sorted(client_cpus),
             }
         )
     )
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 if __name__ == "__main__":

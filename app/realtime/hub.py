@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
+from app.realtime.asgi import wire_message
 from app.realtime.broker import Broker, dirty_message, nudge_message, revoke_message
 
 logger = logging.getLogger("openspace.realtime")
@@ -137,13 +138,13 @@ class Frame:
 
     @cached_property
     def message(self) -> dict[str, Any]:
-        """The ASGI message, built once and handed to every client's send."""
-        return {"type": "websocket.send", "text": self.text}
+        """The ASGI message, built (and framed) once and handed to every client's send."""
+        return wire_message(self.text)
 
     @cached_property
     def delta_message(self) -> dict[str, Any]:
         """The same for a client that holds the frame ``base``."""
-        return {"type": "websocket.send", "text": self.delta_text}
+        return wire_message(self.delta_text or "")
 
     def message_for(self, holds: int) -> dict[str, Any]:
         """The delta for a client holding the previous frame, the whole frame otherwise."""
