@@ -64,10 +64,9 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.routing import WebSocketRoute
-    from starlette.types import ASGIApp, Receive, Scope, Send
     from starlette.websockets import WebSocket
 
-    from app.realtime.asgi import FrameSocket, keep_raw_send
+    from app.realtime.asgi import FrameSocket, KeepRawSend
     from app.realtime.broker import MemoryBroker
     from app.realtime.hub import ChannelKey, Connection, Frame, Hub
     from app.runtime import tune_process
@@ -127,15 +126,6 @@ def serve_app(port: int, clients: int, frames: int, size: int, ws_impl: str) -> 
         yield
         task.cancel()
         await hub.stop()
-
-    class KeepRawSend:  # what the app's outermost middleware does (app/web.py)
-        def __init__(self, app: ASGIApp) -> None:
-            self.app = app
-
-        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "websocket":
-                keep_raw_send(scope, send)
-            await self.app(scope, receive, send)
 
     application = Starlette(
         routes=[WebSocketRoute("/ws", endpoint)],

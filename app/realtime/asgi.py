@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, MutableMapping
 from typing import Any, cast
 
-from starlette.types import Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
@@ -37,6 +37,19 @@ WIRE = "openspace.wire"  # key of a send message's pre-framed bytes (servers ign
 
 def keep_raw_send(scope: MutableMapping[str, Any], send: Send) -> None:
     scope.setdefault("state", {})[RAW_SEND] = send
+
+
+class KeepRawSend:
+    """Middleware doing only what ``app.web.WebMiddleware`` does for the hub on every socket:
+    for servers made of the hub alone (``bench/fanout.py``, tests)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            keep_raw_send(scope, send)
+        await self.app(scope, receive, send)
 
 
 def wire_message(text: str) -> dict[str, Any]:

@@ -12,11 +12,10 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.realtime.asgi import WIRE, FrameSocket, keep_raw_send, wire_message
+from app.realtime.asgi import WIRE, FrameSocket, KeepRawSend, wire_message
 
 pytestmark = pytest.mark.anyio
 
@@ -37,16 +36,6 @@ class Endpoint:
         self.ready.set()
         await self.done.wait()
         await websocket.close()
-
-
-class KeepRawSend:  # what app/web.py does for every socket
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            keep_raw_send(scope, send)
-        await self.app(scope, receive, send)
 
 
 @asynccontextmanager
