@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browser.helpers import (
     ARTIFACTS,
@@ -77,6 +77,43 @@ def _propose(page: Page, title: str) -> int:
     element_id = mine.get_attribute("id")
     assert element_id is not None
     return int(element_id.removeprefix("my-topic-"))
+
+
+@pytest.mark.console_errors(
+    r"status of 502 \(Bad Gateway\)", reason="the test answers the first vote with a 502"
+)
+def test_a_dot_whose_answer_a_balancer_lost_is_sent_again_and_counted_once(
+    organiser_laptop: BrowserContext, phone: BrowserContext
+) -> None:
+    event, panel = _new_event(organiser_laptop, "Lost answers")
+    _set_phase(panel, "Marketplace")
+    mobile = phone.new_page()
+    join_event(mobile, code=event.join_code, name="Ana")
+    topic_id = _propose(mobile, "Bike repair café")
+    _set_phase(panel, "Dot voting")
+    expect(mobile.locator("#phase-banner .phase-name")).to_have_text("Dot voting", timeout=LIVE_MS)
+    keys: list[str | None] = []
+
+    def node_died_after_counting(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        answer = route.fetch()  # the server counts the dot …
+        if len(keys) == 1:
+            route.fulfill(status=502, body="Bad gateway")  # … and the balancer loses its answer
+        else:
+            route.fulfill(response=answer)
+
+    vote = f"/e/{event.slug}/topics/{topic_id}/vote"
+    mobile.route(f"**{vote}", node_died_after_counting)
+    card = mobile.locator(f"#topic-{topic_id}")
+    with mobile.expect_response(lambda r: r.url.endswith(vote) and r.status == 200):
+        card.get_by_role("button", name="Add a dot").click()
+
+    # Sent again with the same key: answered as counted (a second dot on this topic would be
+    # refused: one per topic), and counted once.
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    expect(card.locator(".my-dots")).to_have_text("1", timeout=LIVE_MS)
+    expect(mobile.locator("#my-state .dots-left")).to_have_text(str(DOTS - 1), timeout=LIVE_MS)
+    expect(card.locator(".tally-count")).to_have_text("1", timeout=LIVE_MS)
 
 
 def test_proposal_phase_and_dot_reach_board_and_phone_live(

@@ -64,8 +64,10 @@
   });
 
   // Send an idempotent request again with the same key, so the server counts it at most once:
-  // after no answer (Wi-Fi dropped) or a 503 (the server's database restarting; the flash says
-  // so meanwhile). False once out of tries.
+  // after no answer (Wi-Fi dropped), a 503 (the server's database restarting; the flash says
+  // so meanwhile), or a 502 or 504 (a balancer lost the node that had the request, which may
+  // have counted it before it died). False once out of tries.
+  var RETRIED_STATUSES = [502, 503, 504];
   function retryLater(elt) {
     var tries = Number(elt.getAttribute("data-retries") || 0);
     if (tries >= 4) { return false; }
@@ -78,7 +80,7 @@
     var elt = event.detail.elt;
     var xhr = event.detail.xhr;
     if (!elt || !elt.removeAttribute || !xhr || xhr.status === 0) { return; }
-    if (xhr.status === 503 && elt.hasAttribute("data-idempotent") && retryLater(elt)) { return; }
+    if (RETRIED_STATUSES.indexOf(xhr.status) >= 0 && elt.hasAttribute("data-idempotent") && retryLater(elt)) { return; }
     elt.removeAttribute("data-key");
     elt.removeAttribute("data-retries");
   });
