@@ -7,6 +7,7 @@ import itertools
 import json
 import time
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -47,6 +48,42 @@ async def joined_phone(stack: AsyncExitStack, server: Server, event: LiveEvent) 
     phone = await stack.enter_async_context(Browser(server))
     await join(phone, event, f"Phone {next(_numbers)}")
     return phone
+
+
+@dataclass
+class VotingRoom:
+    event: LiveEvent
+    topic_id: int
+    phones: list[Browser]
+    sockets: list[LiveSocket]  # the board's, then each phone's, each past its first frame
+
+
+async def voting_room(
+    stack: AsyncExitStack,
+    server: Server,
+    organiser_cookies: dict[str, str],
+    phone_count: int,
+    title: str,
+) -> VotingRoom:
+    """An event in dot voting (10 dots, all may go to one topic) with one topic, phones that
+    joined, and the board's and the phones' sockets connected."""
+    organiser = await stack.enter_async_context(Browser(server, organiser_cookies))
+    event = await new_event(organiser)
+    await set_rules(organiser, event, dots=10, per_topic=10)
+    phones = [await joined_phone(stack, server, event) for _ in range(phone_count)]
+    topic_id = await propose(phones[0], event, title)
+    await set_phase(organiser, event, "voting")
+    projector = await stack.enter_async_context(Browser(server))
+    paths = [
+        await projector.live_path(event.board_path),
+        *[await phone.live_path(f"/e/{event.slug}") for phone in phones],
+    ]
+    sockets = [
+        await stack.enter_async_context(live_socket(server, path, greeting=hello()))
+        for path in paths
+    ]
+    await asyncio.gather(*(socket.next_frame() for socket in sockets))
+    return VotingRoom(event, topic_id, phones, sockets)
 
 
 async def refused(server: Server, path: str, **options: Any) -> int:
@@ -265,22 +302,8 @@ async def test_burst_of_50_votes_makes_few_frames_ending_at_the_final_tally(
     server: Server, organiser_cookies: dict[str, str]
 ) -> None:
     async with AsyncExitStack() as stack:
-        organiser = await stack.enter_async_context(Browser(server, organiser_cookies))
-        event = await new_event(organiser)
-        await set_rules(organiser, event, dots=10, per_topic=10)
-        phones = [await joined_phone(stack, server, event) for _ in range(5)]
-        topic_id = await propose(phones[0], event, "Community energy")
-        await set_phase(organiser, event, "voting")
-        projector = await stack.enter_async_context(Browser(server))
-        paths = [
-            await projector.live_path(event.board_path),
-            *[await phone.live_path(f"/e/{event.slug}") for phone in phones],
-        ]
-        sockets = [
-            await stack.enter_async_context(live_socket(server, path, greeting=hello()))
-            for path in paths
-        ]
-        await asyncio.gather(*(socket.next_frame() for socket in sockets))
+        room = await voting_room(stack, server, organiser_cookies, 5, "Community energy")
+        event, topic_id, phones, sockets = room.event, room.topic_id, room.phones, room.sockets
 
         # Ten at a time: 40 or more concurrent writes starve the server's thread pool on
         # SQLite (reported separately); this test is about frames, not about the database.
@@ -341,22 +364,8 @@ async def test_vote_waves_reach_the_phones_in_fewer_frames_than_the_board(
     never get more frames than the board, and their last one holds the final tallies. (That
     they get fewer depends on how fast the server goes; test_hub.py shows it with a clock.)"""
     async with AsyncExitStack() as stack:
-        organiser = await stack.enter_async_context(Browser(server, organiser_cookies))
-        event = await new_event(organiser)
-        await set_rules(organiser, event, dots=10, per_topic=10)
-        phones = [await joined_phone(stack, server, event) for _ in range(4)]
-        topic_id = await propose(phones[0], event, "Repair cafés")
-        await set_phase(organiser, event, "voting")
-        projector = await stack.enter_async_context(Browser(server))
-        paths = [
-            await projector.live_path(event.board_path),
-            *[await phone.live_path(f"/e/{event.slug}") for phone in phones],
-        ]
-        sockets = [
-            await stack.enter_async_context(live_socket(server, path, greeting=hello()))
-            for path in paths
-        ]
-        await asyncio.gather(*(socket.next_frame() for socket in sockets))
+        room = await voting_room(stack, server, organiser_cookies, 4, "Repair cafés")
+        event, topic_id, phones, sockets = room.event, room.topic_id, room.phones, room.sockets
         board = sockets[0]
 
         # Eight waves, each waiting for the board's frame of the one before: the board gets
