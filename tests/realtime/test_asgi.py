@@ -100,3 +100,18 @@ def test_the_wire_bytes_are_an_unmasked_final_text_frame() -> None:
     message = wire_message("hé")
     assert message["text"] == "hé"
     assert message[WIRE] == bytes([0x81, 3]) + "hé".encode()
+
+
+async def test_a_connection_missing_what_the_fast_path_reads_takes_uvicorns_send() -> None:
+    endpoint = Endpoint()
+    async with connected(endpoint) as client:
+        assert endpoint.socket is not None
+        connection = endpoint.socket._send.__self__  # type: ignore[attr-defined]
+        websocket = endpoint.socket._websocket  # type: ignore[attr-defined]
+        close_sent = connection.close_sent
+        del connection.close_sent  # as if a uvicorn release had renamed it
+        renamed = FrameSocket(websocket)
+        connection.close_sent = close_sent  # uvicorn's own send reads it
+        assert not renamed.pre_framed
+        await renamed.send(wire_message(TEXT))
+        assert await asyncio.wait_for(client.recv(), timeout=2) == TEXT
