@@ -275,8 +275,11 @@ def _fill_what_the_demo_leaves_empty(session: Session, settings: Settings, event
     event_id = event.id or 0
     participant, _auth = make_participant(session, settings, event=event, name="Zara")
     participant_id = participant.id or 0
+    # A session's notes (the demo has plenary notes too, whose topic is null), the same each run.
     topic_id, notes_id = session.exec(
-        select(SessionNotes.topic_id, SessionNotes.id).where(SessionNotes.event_id == event_id)
+        select(SessionNotes.topic_id, SessionNotes.id)
+        .where(SessionNotes.event_id == event_id, col(SessionNotes.topic_id).is_not(None))
+        .order_by(col(SessionNotes.id))
     ).first() or (0, 0)
     block_id = session.exec(select(TimeBlock.id).where(TimeBlock.event_id == event_id)).first()
     room_id = session.exec(select(Room.id).where(Room.event_id == event_id)).first()
