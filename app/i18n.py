@@ -13,11 +13,11 @@ import gettext as gettext_module
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
@@ -28,15 +28,6 @@ from markupsafe import Markup
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LOCALES: tuple[str, ...] = ("en", "bg", "pl", "uk", "ar", "fa")
-# Each language in its own name, so that a person finds theirs whatever the page is in.
-LANGUAGE_NAMES = {
-    "en": "English",
-    "bg": "Български",
-    "pl": "Polski",
-    "uk": "Українська",
-    "ar": "العربية",
-    "fa": "فارسی",
-}
 
 _current: ContextVar[str] = ContextVar("locale", default="en")
 
@@ -139,14 +130,16 @@ def negotiate(accept_language: str | None, default: str) -> str:
     return default
 
 
+@lru_cache(maxsize=256)
 def language_name(code: str) -> str:
-    """A language's own name ("Deutsch", "Български"), for event languages of any kind."""
-    if code in LANGUAGE_NAMES:
-        return LANGUAGE_NAMES[code]
+    """A language in its own name, as Babel's data writes it, capitalised as a list item reads
+    ("Deutsch", "Български", "Polski"): a person finds theirs whatever the page is in. An
+    unknown code stands for itself."""
     try:
-        return Locale.parse(code).get_display_name(code) or code
-    except (ValueError, TypeError):
+        name = Locale.parse(code).get_display_name(code)
+    except (ValueError, TypeError, UnknownLocaleError):
         return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 @cache

@@ -63,7 +63,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench.phones is the repository's
 
-from bench.cpus import split_cpus  # noqa: E402
+from bench import cpus  # noqa: E402
 from bench.phones import (  # noqa: E402
     BOARD_TALLY,
     PASSWORD,
@@ -99,12 +99,12 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _child_of(cpus: set[int]) -> Callable[[], None]:
-    """What each child of the cluster does before it runs: die with us, run on ``cpus``."""
+def _child_of(allowed: set[int]) -> Callable[[], None]:
+    """What each child of the cluster does before it runs: die with us, run on ``allowed``."""
 
     def prepare() -> None:
         _die_with_parent()
-        os.sched_setaffinity(0, cpus)
+        os.sched_setaffinity(0, allowed)
 
     return prepare
 
@@ -738,13 +738,7 @@ def main() -> None:
     parser.add_argument("--outage-votes", type=int, default=50)
     parser.add_argument("--outage-seconds", type=float, default=3.0, help="database cut for")
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh cluster")
-    parser.add_argument(
-        "--server-cpus",
-        help="CPUs for the nodes, HAProxy and Redis, e.g. 0 or 0-1 (default: the first allowed)",
-    )
-    parser.add_argument(
-        "--client-cpus", help="CPUs for the phones and voters (default: the other allowed ones)"
-    )
+    cpus.add_options(parser, server="the nodes, HAProxy and Redis", client="the phones and voters")
     args = parser.parse_args()
     reason = available()
     if reason:
@@ -753,11 +747,8 @@ def main() -> None:
         parser.error("--kill app1..app3, --kill-at between 0 and 1")
     if not 1 <= args.repeat <= 20:
         parser.error("repeat 1..20")
-    try:
-        server_cpus, client_cpus = split_cpus(args.server_cpus, args.client_cpus)
-        os.sched_setaffinity(0, client_cpus)  # the watcher processes inherit it
-    except (ValueError, OSError) as error:
-        parser.error(f"--server-cpus/--client-cpus: {error}")
+    cpus.pin(parser, args)  # the watcher processes inherit the client CPUs
+    server_cpus, client_cpus = args.server_cpu_set, args.client_cpu_set
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.phones * 3 + 4096)), hard))
     runs = []

@@ -7,6 +7,7 @@ generator to the others, and read each side's CPU time and memory from /proc.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 from pathlib import Path
@@ -75,4 +76,28 @@ def split_cpus(server: str | None, client: str | None) -> tuple[set[int], set[in
     allowed = sorted(os.sched_getaffinity(0))
     server_cpus = parse_cpus(server) if server else {allowed[0]}
     client_cpus = parse_cpus(client) if client else (set(allowed) - server_cpus or server_cpus)
+    missing = (server_cpus | client_cpus) - set(allowed)
+    if missing:
+        raise ValueError(f"CPUs {sorted(missing)} are not among this process's {allowed}")
     return server_cpus, client_cpus
+
+
+def add_options(parser: argparse.ArgumentParser, *, server: str, client: str) -> None:
+    """``--server-cpus`` and ``--client-cpus``; ``server`` and ``client`` say what runs where."""
+    parser.add_argument(
+        "--server-cpus", help=f"CPUs for {server}, e.g. 0 or 0-1 (default: the first allowed)"
+    )
+    parser.add_argument(
+        "--client-cpus", help=f"CPUs for {client} (default: the other allowed ones)"
+    )
+
+
+def pin(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Set ``args.server_cpu_set`` and ``args.client_cpu_set`` from the options and pin this
+    process to the client CPUs (the processes it starts later inherit them). A bad option is
+    the parser's error."""
+    try:
+        args.server_cpu_set, args.client_cpu_set = split_cpus(args.server_cpus, args.client_cpus)
+        os.sched_setaffinity(0, args.client_cpu_set)
+    except (ValueError, OSError) as error:
+        parser.error(f"--server-cpus/--client-cpus: {error}")

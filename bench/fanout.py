@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench.cpus is the repository's
 MARKER = "bench-frame"
 
-from bench.cpus import split_cpus  # noqa: E402
+from bench import cpus  # noqa: E402
 
 
 def free_port() -> int:
@@ -275,12 +275,7 @@ def main() -> None:
     parser.add_argument(
         "--ws", default="websockets-sansio", help="uvicorn WebSocket implementation"
     )
-    parser.add_argument(
-        "--server-cpus", help="CPUs for the servers, e.g. 0 or 0-1 (default: the first allowed)"
-    )
-    parser.add_argument(
-        "--client-cpus", help="CPUs for the clients (default: the other allowed ones)"
-    )
+    cpus.add_options(parser, server="the servers", client="the clients")
     parser.add_argument("--serve", choices=["app", "raw"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -301,11 +296,7 @@ def main() -> None:
     if args.serve == "raw":
         serve_raw(args.port, args.clients, args.frames, args.frame_bytes)
         return
-    try:
-        args.server_cpu_set, client_cpus = split_cpus(args.server_cpus, args.client_cpus)
-        os.sched_setaffinity(0, client_cpus)
-    except (ValueError, OSError) as error:
-        parser.error(f"--server-cpus/--client-cpus: {error}")
+    cpus.pin(parser, args)
     runs: dict[str, list[tuple[float, float]]] = {"app": [], "raw": []}
     for _ in range(args.rounds):
         for mode in ("app", "raw"):
@@ -326,7 +317,7 @@ def main() -> None:
                 "raw_server_cpu_us_per_msg": round(raw_cpu, 2),
                 "cpu_ratio": round(raw_cpu / app_cpu, 3),
                 "server_cpus": sorted(args.server_cpu_set),
-                "client_cpus": sorted(client_cpus),
+                "client_cpus": sorted(args.client_cpu_set),
             }
         )
     )

@@ -58,7 +58,8 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench.phones is the repository's
 
-from bench.cpus import cpu_seconds, process_tree, rss_kb, split_cpus  # noqa: E402
+from bench import cpus  # noqa: E402
+from bench.cpus import cpu_seconds, process_tree, rss_kb  # noqa: E402
 from bench.phones import (  # noqa: E402
     BOARD_TALLY,
     PASSWORD,
@@ -476,11 +477,7 @@ def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         and args.topics >= 1
     ):
         parser.error("clients 1..20000, votes ≥ 1, concurrency 1..1000, topics ≥ 1")
-    try:
-        args.server_cpu_set, args.client_cpu_set = split_cpus(args.server_cpus, args.client_cpus)
-        os.sched_setaffinity(0, args.client_cpu_set)  # the watchers inherit it
-    except (ValueError, OSError) as error:
-        parser.error(f"--server-cpus/--client-cpus: {error}")
+    cpus.pin(parser, args)  # the watchers inherit the client CPUs
 
 
 def main() -> None:
@@ -514,12 +511,7 @@ def main() -> None:
     parser.add_argument(
         "--table", action="store_true", help="run each row of the README's table in turn"
     )
-    parser.add_argument(
-        "--server-cpus", help="CPUs for the server, e.g. 0 or 0-1 (default: the first allowed)"
-    )
-    parser.add_argument(
-        "--client-cpus", help="CPUs for the load generator (default: the other allowed ones)"
-    )
+    cpus.add_options(parser, server="the server", client="the load generator")
     args = parser.parse_args()
     check(parser, args)
     most = max(configuration.clients for configuration in configurations(args))

@@ -65,6 +65,7 @@ def test_every_language_has_its_own_name() -> None:
         "ar": "العربية",
         "fa": "فارسی",
     }
+    assert (i18n.language_name("de"), i18n.language_name("tlh")) == ("Deutsch", "tlh")
 
 
 def test_bidi_isolates_what_people_typed_and_escapes_it() -> None:
