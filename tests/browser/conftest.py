@@ -33,6 +33,7 @@ from playwright.sync_api import (
 
 from app.templating import CDN_SCRIPTS
 from tests.browser.helpers import (
+    LAPTOP,
     ORGANISER_PASSWORD,
     PHONE,
     LiveEvent,
@@ -221,7 +222,7 @@ def projector(browser: Browser, live_server: LiveServer) -> Iterator[BrowserCont
 
 @pytest.fixture
 def laptop(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    context = _context(browser, live_server, viewport={"width": 1366, "height": 768})
+    context = _context(browser, live_server, **LAPTOP)
     yield context
     context.close()
 
@@ -235,7 +236,7 @@ def organiser_state(
 ) -> Path:
     """Cookies of a signed-in organiser, for tests that need one but do not test signing in."""
     path = tmp_path_factory.mktemp("organiser") / "state.json"
-    context = _context(browser, live_server, viewport={"width": 1366, "height": 768})
+    context = _context(browser, live_server, **LAPTOP)
     try:
         sign_in(context.new_page(), organiser)
         context.storage_state(path=path)
@@ -248,23 +249,25 @@ def organiser_state(
 def organiser_laptop(
     browser: Browser, live_server: LiveServer, organiser_state: Path
 ) -> Iterator[BrowserContext]:
-    context = _context(
-        browser,
-        live_server,
-        viewport={"width": 1366, "height": 768},
-        storage_state=organiser_state,
-    )
+    context = _context(browser, live_server, storage_state=organiser_state, **LAPTOP)
     yield context
     context.close()
+
+
+def set_up_event(
+    browser: Browser, server: LiveServer, organiser_state: Path, *, name: str, slug: str
+) -> LiveEvent:
+    """An event the signed-in organiser creates on a laptop of its own, closed afterwards."""
+    context = _context(browser, server, storage_state=organiser_state, **LAPTOP)
+    try:
+        return create_event(context.new_page(), name=name, slug=slug)
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")
 def event(browser: Browser, live_server: LiveServer, organiser_state: Path) -> LiveEvent:
     """One event for the tests that need an event but are not about setting one up."""
-    context = _context(
-        browser, live_server, viewport={"width": 1366, "height": 768}, storage_state=organiser_state
+    return set_up_event(
+        browser, live_server, organiser_state, name="Coalition meeting", slug="coalition"
     )
-    try:
-        return create_event(context.new_page(), name="Coalition meeting", slug="coalition")
-    finally:
-        context.close()

@@ -11,6 +11,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 ORGANISER_PASSWORD = "Marketplace-at-nine!"
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# Browser context options of an organiser's or facilitator's laptop.
+LAPTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 768}}
 # Browser context options of a phone (an iPhone 12-sized screen).
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},

@@ -43,6 +43,7 @@ from app.services.schedule.checkins import door_key
 from app.web import LANG_COOKIE
 from tests.browser.conftest import SECRET, _context
 from tests.browser.helpers import (
+    LAPTOP,
     PHONE,
     LiveServer,
     Organiser,
@@ -231,7 +232,6 @@ def _fill(path: str, params: dict[str, str]) -> str:
 @pytest.fixture(scope="module")
 def contexts(browser: Browser, live_server: LiveServer, demo: Demo) -> Iterator[dict[str, Page]]:
     """One page per role, signed in or joined once."""
-    laptop = {"viewport": {"width": 1366, "height": 768}}
     made: list[BrowserContext] = []
 
     def page(**options: Any) -> Page:
@@ -242,8 +242,8 @@ def contexts(browser: Browser, live_server: LiveServer, demo: Demo) -> Iterator[
     pages = {
         "visitor": page(**PHONE),
         "participant": page(**PHONE),
-        "organiser": page(**laptop),
-        "facilitator": page(**laptop),
+        "organiser": page(**LAPTOP),
+        "facilitator": page(**LAPTOP),
         "board": page(viewport={"width": 1920, "height": 1080}),
     }
     sign_in(pages["organiser"], Organiser(email=DEMO_EMAIL, name="", password=DEMO_PASSWORD))

@@ -16,14 +16,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from app import i18n
 from app.models.events import Phase
-from tests.browser.conftest import _context
+from tests.browser.conftest import _context, set_up_event
 from tests.browser.helpers import (
     ARTIFACTS,
     PHONE,
     LiveEvent,
     LiveServer,
     Organiser,
-    create_event,
     scroll_width,
 )
 from tests.browser.seed import database, event_row
@@ -39,13 +38,9 @@ JOIN_UK = "Розкажіть іншим, хто ви."
 
 @pytest.fixture(scope="module")
 def languages_event(browser: Browser, live_server: LiveServer, organiser_state: Path) -> LiveEvent:
-    context = _context(
-        browser, live_server, viewport={"width": 1366, "height": 768}, storage_state=organiser_state
+    return set_up_event(
+        browser, live_server, organiser_state, name="Мовний день", slug="languages-day"
     )
-    try:
-        return create_event(context.new_page(), name="Мовний день", slug="languages-day")
-    finally:
-        context.close()
 
 
 @pytest.fixture

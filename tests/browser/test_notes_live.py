@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, e
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS
 from tests.browser.helpers import (
+    LAPTOP,
     PHONE,
     LiveEvent,
     LiveServer,
@@ -55,9 +56,7 @@ def _context(browser: Browser, server: LiveServer, **options: Any) -> BrowserCon
 
 @pytest.fixture(scope="module")
 def room(browser: Browser, live_server: LiveServer, organiser_state: Path) -> Iterator[Room]:
-    laptop = _context(
-        browser, live_server, viewport={"width": 1366, "height": 768}, storage_state=organiser_state
-    )
+    laptop = _context(browser, live_server, storage_state=organiser_state, **LAPTOP)
     mira, ivo = (
         _context(browser, live_server, **PHONE),
         _context(browser, live_server, **SMALL_PHONE),

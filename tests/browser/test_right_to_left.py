@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from app.web import LANG_COOKIE
-from tests.browser.conftest import _context
-from tests.browser.helpers import PHONE, LiveEvent, LiveServer, create_event, scroll_width
+from tests.browser.conftest import _context, set_up_event
+from tests.browser.helpers import PHONE, LiveEvent, LiveServer, scroll_width
 from tests.browser.seed import publish_sessions
 
 pytestmark = pytest.mark.browser
@@ -26,12 +26,9 @@ TITLES = ["سكن للاجئين مع Caritas Sofia", "Open data للبلديا�
 @pytest.fixture(scope="module")
 def arabic_event(browser: Browser, live_server: LiveServer, organiser_state: Path) -> LiveEvent:
     """An event with an Arabic participant who convenes two published sessions."""
-    context = _context(
-        browser, live_server, viewport={"width": 1366, "height": 768}, storage_state=organiser_state
-    )
+    event = set_up_event(browser, live_server, organiser_state, name="يوم التعاون", slug="rtl-day")
     phone = _context(browser, live_server, locale="ar", **PHONE)
     try:
-        event = create_event(context.new_page(), name="يوم التعاون", slug="rtl-day")
         page = phone.new_page()
         page.goto(f"/j/{event.join_code}")
         expect(page.locator("select#locale")).to_have_value("ar")  # the browser's language
@@ -42,7 +39,6 @@ def arabic_event(browser: Browser, live_server: LiveServer, organiser_state: Pat
         return event
     finally:
         phone.close()
-        context.close()
 
 
 @pytest.fixture
